@@ -1,0 +1,64 @@
+# The README's two commands live here: `make run` and `make test`.
+# Everything builds out of tree in build/ (the fuzz build in build/fuzz/).
+
+BUILD      ?= build
+FUZZ_BUILD ?= $(BUILD)/fuzz
+JOBS       ?= $(shell nproc)
+WERROR     ?= $(if $(CI),ON,OFF)
+PYTEST     ?= python3 -m pytest
+FUZZ_SECONDS ?= 15
+
+.PHONY: all bootstrap build run test unit e2e crash crash-long fuzz fuzz-build fuzz-long \
+        bench fmt lint clean
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap
+
+$(BUILD)/build.ninja: CMakeLists.txt | bootstrap
+	cmake -S . -B $(BUILD) -G Ninja -DEVENTLAKE_WERROR=$(WERROR)
+
+build: bootstrap $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Starts eventlake on its embedded defaults: data in ./data, HTTP on 127.0.0.1:8080.
+run: build
+	$(BUILD)/eventlake serve
+
+test: build fuzz-build
+	@scripts/run-tests $(BUILD) $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+unit: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+e2e: build
+	EVENTLAKE_BIN=$(abspath $(BUILD))/eventlake $(PYTEST) -q tests/e2e
+
+# The crash test with 1,000 SIGKILLs instead of the 100 of `make test`.
+crash-long: build
+	EVENTLAKE_BUILD=$(abspath $(BUILD)) EVENTLAKE_CRASH_KILLS=1000 $(PYTEST) -q tests/e2e/test_log_crash.py
+
+fuzz-build: bootstrap
+	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DEVENTLAKE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_COMPILER=clang++-16 -DEVENTLAKE_WERROR=$(WERROR)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+fuzz: fuzz-build
+	@scripts/run-fuzzers $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# Ten minutes per target.
+fuzz-long: fuzz-build
+	@scripts/run-fuzzers $(FUZZ_BUILD) 600
+
+bench: build
+	@scripts/run-benchmarks $(BUILD)
+
+fmt:
+	@git ls-files '*.cpp' '*.h' | xargs clang-format -i
+
+lint: build
+	@git ls-files 'src/*.cpp' | xargs -P $(JOBS) -n 4 clang-tidy -p $(BUILD) --quiet
+
+clean:
+	rm -rf $(BUILD)

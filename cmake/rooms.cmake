@@ -1,0 +1,32 @@
+# eventlake_room(NAME DEPS ... [EXCLUDE file ...])
+#
+# Builds src/NAME into the static library eventlake_NAME from every .cpp that is
+# not a test, and, when the room has `*_test.cpp` files, the GoogleTest binary
+# NAME_test registered with ctest.
+function(eventlake_room name)
+  cmake_parse_arguments(ROOM "" "" "DEPS;EXCLUDE" ${ARGN})
+  set(dir ${PROJECT_SOURCE_DIR}/src/${name})
+  file(GLOB_RECURSE all_sources CONFIGURE_DEPENDS ${dir}/*.cpp)
+  set(lib_sources)
+  set(test_sources)
+  foreach(src ${all_sources})
+    get_filename_component(base ${src} NAME)
+    if(base IN_LIST ROOM_EXCLUDE)
+      continue()
+    elseif(base MATCHES "_test\\.cpp$")
+      list(APPEND test_sources ${src})
+    else()
+      list(APPEND lib_sources ${src})
+    endif()
+  endforeach()
+  add_library(eventlake_${name} STATIC ${lib_sources})
+  target_include_directories(eventlake_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(eventlake_${name} PUBLIC ${ROOM_DEPS})
+  if(test_sources AND NOT EVENTLAKE_FUZZ)
+    add_executable(${name}_test ${test_sources})
+    target_link_libraries(${name}_test PRIVATE eventlake_${name} GTest::gtest GTest::gmock
+                                               GTest::gtest_main)
+    add_test(NAME ${name}_test COMMAND ${name}_test)
+    set_tests_properties(${name}_test PROPERTIES ENVIRONMENT "EVENTLAKE_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+  endif()
+endfunction()
