@@ -63,7 +63,8 @@ std::vector<double> LatencyBuckets();
 
 class MetricsRegistry {
  public:
-  MetricsRegistry() = default;
+  MetricsRegistry();
+  ~MetricsRegistry();  // defined in metrics.cpp, where Family is complete
   MetricsRegistry(const MetricsRegistry&) = delete;
   MetricsRegistry& operator=(const MetricsRegistry&) = delete;
 

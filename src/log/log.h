@@ -48,9 +48,12 @@ class Log {
  private:
   explicit Log(LogOptions options);
   Result<Stream*> OpenStream(const StreamOptions& options);
+  // The options stored in a stream's stream.json (defaults if unreadable).
+  StreamOptions ReadBackOptions(const std::string& name) const;
 
   LogOptions options_;
-  mutable std::mutex mu_;
+  std::mutex create_mu_;   // serialises creating and reopening streams
+  mutable std::mutex mu_;  // guards streams_
   std::map<std::string, std::unique_ptr<Stream>, std::less<>> streams_;
   std::mutex maintenance_mu_;
   std::condition_variable maintenance_cv_;

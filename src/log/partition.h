@@ -49,6 +49,9 @@ struct PartitionContext {
   uint32_t id = 0;
   Clock* clock = &SystemClock();
   MetricsRegistry* metrics = nullptr;  // optional
+  // Fault injection for tests: called before every fdatasync of a segment; a
+  // non-OK answer is treated exactly like a failed fdatasync.
+  std::function<Status(const std::string& path)> before_sync;
 };
 
 // Runs once per Append call: with the offset of the first record once all of
@@ -72,6 +75,8 @@ class Partition {
   // written, kFailedPrecondition after a write failure, kInvalidArgument for
   // an event larger than the record limit.
   void Append(std::span<const CloudEvent> events, PartitionAppendDone done);
+  // The same for events that are not contiguous (a stream's share of a batch).
+  void Append(std::span<const CloudEvent* const> events, PartitionAppendDone done);
   // Append that blocks until `done` would run. For tools and tests.
   Result<uint64_t> AppendAndWait(std::span<const CloudEvent> events);
 

@@ -39,8 +39,8 @@ using StreamAppendDone = std::function<void(std::vector<Result<RecordPosition>> 
 
 class Stream {
  public:
-  // Opens or creates the stream in `dir` (data/log/<name>). The pointers in
-  // `context` must outlive the stream.
+  // Opens or creates the stream in `dir` (data/log/<name>), writing its
+  // options to stream.json. `clock` and `metrics` (optional) must outlive it.
   static Result<std::unique_ptr<Stream>> Open(std::string dir, const StreamOptions& options,
                                               Clock* clock, MetricsRegistry* metrics);
   ~Stream();
@@ -79,6 +79,9 @@ class Stream {
 
  private:
   Stream(StreamOptions options, Clock* clock, MetricsRegistry* metrics, std::string dir);
+  // Refreshes size, offset and lag gauges; runs when /metrics is scraped.
+  void PublishGauges();
+  Status SaveGroup(const std::string& group, const std::vector<uint64_t>& offsets);
 
   StreamOptions options_;
   Clock* clock_;
