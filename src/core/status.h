@@ -125,7 +125,10 @@ Status ToStatus(const Result<T>& r) {
 // returns its error from the enclosing function.
 #define EL_ASSIGN_OR_RETURN(lhs, expr) \
   EL_ASSIGN_OR_RETURN_IMPL(EL_CONCAT(el_result_, __LINE__), lhs, expr)
-#define EL_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)          \
-  auto tmp = (expr);                                      \
+// `tmp` is an identifier and `lhs` may be a declaration: neither can be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
+#define EL_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)                         \
+  auto tmp = (expr);                                                     \
   if (!tmp.has_value()) return ::eventlake::Err(std::move(tmp).error()); \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)

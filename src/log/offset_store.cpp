@@ -11,6 +11,7 @@
 
 #include "core/file.h"
 #include "log/crc32c.h"
+#include "log/stream_options.h"
 
 namespace eventlake::log {
 namespace {
@@ -22,7 +23,6 @@ constexpr std::string_view kFileSuffix = ".offsets";
 constexpr size_t kMaxPartitions = 65536;
 // 65536 lines of "<5 digits> <20 digits>\n" fit in 2 MiB, so whatever Save accepts decodes.
 constexpr size_t kMaxTextBytes = 2 << 20;
-constexpr size_t kMaxGroupNameLength = 128;
 
 std::string CrcLine(std::string_view covered) {
   char hex[9];
@@ -196,21 +196,6 @@ Status OffsetStore::Remove(const std::string& group) {
   return SyncDirectory(dir_);
 }
 
-Status ValidateGroupName(std::string_view group) {
-  if (group.empty() || group.size() > kMaxGroupNameLength) {
-    return InvalidArgument("group name must be 1 to " + std::to_string(kMaxGroupNameLength) +
-                           " characters long");
-  }
-  if (group == "." || group == "..") return InvalidArgument("group name must not be '.' or '..'");
-  for (char c : group) {
-    bool allowed =
-        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-    if (!allowed) {
-      return InvalidArgument("group name '" + std::string(group) +
-                             "' may contain only lower-case letters, digits, '_', '-' and '.'");
-    }
-  }
-  return Status::Ok();
-}
+Status ValidateGroupName(std::string_view group) { return ValidateName("group", group); }
 
 }  // namespace eventlake::log

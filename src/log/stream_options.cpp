@@ -16,13 +16,7 @@ bool IsNameChar(char c) {
 }
 
 Status CheckName(const std::string& name) {
-  bool ok = !name.empty() && name.size() <= kMaxStreamNameLength && name != "." && name != "..";
-  for (char c : name) ok = ok && IsNameChar(c);
-  if (ok) return Status::Ok();
-  std::string shown = name.size() > 64 ? name.substr(0, 64) + "..." : name;
-  return InvalidArgument("name: '" + shown +
-                         "' is not a valid stream name (1 to 128 lower-case letters, digits, '_', "
-                         "'-' or '.', not '.' or '..')");
+  return ValidateName("stream", name).WithContext("name");
 }
 
 template <typename T>
@@ -37,6 +31,17 @@ std::string Count(uint64_t v) { return std::to_string(v); }
 std::string Duration(std::chrono::milliseconds d) { return config::FormatDuration(d); }
 
 }  // namespace
+
+Status ValidateName(std::string_view kind, std::string_view name) {
+  bool ok = !name.empty() && name.size() <= kMaxStreamNameLength && name != "." && name != "..";
+  for (char c : name) ok = ok && IsNameChar(c);
+  if (ok) return Status::Ok();
+  std::string shown(name.size() > 64 ? name.substr(0, 64) : name);
+  if (name.size() > 64) shown += "...";
+  return InvalidArgument("'" + shown + "' is not a valid " + std::string(kind) +
+                         " name (1 to 128 lower-case letters, digits, '_', '-' or '.', not '.' "
+                         "or '..')");
+}
 
 std::string_view DurabilityName(Durability d) {
   switch (d) {

@@ -42,6 +42,11 @@ struct StreamOptions {
   uint64_t max_pending_bytes = 64ull << 20;
 };
 
+// The naming rule of streams and consumer groups (they become directory and
+// file names): 1 to 128 lower-case ASCII letters, digits, '_', '-' or '.',
+// not "." or "..". `kind` names the thing in the message ("stream", "group").
+Status ValidateName(std::string_view kind, std::string_view name);
+
 // Checks names (lower-case letters, digits, '_', '-', '.', 1..128 chars, not
 // "." or "..") and bounds.
 Status ValidateStreamOptions(const StreamOptions& options);

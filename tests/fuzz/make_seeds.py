@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of the fuzz targets into tests/fuzz/corpus/.
+
+The seeds are committed; run this only to regenerate them after a format
+change. It encodes by following docs/formats/log.md, independently of the C++
+code, so the seeds double as a check that both agree.
+"""
+import pathlib
+import struct
+
+
+def crc32c(data: bytes) -> int:
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
+def varint(value: int) -> bytes:
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def string(value) -> bytes:
+    raw = value.encode() if isinstance(value, str) else value
+    return varint(len(raw)) + raw
+
+
+def zigzag(value: int) -> int:
+    return (value << 1) ^ (value >> 63) if value < 0 else value << 1
+
+
+def event(id, source, type, data=b"", binary=False, content_type=None, schema=None,
+          subject=None, time=None, extensions=()) -> bytes:
+    flags = ((1 if binary else 0) | (2 if content_type is not None else 0) |
+             (4 if schema is not None else 0) | (8 if subject is not None else 0) |
+             (16 if time is not None else 0))
+    out = bytes([1, flags]) + string(id) + string(source) + string("1.0") + string(type)
+    for optional in (content_type, schema, subject):
+        if optional is not None:
+            out += string(optional)
+    if time is not None:
+        out += struct.pack("<q", time)
+    out += varint(len(extensions))
+    for name, value in extensions:
+        out += string(name)
+        if isinstance(value, bool):
+            out += bytes([0, int(value)])
+        elif isinstance(value, int):
+            out += bytes([1]) + varint(zigzag(value) & (2**64 - 1))
+        else:
+            out += bytes([2]) + string(value)
+    return out + string(data)
+
+
+def offsets(values) -> bytes:
+    body = f"eventlake-offsets 1\npartitions {len(values)}\n"
+    body += "".join(f"{i} {v}\n" for i, v in enumerate(values))
+    return (body + f"crc32c {crc32c(body.encode()):08x}\n").encode()
+
+
+def mask(crc: int) -> int:
+    return ((((crc >> 15) | (crc << 17)) & 0xFFFFFFFF) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def frame(payload: bytes, offset: int, time: int) -> bytes:
+    """One record frame (docs/formats/log.md, "Segment files")."""
+    trailer = struct.pack("<IQq", len(payload), offset, time)
+    return struct.pack("<I", mask(crc32c(payload + trailer))) + trailer + payload
+
+
+MINIMAL = event("1", "s", "t")
+JSON = event("a3f6", "/web", "click", data=b'{"page":"/","ms":12}',
+             content_type="application/json", time=1764036415123456)
+
+SEEDS = {
+    "event_codec": {
+        "minimal": event("1", "s", "t"),
+        "json": event("a3f6", "/web", "click", data=b'{"page":"/","ms":12}',
+                      content_type="application/json", time=1764036415123456),
+        "all_fields": event("id-7", "https://example.com", "order.created",
+                            data=b"\x00\x01\xff\x00", binary=True,
+                            content_type="application/octet-stream",
+                            schema="https://example.com/order.json", subject="orders/42",
+                            time=-1, extensions=[("partitionkey", "customer-17"),
+                                                 ("retry", True), ("count", -65),
+                                                 ("big", 2**63 - 1), ("empty", "")]),
+    },
+    "record": {
+        "minimal": frame(MINIMAL, 0, 1),
+        "json": frame(JSON, 42, 1764036415123456),
+    },
+    # A segment after its 16-byte header: records back to back, then a torn one.
+    "segment": {
+        "three": frame(MINIMAL, 0, 5) + frame(JSON, 1, 6) + frame(MINIMAL, 2, 6),
+        "torn_tail": frame(JSON, 0, 1) + frame(JSON, 1, 2)[:30],
+        "zero_tail": frame(MINIMAL, 0, 1) + bytes(40),
+    },
+    "offsets": {
+        "empty": offsets([]),
+        "one": offsets([0]),
+        "documented": offsets([1234, 0, 77, 9000]),
+        "max": offsets([2**64 - 1, 10, 100]),
+    },
+}
+
+
+def main():
+    root = pathlib.Path(__file__).resolve().parent / "corpus"
+    for target, seeds in SEEDS.items():
+        directory = root / target
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, content in seeds.items():
+            (directory / name).write_bytes(content)
+
+
+if __name__ == "__main__":
+    main()
