@@ -63,8 +63,9 @@ struct CloudEvent {
 // The CloudEvents partitioning extension attribute.
 inline constexpr std::string_view kPartitionKeyExtension = "partitionkey";
 
-// RFC 3339 timestamps ("2026-11-25T02:06:55.123456Z", any offset, any
-// fraction; fractions beyond microseconds are truncated).
+// RFC 3339 timestamps ("2026-11-25T02:06:55.123456Z"): 'T' or 't', any
+// offset or 'Z', 1 to 9 fraction digits (beyond microseconds truncated),
+// years 0001..9999; leap seconds (second 60) are rejected.
 Result<TimestampMicros> ParseRfc3339(std::string_view text);
 // Always UTC with a 'Z' and six fraction digits.
 std::string FormatRfc3339(TimestampMicros micros);

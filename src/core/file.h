@@ -1,5 +1,5 @@
-// Small, honest wrappers over POSIX files: every failure becomes an IOError
-// Status naming the path and errno; nothing is retried behind the caller's back
+// Small, honest wrappers over POSIX files: every failure becomes a Status
+// naming the path and errno (NotFound for a missing path, IOError otherwise); nothing is retried behind the caller's back
 // (a failed fsync in particular is reported, never retried: see the log's
 // failure rules in docs/formats/log.md).
 #pragma once
