@@ -1,0 +1,215 @@
+// Tests of JsonSchema::Compile (json_schema.h): keywords that would change
+// validation are rejected with their pointer, annotations are ignored, bad
+// keyword values and schemas over the limits are errors; plus the internal
+// pieces the validator leans on (exact numbers, pattern safety checks).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ingest/json_schema.h"
+#include "ingest/json_schema_pattern.h"
+#include "ingest/json_schema_value.h"
+
+namespace eventlake::ingest {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string CompileError(std::string_view schema, const SchemaLimits& limits = {}) {
+  Result<JsonSchema> compiled = JsonSchema::Compile(schema, limits);
+  if (compiled.has_value()) return "compiled";
+  EXPECT_EQ(compiled.error().code(), StatusCode::kInvalidArgument);
+  return compiled.error().message();
+}
+
+TEST(JsonSchemaCompile, RejectsKeywordsThatWouldChangeValidation) {
+  const std::vector<std::string> keywords = {"$ref",
+                                             "oneOf",
+                                             "anyOf",
+                                             "allOf",
+                                             "not",
+                                             "if",
+                                             "then",
+                                             "else",
+                                             "patternProperties",
+                                             "dependentRequired",
+                                             "dependentSchemas",
+                                             "propertyNames",
+                                             "prefixItems",
+                                             "additionalItems",
+                                             "contains",
+                                             "uniqueItems",
+                                             "multipleOf",
+                                             "minProperties",
+                                             "maxProperties",
+                                             "unevaluatedProperties",
+                                             "unevaluatedItems",
+                                             "$dynamicRef"};
+  for (const std::string& keyword : keywords) {
+    SCOPED_TRACE(keyword);
+    std::string error =
+        CompileError(R"({"properties":{"x":{"type":"string",")" + keyword + R"(":{}}}})");
+    EXPECT_THAT(error, HasSubstr("\"/properties/x/" + keyword + "\""));
+    EXPECT_THAT(error, HasSubstr("keyword \"" + keyword + "\" is not supported"));
+  }
+}
+
+TEST(JsonSchemaCompile, RejectsUnknownKeywordsSuchAsTypos) {
+  std::string error = CompileError(R"({"properties":{"price":{"minimun":0}}})");
+  EXPECT_THAT(error, HasSubstr("\"/properties/price/minimun\""));
+  EXPECT_THAT(error, HasSubstr("unknown keyword \"minimun\""));
+  // The pointer escapes "~" and "/" in property names and keywords.
+  EXPECT_THAT(CompileError(R"({"properties":{"a/b~":{"c/d":1}}})"),
+              HasSubstr("\"/properties/a~1b~0/c~1d\""));
+}
+
+TEST(JsonSchemaCompile, AcceptsAndIgnoresAnnotations) {
+  const char* schema = R"({
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://example.com/click.json", "$comment": "c", "title": "t",
+    "description": "d", "examples": [{"a": 1}], "default": {}, "deprecated": false,
+    "readOnly": false, "writeOnly": false, "$defs": {"x": {"oneOf": []}},
+    "definitions": {}, "x-owner": "web-team", "contentMediaType": "application/json",
+    "properties": {"email": {"type": "string", "format": "email", "title": "e"}}
+  })";
+  Result<JsonSchema> compiled = JsonSchema::Compile(schema);
+  ASSERT_TRUE(compiled.has_value()) << compiled.error().message();
+  EXPECT_TRUE(compiled->ValidateJson(R"({"email":"not an email","other":1})").ok());
+  EXPECT_FALSE(compiled->ValidateJson(R"({"email":1})").ok());
+}
+
+TEST(JsonSchemaCompile, RejectsInvalidKeywordValues) {
+  struct BadValue {
+    std::string_view schema;
+    std::string_view expected;  // a substring of the error
+  };
+  const std::vector<BadValue> cases = {
+      {R"({"type":"str"})", R"(at "/type": unknown type "str")"},
+      {R"({"type":[]})", R"(at "/type": the array of type names is empty)"},
+      {R"({"type":["string","string"]})", R"(type "string" is listed twice)"},
+      {R"({"type":3})", "must be a type name or an array of type names"},
+      {R"({"minimum":"0"})", R"(at "/minimum": must be a number)"},
+      {R"({"exclusiveMinimum":true})", "draft-04's boolean form is not supported"},
+      {R"({"minLength":-1})", R"(at "/minLength": must be a non-negative integer)"},
+      {R"({"maxItems":1.5})", R"(at "/maxItems": must be a non-negative integer)"},
+      {R"({"required":"a"})", R"(at "/required": must be an array of property names)"},
+      {R"({"required":["a","a"]})", R"("a" is listed twice)"},
+      {R"({"required":[1]})", "property names must be strings"},
+      {R"({"properties":[]})", "must be an object mapping property names to schemas"},
+      {R"({"properties":{"a":1}})",
+       R"(at "/properties/a": a schema must be an object or a boolean)"},
+      {R"({"properties":{"a":{},"a":{}}})", R"(at "/properties/a": property is declared twice)"},
+      {R"({"minimum":0,"minimum":1})", R"(keyword "minimum" appears twice)"},
+      {R"({"enum":"a"})", "must be an array of values"},
+      {R"({"items":[{}]})", "the array form of items"},
+      {R"({"additionalProperties":"no"})", "a schema must be an object or a boolean"},
+      {R"({"format":1})", R"(at "/format": must be a string)"},
+      {R"({"pattern":1})", R"(at "/pattern": must be a string)"},
+      {R"({"pattern":"(a"})", R"(at "/pattern": pattern is not supported by std::regex)"},
+      {R"({"pattern":"a)(b"})", "pattern is not supported by std::regex"},
+      {R"({"pattern":"\\p{L}"})", "pattern is not supported by std::regex"},
+      {R"({"pattern":"(a)\\1"})", R"(pattern uses a back-reference (\1))"},
+      {R"({"pattern":"\\12345678901234567890"})", "back-reference"},
+      {R"({"pattern":"x{7777777777777777777,,"})", "repetition count of more than 9 digits"},
+      {R"({"pattern":"x{1,99999999999}"})", "repetition count of more than 9 digits"},
+      {R"({"pattern":"x{,5}"})", "pattern is not supported by std::regex"},
+      {R"({"pattern":"a{100000}"})", "pattern is too complex"},
+      {R"j({"pattern":"((a{100}){100})"})j", "pattern is too complex"},
+      {"5", R"(at "": a schema must be an object or a boolean)"},
+      {R"({"type":)", "json schema is not valid JSON"},
+      {"", "json schema is not valid JSON"},
+  };
+  for (const BadValue& c : cases) {
+    SCOPED_TRACE(c.schema);
+    EXPECT_THAT(CompileError(c.schema), HasSubstr(c.expected));
+  }
+}
+
+TEST(JsonSchemaCompile, RejectsSchemasOverTheLimits) {
+  SchemaLimits limits;
+  limits.max_schema_bytes = 20;
+  EXPECT_THAT(CompileError(R"({"type":"string","minLength":1})", limits),
+              HasSubstr("more than the limit of 20"));
+
+  std::string deep = "{}";  // 40 nested "properties" are 81 JSON levels
+  for (int i = 0; i < 40; ++i) deep = R"({"properties":{"a":)" + deep + "}}";
+  EXPECT_THAT(CompileError(deep), HasSubstr("deeper than 64 levels"));
+  limits = SchemaLimits{};
+  limits.max_schema_depth = 128;
+  EXPECT_EQ(CompileError(deep, limits), "compiled");
+
+  limits = SchemaLimits{};
+  limits.max_pattern_bytes = 4;
+  EXPECT_THAT(CompileError(R"({"pattern":"abcde"})", limits),
+              HasSubstr("pattern is 5 bytes long, more than the limit of 4"));
+  std::string nested(40, '(');
+  EXPECT_THAT(CompileError(R"({"pattern":")" + nested + std::string(40, ')') + "\"}"),
+              HasSubstr("nests groups deeper than 32"));
+}
+
+TEST(JsonSchemaCompile, ValidationDepthIsCappedWithAnError) {
+  std::string schema = R"({"type":"integer"})";
+  std::string instance = "1";
+  for (int i = 0; i < 5; ++i) {
+    schema = R"({"properties":{"a":)" + schema + "}}";
+    instance = R"({"a":)" + instance + "}";
+  }
+  SchemaLimits limits;
+  limits.max_validation_depth = 3;
+  Result<JsonSchema> compiled = JsonSchema::Compile(schema, limits);
+  ASSERT_TRUE(compiled.has_value()) << compiled.error().message();
+  EXPECT_EQ(compiled->ValidateJson(instance).message(),
+            "/a/a/a/a: nested deeper than 3 levels, the most the schema validator descends");
+  EXPECT_TRUE(JsonSchema::Compile(schema)->ValidateJson(instance).ok());
+}
+
+TEST(JsonSchemaNumbers, CompareExactlyAcrossRepresentations) {
+  using schema_internal::CompareNumbers;
+  using schema_internal::JsonNumber;
+  using Kind = JsonNumber::Kind;
+  auto i = [](int64_t v) { return JsonNumber{Kind::kInt64, v, 0, 0}; };
+  auto u = [](uint64_t v) { return JsonNumber{Kind::kUint64, 0, v, 0}; };
+  auto d = [](double v) { return JsonNumber{Kind::kDouble, 0, 0, v}; };
+  EXPECT_EQ(CompareNumbers(i(1), d(1.0)), 0);
+  EXPECT_LT(CompareNumbers(i(1), d(1.5)), 0);
+  EXPECT_GT(CompareNumbers(i(-1), d(-1.5)), 0);
+  EXPECT_GT(CompareNumbers(i(9007199254740993), d(9007199254740992.0)), 0);
+  EXPECT_LT(CompareNumbers(i(INT64_MAX), d(9223372036854775808.0)), 0);
+  EXPECT_GT(CompareNumbers(i(INT64_MIN), d(-1e300)), 0);
+  EXPECT_EQ(CompareNumbers(i(INT64_MIN), d(-9223372036854775808.0)), 0);
+  EXPECT_LT(CompareNumbers(i(-1), u(0)), 0);
+  EXPECT_GT(CompareNumbers(u(UINT64_MAX), i(INT64_MAX)), 0);
+  EXPECT_LT(CompareNumbers(u(UINT64_MAX), d(18446744073709551616.0)), 0);
+  EXPECT_GT(CompareNumbers(u(1), d(-0.5)), 0);
+  EXPECT_EQ(CompareNumbers(d(-0.0), i(0)), 0);
+  EXPECT_EQ(schema_internal::FormatNumber(d(0.1)), "0.1");
+  EXPECT_EQ(schema_internal::FormatNumber(i(-2)), "-2");
+}
+
+TEST(JsonSchemaPattern, DecodesUtf8AndReplacesInvalidBytes) {
+  std::wstring out;
+  schema_internal::DecodeUtf8("a\xC3\xA9\xF0\x9F\x98\x80", &out);
+  EXPECT_EQ(out, std::wstring(L"a\u00e9\U0001F600"));
+  out.clear();
+  schema_internal::DecodeUtf8("\xC0\xAF\xED\xA0\x80x\xE2\x82", &out);  // overlong, surrogate, cut
+  EXPECT_EQ(out.back(), L'\uFFFD');
+  EXPECT_EQ(out.find(L'x'), out.size() - 3);
+}
+
+TEST(JsonSchemaPattern, EstimatesRepetitionCopies) {
+  using schema_internal::CheckPatternComplexity;
+  EXPECT_TRUE(CheckPatternComplexity(R"(^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)").ok());
+  EXPECT_TRUE(CheckPatternComplexity(R"(^[^@\s]+@[^@\s]+\.[a-z]{2,63}$)").ok());
+  EXPECT_TRUE(CheckPatternComplexity("^.{1,255}$").ok());
+  EXPECT_TRUE(CheckPatternComplexity(R"(\{5000\}[{]5000})").ok());  // escaped braces are literal
+  EXPECT_FALSE(CheckPatternComplexity("a{5000}").ok());
+  EXPECT_FALSE(CheckPatternComplexity("(ab{70}){70}").ok());
+  EXPECT_FALSE(CheckPatternComplexity("(((a{20}){20}){20})").ok());
+  EXPECT_FALSE(CheckPatternComplexity("a{99999999999999999999999}").ok());
+}
+
+}  // namespace
+}  // namespace eventlake::ingest

@@ -1,0 +1,39 @@
+// The HTTP API of eventlake (issue 2 scope; see docs and notes/http_api.md):
+// health, readiness and metrics, streams, records, consumer-group seeks, and
+// the minimal event source endpoint. Each Register* function adds one
+// resource's routes; handlers keep a pointer to the ApiContext, which must
+// outlive the router.
+#pragma once
+
+#include "core/clock.h"
+#include "core/id.h"
+#include "core/metrics.h"
+#include "ingest/cloudevent_json.h"
+#include "log/log.h"
+#include "server/config.h"
+#include "server/router.h"
+
+namespace eventlake::server {
+
+struct ApiContext {
+  log::Log* log = nullptr;
+  MetricsRegistry* metrics = nullptr;
+  const Config* config = nullptr;
+  Clock* clock = &SystemClock();
+  IdGenerator* ids = nullptr;  // for events that arrive without an id
+  ingest::JsonLimits json_limits;
+};
+
+// GET /healthz, GET /readyz, GET /metrics.
+void RegisterHealthApi(Router& router, const ApiContext& context);
+// GET|POST /v1/streams, GET /v1/streams/{name}, POST .../groups/{group}/seek.
+void RegisterStreamApi(Router& router, const ApiContext& context);
+// GET /v1/streams/{name}/records (with long poll).
+void RegisterRecordApi(Router& router, const ApiContext& context);
+// POST /v1/sources/{source}/events.
+void RegisterSourceApi(Router& router, const ApiContext& context);
+
+// All of the above.
+void RegisterApi(Router& router, const ApiContext& context);
+
+}  // namespace eventlake::server

@@ -1,0 +1,113 @@
+// The top-level configuration table and its cross-checks.
+#include "server/config.h"
+
+#include <set>
+
+#include "core/config_table.h"
+#include "core/file.h"
+#include "log/stream_options_table.h"
+
+namespace eventlake::server {
+namespace {
+
+Status ValidateSourceName(const SourceOptions& source) {
+  // Source names appear in URLs and in the lake's paths: the stream name rules.
+  log::StreamOptions probe;
+  probe.name = source.name;
+  Status s = log::ValidateStreamOptions(probe);
+  if (!s.ok()) return InvalidArgument("name: '" + source.name + "' is not a valid source name");
+  return Status::Ok();
+}
+
+const config::Table<SourceOptions>& SourceOptionsTable() {
+  static const auto& table =
+      (new config::Table<SourceOptions>(
+           "sources[]", "HTTP sources: `POST /v1/sources/<name>/events` appends to a stream."))
+          ->Field("name", &SourceOptions::name,
+                  "Name of the source, used in its URL (lower-case letters, digits, `_`, `-`, "
+                  "`.`).",
+                  {.required = true})
+          .Field("stream", &SourceOptions::stream, "The stream its events are appended to.",
+                 {.required = true})
+          .Check(&ValidateSourceName);
+  return table;
+}
+
+Status CheckUniqueNames(const Config& config) {
+  std::set<std::string> streams;
+  for (size_t i = 0; i < config.streams.size(); ++i) {
+    if (!streams.insert(config.streams[i].name).second) {
+      return InvalidArgument("streams[" + std::to_string(i) + "].name: '" +
+                             config.streams[i].name + "' is declared twice");
+    }
+  }
+  std::set<std::string> sources;
+  for (size_t i = 0; i < config.sources.size(); ++i) {
+    const SourceOptions& source = config.sources[i];
+    std::string path = "sources[" + std::to_string(i) + "]";
+    if (!sources.insert(source.name).second) {
+      return InvalidArgument(path + ".name: '" + source.name + "' is declared twice");
+    }
+    if (!streams.contains(source.stream)) {
+      return InvalidArgument(path + ".stream: no stream named '" + source.stream +
+                             "' is declared under streams");
+    }
+  }
+  return Status::Ok();
+}
+
+const config::Table<Config>& ConfigTable() {
+  static const auto& table =
+      (new config::Table<Config>("", "The sections of eventlake.yaml."))
+          ->Section("server", &Config::server, ServerOptionsTable())
+          .List("streams", &Config::streams, log::StreamOptionsTable())
+          .List("sources", &Config::sources, SourceOptionsTable())
+          .Check(&CheckUniqueNames);
+  return table;
+}
+
+}  // namespace
+
+const SourceOptions* Config::FindSource(std::string_view name) const {
+  for (const SourceOptions& source : sources) {
+    if (source.name == name) return &source;
+  }
+  return nullptr;
+}
+
+Result<Config> ParseConfig(std::string_view yaml, std::string_view source) {
+  EL_ASSIGN_OR_RETURN(YAML::Node root, config::LoadYaml(yaml, source));
+  Config config;
+  Status s = ConfigTable().Parse(root, "", &config);
+  if (!s.ok()) return Err(s.WithContext(source));
+  return config;
+}
+
+Result<Config> LoadConfigFile(const std::string& path) {
+  auto text = ReadFile(path);
+  if (!text) return Err(text.error().WithContext("reading config file " + path));
+  return ParseConfig(*text, path);
+}
+
+Config EmbeddedDefaultConfig() {
+  Config config;
+  log::StreamOptions events;
+  events.name = "events";
+  events.partitions = 4;
+  events.durability = log::Durability::kFsync;
+  config.streams.push_back(events);
+  config.sources.push_back({"events", "events"});
+  return config;
+}
+
+std::string ConfigReference() { return ConfigTable().Reference(); }
+
+Status ValidateConfig(const Config& config) {
+  for (size_t i = 0; i < config.streams.size(); ++i) {
+    Status s = log::ValidateStreamOptions(config.streams[i]);
+    if (!s.ok()) return s.WithContext("streams[" + std::to_string(i) + "]");
+  }
+  return CheckUniqueNames(config);
+}
+
+}  // namespace eventlake::server

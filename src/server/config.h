@@ -1,0 +1,54 @@
+// The whole configuration of an eventlake server (eventlake.yaml): the
+// server section, the streams it declares and the sources that feed them.
+//
+//   server:  { listen: 127.0.0.1:8080, data_dir: ./data }
+//   streams: [{ name: events, partitions: 4, durability: fsync }]
+//   sources: [{ name: events, stream: events }]
+//
+// Unknown keys and bad values are errors naming their path
+// ("streams[0].partitions: ..."); sources must name declared streams; names
+// are unique. The reference in docs/configuration.md is ConfigReference().
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "log/stream_options.h"
+#include "server/server_options.h"
+
+namespace eventlake::server {
+
+// An HTTP source: POST /v1/sources/<name>/events appends to `stream`.
+struct SourceOptions {
+  std::string name;
+  std::string stream;
+};
+
+struct Config {
+  ServerOptions server;
+  std::vector<log::StreamOptions> streams;
+  std::vector<SourceOptions> sources;
+
+  // The source named `name`, or nullptr.
+  const SourceOptions* FindSource(std::string_view name) const;
+};
+
+// Parses YAML text; `source` names it in errors ("eventlake.yaml:3:5: ...").
+Result<Config> ParseConfig(std::string_view yaml, std::string_view source);
+// Reads and parses a file; errors start with the path.
+Result<Config> LoadConfigFile(const std::string& path);
+
+// What `eventlake serve` runs without a config file: the server defaults,
+// the stream `events` (4 partitions, durability fsync) and the source
+// `events` feeding it.
+Config EmbeddedDefaultConfig();
+
+// Markdown reference of every key (top level, server, streams[], sources[]).
+std::string ConfigReference();
+
+// Cross-checks of a whole config (after parsing, also for configs built in code).
+Status ValidateConfig(const Config& config);
+
+}  // namespace eventlake::server

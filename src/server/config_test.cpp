@@ -1,0 +1,163 @@
+// Tests of eventlake.yaml parsing: every section, errors that name the key's
+// path, cross-checks, the embedded default, and that docs/configuration.md
+// carries the current generated reference.
+#include "server/config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace eventlake::server {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(ParseConfig, ReadsEverySection) {
+  auto config = ParseConfig(R"(
+server:
+  listen: 127.0.0.1:9000
+  data_dir: /tmp/x
+  threads: 3
+  max_body_bytes: 1MiB
+  idle_timeout: 5s
+  log_level: debug
+streams:
+  - name: clicks
+    partitions: 8
+    durability: interval
+sources:
+  - name: web
+    stream: clicks
+)",
+                            "test.yaml");
+  ASSERT_TRUE(config) << config.error().ToString();
+  EXPECT_EQ(config->server.listen, "127.0.0.1:9000");
+  EXPECT_EQ(config->server.data_dir, "/tmp/x");
+  EXPECT_EQ(config->server.threads, 3u);
+  EXPECT_EQ(config->server.max_body_bytes, 1u << 20);
+  EXPECT_EQ(config->server.idle_timeout, std::chrono::seconds(5));
+  EXPECT_EQ(config->server.pg_listen, "127.0.0.1:5433");  // default kept
+  ASSERT_EQ(config->streams.size(), 1u);
+  EXPECT_EQ(config->streams[0].partitions, 8u);
+  EXPECT_EQ(config->streams[0].durability, log::Durability::kInterval);
+  ASSERT_NE(config->FindSource("web"), nullptr);
+  EXPECT_EQ(config->FindSource("web")->stream, "clicks");
+  EXPECT_EQ(config->FindSource("nope"), nullptr);
+}
+
+TEST(ParseConfig, EmptyFileGivesDefaults) {
+  auto config = ParseConfig("", "empty.yaml");
+  ASSERT_TRUE(config) << config.error().ToString();
+  EXPECT_EQ(config->server.listen, "127.0.0.1:8080");
+  EXPECT_TRUE(config->streams.empty());
+}
+
+TEST(ParseConfig, RejectsUnknownTopLevelKeyWithItsName) {
+  auto config = ParseConfig("server: {}\npipelinez: []\n", "my.yaml");
+  ASSERT_FALSE(config);
+  EXPECT_THAT(config.error().message(), HasSubstr("my.yaml"));
+  EXPECT_THAT(config.error().message(), HasSubstr("pipelinez"));
+}
+
+TEST(ParseConfig, RejectsUnknownNestedKeyWithItsPath) {
+  auto config = ParseConfig("server:\n  listne: 127.0.0.1:1\n", "c.yaml");
+  ASSERT_FALSE(config);
+  EXPECT_THAT(config.error().message(), HasSubstr("server.listne"));
+  config = ParseConfig("streams:\n  - name: a\n    partitons: 2\n", "c.yaml");
+  ASSERT_FALSE(config);
+  EXPECT_THAT(config.error().message(), HasSubstr("streams[0].partitons"));
+}
+
+TEST(ParseConfig, RejectsBadValuesWithTheirPath) {
+  auto config = ParseConfig("server:\n  max_body_bytes: lots\n", "c.yaml");
+  ASSERT_FALSE(config);
+  EXPECT_THAT(config.error().message(), HasSubstr("server.max_body_bytes"));
+  config = ParseConfig("server:\n  listen: nowhere\n", "c.yaml");
+  ASSERT_FALSE(config);
+  EXPECT_THAT(config.error().message(), HasSubstr("listen"));
+  config = ParseConfig("server:\n  log_level: loud\n", "c.yaml");
+  ASSERT_FALSE(config);
+  EXPECT_THAT(config.error().message(), HasSubstr("server.log_level"));
+}
+
+TEST(ParseConfig, RejectsMalformedYamlWithPosition) {
+  auto config = ParseConfig("server: [\n", "bad.yaml");
+  ASSERT_FALSE(config);
+  EXPECT_THAT(config.error().message(), HasSubstr("bad.yaml:"));
+}
+
+TEST(ParseConfig, RejectsSourceOfUndeclaredStream) {
+  auto config = ParseConfig("sources:\n  - name: web\n    stream: clicks\n", "c.yaml");
+  ASSERT_FALSE(config);
+  EXPECT_THAT(config.error().message(), HasSubstr("sources[0].stream"));
+}
+
+TEST(ParseConfig, RejectsDuplicateNames) {
+  auto config = ParseConfig("streams:\n  - name: a\n  - name: a\n", "c.yaml");
+  ASSERT_FALSE(config);
+  EXPECT_THAT(config.error().message(), HasSubstr("streams[1].name"));
+  config = ParseConfig(
+      "streams: [{name: a}]\nsources: [{name: s, stream: a}, {name: s, stream: a}]\n", "c.yaml");
+  ASSERT_FALSE(config);
+  EXPECT_THAT(config.error().message(), HasSubstr("sources[1].name"));
+}
+
+TEST(ParseConfig, RejectsSourceWithoutStream) {
+  auto config = ParseConfig("streams: [{name: a}]\nsources: [{name: s}]\n", "c.yaml");
+  ASSERT_FALSE(config);
+  EXPECT_THAT(config.error().message(), HasSubstr("sources[0].stream"));
+}
+
+TEST(LoadConfigFile, NamesMissingFile) {
+  auto config = LoadConfigFile("/nonexistent/eventlake.yaml");
+  ASSERT_FALSE(config);
+  EXPECT_THAT(config.error().message(), HasSubstr("/nonexistent/eventlake.yaml"));
+}
+
+TEST(EmbeddedDefaultConfig, FeedsSourceEventsIntoStreamEvents) {
+  Config config = EmbeddedDefaultConfig();
+  EXPECT_TRUE(ValidateConfig(config).ok());
+  ASSERT_EQ(config.streams.size(), 1u);
+  EXPECT_EQ(config.streams[0].name, "events");
+  EXPECT_EQ(config.streams[0].partitions, 4u);
+  EXPECT_EQ(config.streams[0].durability, log::Durability::kFsync);
+  ASSERT_NE(config.FindSource("events"), nullptr);
+  EXPECT_EQ(config.FindSource("events")->stream, "events");
+}
+
+TEST(ConfigReference, DocumentsEveryTable) {
+  std::string reference = ConfigReference();
+  for (const char* heading : {"## Top level", "## `server`", "## `streams[]`", "## `sources[]`"}) {
+    EXPECT_THAT(reference, HasSubstr(heading));
+  }
+  EXPECT_THAT(reference, HasSubstr("`max_body_bytes`"));
+}
+
+// docs/configuration.md must carry ConfigReference() between its markers.
+TEST(ConfigReference, MatchesDocsConfigurationMd) {
+  const char* source_dir = std::getenv("EVENTLAKE_SOURCE_DIR");
+  ASSERT_NE(source_dir, nullptr) << "run through ctest, which sets EVENTLAKE_SOURCE_DIR";
+  std::string path = std::string(source_dir) + "/docs/configuration.md";
+  std::ifstream file(path);
+  ASSERT_TRUE(file) << "cannot read " << path;
+  std::stringstream text;
+  text << file.rdbuf();
+  const std::string doc = text.str();
+  const std::string begin = "<!-- BEGIN GENERATED REFERENCE -->\n";
+  const std::string end = "<!-- END GENERATED REFERENCE -->";
+  size_t from = doc.find(begin);
+  size_t to = doc.find(end);
+  ASSERT_NE(from, std::string::npos) << path << " lacks the line " << begin;
+  ASSERT_NE(to, std::string::npos) << path << " lacks the line " << end;
+  std::string generated = doc.substr(from + begin.size(), to - from - begin.size());
+  EXPECT_TRUE(generated == ConfigReference())
+      << path << " is out of date with the option tables. Regenerate the part between the "
+      << "markers with:\n  eventlake config reference\n(e.g. `build/eventlake config reference > "
+      << "/tmp/ref.md` and paste it between the two marker lines).";
+}
+
+}  // namespace
+}  // namespace eventlake::server

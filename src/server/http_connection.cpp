@@ -1,0 +1,248 @@
+// One HTTP/1.1 connection: read a request, hand it to the handler, write the
+// response, repeat while keep-alive. No per-operation timers: the worker's
+// sweep closes connections that wait on the client for too long.
+#include "server/http_connection.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <chrono>
+#include <ctime>
+
+#include "core/logging.h"
+#include "server/problem.h"
+
+namespace eventlake::server {
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using boost::system::error_code;
+
+namespace {
+
+constexpr size_t kReadBufferBytes = 64u << 10;
+// A connection that was sent an error is drained (so that the client reads
+// the answer instead of a reset) for at most this long.
+constexpr int64_t kDrainNanos = 2'000'000'000;
+
+// "Tue, 25 Nov 2026 02:06:55 GMT", formatted once per second per thread.
+std::string_view HttpDate() {
+  thread_local std::time_t cached_second = 0;
+  thread_local char text[40] = {};
+  std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cached_second = now;
+  }
+  return text;
+}
+
+void SerializeHead(const HttpResponse& response, bool keep_alive, unsigned version,
+                   std::string* out) {
+  out->clear();
+  out->append("HTTP/1.1 ");
+  out->append(std::to_string(response.status));
+  out->push_back(' ');
+  out->append(ReasonPhrase(response.status));
+  out->append("\r\nDate: ");
+  out->append(HttpDate());
+  out->append("\r\nContent-Type: ");
+  out->append(response.content_type);
+  out->append("\r\nContent-Length: ");
+  out->append(std::to_string(response.body.size()));
+  if (!keep_alive) {
+    out->append("\r\nConnection: close");
+  } else if (version == 10) {
+    out->append("\r\nConnection: keep-alive");
+  }
+  for (const auto& [name, value] : response.headers) {
+    out->append("\r\n");
+    out->append(name);
+    out->append(": ");
+    out->append(value);
+  }
+  out->append("\r\n\r\n");
+}
+
+bool IsExpectContinue(const HttpRequest& request) {
+  auto it = request.find(http::field::expect);
+  return it != request.end() && boost::beast::iequals(it->value(), "100-continue");
+}
+
+}  // namespace
+
+int64_t NowNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+HttpConnection::HttpConnection(asio::ip::tcp::socket socket, IoWorker* worker)
+    : socket_(std::move(socket)), worker_(worker) {
+  buffer_.reserve(kReadBufferBytes);
+}
+
+HttpConnection::~HttpConnection() { Unregister(); }
+
+void HttpConnection::Start() {
+  worker_->Add(this);
+  registered_ = true;
+  ReadHeader();
+}
+
+void HttpConnection::Unregister() {
+  if (!registered_) return;
+  registered_ = false;
+  worker_->Remove(this);
+}
+
+bool HttpConnection::ExpiredAt(int64_t now_nanos) const {
+  switch (state_) {
+    case State::kHandling:
+    case State::kClosed:
+      return false;
+    case State::kDraining:
+      return now_nanos - last_active_nanos_ > kDrainNanos;
+    default:
+      return now_nanos - last_active_nanos_ >
+             std::chrono::nanoseconds(shared()->options.idle_timeout).count();
+  }
+}
+
+void HttpConnection::Close() {
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosed;
+  error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  Unregister();
+}
+
+void HttpConnection::ReadHeader() {
+  if (shared()->stopping.load(std::memory_order_relaxed)) return Close();
+  state_ = State::kReading;
+  last_active_nanos_ = NowNanos();
+  parser_.emplace();
+  parser_->body_limit(shared()->options.max_body_bytes);
+  parser_->header_limit(shared()->options.max_header_bytes);
+  http::async_read_header(socket_, buffer_, *parser_,
+                          [self = shared_from_this()](error_code ec, size_t) { self->OnHeader(ec); });
+}
+
+void HttpConnection::OnHeader(error_code ec) {
+  if (ec) return FailRead(ec);
+  if (parser_->is_done()) return Dispatch();
+  if (IsExpectContinue(parser_->get())) {
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
+                      [self = shared_from_this()](error_code ec, size_t) {
+                        if (ec) return self->Close();
+                        self->ReadBody();
+                      });
+    return;
+  }
+  ReadBody();
+}
+
+void HttpConnection::ReadBody() {
+  http::async_read(socket_, buffer_, *parser_,
+                   [self = shared_from_this()](error_code ec, size_t) { self->OnBody(ec); });
+}
+
+void HttpConnection::OnBody(error_code ec) {
+  if (ec) return FailRead(ec);
+  Dispatch();
+}
+
+void HttpConnection::FailRead(error_code ec) {
+  if (state_ == State::kClosed) return;
+  HttpResponse problem;
+  if (ec == http::error::body_limit) {
+    problem = ProblemResponse(413, "payload_too_large",
+                              "the request body is larger than server.max_body_bytes (" +
+                                  std::to_string(shared()->options.max_body_bytes) + " bytes)");
+  } else if (ec == http::error::header_limit) {
+    problem = ProblemResponse(431, "request_header_fields_too_large",
+                              "the request header is larger than " +
+                                  std::to_string(shared()->options.max_header_bytes) + " bytes");
+  } else if (ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
+             ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    problem = ProblemResponse(400, "bad_request", "malformed HTTP request: " + ec.message());
+  } else {
+    return Close();  // the client went away, or the socket was closed
+  }
+  request_start_nanos_ = NowNanos();
+  observer_ = nullptr;
+  version_ = 11;
+  Write(std::move(problem), /*close_after=*/true);
+}
+
+void HttpConnection::Dispatch() {
+  state_ = State::kHandling;
+  request_start_nanos_ = NowNanos();
+  HttpRequest request = parser_->release();
+  keep_alive_ = request.keep_alive();
+  version_ = request.version();
+  observer_ = nullptr;
+  shared()->in_flight.fetch_add(1, std::memory_order_relaxed);
+  shared()->handler(std::move(request), Responder(shared_from_this()));
+}
+
+void HttpConnection::PostResponse(HttpResponse response) {
+  asio::dispatch(socket_.get_executor(),
+                 [self = shared_from_this(), response = std::move(response)]() mutable {
+                   self->OnResponse(std::move(response));
+                 });
+}
+
+void HttpConnection::OnResponse(HttpResponse response) {
+  shared()->in_flight.fetch_sub(1, std::memory_order_relaxed);
+  if (observer_ != nullptr) {
+    observer_->OnResponse(response.status, (NowNanos() - request_start_nanos_) / 1e9);
+  }
+  if (state_ != State::kHandling) return;  // closed while the handler worked
+  bool close_after = !keep_alive_ || shared()->stopping.load(std::memory_order_relaxed);
+  Write(std::move(response), close_after);
+}
+
+void HttpConnection::Write(HttpResponse response, bool close_after) {
+  state_ = State::kWriting;
+  last_active_nanos_ = NowNanos();
+  close_after_write_ = close_after;
+  SerializeHead(response, !close_after, version_, &head_out_);
+  body_out_ = std::move(response.body);
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(head_out_), asio::buffer(body_out_)};
+  asio::async_write(socket_, buffers,
+                    [self = shared_from_this()](error_code ec, size_t) { self->OnWritten(ec); });
+}
+
+void HttpConnection::OnWritten(error_code ec) {
+  if (state_ == State::kClosed) return;
+  if (ec) return Close();
+  body_out_.clear();
+  if (!close_after_write_) return ReadHeader();
+  if (parser_ && !parser_->is_done()) {
+    // Unread request bytes may follow: closing now would reset the
+    // connection and could destroy the answer before the client reads it.
+    state_ = State::kDraining;
+    last_active_nanos_ = NowNanos();
+    error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    return Drain();
+  }
+  Close();
+}
+
+void HttpConnection::Drain() {
+  buffer_.clear();
+  socket_.async_read_some(buffer_.prepare(kReadBufferBytes),
+                          [self = shared_from_this()](error_code ec, size_t) {
+                            if (ec || self->state_ != State::kDraining) return self->Close();
+                            self->Drain();
+                          });
+}
+
+}  // namespace eventlake::server

@@ -1,0 +1,250 @@
+// Tests of the HTTP server over real loopback sockets: keep-alive, limits
+// answered with problem+json, handlers that answer later from other threads,
+// the connection limit, idle connections closed, and stopping with requests
+// in flight.
+#include "server/http_server.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <future>
+#include <thread>
+
+#include "server/problem.h"
+
+namespace eventlake::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using asio::ip::tcp;
+using ::testing::HasSubstr;
+
+// A blocking client on one connection.
+class Client {
+ public:
+  explicit Client(const std::string& address) {
+    auto [host, port] = SplitHostPort(address).value();
+    socket_.connect(tcp::endpoint(asio::ip::make_address(host), port));
+  }
+  void SendRaw(std::string_view bytes) { asio::write(socket_, asio::buffer(bytes)); }
+  http::response<http::string_body> Read() {
+    http::response<http::string_body> response;
+    http::read(socket_, buffer_, response);
+    return response;
+  }
+  http::response<http::string_body> Request(std::string_view method, std::string_view target,
+                                            std::string_view body = "",
+                                            std::string_view extra = "") {
+    SendRaw(std::string(method) + " " + std::string(target) + " HTTP/1.1\r\nHost: x\r\n" +
+            std::string(extra) + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+            std::string(body));
+    return Read();
+  }
+  // True when the server closed the connection (read returns EOF or reset).
+  bool ClosedByServer() {
+    char byte;
+    boost::system::error_code ec;
+    socket_.read_some(asio::buffer(&byte, 1), ec);
+    return ec == asio::error::eof || ec == asio::error::connection_reset;
+  }
+
+ private:
+  asio::io_context context_;
+  tcp::socket socket_{context_};
+  boost::beast::flat_buffer buffer_;
+};
+
+HttpServerOptions TestOptions() {
+  HttpServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.threads = 2;
+  return options;
+}
+
+HttpHandler Echo() {
+  return [](HttpRequest request, Responder respond) {
+    HttpResponse response;
+    response.content_type = "text/plain";
+    response.body = std::string(request.target()) + ":" + request.body();
+    respond(std::move(response));
+  };
+}
+
+TEST(HttpServer, ServesManyRequestsOnOneKeepAliveConnection) {
+  auto server = HttpServer::Start(TestOptions(), Echo()).value();
+  Client client(server->address());
+  for (int i = 0; i < 20; ++i) {
+    auto response = client.Request("POST", "/x" + std::to_string(i), "body");
+    EXPECT_EQ(response.result_int(), 200);
+    EXPECT_EQ(response.body(), "/x" + std::to_string(i) + ":body");
+    EXPECT_TRUE(response.keep_alive());
+    EXPECT_FALSE(response[http::field::date].empty());
+  }
+}
+
+TEST(HttpServer, AnswersPipelinedRequestsInOrder) {
+  auto server = HttpServer::Start(TestOptions(), Echo()).value();
+  Client client(server->address());
+  client.SendRaw("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(client.Read().body(), "/a:");
+  EXPECT_EQ(client.Read().body(), "/b:");
+}
+
+TEST(HttpServer, ClosesAfterConnectionClose) {
+  auto server = HttpServer::Start(TestOptions(), Echo()).value();
+  Client client(server->address());
+  auto response = client.Request("GET", "/", "", "Connection: close\r\n");
+  EXPECT_FALSE(response.keep_alive());
+  EXPECT_TRUE(client.ClosedByServer());
+}
+
+TEST(HttpServer, RejectsBodyOverLimitWith413Problem) {
+  HttpServerOptions options = TestOptions();
+  options.max_body_bytes = 1024;
+  auto server = HttpServer::Start(options, Echo()).value();
+  Client client(server->address());
+  auto response = client.Request("POST", "/", std::string(4096, 'x'));
+  EXPECT_EQ(response.result_int(), 413);
+  EXPECT_EQ(response[http::field::content_type], "application/problem+json");
+  EXPECT_THAT(response.body(), HasSubstr("payload_too_large"));
+  EXPECT_TRUE(client.ClosedByServer());
+}
+
+TEST(HttpServer, RejectsChunkedBodyOverLimitWith413) {
+  HttpServerOptions options = TestOptions();
+  options.max_body_bytes = 1024;
+  auto server = HttpServer::Start(options, Echo()).value();
+  Client client(server->address());
+  client.SendRaw("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n" +
+                 std::string(2048, 'x') + "\r\n0\r\n\r\n");
+  EXPECT_EQ(client.Read().result_int(), 413);
+}
+
+TEST(HttpServer, RejectsHugeHeaderWith431) {
+  auto server = HttpServer::Start(TestOptions(), Echo()).value();
+  Client client(server->address());
+  auto response = client.Request("GET", "/", "", "X-Big: " + std::string(20000, 'a') + "\r\n");
+  EXPECT_EQ(response.result_int(), 431);
+  EXPECT_THAT(response.body(), HasSubstr("request_header_fields_too_large"));
+}
+
+TEST(HttpServer, RejectsMalformedRequestWith400) {
+  auto server = HttpServer::Start(TestOptions(), Echo()).value();
+  Client client(server->address());
+  client.SendRaw("NOT A REQUEST\r\n\r\n");
+  auto response = client.Read();
+  EXPECT_EQ(response.result_int(), 400);
+  EXPECT_THAT(response.body(), HasSubstr("bad_request"));
+}
+
+TEST(HttpServer, SendsContinueBeforeReadingBody) {
+  auto server = HttpServer::Start(TestOptions(), Echo()).value();
+  Client client(server->address());
+  client.SendRaw("POST /c HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n");
+  auto interim = client.Read();
+  EXPECT_EQ(interim.result_int(), 100);
+  client.SendRaw("abc");
+  EXPECT_EQ(client.Read().body(), "/c:abc");
+}
+
+TEST(HttpServer, DeliversResponseGivenLaterOnAnotherThread) {
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  auto server = HttpServer::Start(TestOptions(), [&](HttpRequest, Responder respond) {
+                  std::lock_guard lock(mu);
+                  threads.emplace_back([r = std::move(respond)]() mutable {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                    r(JsonResponse(R"({"late":true})"));
+                  });
+                }).value();
+  Client client(server->address());
+  EXPECT_EQ(client.Request("GET", "/").body(), R"({"late":true})");
+  EXPECT_EQ(client.Request("GET", "/").body(), R"({"late":true})");
+  for (auto& t : threads) t.join();
+}
+
+TEST(HttpServer, AnswersInternalErrorWhenHandlerDropsResponder) {
+  auto server = HttpServer::Start(TestOptions(), [](HttpRequest, Responder) {}).value();
+  Client client(server->address());
+  auto response = client.Request("GET", "/");
+  EXPECT_EQ(response.result_int(), 500);
+  EXPECT_THAT(response.body(), HasSubstr("internal"));
+}
+
+TEST(HttpServer, RefusesConnectionsOverLimit) {
+  HttpServerOptions options = TestOptions();
+  options.max_connections = 1;
+  auto server = HttpServer::Start(options, Echo()).value();
+  Client first(server->address());
+  EXPECT_EQ(first.Request("GET", "/").result_int(), 200);  // the first is registered
+  Client second(server->address());
+  auto response = second.Read();
+  EXPECT_EQ(response.result_int(), 503);
+  EXPECT_EQ(first.Request("GET", "/").result_int(), 200);
+}
+
+TEST(HttpServer, ClosesIdleConnections) {
+  HttpServerOptions options = TestOptions();
+  options.idle_timeout = std::chrono::milliseconds(100);
+  auto server = HttpServer::Start(options, Echo()).value();
+  Client client(server->address());
+  EXPECT_EQ(client.Request("GET", "/").result_int(), 200);
+  EXPECT_TRUE(client.ClosedByServer());  // blocks until the sweep closes it
+}
+
+TEST(HttpServer, RefusesAddressInUse) {
+  auto server = HttpServer::Start(TestOptions(), Echo()).value();
+  HttpServerOptions options = TestOptions();
+  options.listen = server->address();
+  auto second = HttpServer::Start(options, Echo());
+  ASSERT_FALSE(second);
+  EXPECT_THAT(second.error().message(), HasSubstr("in use"));
+}
+
+TEST(HttpServer, StopLetsRequestInFlightFinish) {
+  std::promise<Responder> pending;
+  auto server = HttpServer::Start(TestOptions(), [&](HttpRequest, Responder respond) {
+                  pending.set_value(std::move(respond));
+                }).value();
+  Client client(server->address());
+  client.SendRaw("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  Responder responder = pending.get_future().get();
+  std::thread stopper([&] { server->Stop(std::chrono::seconds(10)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  responder(JsonResponse("{}"));
+  auto response = client.Read();
+  EXPECT_EQ(response.result_int(), 200);
+  EXPECT_FALSE(response.keep_alive());
+  stopper.join();
+}
+
+TEST(SplitHostPort, ParsesIpv4Ipv6AndRejectsGarbage) {
+  EXPECT_EQ(SplitHostPort("127.0.0.1:8080").value(), std::make_pair(std::string("127.0.0.1"), uint16_t{8080}));
+  EXPECT_EQ(SplitHostPort("[::1]:9").value(), std::make_pair(std::string("::1"), uint16_t{9}));
+  for (std::string_view bad : {"", "8080", "host:", ":80", "h:99999", "h:8x", "::1:80", "[::1]"}) {
+    EXPECT_FALSE(SplitHostPort(bad)) << bad;
+  }
+}
+
+TEST(IsLoopbackHost, AcceptsOnlyLoopback) {
+  EXPECT_TRUE(IsLoopbackHost("127.0.0.1"));
+  EXPECT_TRUE(IsLoopbackHost("127.5.0.1"));
+  EXPECT_TRUE(IsLoopbackHost("::1"));
+  EXPECT_TRUE(IsLoopbackHost("localhost"));
+  EXPECT_TRUE(IsLoopbackHost("::ffff:127.0.0.1"));
+  EXPECT_FALSE(IsLoopbackHost("0.0.0.0"));
+  EXPECT_FALSE(IsLoopbackHost("::"));
+  EXPECT_FALSE(IsLoopbackHost("10.0.0.1"));
+  EXPECT_FALSE(IsLoopbackHost("example.com"));
+}
+
+}  // namespace
+}  // namespace eventlake::server

@@ -1,0 +1,122 @@
+// Wiring of the server: order of start and, more delicately, of stop. The
+// HTTP server stops first (no new requests; appends in flight get their
+// answers), then the log closes (its writer threads may still run append
+// callbacks, which hand responses to the stopped HTTP server and are
+// dropped), and only then are the HTTP server's io contexts destroyed.
+#include "server/server.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "core/file.h"
+#include "core/logging.h"
+
+namespace eventlake::server {
+
+Status CheckListenersAreLoopback(const ServerOptions& options) {
+  for (const std::string* address : {&options.listen, &options.pg_listen}) {
+    EL_ASSIGN_OR_RETURN(auto host_port, SplitHostPort(*address));
+    if (!IsLoopbackHost(host_port.first)) {
+      return FailedPrecondition("refusing to listen on " + *address +
+                                " without API keys (auth lands with issue 3); use a loopback "
+                                "address");
+    }
+  }
+  return Status::Ok();
+}
+
+Server::Server(Config config)
+    : config_(std::move(config)),
+      metrics_(std::make_unique<MetricsRegistry>()),
+      ids_(std::make_unique<IdGenerator>(SystemClock())) {}
+
+Server::~Server() {
+  Stop();
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+Result<std::unique_ptr<Server>> Server::Start(Config config) {
+  EL_RETURN_IF_ERROR(CheckListenersAreLoopback(config.server));
+  EL_RETURN_IF_ERROR(ValidateConfig(config));
+  LogLevel level;
+  if (!ParseLogLevel(config.server.log_level, &level)) {
+    return Err(InvalidArgument("server.log_level: unknown level '" + config.server.log_level + "'"));
+  }
+  SetLogLevel(level);
+  std::unique_ptr<Server> server(new Server(std::move(config)));
+  EL_RETURN_IF_ERROR(server->Open());
+  return server;
+}
+
+Status Server::Open() {
+  const std::string& data_dir = config_.server.data_dir;
+  EL_RETURN_IF_ERROR(CreateDirectories(data_dir));
+  std::string lock_path = data_dir + "/LOCK";
+  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) return ErrnoError("opening " + lock_path, errno);
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return FailedPrecondition("data directory " + data_dir +
+                              " is in use by another eventlake process");
+  }
+  log::LogOptions log_options;
+  log_options.dir = data_dir + "/log";
+  log_options.metrics = metrics_.get();
+  EL_ASSIGN_OR_RETURN(log_, log::Log::Open(log_options));
+  for (const log::StreamOptions& stream : config_.streams) {
+    auto ensured = log_->EnsureStream(stream);
+    if (!ensured) return ensured.error().WithContext("stream " + stream.name);
+  }
+  log_->StartMaintenance();
+
+  api_.log = log_.get();
+  api_.metrics = metrics_.get();
+  api_.config = &config_;
+  api_.ids = ids_.get();
+  router_ = std::make_unique<Router>(metrics_.get());
+  RegisterApi(*router_, api_);
+
+  HttpServerOptions http;
+  http.listen = config_.server.listen;
+  http.threads = IoThreads(config_.server);
+  http.max_body_bytes = config_.server.max_body_bytes;
+  http.idle_timeout = config_.server.idle_timeout;
+  http.max_connections = config_.server.max_connections;
+  http.metrics = metrics_.get();
+  Router* router = router_.get();
+  EL_ASSIGN_OR_RETURN(http_, HttpServer::Start(http, [router](HttpRequest r, Responder respond) {
+                        router->Handle(std::move(r), std::move(respond));
+                      }));
+  LogInfo("server", "eventlake serving",
+          {{"http", http_->address()}, {"data_dir", data_dir},
+           {"streams", static_cast<uint64_t>(log_->Streams().size())}});
+  return Status::Ok();
+}
+
+void Server::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (http_) http_->Stop();
+  log_.reset();   // flushes; late append callbacks find the HTTP server stopped
+  http_.reset();  // now no Responder is left anywhere
+  LogInfo("server", "eventlake stopped");
+}
+
+Status RunServerUntilSignal(Config config) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  EL_ASSIGN_OR_RETURN(std::unique_ptr<Server> server, Server::Start(std::move(config)));
+  int received = 0;
+  sigwait(&signals, &received);
+  LogInfo("server", "stopping", {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
+  server->Stop();
+  return Status::Ok();
+}
+
+}  // namespace eventlake::server

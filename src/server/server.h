@@ -1,0 +1,65 @@
+// The eventlake server: reads the config, opens the log under
+// <data_dir>/log, makes sure every configured stream exists, and serves the
+// HTTP API until told to stop.
+//
+// Auth does not exist yet (issue 3), so a server refuses to start when any
+// listener (listen, pg_listen) is not a loopback address. The data directory
+// is locked (flock on <data_dir>/LOCK) so that two servers never share it.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "core/id.h"
+#include "core/metrics.h"
+#include "core/status.h"
+#include "log/log.h"
+#include "server/api.h"
+#include "server/config.h"
+#include "server/http_server.h"
+#include "server/router.h"
+
+namespace eventlake::server {
+
+class Server {
+ public:
+  // Starts everything; the HTTP API is served on return.
+  static Result<std::unique_ptr<Server>> Start(Config config);
+  ~Server();  // Stop()
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // The bound HTTP address ("127.0.0.1:8080").
+  const std::string& http_address() const { return http_->address(); }
+  log::Log& log() { return *log_; }
+  MetricsRegistry& metrics() { return *metrics_; }
+
+  // Graceful stop: stops accepting, lets requests in flight finish (appends
+  // get their answers), closes connections, then closes the log. Idempotent.
+  void Stop();
+
+ private:
+  explicit Server(Config config);
+  Status Open();
+
+  Config config_;
+  std::unique_ptr<MetricsRegistry> metrics_;
+  std::unique_ptr<IdGenerator> ids_;
+  int lock_fd_ = -1;
+  std::unique_ptr<log::Log> log_;
+  ApiContext api_;
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<HttpServer> http_;
+  bool stopped_ = false;
+};
+
+// Refuses non-loopback listeners while auth does not exist.
+Status CheckListenersAreLoopback(const ServerOptions& options);
+
+// Blocks SIGINT and SIGTERM (before any thread starts, so every thread
+// inherits the mask), starts the server, waits for one of them, then stops
+// gracefully. Returns the start error, if any.
+Status RunServerUntilSignal(Config config);
+
+}  // namespace eventlake::server
