@@ -67,7 +67,7 @@ struct HttpClientOptions {
 class HttpClient {
  public:
   HttpClient(ServerAddress address, HttpClientOptions options = {});
-  ~HttpClient();
+  ~HttpClient();  // NOLINT(performance-trivially-destructible): Impl is incomplete here
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 

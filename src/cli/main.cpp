@@ -13,6 +13,7 @@
 
 #include "cli/cli_support.h"
 #include "cli/config_command.h"
+#include "cli/keys_command.h"
 #include "cli/log_command.h"
 #include "cli/serve.h"
 #include "cli/streams_command.h"
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
     cli::AddStreamsCommand(app);
     cli::AddTailCommand(app);
     cli::AddLogCommand(app);
+    cli::AddKeysCommand(app);
 
     try {
       app.parse(argc, argv);
