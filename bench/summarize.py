@@ -28,6 +28,8 @@ def medians(runs: list[dict]) -> tuple[dict, list[dict]]:
         key = (row["threads"], row["batch"])
         same = [r2 for r in runs for r2 in r["runs"] if (r2["threads"], r2["batch"]) == key]
         rows.append({"threads": key[0], "batch": key[1],
+                     "records_min": min(s["records_per_sec"] for s in same),
+                     "records_max": max(s["records_per_sec"] for s in same),
                      **{f: statistics.median(s[f] for s in same) for f in FIGURES}})
     return disk, rows
 
@@ -37,14 +39,12 @@ def goals(disk: dict, rows: list[dict]) -> list[str]:
     single = [r for r in rows if r["threads"] == 64 and r["batch"] == 1]
     if single:
         r = single[0]
-        busy, idle = disk["fsyncs_per_sec_busy"], disk["fsyncs_per_sec"]
+        raw = max(disk["fsyncs_per_sec_busy"], disk["fsyncs_per_sec"])  # the stricter base
         rate = r["records_per_sec"]
         lines.append(f"- 64 single appenders: {thousands(rate)} records/s = "
-                     f"{100 * rate / (64 * busy):.1f}% of 64 × raw fdatasync rate with a busy "
-                     f"core (64 × {thousands(busy)}/s = {thousands(64 * busy)}/s) (goal ≥ 80%); "
-                     f"{100 * rate / (64 * idle):.1f}% of 64 × the idle-CPU rate "
-                     f"(64 × {thousands(idle)}/s); {r['records_per_fsync']:.1f} records per fsync "
-                     f"(64 at best)")
+                     f"{100 * rate / (64 * raw):.1f}% of 64 × the raw fdatasync rate "
+                     f"(64 × {thousands(raw)}/s = {thousands(64 * raw)}/s) (goal ≥ 80%); "
+                     f"{r['records_per_fsync']:.1f} records per fsync (64 at best)")
     batched = [r for r in rows if r["batch"] == 100]
     if batched:
         best = max(batched, key=lambda r: r["records_per_sec"])
@@ -64,11 +64,12 @@ def section(args, runs: list[dict]) -> str:
            f"{thousands(disk['fsyncs_per_sec_busy'])}/s with another thread spinning; "
            f"sequential write {thousands(disk['write_mb_per_sec'])} MB/s",
            "",
-           "| appenders | events per append | records/s | MB/s | fsyncs/s | records per fsync "
+           "| appenders | events per append | records/s | min–max records/s | MB/s | fsyncs/s | records per fsync "
            "| p50 latency ms | p99 latency ms | CPU cores busy |",
-           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         out.append(f"| {r['threads']} | {r['batch']} | {thousands(r['records_per_sec'])} "
+                   f"| {thousands(r['records_min'])}–{thousands(r['records_max'])} "
                    f"| {r['mb_per_sec']:.1f} | {thousands(r['fsyncs_per_sec'])} "
                    f"| {r['records_per_fsync']:.1f} | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} "
                    f"| {r['cpu_cores']:.2f} |")

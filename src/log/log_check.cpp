@@ -23,6 +23,7 @@ bool IsPartitionName(const std::string& name) {
 }
 
 struct SegmentFacts {
+  bool seen = false;  // false before the partition's first segment
   uint64_t next_offset = 0;
   int64_t last_time = 0;
 };
@@ -60,7 +61,7 @@ SegmentFacts CheckSegment(const std::string& dir, uint64_t base, bool last,
   segment.base_offset = base;
   segment.log_path = SegmentLogPath(dir, base);
   segment.index_path = SegmentIndexPath(dir, base);
-  SegmentFacts facts{base, previous.last_time};
+  SegmentFacts facts{true, base, previous.last_time};
   Result<FileHandle> file = OpenFile(segment.log_path, O_RDONLY);
   Result<uint64_t> size = file.has_value() ? FileSize(file->fd(), segment.log_path)
                                            : Result<uint64_t>(Err(file.error()));
@@ -80,10 +81,18 @@ SegmentFacts CheckSegment(const std::string& dir, uint64_t base, bool last,
     report->problems.push_back(segment.log_path + ": " + header_ok.message());
     return facts;
   }
-  if (previous.next_offset != base && previous.next_offset != 0) {
-    report->notes.push_back(segment.log_path + ": offsets " +
-                            std::to_string(previous.next_offset) + ".." + std::to_string(base) +
-                            " are missing before this segment (quarantined or deleted)");
+  if (previous.seen && previous.next_offset != base) {
+    // Retention deletes only from the front, so a gap between two segments is
+    // explained only by a segment that recovery moved to quarantine/.
+    std::string gap = segment.log_path + ": offsets " + std::to_string(previous.next_offset) +
+                      ".." + std::to_string(base - 1) + " are missing before this segment";
+    bool quarantined =
+        PathExists(dir + "/quarantine/" + SegmentLogPath("", previous.next_offset).substr(1));
+    if (quarantined) {
+      report->notes.push_back(gap + " (in quarantine/)");
+    } else {
+      report->problems.push_back(gap);
+    }
   }
   SegmentScanner scanner(segment.file.fd(), segment.log_path, kSegmentHeaderSize, segment.size);
   ScannedRecord record;

@@ -126,6 +126,28 @@ TEST(LogCheck, CallsATornTailANoteNotAProblem) {
   EXPECT_EQ(report.records, 1u);
 }
 
+TEST(LogCheck, ReportsOffsetsMissingBetweenSegments) {
+  TempDir dir;
+  StreamOptions options = Options("events", 1);
+  options.segment_max_bytes = 4096;
+  {
+    auto log = OpenLog(dir.path());
+    Stream* stream = log->CreateStream(options).value();
+    for (int i = 0; i < 60; ++i) {
+      std::vector<CloudEvent> one{MakeEvent(i, 100)};
+      ASSERT_TRUE(stream->AppendAndWait(one)[0].has_value());
+    }
+  }
+  // Cut the first segment back to its header: its records are gone, and no
+  // quarantined file explains the gap.
+  fs::resize_file(SegmentLogPath(dir.path() + "/log/events/0", 0), kSegmentHeaderSize);
+  fs::remove(SegmentIndexPath(dir.path() + "/log/events/0", 0));
+  LogCheckReport report = CheckLog(dir.path() + "/log").value();
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.problems[0].find("are missing before this segment"), std::string::npos)
+      << report.problems[0];
+}
+
 TEST(LogCheck, ReportsACorruptOffsetsFile) {
   TempDir dir;
   {

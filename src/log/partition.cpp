@@ -47,6 +47,9 @@ Partition::Impl::Impl(std::string dir, const StreamOptions& options, PartitionCo
                        "Segments moved to quarantine/ by recovery.");
   metrics_.truncated_bytes = PartitionCounter(*registry, c, "eventlake_log_truncated_bytes_total",
                                               "Bytes of torn tails cut by recovery.");
+  metrics_.missing_offsets = PartitionCounter(
+      *registry, c, "eventlake_log_missing_offsets_total",
+      "Offsets found missing between segments at open (lost or quarantined records).");
   metrics_.segments_rolled = PartitionCounter(*registry, c, "eventlake_log_segments_rolled_total",
                                               "Segments sealed and replaced by a new one.");
   metrics_.fsync_seconds = &registry->GetHistogram(
@@ -170,15 +173,18 @@ void Partition::Impl::WriterLoop() {
       Fail(status, &appends);
       lock.unlock();
     }
-    for (PendingAppend& append : appends) {
-      if (status.ok()) {
-        append.done(append.first_offset);
-      } else {
-        append.done(Err(FailedPrecondition("append failed, partition stopped: " + status.message())));
+    completions_.Post([appends = std::move(appends), status]() mutable {
+      for (PendingAppend& append : appends) {
+        if (status.ok()) {
+          append.done(append.first_offset);
+        } else {
+          append.done(
+              Err(FailedPrecondition("append failed, partition stopped: " + status.message())));
+        }
       }
-    }
+    });
     frames.clear();
-    appends.clear();
+    appends = {};
     lock.lock();
   }
   bool healthy = health_.ok();

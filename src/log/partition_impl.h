@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "log/completion_queue.h"
 #include "log/partition.h"
 #include "log/segment.h"
 
@@ -58,6 +59,7 @@ class Partition::Impl {
     Counter* quarantined_segments;
     Counter* truncated_bytes;
     Counter* segments_rolled;
+    Counter* missing_offsets;
   };
 
   // Writer thread (partition.cpp).
@@ -74,6 +76,7 @@ class Partition::Impl {
   Result<std::shared_ptr<Segment>> CreateSegment(uint64_t base);
   Status Quarantine(uint64_t base, const Status& why);
   Status SaveTail(const Segment& segment, uint64_t from, uint64_t size);
+  void ReportGaps(const std::vector<std::shared_ptr<Segment>>& segments);
 
   // Adds index entries for the frames in `frames`, which start at file
   // position `position` of `segment`, and updates its offsets and times.
@@ -104,7 +107,9 @@ class Partition::Impl {
   bool stopping_ = false;
   bool roll_requested_ = false;
 
-  // Owned by the writer thread.
+  // The writer thread and what it owns. ~Impl joins the writer in its body, so
+  // the last batch's acknowledgements are posted before completions_ drains.
+  CompletionQueue completions_;
   std::thread writer_;
   std::shared_ptr<Segment> active_;  // == segments_.back(), without taking state_mu_
   uint64_t written_size_ = 0;  // bytes written to the active segment

@@ -57,6 +57,7 @@ Status Partition::Impl::Recover() {
     EL_ASSIGN_OR_RETURN(active, RecoverActiveSegment(bases.back()));
   }
   segments.push_back(active);
+  ReportGaps(segments);
 
   std::unique_lock state(state_mu_);
   segments_ = std::move(segments);
@@ -70,6 +71,21 @@ Status Partition::Impl::Recover() {
   durable_end_ = active->next_offset;
   next_offset_ = active->next_offset;
   return Status::Ok();
+}
+
+// Offsets between one segment's last record and the next segment's base were
+// lost (a sealed segment cut short) or moved aside (quarantine). The records
+// that remain are valid, so they keep being served; the gap is made loud.
+void Partition::Impl::ReportGaps(const std::vector<std::shared_ptr<Segment>>& segments) {
+  for (size_t i = 0; i + 1 < segments.size(); ++i) {
+    uint64_t end = segments[i]->next_offset;
+    uint64_t next_base = segments[i + 1]->base_offset;
+    if (end == next_base) continue;
+    metrics_.missing_offsets->Increment(next_base > end ? next_base - end : 0);
+    LogError("log", "offsets missing between segments",
+             {{"stream", context_.stream}, {"partition", context_.id},
+              {"segment", segments[i]->log_path}, {"ends_at", end}, {"next_base", next_base}});
+  }
 }
 
 Result<std::shared_ptr<Segment>> Partition::Impl::CreateSegment(uint64_t base) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 
 #include "core/file.h"
@@ -205,6 +206,34 @@ TEST(Recovery, AMisleadingIndexEntryDoesNotBreakReads) {
   ASSERT_TRUE(WriteFileAtomically(index, damaged).ok());
   auto partition = Open(dir.path(), options);
   ExpectEvents(*partition, 80);
+}
+
+TEST(Recovery, ASealedSegmentCutShortKeepsItsRecordsAndCountsTheGap) {
+  TempDir dir;
+  StreamOptions options = Options(4096);
+  options.index_interval_bytes = 256;
+  Fill(dir.path(), options, 80);
+  std::string first = SegmentLogPath(dir.path(), 0);
+  std::string index = ReadFile(SegmentIndexPath(dir.path(), 0)).value();
+  // Cut the segment at its last index entry: a record boundary, records lost.
+  uint32_t last_entry_position = 0;
+  std::memcpy(&last_entry_position, index.data() + index.size() - kIndexEntrySize + 4, 4);
+  fs::resize_file(first, last_entry_position);
+  MetricsRegistry metrics;
+  auto partition = Open(dir.path(), options, &metrics);
+  ASSERT_NE(partition, nullptr);
+  EXPECT_EQ(partition->StartOffset(), 0u);
+  EXPECT_EQ(partition->EndOffset(), 80u);
+  EXPECT_NE(metrics.RenderPrometheus().find("eventlake_log_missing_offsets_total{partition=\"0\","
+                                            "stream=\"test\"} "),
+            std::string::npos);
+  EXPECT_EQ(metrics.RenderPrometheus().find("eventlake_log_missing_offsets_total{partition=\"0\","
+                                            "stream=\"test\"} 0"),
+            std::string::npos);
+  Result<std::vector<LogRecord>> records = partition->Read(0, {1000, 1ull << 30});
+  ASSERT_TRUE(records.has_value()) << records.error().ToString();
+  EXPECT_LT(records->size(), 80u);
+  EXPECT_EQ(records->back().offset, 79u);
 }
 
 TEST(Recovery, AnActiveSegmentWithATornHeaderStartsAfresh) {
