@@ -179,7 +179,8 @@ class HttpClient::Impl {
       : address_(address), options_(options) {}
 
   Result<HttpResponse> Send(http::verb verb, std::string_view path, std::string_view body,
-                            std::string_view content_type, std::chrono::milliseconds timeout);
+                            std::string_view content_type, std::chrono::milliseconds timeout,
+                            const HttpHeaders& headers);
   uint64_t connections_opened() const { return connections_opened_; }
 
  private:
@@ -288,6 +289,7 @@ Result<HttpResponse> HttpClient::Impl::Exchange(const http::request<http::string
   HttpResponse response;
   response.status = static_cast<int>(message.result_int());
   response.content_type = std::string(message[http::field::content_type]);
+  response.retry_after = std::string(message[http::field::retry_after]);
   response.body = std::move(message.body());
   if (!message.keep_alive()) Close();
   return response;
@@ -295,7 +297,8 @@ Result<HttpResponse> HttpClient::Impl::Exchange(const http::request<http::string
 
 Result<HttpResponse> HttpClient::Impl::Send(http::verb verb, std::string_view path,
                                             std::string_view body, std::string_view content_type,
-                                            std::chrono::milliseconds timeout) {
+                                            std::chrono::milliseconds timeout,
+                                            const HttpHeaders& headers) {
   http::request<http::string_body> request{verb, address_.path_prefix + std::string(path), 11};
   bool v6 = address_.host.find(':') != std::string::npos;
   request.set(http::field::host, (v6 ? "[" + address_.host + "]" : address_.host) + ":" +
@@ -303,6 +306,7 @@ Result<HttpResponse> HttpClient::Impl::Send(http::verb verb, std::string_view pa
   request.set(http::field::user_agent, "eventlake-cli");
   request.set(http::field::accept, "application/json, application/problem+json");
   request.keep_alive(true);
+  for (const auto& [name, value] : headers) request.set(name, value);
   if (verb != http::verb::get) {
     request.set(http::field::content_type,
                 beast::string_view(content_type.data(), content_type.size()));
@@ -329,14 +333,15 @@ uint64_t HttpClient::connections_opened() const { return impl_->connections_open
 
 Result<HttpResponse> HttpClient::Send(std::string_view method, std::string_view path,
                                       std::string_view body, std::string_view content_type,
-                                      std::chrono::milliseconds timeout) {
+                                      std::chrono::milliseconds timeout,
+                                      const HttpHeaders& headers) {
   http::verb verb = http::string_to_verb(beast::string_view(method.data(), method.size()));
   if (verb == http::verb::unknown)
     return Err(Internal("unknown HTTP method " + std::string(method)));
   if (path.empty() || path.front() != '/') return Err(Internal("HTTP path must start with '/'"));
   if (timeout.count() <= 0) timeout = options_.request_timeout;
   try {
-    return impl_->Send(verb, path, body, content_type, timeout);
+    return impl_->Send(verb, path, body, content_type, timeout, headers);
   } catch (const std::exception& e) {  // Boost reports some failures (e.g. bad_alloc) by throwing
     return Err(Internal(std::string("HTTP client: ") + e.what()));
   }

@@ -17,6 +17,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/status.h"
 
@@ -43,7 +45,11 @@ struct HttpResponse {
   int status = 0;
   std::string content_type;
   std::string body;
+  std::string retry_after;  // the Retry-After header as sent; empty when absent
 };
+
+// Extra request headers (name, value), e.g. {"ce-type", "order.created"}.
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
 // The Status for a non-2xx answer: the code named by a problem+json `type`
 // (".../problems/not_found") when it is one of ours, else by the HTTP status
@@ -81,9 +87,11 @@ class HttpClient {
                             std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
 
   // Sends one request and returns the answer whatever its status; errors are
-  // only failures to talk to the server at all.
+  // only failures to talk to the server at all. `headers` are added to the
+  // request as given.
   Result<HttpResponse> Send(std::string_view method, std::string_view path, std::string_view body,
-                            std::string_view content_type, std::chrono::milliseconds timeout);
+                            std::string_view content_type, std::chrono::milliseconds timeout,
+                            const HttpHeaders& headers = {});
 
   const ServerAddress& address() const { return address_; }
   // Connections opened so far (for tests of keep-alive reuse).

@@ -15,6 +15,7 @@
 #include "cli/config_command.h"
 #include "cli/keys_command.h"
 #include "cli/log_command.h"
+#include "cli/send_command.h"
 #include "cli/serve.h"
 #include "cli/streams_command.h"
 #include "cli/tail_command.h"
@@ -48,7 +49,8 @@ int main(int argc, char** argv) {
     cli::AddServeCommand(app);
     cli::AddConfigCommand(app);
     cli::AddStreamsCommand(app);
-    cli::AddTailCommand(app);
+    cli::AddSendCommand(app);
+  cli::AddTailCommand(app);
     cli::AddLogCommand(app);
     cli::AddKeysCommand(app);
 

@@ -54,8 +54,9 @@ void RunServe(const ServeFlags& flags) {
 void AddServeCommand(CLI::App& app) {
   auto flags = std::make_shared<ServeFlags>();
   CLI::App* serve = app.add_subcommand("serve", "Run the eventlake server in the foreground");
-  serve->add_option("--config", flags->config,
-                    "eventlake.yaml to run (default: $EVENTLAKE_CONFIG, else the embedded default)");
+  serve->add_option(
+      "--config", flags->config,
+      "eventlake.yaml to run (default: $EVENTLAKE_CONFIG, else the embedded default)");
   serve->add_option("--data-dir", flags->data_dir, "Overrides server.data_dir");
   serve->add_option("--listen", flags->listen, "Overrides server.listen (HOST:PORT)");
   serve->add_option("--pg-listen", flags->pg_listen, "Overrides server.pg_listen (HOST:PORT)");

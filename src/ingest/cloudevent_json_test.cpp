@@ -181,12 +181,12 @@ TEST(ParseBatch, RejectsObjectAndTooManyEvents) {
   EXPECT_FALSE(ParseBatch(kMinimal));
   JsonLimits limits;
   limits.max_events = 1;
-  EXPECT_THAT(ParseBatch(std::string("[") + std::string(kMinimal) + "," + std::string(kMinimal) +
-                             "]",
-                         limits)
-                  .error()
-                  .message(),
-              HasSubstr("at most 1"));
+  EXPECT_THAT(
+      ParseBatch(std::string("[") + std::string(kMinimal) + "," + std::string(kMinimal) + "]",
+                 limits)
+          .error()
+          .message(),
+      HasSubstr("at most 1"));
 }
 
 CloudEvent FullEvent() {

@@ -190,9 +190,13 @@ Status Compiler::CompileNode(const element& schema, SchemaNode* node) {
     PointerScope scope(&pointer_, name);
     EL_RETURN_IF_ERROR(CompileKeyword(name, value, &builder, &seen));
   }
-  node->properties.reserve(builder.rules.size());
-  for (auto& [name, rule] : builder.rules) node->properties.push_back(std::move(rule));
-  return Status::Ok();  // std::map iterates in name order: properties stay sorted
+  std::vector<std::string> names;
+  for (auto& [name, rule] : builder.rules) {
+    names.push_back(name);
+    node->properties.push_back(std::move(rule));
+  }
+  node->property_index = StringIndex(std::move(names));
+  return Status::Ok();
 }
 
 Status Compiler::CompileKeyword(std::string_view name, const element& value, NodeBuilder* builder,
@@ -298,15 +302,16 @@ Status Compiler::Enum(const element& value, NodeBuilder* b) {
   SchemaNode* node = b->node;
   node->has_enum = true;
   node->enum_all_strings = true;
+  std::vector<std::string> strings;
   for (element option : ArrayOf(value)) {
     node->enum_values.push_back(option);
     if (option.is_string()) {
-      node->enum_strings.push_back(option.get_string().value_unsafe());
+      strings.emplace_back(option.get_string().value_unsafe());
     } else {
       node->enum_all_strings = false;
     }
   }
-  std::sort(node->enum_strings.begin(), node->enum_strings.end());
+  if (node->enum_all_strings) node->enum_index = StringIndex(std::move(strings));
   std::optional<std::string> text = ShortJson(value, kMaxValueInMessage);
   node->enum_message = text ? "must be one of " + *text
                             : "must be one of the " + std::to_string(node->enum_values.size()) +

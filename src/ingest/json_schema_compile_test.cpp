@@ -200,15 +200,53 @@ TEST(JsonSchemaPattern, DecodesUtf8AndReplacesInvalidBytes) {
 }
 
 TEST(JsonSchemaPattern, EstimatesRepetitionCopies) {
-  using schema_internal::CheckPatternComplexity;
-  EXPECT_TRUE(CheckPatternComplexity(R"(^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)").ok());
-  EXPECT_TRUE(CheckPatternComplexity(R"(^[^@\s]+@[^@\s]+\.[a-z]{2,63}$)").ok());
-  EXPECT_TRUE(CheckPatternComplexity("^.{1,255}$").ok());
-  EXPECT_TRUE(CheckPatternComplexity(R"(\{5000\}[{]5000})").ok());  // escaped braces are literal
-  EXPECT_FALSE(CheckPatternComplexity("a{5000}").ok());
-  EXPECT_FALSE(CheckPatternComplexity("(ab{70}){70}").ok());
-  EXPECT_FALSE(CheckPatternComplexity("(((a{20}){20}){20})").ok());
-  EXPECT_FALSE(CheckPatternComplexity("a{99999999999999999999999}").ok());
+  using schema_internal::AnalyzePattern;
+  EXPECT_TRUE(AnalyzePattern(R"(^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)").has_value());
+  EXPECT_TRUE(AnalyzePattern(R"(^[^@\s]+@[^@\s]+\.[a-z]{2,63}$)").has_value());
+  EXPECT_TRUE(AnalyzePattern("^.{1,255}$").has_value());
+  EXPECT_TRUE(AnalyzePattern(R"(\{5000\}[{]5000})").has_value());  // escaped braces are literal
+  EXPECT_FALSE(AnalyzePattern("a{5000}").has_value());
+  EXPECT_FALSE(AnalyzePattern("(ab{70}){70}").has_value());
+  EXPECT_FALSE(AnalyzePattern("(((a{20}){20}){20})").has_value());
+  EXPECT_FALSE(AnalyzePattern("a{99999999999999999999999}").has_value());
+}
+
+TEST(JsonSchemaPattern, BacktracksOnlyWherePatternsCannotBlowUp) {
+  struct Expected {
+    std::string_view pattern;
+    bool backtracking;
+  };
+  const std::vector<Expected> cases = {
+      {R"(^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)", true},
+      {"^/", true},
+      {"^[A-Z]{2}$", true},
+      {"^a.*$", true},        // one variable quantifier, anchored
+      {"abc", true},          // only the implicit leading ".*"
+      {"a*b", false},         // the implicit ".*" and "a*"
+      {"^a+b+$", false},      // two variable quantifiers
+      {"^(a+)+$", false},     // a quantified group
+      {"^(ab){2}$", false},   // a quantified group, even with a fixed count
+      {"^x|y", false},        // alternation
+      {"^a{2,3}b?$", false},  // "{2,3}" and "?" vary
+  };
+  for (const Expected& c : cases) {
+    SCOPED_TRACE(c.pattern);
+    Result<schema_internal::SchemaPattern> pattern =
+        schema_internal::SchemaPattern::Compile(c.pattern, 1024);
+    ASSERT_TRUE(pattern.has_value()) << pattern.error().message();
+    EXPECT_EQ(pattern->backtracking(), c.backtracking);
+  }
+}
+
+TEST(JsonSchemaPattern, BacktrackingOverTheLongestAllowedInputDoesNotOverflow) {
+  Result<schema_internal::SchemaPattern> pattern =
+      schema_internal::SchemaPattern::Compile(R"(^[\s\S]*$)", 1024);
+  ASSERT_TRUE(pattern.has_value());
+  ASSERT_TRUE(pattern->backtracking());
+  EXPECT_TRUE(pattern->Matches(std::string(4096, 'a')));
+  pattern = schema_internal::SchemaPattern::Compile("^a*$", 1024);
+  ASSERT_TRUE(pattern.has_value());
+  EXPECT_FALSE(pattern->Matches(std::string(4095, 'a') + "b"));
 }
 
 }  // namespace

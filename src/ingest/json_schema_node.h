@@ -57,8 +57,8 @@ struct SchemaNode {
   std::string const_message;
   bool has_enum = false;
   std::vector<simdjson::dom::element> enum_values;
-  std::vector<std::string_view> enum_strings;  // sorted; the fast path when all are strings
-  bool enum_all_strings = false;
+  bool enum_all_strings = false;  // then enum_index holds them: the fast path
+  StringIndex enum_index;
   std::string enum_message;
 
   std::vector<NumberBound> bounds;  // in schema order
@@ -70,7 +70,8 @@ struct SchemaNode {
   std::optional<uint64_t> min_items, max_items;
   std::unique_ptr<SchemaNode> items;  // null: any items
 
-  std::vector<PropertyRule> properties;    // sorted by name
+  std::vector<PropertyRule> properties;
+  StringIndex property_index;              // names of `properties`
   std::vector<std::string> required;       // schema order
   std::unique_ptr<SchemaNode> additional;  // null: additional properties allowed
 

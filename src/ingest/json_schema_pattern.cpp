@@ -1,5 +1,5 @@
-// The JSON Schema `pattern` keyword on std::wregex. Why the wrapping, the
-// polynomial executor and the size estimate: see json_schema_pattern.h.
+// The JSON Schema `pattern` keyword on std::wregex. Why two executors, the
+// wrapping and the size estimate: see json_schema_pattern.h.
 #include "ingest/json_schema_pattern.h"
 
 #include <algorithm>
@@ -26,10 +26,12 @@ size_t Saturate(size_t n) { return std::min(n, kCap); }
 struct Frame {
   size_t sum = 0;
   size_t last = 0;
+  bool last_is_group = false;
   size_t Total() const { return Saturate(sum + last); }
-  void Append(size_t cost) {
+  void Append(size_t cost, bool group = false) {
     sum = Saturate(sum + last);
     last = Saturate(cost);
+    last_is_group = group;
   }
 };
 
@@ -51,11 +53,16 @@ constexpr size_t kMaxCountDigits = 9;
 
 enum class Braces { kLiteral, kQuantifier, kTooManyDigits };
 
-// Parses "{n}", "{n,}" or "{n,m}" at p[open]. For a quantifier, sets *copies
-// to how many copies of the quantified atom libstdc++ builds and *close to the
-// index of '}'. A count of more than kMaxCountDigits digits is refused even
-// where std::regex would go on to reject the braces.
-Braces ParseBraces(std::string_view p, size_t open, size_t* copies, size_t* close) {
+// What "{n}", "{n,}" or "{n,m}" stands for.
+struct Repeat {
+  size_t copies = 0;      // copies of the quantified atom libstdc++ builds
+  bool variable = false;  // "{n,}" or "{n,m}" with m != n
+  size_t close = 0;       // index of '}'
+};
+
+// Parses braces at p[open] into *repeat. A count of more than kMaxCountDigits
+// digits is refused even where std::regex would go on to reject the braces.
+Braces ParseBraces(std::string_view p, size_t open, Repeat* repeat) {
   size_t i = open + 1;
   size_t digits = 0;
   auto number = [&](size_t* out) {
@@ -70,29 +77,30 @@ Braces ParseBraces(std::string_view p, size_t open, size_t* copies, size_t* clos
   size_t low = 0, high = 0;
   bool has_low = number(&low);
   high = low;
+  bool variable = false;
   if (has_low && i < p.size() && p[i] == ',') {
     ++i;
-    if (!number(&high)) high = low;  // "{n,}": n copies and a loop
+    variable = !number(&high) || high != low;
+    if (high < low) high = low;  // "{n,}": n copies and a loop
   }
   if (digits > kMaxCountDigits) return Braces::kTooManyDigits;
   if (!has_low || i >= p.size() || p[i] != '}') return Braces::kLiteral;
-  *copies = Saturate(std::max(low, high) + 1);
-  *close = i;
+  *repeat = Repeat{Saturate(high + 1), variable, i};
   return Braces::kQuantifier;
 }
 
-// Estimates automaton states token by token, one Frame per open group.
-class Estimator {
+// Walks a pattern token by token: estimates automaton states (one Frame per
+// open group) and notes what makes backtracking super-linear.
+class Analyzer {
  public:
   // Consumes the token that starts at p[*i]; leaves *i on its last byte.
   Status Step(std::string_view p, size_t* i) {
-    Frame& frame = frames_.back();
     switch (p[*i]) {
       case '\\':
         return Escape(p, i);
       case '[':
         *i = SkipClass(p, *i);
-        frame.Append(1);
+        frames_.back().Append(1);
         return Status::Ok();
       case '(':
         if (frames_.size() > kMaxPatternGroupDepth) {
@@ -104,23 +112,30 @@ class Estimator {
       case ')':
         CloseGroup();
         return Status::Ok();
+      case '|':
+        alternation_ = true;
+        frames_.back().Append(1);
+        return Status::Ok();
       case '*':
       case '+':
       case '?':
-        frame.last = Saturate(frame.last * 2 + 2);
+        Quantify(2, true);
         return Status::Ok();
       case '{':
-        return Repetition(p, i);
-      default:  // a literal, '.', '|', '^' or '$': about one state each
-        frame.Append(1);
+        return Braces(p, i);
+      default:  // a literal, '.', '^' or '$': about one state each
+        frames_.back().Append(1);
         return Status::Ok();
     }
   }
 
-  size_t Total() const {
-    size_t total = 0;
-    for (const Frame& frame : frames_) total = Saturate(total + frame.Total() + 2);
-    return total;
+  PatternShape Shape(std::string_view p) const {
+    PatternShape shape;
+    for (const Frame& frame : frames_) shape.states = Saturate(shape.states + frame.Total() + 2);
+    shape.anchored = p.starts_with('^') && !alternation_;
+    size_t variable = variable_quantifiers_ + (shape.anchored ? 0 : 1);
+    shape.backtracking_safe = !alternation_ && !quantified_group_ && variable <= 1;
+    return shape;
   }
 
  private:
@@ -141,18 +156,25 @@ class Estimator {
     }
     size_t group = frames_.back().Total() + 2;
     frames_.pop_back();
-    frames_.back().Append(group);
+    frames_.back().Append(group, /*group=*/true);
   }
 
-  Status Repetition(std::string_view p, size_t* i) {
-    size_t copies = 0, close = 0;
-    switch (ParseBraces(p, *i, &copies, &close)) {
+  void Quantify(size_t copies, bool variable) {
+    Frame& frame = frames_.back();
+    quantified_group_ = quantified_group_ || frame.last_is_group;
+    variable_quantifiers_ += variable ? 1 : 0;
+    frame.last = Saturate(frame.last * copies + 2);
+  }
+
+  Status Braces(std::string_view p, size_t* i) {
+    Repeat repeat;
+    switch (ParseBraces(p, *i, &repeat)) {
       case Braces::kTooManyDigits:
         return InvalidArgument("pattern has a repetition count of more than " +
                                std::to_string(kMaxCountDigits) + " digits");
       case Braces::kQuantifier:
-        frames_.back().last = Saturate(frames_.back().last * copies + 2);
-        *i = close;
+        Quantify(repeat.copies, repeat.variable);
+        *i = repeat.close;
         return Status::Ok();
       case Braces::kLiteral:
         break;
@@ -162,12 +184,17 @@ class Estimator {
   }
 
   std::vector<Frame> frames_{1};
+  bool alternation_ = false;
+  bool quantified_group_ = false;
+  size_t variable_quantifiers_ = 0;
 };
 
-std::wregex MakeRegex(const std::wstring& text) {
+std::wregex MakeRegex(const std::wstring& text, bool backtracking) {
   std::wregex regex;
   regex.imbue(std::locale::classic());  // \w and friends stay ASCII whatever the global locale
-  regex.assign(text, std::regex::ECMAScript | std::regex_constants::__polynomial);
+  auto flags = std::regex::ECMAScript;
+  if (!backtracking) flags |= std::regex_constants::__polynomial;
+  regex.assign(text, flags);
   return regex;
 }
 
@@ -182,15 +209,16 @@ size_t SequenceLength(unsigned char lead) {
 
 }  // namespace
 
-Status CheckPatternComplexity(std::string_view p) {
-  Estimator estimator;
-  for (size_t i = 0; i < p.size(); ++i) EL_RETURN_IF_ERROR(estimator.Step(p, &i));
-  if (estimator.Total() > kMaxPatternStates) {
-    return InvalidArgument("pattern is too complex: its automaton would exceed " +
-                           std::to_string(kMaxPatternStates) +
-                           " states (counted repetitions such as {1000} copy what they repeat)");
+Result<PatternShape> AnalyzePattern(std::string_view pattern) {
+  Analyzer analyzer;
+  for (size_t i = 0; i < pattern.size(); ++i) EL_RETURN_IF_ERROR(analyzer.Step(pattern, &i));
+  PatternShape shape = analyzer.Shape(pattern);
+  if (shape.states > kMaxPatternStates) {
+    return Err(InvalidArgument(
+        "pattern is too complex: its automaton would exceed " + std::to_string(kMaxPatternStates) +
+        " states (counted repetitions such as {1000} copy what they repeat)"));
   }
-  return Status::Ok();
+  return shape;
 }
 
 Result<SchemaPattern> SchemaPattern::Compile(std::string_view pattern, size_t max_bytes) {
@@ -198,14 +226,17 @@ Result<SchemaPattern> SchemaPattern::Compile(std::string_view pattern, size_t ma
     return Err(InvalidArgument("pattern is " + std::to_string(pattern.size()) +
                                " bytes long, more than the limit of " + std::to_string(max_bytes)));
   }
-  EL_RETURN_IF_ERROR(CheckPatternComplexity(pattern));
+  EL_ASSIGN_OR_RETURN(PatternShape shape, AnalyzePattern(pattern));
   std::wstring wide;
   DecodeUtf8(pattern, &wide);
   try {
-    // Compiled alone first: the wrapper could hide an unbalanced ")(".
-    MakeRegex(wide);
-    std::wregex wrapped = MakeRegex(L"[\\s\\S]*(?:" + wide + L")");
-    return SchemaPattern(std::string(pattern), std::move(wrapped));
+    // Compiled alone first even when wrapped: the wrapper could hide a ")(".
+    std::wregex regex = MakeRegex(wide, shape.backtracking_safe);
+    if (!shape.backtracking_safe && !shape.anchored) {
+      regex = MakeRegex(L"[\\s\\S]*(?:" + wide + L")", false);
+    }
+    return SchemaPattern(std::string(pattern), std::move(regex), shape.backtracking_safe,
+                         shape.anchored);
   } catch (const std::regex_error& e) {
     return Err(InvalidArgument(std::string("pattern is not supported by std::regex ECMAScript: ") +
                                e.what()));
@@ -218,8 +249,9 @@ bool SchemaPattern::Matches(std::string_view text) const {
   thread_local std::wstring wide;
   wide.clear();
   DecodeUtf8(text, &wide);
-  return std::regex_search(wide.cbegin(), wide.cend(), regex_,
-                           std::regex_constants::match_continuous);
+  return std::regex_search(
+      wide.cbegin(), wide.cend(), regex_,
+      continuous_ ? std::regex_constants::match_continuous : std::regex_constants::match_default);
 }
 
 void DecodeUtf8(std::string_view text, std::wstring* out) {

@@ -224,6 +224,11 @@ TEST(JsonSchema, PatternMatchesAnywhereUnlessAnchored) {
       {R"({"pattern":"(?=.*\\d)^\\w+$"})", R"("abc1")", nullptr},
       {R"({"pattern":"(?=.*\\d)^\\w+$"})", R"("abc")", R"(must match the pattern "(?=.*\d)^\w+$")"},
       {R"({"pattern":"^x|y"})", R"("ay")", nullptr},
+      {R"({"pattern":"^x|y"})", R"("ax")", R"(must match the pattern "^x|y")"},
+      {R"({"pattern":"^(a|b)+$"})", R"("abba")", nullptr},
+      {R"({"pattern":"^(a|b)+$"})", R"("abc")", R"(must match the pattern "^(a|b)+$")"},
+      {R"({"pattern":"b+c+"})", R"("abbcc")", nullptr},
+      {R"({"pattern":"b+c+"})", R"("abbd")", R"(must match the pattern "b+c+")"},
       {R"({"pattern":"^a"})", "5", nullptr},
       {R"({"pattern":""})", R"("")", nullptr},
   });

@@ -137,8 +137,7 @@ bool Validator::CheckValue(const SchemaNode& node, const element& value,
   }
   if (!node.has_enum) return true;
   if (node.enum_all_strings) {
-    if (value.is_string() && std::binary_search(node.enum_strings.begin(), node.enum_strings.end(),
-                                                value.get_string().value_unsafe())) {
+    if (value.is_string() && node.enum_index.Find(value.get_string().value_unsafe()) >= 0) {
       return true;
     }
     return Fail(node.enum_message, out);
@@ -227,19 +226,22 @@ bool Validator::CheckObject(const SchemaNode& node, const simdjson::dom::object&
                             size_t depth, SchemaViolation* out) const {
   SeenSet seen(node.required.size());
   for (auto [key, value] : object) {
-    auto rule = std::lower_bound(
-        node.properties.begin(), node.properties.end(), key,
-        [](const schema_internal::PropertyRule& r, std::string_view k) { return r.name < k; });
-    bool known = rule != node.properties.end() && rule->name == key;
-    if (known && rule->required_index >= 0) seen.Set(static_cast<size_t>(rule->required_index));
-    const SchemaNode* child = known && rule->declared ? rule->schema.get() : node.additional.get();
+    int32_t found = node.property_index.Find(key);
+    const schema_internal::PropertyRule* rule =
+        found < 0 ? nullptr : &node.properties[static_cast<size_t>(found)];
+    if (rule != nullptr && rule->required_index >= 0) {
+      seen.Set(static_cast<size_t>(rule->required_index));
+    }
+    bool declared = rule != nullptr && rule->declared;
+    const SchemaNode* child = declared ? rule->schema.get() : node.additional.get();
     if (child == nullptr) continue;
-    bool ok = child == node.additional.get() && child->reject_all
-                  ? Fail(
-                        "is not allowed: the schema has no such property and "
-                        "additionalProperties is false",
-                        out)
-                  : Check(*child, value, depth + 1, out);
+    bool ok = true;
+    if (!declared && child->reject_all) {
+      ok = Fail("is not allowed: the schema has no such property and additionalProperties is false",
+                out);
+    } else {
+      ok = Check(*child, value, depth + 1, out);
+    }
     if (!ok) {
       PrependToken(key, &out->pointer);
       return false;

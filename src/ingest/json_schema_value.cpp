@@ -5,6 +5,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <functional>
+#include <utility>
 
 namespace eventlake::ingest::schema_internal {
 namespace {
@@ -86,7 +88,31 @@ bool ArraysEqual(const simdjson::dom::array& a, const simdjson::dom::array& b) {
   return it_a == a.end() && it_b == b.end();
 }
 
+size_t Slot(std::string_view key, size_t mask) { return std::hash<std::string_view>{}(key)&mask; }
+
 }  // namespace
+
+StringIndex::StringIndex(std::vector<std::string> keys) : keys_(std::move(keys)) {
+  if (keys_.empty()) return;
+  size_t size = 2;
+  while (size < 2 * keys_.size()) size *= 2;
+  slots_.assign(size, -1);
+  for (size_t k = 0; k < keys_.size(); ++k) {
+    if (Find(keys_[k]) >= 0) continue;  // a duplicate
+    size_t i = Slot(keys_[k], size - 1);
+    while (slots_[i] >= 0) i = (i + 1) & (size - 1);
+    slots_[i] = static_cast<int32_t>(k);
+  }
+}
+
+int32_t StringIndex::Find(std::string_view key) const {
+  if (slots_.empty()) return -1;
+  size_t mask = slots_.size() - 1;
+  for (size_t i = Slot(key, mask);; i = (i + 1) & mask) {
+    int32_t slot = slots_[i];
+    if (slot < 0 || keys_[static_cast<size_t>(slot)] == key) return slot;
+  }
+}
 
 std::optional<JsonNumber> NumberOf(const element& value) {
   JsonNumber n;

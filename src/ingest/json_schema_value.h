@@ -10,8 +10,25 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace eventlake::ingest::schema_internal {
+
+// A read-only set of strings for the hot path: open addressing over a
+// power-of-two table at most half full, one string comparison per hit.
+class StringIndex {
+ public:
+  StringIndex() = default;
+  // Indexes `keys`; for a duplicate, Find returns the first index.
+  explicit StringIndex(std::vector<std::string> keys);
+
+  // The index of `key` in the keys given, or -1.
+  int32_t Find(std::string_view key) const;
+
+ private:
+  std::vector<std::string> keys_;
+  std::vector<int32_t> slots_;  // indexes into keys_, -1 for an empty slot
+};
 
 // A JSON number exactly as simdjson parsed it.
 struct JsonNumber {

@@ -23,7 +23,8 @@ CloudEvent Wrap(const Json& object, const PlainJsonContext& context, std::string
 
 }  // namespace
 
-Result<std::vector<CloudEvent>> WrapPlainJson(std::string_view json, const PlainJsonContext& context,
+Result<std::vector<CloudEvent>> WrapPlainJson(std::string_view json,
+                                              const PlainJsonContext& context,
                                               const JsonLimits& limits) {
   EL_RETURN_IF_ERROR(CheckJsonLimits(json, limits));
   try {
@@ -38,13 +39,14 @@ Result<std::vector<CloudEvent>> WrapPlainJson(std::string_view json, const Plain
     events.reserve(parsed.size());
     for (size_t i = 0; i < parsed.size(); ++i) {
       if (!parsed[i].is_object()) {
-        return Err(InvalidArgument(is_array ? "element [" + std::to_string(i) +
-                                                  "] is not a JSON object"
-                                            : std::string("the body is not a JSON object")));
+        return Err(InvalidArgument(is_array
+                                       ? "element [" + std::to_string(i) + "] is not a JSON object"
+                                       : std::string("the body is not a JSON object")));
       }
       std::string id;
       if (context.idempotency_key) {
-        id = is_array ? *context.idempotency_key + "-" + std::to_string(i) : *context.idempotency_key;
+        id = is_array ? *context.idempotency_key + "-" + std::to_string(i)
+                      : *context.idempotency_key;
       } else {
         id = context.ids != nullptr ? context.ids->Next() : NewEventId();
       }

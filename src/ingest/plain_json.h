@@ -22,14 +22,15 @@ struct PlainJsonContext {
   // The Idempotency-Key header: the id of a single object, "<key>-<index>"
   // for the objects of an array. Without it ids are new UUIDv7s.
   std::optional<std::string> idempotency_key;
-  TimestampMicros now = 0;       // the events' time
-  IdGenerator* ids = nullptr;    // makes the ids; nullptr: NewEventId()
+  TimestampMicros now = 0;     // the events' time
+  IdGenerator* ids = nullptr;  // makes the ids; nullptr: NewEventId()
 };
 
 // `json` is one object or an array of objects (at most limits.max_events);
 // each becomes an event with datacontenttype application/json and the
 // object's JSON text as data.
-Result<std::vector<CloudEvent>> WrapPlainJson(std::string_view json, const PlainJsonContext& context,
+Result<std::vector<CloudEvent>> WrapPlainJson(std::string_view json,
+                                              const PlainJsonContext& context,
                                               const JsonLimits& limits = {});
 
 }  // namespace eventlake::ingest

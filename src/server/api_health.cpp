@@ -25,9 +25,8 @@ Status LogHealth(const log::Log& log) {
 
 void RegisterHealthApi(Router& router, const ApiContext& context) {
   const ApiContext* ctx = &context;
-  router.Add(http::verb::get, "/healthz", [](Request, Responder respond) {
-    respond(JsonResponse(R"({"status":"ok"})"));
-  });
+  router.Add(http::verb::get, "/healthz",
+             [](Request, Responder respond) { respond(JsonResponse(R"({"status":"ok"})")); });
   router.Add(http::verb::get, "/readyz", [ctx](Request, Responder respond) {
     if (ctx->log == nullptr) return respond(ProblemResponse(Unavailable("the log is not open")));
     Status health = LogHealth(*ctx->log);

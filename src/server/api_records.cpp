@@ -63,7 +63,8 @@ Result<ReadQuery> ParseReadQuery(const Request& request, log::Stream& stream) {
                                std::to_string(stream.partition_count()) + ")"));
   }
   q.partition = static_cast<uint32_t>(partition);
-  EL_ASSIGN_OR_RETURN(uint64_t limit, ParseUint(request.Query("limit"), "limit", kDefaultLimit, kMaxLimit));
+  EL_ASSIGN_OR_RETURN(uint64_t limit,
+                      ParseUint(request.Query("limit"), "limit", kDefaultLimit, kMaxLimit));
   if (limit == 0) return Err(InvalidArgument("query parameter 'limit' must be at least 1"));
   q.limit = static_cast<uint32_t>(limit);
   EL_ASSIGN_OR_RETURN(uint64_t wait, ParseUint(request.Query("wait_ms"), "wait_ms", 0, kMaxWaitMs));
@@ -127,7 +128,8 @@ class LongPoll : public std::enable_shared_from_this<LongPoll> {
 void GetRecords(const ApiContext& context, Request request, Responder respond) {
   log::Stream* stream = context.log->FindStream(request.Param("name"));
   if (stream == nullptr) {
-    return respond(ProblemResponse(NotFound("no stream named '" + std::string(request.Param("name")) + "'")));
+    return respond(
+        ProblemResponse(NotFound("no stream named '" + std::string(request.Param("name")) + "'")));
   }
   auto query = ParseReadQuery(request, *stream);
   if (!query) return respond(ProblemResponse(query.error()));

@@ -43,7 +43,8 @@ Result<std::vector<CloudEvent>> DecodeEvents(const Request& request, const ApiCo
   const std::string& body = request.http.body();
   switch (FormatOf(request.http)) {
     case BodyFormat::kStructured: {
-      EL_ASSIGN_OR_RETURN(CloudEvent event, ingest::ParseStructuredEvent(body, context.json_limits));
+      EL_ASSIGN_OR_RETURN(CloudEvent event,
+                          ingest::ParseStructuredEvent(body, context.json_limits));
       std::vector<CloudEvent> events;
       events.push_back(std::move(event));
       return events;
@@ -101,24 +102,23 @@ void PostEvents(const ApiContext& context, Request request, Responder respond) {
   }
   log::Stream* stream = context.log->FindStream(source->stream);
   if (stream == nullptr) {
-    return respond(ProblemResponse(Unavailable("the stream '" + source->stream +
-                                               "' of source '" + source->name + "' is not open")));
+    return respond(ProblemResponse(Unavailable("the stream '" + source->stream + "' of source '" +
+                                               source->name + "' is not open")));
   }
   if (FormatOf(request.http) == BodyFormat::kUnsupported) {
-    return respond(ProblemResponse(
-        415, "unsupported_media_type",
-        "Content-Type must be application/cloudevents+json, "
-        "application/cloudevents-batch+json or application/json"));
+    return respond(ProblemResponse(415, "unsupported_media_type",
+                                   "Content-Type must be application/cloudevents+json, "
+                                   "application/cloudevents-batch+json or application/json"));
   }
   auto events = DecodeEvents(request, context, source->name);
   if (!events) return respond(ProblemResponse(events.error()));
   if (events->empty()) return respond(JsonResponse(R"({"accepted":[]})"));
   auto shared_events = std::make_shared<std::vector<CloudEvent>>(std::move(*events));
   auto shared_respond = std::make_shared<Responder>(std::move(respond));
-  stream->Append(*shared_events, [shared_events, shared_respond](
-                                     std::vector<Result<log::RecordPosition>> results) {
-    shared_respond->Send(AppendResponse(*shared_events, results));
-  });
+  stream->Append(*shared_events,
+                 [shared_events, shared_respond](std::vector<Result<log::RecordPosition>> results) {
+                   shared_respond->Send(AppendResponse(*shared_events, results));
+                 });
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 // Streams: list, create (options as in eventlake.yaml, given as JSON),
 // describe (sizes, offsets, health and consumer-group lag), and seeking a
 // consumer group to an offset, a time or either end.
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
+
+#include <nlohmann/json.hpp>
 
 #include "core/config_table.h"
 #include "log/offset_store.h"
@@ -17,7 +18,9 @@ using Json = nlohmann::ordered_json;
 namespace {
 
 // JSON text; invalid UTF-8 (in file names quoted by errors, say) becomes U+FFFD.
-std::string Dump(const Json& json) { return json.dump(-1, ' ', false, Json::error_handler_t::replace); }
+std::string Dump(const Json& json) {
+  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
 
 Result<Json> ParseJsonObject(std::string_view body, const ingest::JsonLimits& limits) {
   EL_RETURN_IF_ERROR(ingest::CheckJsonLimits(body, limits));
@@ -112,7 +115,8 @@ HttpResponse CreateStream(const ApiContext& context, const Request& request) {
 log::Stream* FindStream(const ApiContext& context, const Request& request, HttpResponse* error) {
   log::Stream* stream = context.log->FindStream(request.Param("name"));
   if (stream == nullptr) {
-    *error = ProblemResponse(NotFound("no stream named '" + std::string(request.Param("name")) + "'"));
+    *error =
+        ProblemResponse(NotFound("no stream named '" + std::string(request.Param("name")) + "'"));
   }
   return stream;
 }
@@ -123,7 +127,8 @@ Status Seek(log::Stream& stream, const std::string& group, const Json& body) {
     return InvalidArgument("give exactly one of 'offset', 'time' or 'position'");
   }
   if (auto it = body.find("offset"); it != body.end()) {
-    if (!it->is_number_unsigned()) return InvalidArgument("'offset' must be a non-negative integer");
+    if (!it->is_number_unsigned())
+      return InvalidArgument("'offset' must be a non-negative integer");
     return stream.SeekGroupToOffset(group, it->get<uint64_t>());
   }
   if (auto it = body.find("time"); it != body.end()) {
@@ -167,9 +172,8 @@ void RegisterStreamApi(Router& router, const ApiContext& context) {
   const ApiContext* ctx = &context;
   router.Add(http::verb::get, "/v1/streams",
              [ctx](Request, Responder respond) { respond(ListStreams(*ctx)); });
-  router.Add(http::verb::post, "/v1/streams", [ctx](Request request, Responder respond) {
-    respond(CreateStream(*ctx, request));
-  });
+  router.Add(http::verb::post, "/v1/streams",
+             [ctx](Request request, Responder respond) { respond(CreateStream(*ctx, request)); });
   router.Add(http::verb::get, "/v1/streams/{name}", [ctx](Request request, Responder respond) {
     HttpResponse error;
     log::Stream* stream = FindStream(*ctx, request, &error);

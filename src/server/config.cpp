@@ -37,8 +37,8 @@ Status CheckUniqueNames(const Config& config) {
   std::set<std::string> streams;
   for (size_t i = 0; i < config.streams.size(); ++i) {
     if (!streams.insert(config.streams[i].name).second) {
-      return InvalidArgument("streams[" + std::to_string(i) + "].name: '" +
-                             config.streams[i].name + "' is declared twice");
+      return InvalidArgument("streams[" + std::to_string(i) + "].name: '" + config.streams[i].name +
+                             "' is declared twice");
     }
   }
   std::set<std::string> sources;
@@ -57,12 +57,11 @@ Status CheckUniqueNames(const Config& config) {
 }
 
 const config::Table<Config>& ConfigTable() {
-  static const auto& table =
-      (new config::Table<Config>("", "The sections of eventlake.yaml."))
-          ->Section("server", &Config::server, ServerOptionsTable())
-          .List("streams", &Config::streams, log::StreamOptionsTable())
-          .List("sources", &Config::sources, SourceOptionsTable())
-          .Check(&CheckUniqueNames);
+  static const auto& table = (new config::Table<Config>("", "The sections of eventlake.yaml."))
+                                 ->Section("server", &Config::server, ServerOptionsTable())
+                                 .List("streams", &Config::streams, log::StreamOptionsTable())
+                                 .List("sources", &Config::sources, SourceOptionsTable())
+                                 .Check(&CheckUniqueNames);
   return table;
 }
 

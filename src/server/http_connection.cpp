@@ -128,8 +128,9 @@ void HttpConnection::ReadHeader() {
   parser_.emplace();
   parser_->body_limit(shared()->options.max_body_bytes);
   parser_->header_limit(shared()->options.max_header_bytes);
-  http::async_read_header(socket_, buffer_, *parser_,
-                          [self = shared_from_this()](error_code ec, size_t) { self->OnHeader(ec); });
+  http::async_read_header(
+      socket_, buffer_, *parser_,
+      [self = shared_from_this()](error_code ec, size_t) { self->OnHeader(ec); });
 }
 
 void HttpConnection::OnHeader(error_code ec) {

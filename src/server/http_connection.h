@@ -8,7 +8,9 @@
 #pragma once
 
 // <utility> before any Boost.Asio header: Boost 1.74 with g++ 12 misses it.
+// clang-format off
 #include <utility>
+// clang-format on
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>

@@ -1,12 +1,12 @@
 // The io threads, the acceptors and the idle sweep.
 #include "server/http_listener.h"
 
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/socket_base.hpp>
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/socket_base.hpp>
 
 #include "core/logging.h"
 #include "server/problem.h"
@@ -35,13 +35,15 @@ Result<tcp::endpoint> ResolveListen(const std::string& listen) {
 
 Status BindError(const tcp::endpoint& endpoint, const error_code& ec) {
   std::string where = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-  if (ec == asio::error::address_in_use) return Unavailable("cannot listen on " + where + ": address already in use");
+  if (ec == asio::error::address_in_use)
+    return Unavailable("cannot listen on " + where + ": address already in use");
   return IOError("cannot listen on " + where + ": " + ec.message());
 }
 
 // Opens, binds and listens; `reuse_port` sets SO_REUSEPORT first.
 Result<std::unique_ptr<tcp::acceptor>> OpenAcceptor(asio::io_context& context,
-                                                    const tcp::endpoint& endpoint, bool reuse_port) {
+                                                    const tcp::endpoint& endpoint,
+                                                    bool reuse_port) {
   auto acceptor = std::make_unique<tcp::acceptor>(context);
   error_code ec;
   acceptor->open(endpoint.protocol(), ec);
@@ -210,10 +212,12 @@ void HttpListener::OnAccept(Acceptor* acceptor, error_code ec, tcp::socket socke
 
 void HttpListener::Reject(tcp::socket socket) {
   if (shared_->rejected_connections != nullptr) shared_->rejected_connections->Increment();
-  HttpResponse problem = ProblemResponse(503, "unavailable", "too many connections (server.max_connections)");
-  std::string text = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\n"
-                     "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
-                     std::to_string(problem.body.size()) + "\r\n\r\n" + problem.body;
+  HttpResponse problem =
+      ProblemResponse(503, "unavailable", "too many connections (server.max_connections)");
+  std::string text =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\n"
+      "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+      std::to_string(problem.body.size()) + "\r\n\r\n" + problem.body;
   error_code ignored;
   socket.non_blocking(true, ignored);
   socket.write_some(asio::buffer(text), ignored);  // best effort: never block the acceptor

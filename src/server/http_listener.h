@@ -5,7 +5,9 @@
 #pragma once
 
 // <utility> before any Boost.Asio header: Boost 1.74 with g++ 12 misses it.
+// clang-format off
 #include <utility>
+// clang-format on
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -42,7 +44,7 @@ class HttpListener {
  private:
   struct Acceptor {
     std::unique_ptr<boost::asio::ip::tcp::acceptor> socket;
-    size_t worker = 0;  // whose io_context it runs on
+    size_t worker = 0;                                 // whose io_context it runs on
     std::unique_ptr<boost::asio::steady_timer> retry;  // after accept errors (EMFILE)
   };
 

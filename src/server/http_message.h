@@ -4,7 +4,9 @@
 #pragma once
 
 // <utility> before any Boost.Asio header: Boost 1.74 with g++ 12 misses it.
+// clang-format off
 #include <utility>
+// clang-format on
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>

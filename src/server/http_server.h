@@ -17,7 +17,9 @@
 #pragma once
 
 // <utility> before any Boost.Asio header: Boost 1.74 with g++ 12 misses it.
+// clang-format off
 #include <utility>
+// clang-format on
 
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>

@@ -148,7 +148,8 @@ TEST(HttpServer, RejectsMalformedRequestWith400) {
 TEST(HttpServer, SendsContinueBeforeReadingBody) {
   auto server = HttpServer::Start(TestOptions(), Echo()).value();
   Client client(server->address());
-  client.SendRaw("POST /c HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n");
+  client.SendRaw(
+      "POST /c HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n");
   auto interim = client.Read();
   EXPECT_EQ(interim.result_int(), 100);
   client.SendRaw("abc");
@@ -227,7 +228,8 @@ TEST(HttpServer, StopLetsRequestInFlightFinish) {
 }
 
 TEST(SplitHostPort, ParsesIpv4Ipv6AndRejectsGarbage) {
-  EXPECT_EQ(SplitHostPort("127.0.0.1:8080").value(), std::make_pair(std::string("127.0.0.1"), uint16_t{8080}));
+  EXPECT_EQ(SplitHostPort("127.0.0.1:8080").value(),
+            std::make_pair(std::string("127.0.0.1"), uint16_t{8080}));
   EXPECT_EQ(SplitHostPort("[::1]:9").value(), std::make_pair(std::string("::1"), uint16_t{9}));
   for (std::string_view bad : {"", "8080", "host:", ":80", "h:99999", "h:8x", "::1:80", "[::1]"}) {
     EXPECT_FALSE(SplitHostPort(bad)) << bad;

@@ -113,7 +113,10 @@ Router::Router(MetricsRegistry* metrics)
     : metrics_(metrics), unrouted_(std::make_unique<RouteMetrics>(metrics, "unrouted")) {}
 
 void Router::Add(http::verb method, std::string_view pattern, RouteHandler handler) {
-  Route route{method, std::string(pattern), {}, std::move(handler),
+  Route route{method,
+              std::string(pattern),
+              {},
+              std::move(handler),
               std::make_unique<RouteMetrics>(metrics_, std::string(pattern))};
   for (std::string_view segment : SplitPath(pattern)) route.segments.emplace_back(segment);
   routes_.push_back(std::move(route));
@@ -133,7 +136,9 @@ void Router::Handle(HttpRequest http, Responder responder) const {
       if (IsParam(route.segments[i])) {
         auto value = PercentDecode(segments[i], false);
         match = value.has_value() && !value->empty();
-        if (match) request.params.emplace_back(route.segments[i].substr(1, route.segments[i].size() - 2), std::move(*value));
+        if (match)
+          request.params.emplace_back(route.segments[i].substr(1, route.segments[i].size() - 2),
+                                      std::move(*value));
       } else {
         match = route.segments[i] == segments[i];
       }

@@ -29,15 +29,12 @@ class RouterTest : public ::testing::Test {
                          std::string(r.Query("q").value_or("-"));
       respond(JsonResponse(body));
     });
-    router_.Add(http::verb::post, "/v1/streams", [](Request, Responder respond) {
-      respond(JsonResponse("created", 201));
-    });
-    router_.Add(http::verb::get, "/v1/streams", [](Request, Responder respond) {
-      respond(JsonResponse("list"));
-    });
-    router_.Add(http::verb::get, "/boom", [](Request, Responder) -> void {
-      throw std::runtime_error("bug");
-    });
+    router_.Add(http::verb::post, "/v1/streams",
+                [](Request, Responder respond) { respond(JsonResponse("created", 201)); });
+    router_.Add(http::verb::get, "/v1/streams",
+                [](Request, Responder respond) { respond(JsonResponse("list")); });
+    router_.Add(http::verb::get, "/boom",
+                [](Request, Responder) -> void { throw std::runtime_error("bug"); });
     HttpServerOptions options;
     options.listen = "127.0.0.1:0";
     server_ = HttpServer::Start(options, [this](HttpRequest r, Responder respond) {
@@ -105,7 +102,8 @@ TEST_F(RouterTest, CountsResponsesByRouteAndCode) {
   Call(http::verb::get, "/v1/streams");
   Call(http::verb::get, "/v1/nothing");
   std::string text = metrics_.RenderPrometheus();
-  EXPECT_THAT(text, HasSubstr(R"(eventlake_http_requests_total{code="200",route="/v1/streams"} 1)"));
+  EXPECT_THAT(text,
+              HasSubstr(R"(eventlake_http_requests_total{code="200",route="/v1/streams"} 1)"));
   EXPECT_THAT(text, HasSubstr(R"(eventlake_http_requests_total{code="404",route="unrouted"} 1)"));
   EXPECT_THAT(text, HasSubstr("eventlake_http_request_seconds_bucket"));
 }

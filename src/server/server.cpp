@@ -44,7 +44,8 @@ Result<std::unique_ptr<Server>> Server::Start(Config config) {
   EL_RETURN_IF_ERROR(ValidateConfig(config));
   LogLevel level;
   if (!ParseLogLevel(config.server.log_level, &level)) {
-    return Err(InvalidArgument("server.log_level: unknown level '" + config.server.log_level + "'"));
+    return Err(
+        InvalidArgument("server.log_level: unknown level '" + config.server.log_level + "'"));
   }
   SetLogLevel(level);
   std::unique_ptr<Server> server(new Server(std::move(config)));
@@ -91,7 +92,8 @@ Status Server::Open() {
                         router->Handle(std::move(r), std::move(respond));
                       }));
   LogInfo("server", "eventlake serving",
-          {{"http", http_->address()}, {"data_dir", data_dir},
+          {{"http", http_->address()},
+           {"data_dir", data_dir},
            {"streams", static_cast<uint64_t>(log_->Streams().size())}});
   return Status::Ok();
 }

@@ -122,8 +122,8 @@ TEST(Server, StoresPostedEventAndReadsItBackAfterRestart) {
 TEST(Server, AnswersUnknownSourceWith404) {
   TempDir dir;
   auto server = Server::Start(TestConfig(dir.path())).value();
-  auto posted = Call(*server, http::verb::post, "/v1/sources/nope/events", "{}",
-                     "application/json");
+  auto posted =
+      Call(*server, http::verb::post, "/v1/sources/nope/events", "{}", "application/json");
   EXPECT_EQ(posted.result_int(), 404);
   EXPECT_THAT(posted.body(), HasSubstr("nope"));
 }
