@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
     cli::AddConfigCommand(app);
     cli::AddStreamsCommand(app);
     cli::AddSendCommand(app);
-  cli::AddTailCommand(app);
+    cli::AddTailCommand(app);
     cli::AddLogCommand(app);
     cli::AddKeysCommand(app);
 
