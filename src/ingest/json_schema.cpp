@@ -4,6 +4,11 @@
 // json_schema_validate.cpp.
 #include "ingest/json_schema.h"
 
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <utility>
+
 #include "ingest/json_schema_node.h"
 
 namespace eventlake::ingest {

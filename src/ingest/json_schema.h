@@ -33,9 +33,17 @@
 //
 // Limits (SchemaLimits): schema text size and nesting, pattern size; a string
 // longer than max_pattern_input bytes fails a "pattern" with a clear message
-// instead of being matched. Validation recursion follows the schema tree, so
-// it is bounded by the schema's nesting, and is also capped at
-// max_validation_depth.
+// instead of being matched (matching costs up to O(length x pattern size);
+// json_schema_pattern.h says how stack depth and backtracking are bounded).
+// Validation recursion follows the schema tree, so it is bounded by the
+// schema's nesting, and is also capped at max_validation_depth.
+//
+// Errors: Compile's messages read `json schema at "<schema pointer>": ...`;
+// a violation is a SchemaViolation, or an InvalidArgument whose message is
+// "<instance pointer>: <what is wrong>" ("/items/3/price: must be >= 0, got
+// -2"), the message alone at the root. Messages never quote the instance's
+// string values, only its numbers and the schema's own values; pointers hold
+// the instance's member names verbatim (as long as the request let them be).
 //
 // Thread safety: a JsonSchema is immutable; copies share the compiled tree
 // and may be used from any number of threads at once.

@@ -19,53 +19,20 @@ using simdjson::dom::element_type;
 
 constexpr size_t kMaxValueInMessage = 120;  // bytes of const/enum JSON quoted in messages
 
-constexpr std::array<std::string_view, 18> kAnnotations = {"$schema",
-                                                           "$id",
-                                                           "$comment",
-                                                           "$anchor",
-                                                           "$dynamicAnchor",
-                                                           "$vocabulary",
-                                                           "$defs",
-                                                           "definitions",
-                                                           "title",
-                                                           "description",
-                                                           "examples",
-                                                           "default",
-                                                           "deprecated",
-                                                           "readOnly",
-                                                           "writeOnly",
-                                                           "contentEncoding",
-                                                           "contentMediaType",
-                                                           "contentSchema"};
+// clang-format off
+constexpr std::array<std::string_view, 18> kAnnotations = {
+    "$schema", "$id", "$comment", "$anchor", "$dynamicAnchor", "$vocabulary", "$defs",
+    "definitions", "title", "description", "examples", "default", "deprecated", "readOnly",
+    "writeOnly", "contentEncoding", "contentMediaType", "contentSchema"};
 
 // Keywords of draft 2020-12 (and earlier drafts) that would change validation.
-constexpr std::array<std::string_view, 27> kUnsupported = {"$ref",
-                                                           "$dynamicRef",
-                                                           "$recursiveRef",
-                                                           "$recursiveAnchor",
-                                                           "allOf",
-                                                           "anyOf",
-                                                           "oneOf",
-                                                           "not",
-                                                           "if",
-                                                           "then",
-                                                           "else",
-                                                           "patternProperties",
-                                                           "propertyNames",
-                                                           "dependentRequired",
-                                                           "dependentSchemas",
-                                                           "dependencies",
-                                                           "prefixItems",
-                                                           "additionalItems",
-                                                           "contains",
-                                                           "minContains",
-                                                           "maxContains",
-                                                           "uniqueItems",
-                                                           "multipleOf",
-                                                           "minProperties",
-                                                           "maxProperties",
-                                                           "unevaluatedItems",
-                                                           "unevaluatedProperties"};
+constexpr std::array<std::string_view, 27> kUnsupported = {
+    "$ref", "$dynamicRef", "$recursiveRef", "$recursiveAnchor", "allOf", "anyOf", "oneOf", "not",
+    "if", "then", "else", "patternProperties", "propertyNames", "dependentRequired",
+    "dependentSchemas", "dependencies", "prefixItems", "additionalItems", "contains",
+    "minContains", "maxContains", "uniqueItems", "multipleOf", "minProperties", "maxProperties",
+    "unevaluatedItems", "unevaluatedProperties"};
+// clang-format on
 
 bool Contains(std::span<const std::string_view> list, std::string_view name) {
   return std::find(list.begin(), list.end(), name) != list.end();

@@ -189,6 +189,19 @@ TEST(JsonSchemaNumbers, CompareExactlyAcrossRepresentations) {
   EXPECT_EQ(schema_internal::FormatNumber(i(-2)), "-2");
 }
 
+TEST(JsonSchemaStringIndex, FindsEveryKeyAndNothingElse) {
+  std::vector<std::string> keys;
+  for (int i = 0; i < 100; ++i) keys.push_back("k" + std::to_string(i));
+  keys.push_back("");
+  keys.push_back("k7");  // a duplicate: the first index wins
+  schema_internal::StringIndex index(keys);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(index.Find("k" + std::to_string(i)), i);
+  EXPECT_EQ(index.Find(""), 100);
+  EXPECT_EQ(index.Find("k100"), -1);
+  EXPECT_EQ(index.Find("k"), -1);
+  EXPECT_EQ(schema_internal::StringIndex().Find("k1"), -1);
+}
+
 TEST(JsonSchemaPattern, DecodesUtf8AndReplacesInvalidBytes) {
   std::wstring out;
   schema_internal::DecodeUtf8("a\xC3\xA9\xF0\x9F\x98\x80", &out);
@@ -238,15 +251,20 @@ TEST(JsonSchemaPattern, BacktracksOnlyWherePatternsCannotBlowUp) {
   }
 }
 
-TEST(JsonSchemaPattern, BacktrackingOverTheLongestAllowedInputDoesNotOverflow) {
+TEST(JsonSchemaPattern, LongInputsGoToThePolynomialExecutorWithTheSameAnswer) {
+  using schema_internal::kMaxBacktrackingInput;
   Result<schema_internal::SchemaPattern> pattern =
-      schema_internal::SchemaPattern::Compile(R"(^[\s\S]*$)", 1024);
+      schema_internal::SchemaPattern::Compile("^a*$", 1024);
   ASSERT_TRUE(pattern.has_value());
   ASSERT_TRUE(pattern->backtracking());
-  EXPECT_TRUE(pattern->Matches(std::string(4096, 'a')));
-  pattern = schema_internal::SchemaPattern::Compile("^a*$", 1024);
-  ASSERT_TRUE(pattern.has_value());
+  EXPECT_TRUE(pattern->Matches(std::string(kMaxBacktrackingInput, 'a')));
+  EXPECT_TRUE(pattern->Matches(std::string(kMaxBacktrackingInput + 1, 'a')));
+  EXPECT_FALSE(pattern->Matches(std::string(kMaxBacktrackingInput - 1, 'a') + "b"));
   EXPECT_FALSE(pattern->Matches(std::string(4095, 'a') + "b"));
+  pattern = schema_internal::SchemaPattern::Compile("b", 1024);  // unanchored
+  ASSERT_TRUE(pattern.has_value());
+  EXPECT_TRUE(pattern->Matches(std::string(kMaxBacktrackingInput, 'a') + "b"));
+  EXPECT_FALSE(pattern->Matches(std::string(4096, 'a')));
 }
 
 }  // namespace

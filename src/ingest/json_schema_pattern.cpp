@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <exception>
 #include <locale>
+#include <optional>
 #include <vector>
 
 #if !defined(__GLIBCXX__)
@@ -231,12 +232,12 @@ Result<SchemaPattern> SchemaPattern::Compile(std::string_view pattern, size_t ma
   DecodeUtf8(pattern, &wide);
   try {
     // Compiled alone first even when wrapped: the wrapper could hide a ")(".
-    std::wregex regex = MakeRegex(wide, shape.backtracking_safe);
-    if (!shape.backtracking_safe && !shape.anchored) {
-      regex = MakeRegex(L"[\\s\\S]*(?:" + wide + L")", false);
-    }
-    return SchemaPattern(std::string(pattern), std::move(regex), shape.backtracking_safe,
-                         shape.anchored);
+    std::wregex polynomial = MakeRegex(wide, false);
+    if (!shape.anchored) polynomial = MakeRegex(L"[\\s\\S]*(?:" + wide + L")", false);
+    std::optional<std::wregex> backtracking;
+    if (shape.backtracking_safe) backtracking = MakeRegex(wide, true);
+    return SchemaPattern(std::string(pattern), shape.anchored, std::move(backtracking),
+                         std::move(polynomial));
   } catch (const std::regex_error& e) {
     return Err(InvalidArgument(std::string("pattern is not supported by std::regex ECMAScript: ") +
                                e.what()));
@@ -249,9 +250,13 @@ bool SchemaPattern::Matches(std::string_view text) const {
   thread_local std::wstring wide;
   wide.clear();
   DecodeUtf8(text, &wide);
-  return std::regex_search(
-      wide.cbegin(), wide.cend(), regex_,
-      continuous_ ? std::regex_constants::match_continuous : std::regex_constants::match_default);
+  if (backtracking_ && wide.size() <= kMaxBacktrackingInput) {
+    return std::regex_search(
+        wide.cbegin(), wide.cend(), *backtracking_,
+        anchored_ ? std::regex_constants::match_continuous : std::regex_constants::match_default);
+  }
+  return std::regex_search(wide.cbegin(), wide.cend(), polynomial_,
+                           std::regex_constants::match_continuous);
 }
 
 void DecodeUtf8(std::string_view text, std::wstring* out) {

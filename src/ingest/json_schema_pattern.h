@@ -18,9 +18,9 @@
 //   alternation, no quantified group, and at most one variable quantifier
 //   (*, +, ?, {n,}, {n,m}), counting the implicit leading ".*" of an
 //   unanchored pattern as one. "^[0-9a-f]{8}-...$", "^/" and "^[A-Z]{2}$"
-//   qualify. Its recursion depth grows with the input, which the caller
-//   bounds (SchemaLimits::max_pattern_input).
-// - Otherwise breadth-first (Thompson NFA), libstdc++'s
+//   qualify. Its recursion depth grows with the input, so it only gets
+//   inputs of up to kMaxBacktrackingInput code points.
+// - Otherwise, and for longer inputs, breadth-first (Thompson NFA), libstdc++'s
 //   std::regex_constants::__polynomial extension, anchored at the start with
 //   "[\s\S]*(?:PATTERN)" when the pattern is not: time O(input x pattern),
 //   recursion bounded by the pattern; "(a+)+$" on 4096 'a's takes
@@ -33,6 +33,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <regex>
 #include <string>
 #include <string_view>
@@ -46,6 +47,10 @@ namespace eventlake::ingest::schema_internal {
 inline constexpr size_t kMaxPatternStates = 4000;
 // Nesting of groups "((...))" above which a pattern is rejected.
 inline constexpr size_t kMaxPatternGroupDepth = 32;
+// Longest input (code points) given to the backtracking executor, whose
+// recursion takes up to ~300 bytes of stack per code point: ~300 KiB here.
+// Longer inputs go to the polynomial executor whatever the pattern.
+inline constexpr size_t kMaxBacktrackingInput = 1024;
 
 // What is learnt from a pattern's text before std::regex sees it.
 struct PatternShape {
@@ -72,20 +77,25 @@ class SchemaPattern {
 
   // The pattern as written in the schema.
   const std::string& source() const { return source_; }
-  // True when matching uses the backtracking executor.
-  bool backtracking() const { return backtracking_; }
+  // True when inputs up to kMaxBacktrackingInput code points are matched by
+  // the backtracking executor.
+  bool backtracking() const { return backtracking_.has_value(); }
 
  private:
-  SchemaPattern(std::string source, std::wregex regex, bool backtracking, bool anchored)
+  SchemaPattern(std::string source, bool anchored, std::optional<std::wregex> backtracking,
+                std::wregex polynomial)
       : source_(std::move(source)),
-        regex_(std::move(regex)),
-        backtracking_(backtracking),
-        continuous_(!backtracking || anchored) {}
+        anchored_(anchored),
+        backtracking_(std::move(backtracking)),
+        polynomial_(std::move(polynomial)) {}
 
   std::string source_;
-  std::wregex regex_;
-  bool backtracking_;
-  bool continuous_;  // search from the first code point only (match_continuous)
+  bool anchored_;
+  // The pattern for the backtracking executor, when it is safe for it.
+  std::optional<std::wregex> backtracking_;
+  // For the polynomial executor, always from the first code point: the
+  // pattern itself when anchored, else wrapped in "[\s\S]*(?:...)".
+  std::wregex polynomial_;
 };
 
 // Appends the code points of UTF-8 `text` to `out` (wchar_t is UTF-32 on

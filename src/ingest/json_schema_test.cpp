@@ -287,7 +287,7 @@ TEST(JsonSchema, ItemsAndItemCounts) {
       {R"({"items":{"type":"integer"}})", R"([1,"x",true])", "/1: must be integer, got string"},
       {R"({"items":false})", "[]", nullptr},
       {R"({"items":false})", "[1]", "/0: is not allowed here (the schema is false)"},
-      {R"({"minItems":1})", "[]", "must have at least 1 items, got 0"},
+      {R"({"minItems":1})", "[]", "must have at least 1 item, got 0"},
       {R"({"minItems":1})", "{}", nullptr},
       {R"({"maxItems":2})", "[1,2]", nullptr},
       {R"({"maxItems":2})", "[1,2,3]", "must have at most 2 items, got 3"},
@@ -459,7 +459,7 @@ TEST(JsonSchema, ClickEventSchemaAcceptsGoodEventsAndPinpointsBadOnes) {
       "/page: must match the pattern \"^/\"",
       "/event_id: must match the pattern "
       "\"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$\"",
-      "/user_id: must be at least 1 characters long, got 0",
+      "/user_id: must be at least 1 character long, got 0",
       "/tags/1: must be string, got integer",
       R"(/device/os: must be one of ["ios","android","web"])",
       "/device/os: is required but missing"};

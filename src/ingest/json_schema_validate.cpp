@@ -1,8 +1,10 @@
 // Validates a simdjson DOM element against a compiled schema tree
-// (json_schema_node.h). Built for the hot path: no allocation while the
-// instance is valid; the pointer of a violation is assembled only on the way
-// back up from the failure, one token per level.
-#include <algorithm>
+// (json_schema_node.h). Built for the hot path: no allocation of its own while
+// the instance is valid (std::regex allocates inside); the pointer of a
+// violation is assembled only on the way back up from the failure.
+#include <iterator>
+#include <string>
+#include <vector>
 
 #include "core/cloud_event.h"
 #include "ingest/json_schema_node.h"
@@ -40,6 +42,13 @@ uint8_t InstanceTypeBits(const element& value) {
     default:
       return IsIntegral(*NumberOf(value)) ? kNumberBit | kIntegerBit : kNumberBit;
   }
+}
+
+// "must be at least 3 characters long, got 2": the bound of a count rule.
+std::string CountMessage(std::string_view rule, uint64_t bound, std::string_view noun,
+                         std::string_view tail, uint64_t actual) {
+  return std::string(rule) + " " + std::to_string(bound) + " " + std::string(noun) +
+         (bound == 1 ? "" : "s") + std::string(tail) + ", got " + std::to_string(actual);
 }
 
 // Code points of valid UTF-8: every byte that is not a continuation byte.
@@ -167,13 +176,11 @@ bool Validator::CheckString(const SchemaNode& node, std::string_view text,
   if (node.min_length || node.max_length) {
     uint64_t length = CodePoints(text);
     if (node.min_length && length < *node.min_length) {
-      return Fail("must be at least " + std::to_string(*node.min_length) +
-                      " characters long, got " + std::to_string(length),
+      return Fail(CountMessage("must be at least", *node.min_length, "character", " long", length),
                   out);
     }
     if (node.max_length && length > *node.max_length) {
-      return Fail("must be at most " + std::to_string(*node.max_length) + " characters long, got " +
-                      std::to_string(length),
+      return Fail(CountMessage("must be at most", *node.max_length, "character", " long", length),
                   out);
     }
   }
@@ -200,14 +207,12 @@ bool Validator::CheckArray(const SchemaNode& node, const simdjson::dom::array& a
     size_t count = array.size();
     if (count >= 0xFFFFFF) count = static_cast<size_t>(std::distance(array.begin(), array.end()));
     if (node.min_items && count < *node.min_items) {
-      return Fail("must have at least " + std::to_string(*node.min_items) + " items, got " +
-                      std::to_string(count),
-                  out);
+      return Fail(CountMessage("must have at least", *node.min_items, "item", "", count), out);
+      ;
     }
     if (node.max_items && count > *node.max_items) {
-      return Fail("must have at most " + std::to_string(*node.max_items) + " items, got " +
-                      std::to_string(count),
-                  out);
+      return Fail(CountMessage("must have at most", *node.max_items, "item", "", count), out);
+      ;
     }
   }
   if (!node.items) return true;

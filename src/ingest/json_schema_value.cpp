@@ -88,7 +88,10 @@ bool ArraysEqual(const simdjson::dom::array& a, const simdjson::dom::array& b) {
   return it_a == a.end() && it_b == b.end();
 }
 
-size_t Slot(std::string_view key, size_t mask) { return std::hash<std::string_view>{}(key)&mask; }
+size_t Slot(std::string_view key, size_t mask) {
+  size_t hash = std::hash<std::string_view>{}(key);
+  return hash & mask;
+}
 
 }  // namespace
 
