@@ -160,21 +160,27 @@ void HttpConnection::OnBody(error_code ec) {
 
 void HttpConnection::FailRead(error_code ec) {
   if (state_ == State::kClosed) return;
+  HttpServerShared* shared = this->shared();
   HttpResponse problem;
+  Counter* counter = nullptr;
   if (ec == http::error::body_limit) {
+    counter = shared->bodies_too_large;
     problem = ProblemResponse(413, "payload_too_large",
                               "the request body is larger than server.max_body_bytes (" +
-                                  std::to_string(shared()->options.max_body_bytes) + " bytes)");
+                                  std::to_string(shared->options.max_body_bytes) + " bytes)");
   } else if (ec == http::error::header_limit) {
+    counter = shared->headers_too_large;
     problem = ProblemResponse(431, "request_header_fields_too_large",
                               "the request header is larger than " +
-                                  std::to_string(shared()->options.max_header_bytes) + " bytes");
+                                  std::to_string(shared->options.max_header_bytes) + " bytes");
   } else if (ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
              ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    counter = shared->bad_requests;
     problem = ProblemResponse(400, "bad_request", "malformed HTTP request: " + ec.message());
   } else {
     return Close();  // the client went away, or the socket was closed
   }
+  if (counter != nullptr) counter->Increment();
   request_start_nanos_ = NowNanos();
   observer_ = nullptr;
   version_ = 11;

@@ -80,6 +80,14 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options,
     shared.rejected_connections =
         &metrics->GetCounter("eventlake_http_rejected_connections_total",
                              "HTTP connections refused because server.max_connections were open.");
+    auto refused = [&](const char* reason) {
+      return &metrics->GetCounter("eventlake_http_refused_requests_total",
+                                  "HTTP requests refused before routing, by reason.",
+                                  {{"reason", reason}});
+    };
+    shared.bad_requests = refused("malformed");
+    shared.bodies_too_large = refused("body_too_large");
+    shared.headers_too_large = refused("header_too_large");
   }
   EL_ASSIGN_OR_RETURN(server->listener_, HttpListener::Bind(&shared));
   server->address_ = server->listener_->address();

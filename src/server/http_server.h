@@ -46,7 +46,7 @@ struct HttpServerOptions {
   uint32_t max_header_bytes = 16u << 10;
   std::chrono::milliseconds idle_timeout{60000};
   uint64_t max_connections = 10000;
-  MetricsRegistry* metrics = nullptr;  // optional: eventlake_http_connections
+  MetricsRegistry* metrics = nullptr;  // optional: connection and refusal metrics
 };
 
 // Told when a response is sent: the HTTP status and the time since the
@@ -96,6 +96,10 @@ struct HttpServerShared {
   std::atomic<uint64_t> in_flight{0};  // requests handed to the handler, not yet answered
   Gauge* connections_gauge = nullptr;
   Counter* rejected_connections = nullptr;
+  // Requests refused before a handler saw them: 400, 413, 431.
+  Counter* bad_requests = nullptr;
+  Counter* bodies_too_large = nullptr;
+  Counter* headers_too_large = nullptr;
 };
 
 class HttpServer {

@@ -107,8 +107,10 @@ TEST(HttpServer, ClosesAfterConnectionClose) {
 }
 
 TEST(HttpServer, RejectsBodyOverLimitWith413Problem) {
+  MetricsRegistry metrics;
   HttpServerOptions options = TestOptions();
   options.max_body_bytes = 1024;
+  options.metrics = &metrics;
   auto server = HttpServer::Start(options, Echo()).value();
   Client client(server->address());
   auto response = client.Request("POST", "/", std::string(4096, 'x'));
@@ -116,6 +118,8 @@ TEST(HttpServer, RejectsBodyOverLimitWith413Problem) {
   EXPECT_EQ(response[http::field::content_type], "application/problem+json");
   EXPECT_THAT(response.body(), HasSubstr("payload_too_large"));
   EXPECT_TRUE(client.ClosedByServer());
+  EXPECT_THAT(metrics.RenderPrometheus(),
+              HasSubstr(R"(eventlake_http_refused_requests_total{reason="body_too_large"} 1)"));
 }
 
 TEST(HttpServer, RejectsChunkedBodyOverLimitWith413) {
