@@ -5,6 +5,7 @@ The seeds are committed; run this only to regenerate them after a format
 change. It encodes by following docs/formats/log.md, independently of the C++
 code, so the seeds double as a check that both agree.
 """
+import gzip
 import pathlib
 import struct
 
@@ -109,6 +110,45 @@ SEEDS = {
         "max": offsets([2**64 - 1, 10, 100]),
     },
 }
+
+
+# Ingest (src/ingest/event_decoder.h, decompress.h): HTTP bodies and headers.
+def zstd_frame(content: bytes, rle: int = 0) -> bytes:
+    """One zstd frame (RFC 8878) holding one raw block, or one RLE block of `rle` bytes."""
+    size = rle or len(content)
+    header = b"\x28\xb5\x2f\xfd" + bytes([0x20 if size < 256 else 0x60])
+    header += bytes([size]) if size < 256 else struct.pack("<H", size - 256)
+    block = (size << 3) | (2 if rle else 0) | 1
+    return header + struct.pack("<I", block)[:3] + (content[:1] if rle else content)
+
+
+CE = (b'{"specversion":"1.0","id":"a1","source":"/web","type":"page.viewed",'
+      b'"time":"2026-11-25T02:06:55.123Z","tenant":"acme","attempt":3,"replay":false,'
+      b'"datacontenttype":"application/json","data":{"page":"/","ms":12.50}}')
+SEEDS.update({
+    "cloudevent_json": {
+        "event": CE,
+        "batch": b"[" + CE + b',{"specversion":"1.0","id":"2","source":"s","type":"t",'
+                 b'"data_base64":"AAH/"},7]',
+        "text_data": b'{"specversion":"1.0","id":"3","source":"#f","type":"t",'
+                     b'"datacontenttype":"text/plain","data":"hi","subject":null}',
+    },
+    "binary_headers": {
+        "json": b"ce-specversion: 1.0\nce-id: 1\nce-source: /s\nce-type: t\n"
+                b"ce-subject: Euro%20%E2%82%AC\ncontent-type: application/json\n\n"
+                b'{"a": [1, 2]}',
+        "plain": b"content-type: application/x-ndjson\nce-type: t\n\n{}\n{\"b\":1}\n",
+    },
+    "ndjson": {
+        "lines": b'{"id":"1","a":1}\r\n\n{"id":2,"b":[true,null]}\nnot json\n[1]\n',
+        "array": b'[{"id":"x"},{"n":1.5e3},"s"]',
+    },
+    "decompress": {
+        "gzip": gzip.compress(CE, mtime=0),
+        "zstd": zstd_frame(CE),
+        "zstd_rle": zstd_frame(b"x", rle=200),
+    },
+})
 
 
 def main():
