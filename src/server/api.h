@@ -12,6 +12,7 @@
 #include "log/log.h"
 #include "server/config.h"
 #include "server/router.h"
+#include "server/source_set.h"
 
 namespace eventlake::server {
 
@@ -21,7 +22,8 @@ struct ApiContext {
   const Config* config = nullptr;
   Clock* clock = &SystemClock();
   IdGenerator* ids = nullptr;  // for events that arrive without an id
-  ingest::JsonLimits json_limits;
+  SourceSet* sources = nullptr;
+  ingest::JsonLimits json_limits;  // request bodies of the management API
 };
 
 // GET /healthz, GET /readyz, GET /metrics.
@@ -30,7 +32,7 @@ void RegisterHealthApi(Router& router, const ApiContext& context);
 void RegisterStreamApi(Router& router, const ApiContext& context);
 // GET /v1/streams/{name}/records (with long poll).
 void RegisterRecordApi(Router& router, const ApiContext& context);
-// POST /v1/sources/{source}/events.
+// POST /v1/sources/{source}/events and POST /v1/sources/{source}/s3.
 void RegisterSourceApi(Router& router, const ApiContext& context);
 
 // All of the above.

@@ -25,20 +25,21 @@ Status LogHealth(const log::Log& log) {
 
 void RegisterHealthApi(Router& router, const ApiContext& context) {
   const ApiContext* ctx = &context;
-  router.Add(http::verb::get, "/healthz",
+  router.Add(http::verb::get, "/healthz", Permission::Public(),
              [](Request, Responder respond) { respond(JsonResponse(R"({"status":"ok"})")); });
-  router.Add(http::verb::get, "/readyz", [ctx](Request, Responder respond) {
+  router.Add(http::verb::get, "/readyz", Permission::Public(), [ctx](Request, Responder respond) {
     if (ctx->log == nullptr) return respond(ProblemResponse(Unavailable("the log is not open")));
     Status health = LogHealth(*ctx->log);
     if (!health.ok()) return respond(ProblemResponse(health));
     respond(JsonResponse(R"({"status":"ready"})"));
   });
-  router.Add(http::verb::get, "/metrics", [ctx](Request, Responder respond) {
-    HttpResponse response;
-    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    if (ctx->metrics != nullptr) response.body = ctx->metrics->RenderPrometheus();
-    respond(std::move(response));
-  });
+  router.Add(http::verb::get, "/metrics", {"metrics:Read", "metrics"},
+             [ctx](Request, Responder respond) {
+               HttpResponse response;
+               response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+               if (ctx->metrics != nullptr) response.body = ctx->metrics->RenderPrometheus();
+               respond(std::move(response));
+             });
 }
 
 void RegisterApi(Router& router, const ApiContext& context) {

@@ -1,12 +1,18 @@
-// POST /v1/sources/{source}/events: the minimal HTTP source of issue 2.
-// Decodes the body by its content type, appends the events to the source's
-// stream and answers from the append callback, so a 200 means durable under
-// the stream's durability setting.
+// The ingestion endpoints of every source:
+//   POST /v1/sources/{source}/events  CloudEvents (structured, binary, batch),
+//                                     plain JSON and NDJSON; gzip and zstd bodies
+//   POST /v1/sources/{source}/s3      S3 / MinIO bucket notifications
+// Bodies are decoded by a per-thread EventDecoder (with the source's limits),
+// event data is checked against the source's schemas while it is still
+// parsed, and the source's SourceSink stores what is valid. The answer comes
+// from the sink's completion, so a 200 means durable (ingest_answer.h).
 #include <memory>
+#include <unordered_map>
 
-#include "ingest/json_text.h"
-#include "ingest/plain_json.h"
+#include "ingest/event_decoder.h"
+#include "ingest/sources/s3_notifications.h"
 #include "server/api.h"
+#include "server/ingest_answer.h"
 #include "server/problem.h"
 
 namespace eventlake::server {
@@ -14,120 +20,143 @@ namespace http = boost::beast::http;
 
 namespace {
 
-enum class BodyFormat { kStructured, kBatch, kPlainJson, kUnsupported };
-
-BodyFormat FormatOf(const HttpRequest& request) {
-  auto it = request.find(http::field::content_type);
-  if (it == request.end()) return BodyFormat::kUnsupported;
-  std::string_view type(it->value().data(), it->value().size());
-  type = type.substr(0, type.find(';'));
-  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
-  auto is = [&](std::string_view name) {
-    return boost::beast::iequals(boost::beast::string_view(type.data(), type.size()),
-                                 boost::beast::string_view(name.data(), name.size()));
-  };
-  if (is("application/cloudevents+json")) return BodyFormat::kStructured;
-  if (is("application/cloudevents-batch+json")) return BodyFormat::kBatch;
-  if (is("application/json")) return BodyFormat::kPlainJson;
-  return BodyFormat::kUnsupported;
+// The calling thread's decoder for `source` (decoders hold the source's limits).
+ingest::EventDecoder& DecoderFor(const SourceRuntime& source) {
+  thread_local std::unordered_map<const SourceRuntime*, std::unique_ptr<ingest::EventDecoder>>
+      decoders;
+  auto& decoder = decoders[&source];
+  if (decoder == nullptr) decoder = std::make_unique<ingest::EventDecoder>(source.options().limits);
+  return *decoder;
 }
 
-std::optional<std::string> HeaderValue(const HttpRequest& request, std::string_view name) {
-  auto it = request.find(boost::beast::string_view(name.data(), name.size()));
-  if (it == request.end() || it->value().empty()) return std::nullopt;
-  return std::string(it->value());
-}
-
-Result<std::vector<CloudEvent>> DecodeEvents(const Request& request, const ApiContext& context,
-                                             std::string_view source) {
-  const std::string& body = request.http.body();
-  switch (FormatOf(request.http)) {
-    case BodyFormat::kStructured: {
-      EL_ASSIGN_OR_RETURN(CloudEvent event,
-                          ingest::ParseStructuredEvent(body, context.json_limits));
-      std::vector<CloudEvent> events;
-      events.push_back(std::move(event));
-      return events;
-    }
-    case BodyFormat::kBatch:
-      return ingest::ParseBatch(body, context.json_limits);
-    case BodyFormat::kPlainJson: {
-      ingest::PlainJsonContext wrap;
-      wrap.source = "/eventlake/sources/" + std::string(source);
-      if (auto type = HeaderValue(request.http, "ce-type")) wrap.type = *type;
-      wrap.idempotency_key = HeaderValue(request.http, "Idempotency-Key");
-      wrap.now = context.clock->NowMicros();
-      wrap.ids = context.ids;
-      return ingest::WrapPlainJson(body, wrap, context.json_limits);
-    }
-    case BodyFormat::kUnsupported:
-      break;
+std::vector<ingest::HeaderField> HeadersOf(const HttpRequest& request) {
+  std::vector<ingest::HeaderField> headers;
+  headers.reserve(8);
+  for (const auto& field : request) {
+    headers.push_back({{field.name_string().data(), field.name_string().size()},
+                       {field.value().data(), field.value().size()}});
   }
-  return Err(Status(StatusCode::kInvalidArgument, "unsupported media type"));
+  return headers;
 }
 
-// {"id":..,"partition":..,"offset":..} for each stored event, comma-separated.
-std::string AcceptedList(const std::vector<CloudEvent>& events,
-                         const std::vector<Result<log::RecordPosition>>& results) {
-  std::string out = "\"accepted\":[";
-  bool first = true;
-  for (size_t i = 0; i < results.size(); ++i) {
-    if (!results[i].has_value()) continue;
-    if (!first) out.push_back(',');
-    first = false;
-    out.append("{\"id\":");
-    ingest::AppendJsonString(events[i].id, &out);
-    out.append(",\"partition\":" + std::to_string(results[i]->partition) +
-               ",\"offset\":" + std::to_string(results[i]->offset) + "}");
-  }
-  out.push_back(']');
-  return out;
+// Problems of the event itself (not of the request as a whole) may be dead-lettered.
+bool IsEventProblem(const ingest::IngestProblem& problem) {
+  using ingest::ProblemType;
+  return problem.type == ProblemType::kInvalidEvent ||
+         problem.type == ProblemType::kSchemaViolation ||
+         problem.type == ProblemType::kMalformedJson ||
+         problem.type == ProblemType::kStringTooLong || problem.type == ProblemType::kTooDeep;
 }
 
-HttpResponse AppendResponse(const std::vector<CloudEvent>& events,
-                            const std::vector<Result<log::RecordPosition>>& results) {
-  for (const auto& result : results) {
-    if (!result.has_value()) {  // partitions fail apart: say which events are stored
-      return ProblemResponse(result.error(), AcceptedList(events, results));
-    }
+// The looked-up source, or the answer already sent (404, 429).
+SourceRuntime* SourceOrAnswer(const ApiContext& context, const Request& request,
+                              Responder& respond) {
+  std::string_view name = request.Param("source");
+  SourceRuntime* source = context.sources->Find(name);
+  if (source == nullptr) {
+    respond(ProblemResponse(NotFound("no source named '" + std::string(name) + "'")));
+    return nullptr;
   }
-  return JsonResponse("{" + AcceptedList(events, results) + "}");
+  Status lag = source->CheckConsumerLag(*context.clock);
+  if (!lag.ok()) {
+    respond(ProblemResponse(lag));
+    return nullptr;
+  }
+  return source;
+}
+
+void Submit(SourceRuntime& source, std::vector<ingest::Submission> items, bool per_item,
+            Responder respond) {
+  auto shared = std::make_shared<Responder>(std::move(respond));
+  const std::string& dead_letters = source.sink().dead_letter_stream_name();
+  source.sink().Submit(std::move(items),
+                       [shared, per_item, &dead_letters](std::vector<ingest::Outcome> outcomes) {
+                         shared->Send(AnswerOutcomes(outcomes, per_item, dead_letters));
+                       });
+}
+
+// Decodes with schema checks; `violations[i]` is item i's schema problem.
+std::expected<ingest::DecodedBody, ingest::IngestProblem> Decode(
+    const ApiContext& context, const Request& request, SourceRuntime& source,
+    std::span<const ingest::HeaderField> headers,
+    std::vector<std::optional<ingest::IngestProblem>>* violations) {
+  const ingest::SourceOptions& options = source.options();
+  ingest::WrapOptions wrap;
+  wrap.source = ingest::SourceEventSource(options.name);
+  auto type = ingest::FindHeader(headers, "ce-type");
+  wrap.type = type.has_value() && !type->empty() ? std::string(*type) : options.event_type;
+  wrap.id_field = options.id_field;
+  if (auto key = ingest::FindHeader(headers, "Idempotency-Key")) wrap.idempotency_key = *key;
+  wrap.clock = context.clock;
+  wrap.ids = context.ids;
+  ingest::EventDecoder& decoder = DecoderFor(source);
+  if (!source.schemas().empty()) {
+    decoder.SetJsonDataVisitor([&source, violations](const ingest::JsonData& data) {
+      const ingest::JsonSchema* schema = source.schemas().For(data.event->type);
+      if (schema == nullptr) return;
+      auto violation = schema->FirstViolation(data.value);
+      if (!violation.has_value()) return;
+      if (violations->size() <= data.item) violations->resize(data.item + 1);
+      (*violations)[data.item] = ingest::SchemaProblem(*violation, data.pointer);
+    });
+  }
+  auto decoded = decoder.DecodeRequest(headers, request.http.body(), wrap);
+  decoder.SetJsonDataVisitor(nullptr);
+  return decoded;
 }
 
 void PostEvents(const ApiContext& context, Request request, Responder respond) {
-  std::string_view source_name = request.Param("source");
-  const SourceOptions* source = context.config->FindSource(source_name);
-  if (source == nullptr) {
-    return respond(ProblemResponse(NotFound("no source named '" + std::string(source_name) + "'")));
+  SourceRuntime* source = SourceOrAnswer(context, request, respond);
+  if (source == nullptr) return;
+  std::vector<ingest::HeaderField> headers = HeadersOf(request.http);
+  std::vector<std::optional<ingest::IngestProblem>> violations;
+  auto decoded = Decode(context, request, *source, headers, &violations);
+  std::vector<ingest::Submission> items;
+  if (!decoded) {
+    const bool dead_letter =
+        source->options().on_invalid == ingest::InvalidEventPolicy::kDeadLetter &&
+        IsEventProblem(decoded.error()) && !ingest::FindHeader(headers, "Content-Encoding");
+    if (!dead_letter) return respond(ProblemResponse(decoded.error()));
+    items.push_back({std::unexpected(std::move(decoded.error())), request.http.body(), true});
+    return Submit(*source, std::move(items), false, std::move(respond));
   }
-  log::Stream* stream = context.log->FindStream(source->stream);
-  if (stream == nullptr) {
-    return respond(ProblemResponse(Unavailable("the stream '" + source->stream + "' of source '" +
-                                               source->name + "' is not open")));
+  items.reserve(decoded->items.size());
+  for (size_t i = 0; i < decoded->items.size(); ++i) {
+    ingest::DecodedItem& item = decoded->items[i];
+    if (i < violations.size() && violations[i].has_value()) {
+      item.result = std::unexpected(std::move(*violations[i]));
+    }
+    items.push_back({std::move(item.result), item.text, true});
   }
-  if (FormatOf(request.http) == BodyFormat::kUnsupported) {
-    return respond(ProblemResponse(415, "unsupported_media_type",
-                                   "Content-Type must be application/cloudevents+json, "
-                                   "application/cloudevents-batch+json or application/json"));
-  }
-  auto events = DecodeEvents(request, context, source->name);
+  Submit(*source, std::move(items), decoded->per_item, std::move(respond));
+}
+
+void PostS3Notification(const ApiContext& context, Request request, Responder respond) {
+  SourceRuntime* source = SourceOrAnswer(context, request, respond);
+  if (source == nullptr) return;
+  ingest::S3NotificationOptions options;
+  options.name = source->options().name;
+  options.max_body_bytes = source->options().limits.max_body_bytes;
+  options.max_records = source->options().limits.max_events_per_batch;
+  auto events = ingest::ParseS3Notification(request.http.body(), options);
   if (!events) return respond(ProblemResponse(events.error()));
-  if (events->empty()) return respond(JsonResponse(R"({"accepted":[]})"));
-  auto shared_events = std::make_shared<std::vector<CloudEvent>>(std::move(*events));
-  auto shared_respond = std::make_shared<Responder>(std::move(respond));
-  stream->Append(*shared_events,
-                 [shared_events, shared_respond](std::vector<Result<log::RecordPosition>> results) {
-                   shared_respond->Send(AppendResponse(*shared_events, results));
-                 });
+  std::vector<ingest::Submission> items;
+  items.reserve(events->size());
+  for (CloudEvent& event : *events) items.push_back({std::move(event), {}, false});
+  Submit(*source, std::move(items), true, std::move(respond));
 }
 
 }  // namespace
 
 void RegisterSourceApi(Router& router, const ApiContext& context) {
   const ApiContext* ctx = &context;
-  router.Add(http::verb::post, "/v1/sources/{source}/events",
+  router.Add(http::verb::post, "/v1/sources/{source}/events", {"events:Put", "source/{source}"},
              [ctx](Request request, Responder respond) {
                PostEvents(*ctx, std::move(request), std::move(respond));
+             });
+  router.Add(http::verb::post, "/v1/sources/{source}/s3", {"events:Put", "source/{source}"},
+             [ctx](Request request, Responder respond) {
+               PostS3Notification(*ctx, std::move(request), std::move(respond));
              });
 }
 

@@ -170,16 +170,19 @@ HttpResponse SeekGroup(const ApiContext& context, const Request& request) {
 
 void RegisterStreamApi(Router& router, const ApiContext& context) {
   const ApiContext* ctx = &context;
-  router.Add(http::verb::get, "/v1/streams",
+  router.Add(http::verb::get, "/v1/streams", {"streams:List", "stream/*"},
              [ctx](Request, Responder respond) { respond(ListStreams(*ctx)); });
-  router.Add(http::verb::post, "/v1/streams",
+  router.Add(http::verb::post, "/v1/streams", {"streams:Create", "stream/*"},
              [ctx](Request request, Responder respond) { respond(CreateStream(*ctx, request)); });
-  router.Add(http::verb::get, "/v1/streams/{name}", [ctx](Request request, Responder respond) {
-    HttpResponse error;
-    log::Stream* stream = FindStream(*ctx, request, &error);
-    respond(stream == nullptr ? std::move(error) : JsonResponse(Dump(Describe(*stream))));
-  });
+  router.Add(
+      http::verb::get, "/v1/streams/{name}", {"streams:Describe", "stream/{name}"},
+      [ctx](Request request, Responder respond) {
+        HttpResponse error;
+        log::Stream* stream = FindStream(*ctx, request, &error);
+        respond(stream == nullptr ? std::move(error) : JsonResponse(Dump(Describe(*stream))));
+      });
   router.Add(http::verb::post, "/v1/streams/{name}/groups/{group}/seek",
+             {"groups:Seek", "stream/{name}/group/{group}"},
              [ctx](Request request, Responder respond) { respond(SeekGroup(*ctx, request)); });
 }
 

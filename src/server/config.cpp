@@ -10,29 +10,6 @@
 namespace eventlake::server {
 namespace {
 
-Status ValidateSourceName(const SourceOptions& source) {
-  // Source names appear in URLs and in the lake's paths: the stream name rules.
-  log::StreamOptions probe;
-  probe.name = source.name;
-  Status s = log::ValidateStreamOptions(probe);
-  if (!s.ok()) return InvalidArgument("name: '" + source.name + "' is not a valid source name");
-  return Status::Ok();
-}
-
-const config::Table<SourceOptions>& SourceOptionsTable() {
-  static const auto& table =
-      (new config::Table<SourceOptions>(
-           "sources[]", "HTTP sources: `POST /v1/sources/<name>/events` appends to a stream."))
-          ->Field("name", &SourceOptions::name,
-                  "Name of the source, used in its URL (lower-case letters, digits, `_`, `-`, "
-                  "`.`).",
-                  {.required = true})
-          .Field("stream", &SourceOptions::stream, "The stream its events are appended to.",
-                 {.required = true})
-          .Check(&ValidateSourceName);
-  return table;
-}
-
 Status CheckUniqueNames(const Config& config) {
   std::set<std::string> streams;
   for (size_t i = 0; i < config.streams.size(); ++i) {
@@ -43,7 +20,7 @@ Status CheckUniqueNames(const Config& config) {
   }
   std::set<std::string> sources;
   for (size_t i = 0; i < config.sources.size(); ++i) {
-    const SourceOptions& source = config.sources[i];
+    const ingest::SourceOptions& source = config.sources[i];
     std::string path = "sources[" + std::to_string(i) + "]";
     if (!sources.insert(source.name).second) {
       return InvalidArgument(path + ".name: '" + source.name + "' is declared twice");
@@ -57,18 +34,20 @@ Status CheckUniqueNames(const Config& config) {
 }
 
 const config::Table<Config>& ConfigTable() {
-  static const auto& table = (new config::Table<Config>("", "The sections of eventlake.yaml."))
-                                 ->Section("server", &Config::server, ServerOptionsTable())
-                                 .List("streams", &Config::streams, log::StreamOptionsTable())
-                                 .List("sources", &Config::sources, SourceOptionsTable())
-                                 .Check(&CheckUniqueNames);
+  static const auto& table =
+      (new config::Table<Config>("", "The sections of eventlake.yaml."))
+          ->Section("server", &Config::server, ServerOptionsTable())
+          .Section("security", &Config::security, security::SecurityOptionsTable())
+          .List("streams", &Config::streams, log::StreamOptionsTable())
+          .List("sources", &Config::sources, ingest::SourceOptionsTable())
+          .Check(&CheckUniqueNames);
   return table;
 }
 
 }  // namespace
 
-const SourceOptions* Config::FindSource(std::string_view name) const {
-  for (const SourceOptions& source : sources) {
+const ingest::SourceOptions* Config::FindSource(std::string_view name) const {
+  for (const ingest::SourceOptions& source : sources) {
     if (source.name == name) return &source;
   }
   return nullptr;
@@ -95,7 +74,10 @@ Config EmbeddedDefaultConfig() {
   events.partitions = 4;
   events.durability = log::Durability::kFsync;
   config.streams.push_back(events);
-  config.sources.push_back({"events", "events"});
+  ingest::SourceOptions source;
+  source.name = "events";
+  source.stream = "events";
+  config.sources.push_back(source);
   return config;
 }
 
@@ -106,6 +88,12 @@ Status ValidateConfig(const Config& config) {
     Status s = log::ValidateStreamOptions(config.streams[i]);
     if (!s.ok()) return s.WithContext("streams[" + std::to_string(i) + "]");
   }
+  for (size_t i = 0; i < config.sources.size(); ++i) {
+    Status s = ingest::ValidateSourceOptions(config.sources[i]);
+    if (!s.ok()) return s.WithContext("sources[" + std::to_string(i) + "]");
+  }
+  Status s = security::ValidateSecurityOptions(config.security);
+  if (!s.ok()) return s.WithContext("security");
   return CheckUniqueNames(config);
 }
 

@@ -1,9 +1,11 @@
 // The whole configuration of an eventlake server (eventlake.yaml): the
-// server section, the streams it declares and the sources that feed them.
+// server section, API keys and policies, the streams it declares and the
+// sources that feed them.
 //
-//   server:  { listen: 127.0.0.1:8080, data_dir: ./data }
-//   streams: [{ name: events, partitions: 4, durability: fsync }]
-//   sources: [{ name: events, stream: events }]
+//   server:   { listen: 127.0.0.1:8080, data_dir: ./data }
+//   security: { api_keys: [...], policies: [...] }
+//   streams:  [{ name: events, partitions: 4, durability: fsync }]
+//   sources:  [{ name: events, stream: events }]
 //
 // Unknown keys and bad values are errors naming their path
 // ("streams[0].partitions: ..."); sources must name declared streams; names
@@ -15,24 +17,21 @@
 #include <vector>
 
 #include "core/status.h"
+#include "ingest/source_options.h"
 #include "log/stream_options.h"
+#include "security/security_options.h"
 #include "server/server_options.h"
 
 namespace eventlake::server {
 
-// An HTTP source: POST /v1/sources/<name>/events appends to `stream`.
-struct SourceOptions {
-  std::string name;
-  std::string stream;
-};
-
 struct Config {
   ServerOptions server;
+  security::SecurityOptions security;
   std::vector<log::StreamOptions> streams;
-  std::vector<SourceOptions> sources;
+  std::vector<ingest::SourceOptions> sources;
 
   // The source named `name`, or nullptr.
-  const SourceOptions* FindSource(std::string_view name) const;
+  const ingest::SourceOptions* FindSource(std::string_view name) const;
 };
 
 // Parses YAML text; `source` names it in errors ("eventlake.yaml:3:5: ...").

@@ -81,4 +81,14 @@ HttpResponse ProblemResponse(unsigned http_status, std::string_view name, std::s
   return Problem(http_status, name, ReasonPhrase(http_status), detail);
 }
 
+HttpResponse ProblemResponse(const ingest::IngestProblem& problem) {
+  std::string members;
+  if (!problem.pointer.empty()) {
+    members = "\"pointer\":";
+    ingest::AppendJsonString(problem.pointer, &members);
+  }
+  return Problem(ingest::ProblemHttpStatus(problem.type), ingest::ProblemTypeName(problem.type),
+                 ingest::ProblemTitle(problem.type), problem.detail, members);
+}
+
 }  // namespace eventlake::server

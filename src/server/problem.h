@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "ingest/problem_type.h"
 #include "server/http_message.h"
 
 namespace eventlake::server {
@@ -31,5 +32,9 @@ HttpResponse ProblemResponse(const Status& status, std::string_view members);
 // A problem+json response for an HTTP-level error: `name` becomes the last
 // part of the type URI; the title is the status's reason phrase.
 HttpResponse ProblemResponse(unsigned http_status, std::string_view name, std::string_view detail);
+
+// An ingestion problem: its own status (400, 413, 415, 431), type and title,
+// and a `pointer` member (RFC 6901, into the body) when it has one.
+HttpResponse ProblemResponse(const ingest::IngestProblem& problem);
 
 }  // namespace eventlake::server

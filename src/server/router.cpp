@@ -109,17 +109,37 @@ void RouteMetrics::OnResponse(unsigned status, double seconds) {
   counter->Increment();
 }
 
-Router::Router(MetricsRegistry* metrics)
-    : metrics_(metrics), unrouted_(std::make_unique<RouteMetrics>(metrics, "unrouted")) {}
+Router::Router(MetricsRegistry* metrics, const security::AccessControl* access)
+    : metrics_(metrics),
+      access_(access),
+      unrouted_(std::make_unique<RouteMetrics>(metrics, "unrouted")) {}
 
-void Router::Add(http::verb method, std::string_view pattern, RouteHandler handler) {
+void Router::Add(http::verb method, std::string_view pattern, Permission permission,
+                 RouteHandler handler) {
   Route route{method,
               std::string(pattern),
               {},
+              std::move(permission),
               std::move(handler),
               std::make_unique<RouteMetrics>(metrics_, std::string(pattern))};
   for (std::string_view segment : SplitPath(pattern)) route.segments.emplace_back(segment);
   routes_.push_back(std::move(route));
+}
+
+std::string Router::ResourceFor(const Route& route, const Request& request) {
+  const std::string& pattern = route.permission.resource;
+  std::string out;
+  size_t i = 0;
+  while (i < pattern.size()) {
+    size_t open = pattern.find('{', i);
+    size_t close = open == std::string::npos ? open : pattern.find('}', open);
+    if (close == std::string::npos) break;
+    out.append(pattern, i, open - i);
+    out.append(request.Param(std::string_view(pattern).substr(open + 1, close - open - 1)));
+    i = close + 1;
+  }
+  out.append(pattern, std::min(i, pattern.size()));
+  return out;
 }
 
 void Router::Handle(HttpRequest http, Responder responder) const {
@@ -155,6 +175,23 @@ void Router::Handle(HttpRequest http, Responder responder) const {
       return responder(ProblemResponse(InvalidArgument("malformed percent-escape in the query")));
     }
     request.query = std::move(*query);
+    if (access_ != nullptr && !route.permission.action.empty()) {
+      auto authorization = http.find(http::field::authorization);
+      std::string_view header;
+      if (authorization != http.end())
+        header = {authorization->value().data(), authorization->value().size()};
+      auto principal = access_->Check(header, route.permission.action, ResourceFor(route, request));
+      if (!principal) {
+        HttpResponse refused = ProblemResponse(principal.error());
+        if (principal.error().code() == StatusCode::kUnauthenticated) {
+          refused.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"eventlake\"");
+        }
+        return responder(std::move(refused));
+      }
+      request.principal = std::move(*principal);
+    } else {
+      request.principal = security::AnonymousPrincipal();
+    }
     request.http = std::move(http);
     try {
       route.handler(std::move(request), std::move(responder));

@@ -4,6 +4,11 @@
 // Unknown paths answer 404 and known paths with another method 405 (with
 // Allow), both as problem+json.
 //
+// Every route but the health checks names the permission it needs: an action
+// and a resource pattern whose `{name}` parts are filled from the path
+// ("source/{source}"). The router authenticates and authorizes before the
+// handler runs (401 / 403 as problem+json) and hands it the principal.
+//
 // Every route counts its responses in eventlake_http_requests_total{route,code}
 // and times them in eventlake_http_request_seconds{route}; `route` is the
 // pattern, so label values stay few.
@@ -18,6 +23,8 @@
 #include <vector>
 
 #include "core/metrics.h"
+#include "security/access_control.h"
+#include "security/principal.h"
 #include "server/http_server.h"
 
 namespace eventlake::server {
@@ -27,6 +34,7 @@ struct Request {
   HttpRequest http;
   std::vector<std::pair<std::string, std::string>> params;
   std::vector<std::pair<std::string, std::string>> query;
+  security::Principal principal;  // who is calling (anonymous while access control is off)
 
   // The path parameter `name` ("" when the route has none of that name).
   std::string_view Param(std::string_view name) const;
@@ -35,6 +43,14 @@ struct Request {
 };
 
 using RouteHandler = std::function<void(Request request, Responder responder)>;
+
+// What a route needs: `action` on `resource`; an empty action is public.
+struct Permission {
+  std::string action;    // "events:Put"
+  std::string resource;  // "source/{source}": {name} is the path parameter
+
+  static Permission Public() { return {}; }
+};
 
 // Response counts and latency of one route (or of unrouted requests).
 class RouteMetrics final : public ResponseObserver {
@@ -51,13 +67,15 @@ class RouteMetrics final : public ResponseObserver {
 
 class Router {
  public:
-  // `metrics` may be null; it must outlive the router.
-  explicit Router(MetricsRegistry* metrics);
+  // `metrics` and `access` may be null (no metrics; access control off);
+  // both must outlive the router.
+  explicit Router(MetricsRegistry* metrics, const security::AccessControl* access = nullptr);
   Router(const Router&) = delete;
   Router& operator=(const Router&) = delete;
 
   // Adds a route. Patterns start with '/'; `{name}` matches one non-empty segment.
-  void Add(boost::beast::http::verb method, std::string_view pattern, RouteHandler handler);
+  void Add(boost::beast::http::verb method, std::string_view pattern, Permission permission,
+           RouteHandler handler);
 
   // Routes one request. The router must outlive the server that calls it.
   void Handle(HttpRequest request, Responder responder) const;
@@ -67,11 +85,16 @@ class Router {
     boost::beast::http::verb method;
     std::string pattern;
     std::vector<std::string> segments;  // "{x}" for parameters
+    Permission permission;
     RouteHandler handler;
     std::unique_ptr<RouteMetrics> metrics;
   };
 
+  // The permission's resource with the request's path parameters filled in.
+  static std::string ResourceFor(const Route& route, const Request& request);
+
   MetricsRegistry* metrics_;
+  const security::AccessControl* access_;
   std::vector<Route> routes_;
   std::unique_ptr<RouteMetrics> unrouted_;
 };

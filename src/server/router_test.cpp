@@ -23,17 +23,18 @@ using ::testing::HasSubstr;
 class RouterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    router_.Add(http::verb::get, "/v1/streams/{name}/records", [](Request r, Responder respond) {
-      std::string body = std::string(r.Param("name")) + "|" +
-                         std::string(r.Query("offset").value_or("-")) + "|" +
-                         std::string(r.Query("q").value_or("-"));
-      respond(JsonResponse(body));
-    });
-    router_.Add(http::verb::post, "/v1/streams",
+    router_.Add(http::verb::get, "/v1/streams/{name}/records", Permission::Public(),
+                [](Request r, Responder respond) {
+                  std::string body = std::string(r.Param("name")) + "|" +
+                                     std::string(r.Query("offset").value_or("-")) + "|" +
+                                     std::string(r.Query("q").value_or("-"));
+                  respond(JsonResponse(body));
+                });
+    router_.Add(http::verb::post, "/v1/streams", Permission::Public(),
                 [](Request, Responder respond) { respond(JsonResponse("created", 201)); });
-    router_.Add(http::verb::get, "/v1/streams",
+    router_.Add(http::verb::get, "/v1/streams", Permission::Public(),
                 [](Request, Responder respond) { respond(JsonResponse("list")); });
-    router_.Add(http::verb::get, "/boom",
+    router_.Add(http::verb::get, "/boom", Permission::Public(),
                 [](Request, Responder) -> void { throw std::runtime_error("bug"); });
     HttpServerOptions options;
     options.listen = "127.0.0.1:0";

@@ -1,8 +1,8 @@
 // Wiring of the server: order of start and, more delicately, of stop. The
 // HTTP server stops first (no new requests; appends in flight get their
-// answers), then the log closes (its writer threads may still run append
-// callbacks, which hand responses to the stopped HTTP server and are
-// dropped), and only then are the HTTP server's io contexts destroyed.
+// answers), then the self-running sources, then the log closes (its writer threads may still run
+// append callbacks, which hand responses to the stopped HTTP server and are dropped), and only then
+// are the HTTP server's io contexts destroyed.
 #include "server/server.h"
 
 #include <fcntl.h>
@@ -17,13 +17,14 @@
 
 namespace eventlake::server {
 
-Status CheckListenersAreLoopback(const ServerOptions& options) {
+Status CheckListeners(const ServerOptions& options, bool access_control) {
   for (const std::string* address : {&options.listen, &options.pg_listen}) {
     EL_ASSIGN_OR_RETURN(auto host_port, SplitHostPort(*address));
-    if (!IsLoopbackHost(host_port.first)) {
+    if (!access_control && !IsLoopbackHost(host_port.first)) {
       return FailedPrecondition("refusing to listen on " + *address +
-                                " without API keys (auth lands with issue 3); use a loopback "
-                                "address");
+                                " without API keys: anyone who reaches it could write and read "
+                                "everything. Configure security.api_keys (docs/security.md) or "
+                                "use a loopback address");
     }
   }
   return Status::Ok();
@@ -40,8 +41,8 @@ Server::~Server() {
 }
 
 Result<std::unique_ptr<Server>> Server::Start(Config config) {
-  EL_RETURN_IF_ERROR(CheckListenersAreLoopback(config.server));
   EL_RETURN_IF_ERROR(ValidateConfig(config));
+  EL_RETURN_IF_ERROR(CheckListeners(config.server, !config.security.api_keys.empty()));
   LogLevel level;
   if (!ParseLogLevel(config.server.log_level, &level)) {
     return Err(
@@ -49,6 +50,7 @@ Result<std::unique_ptr<Server>> Server::Start(Config config) {
   }
   SetLogLevel(level);
   std::unique_ptr<Server> server(new Server(std::move(config)));
+  EL_ASSIGN_OR_RETURN(server->access_, security::AccessControl::Create(server->config_.security));
   EL_RETURN_IF_ERROR(server->Open());
   return server;
 }
@@ -72,12 +74,16 @@ Status Server::Open() {
     if (!ensured) return ensured.error().WithContext("stream " + stream.name);
   }
   log_->StartMaintenance();
+  EL_ASSIGN_OR_RETURN(
+      sources_,
+      SourceSet::Open(config_, {.log = log_.get(), .metrics = metrics_.get(), .ids = ids_.get()}));
 
   api_.log = log_.get();
   api_.metrics = metrics_.get();
   api_.config = &config_;
   api_.ids = ids_.get();
-  router_ = std::make_unique<Router>(metrics_.get());
+  api_.sources = sources_.get();
+  router_ = std::make_unique<Router>(metrics_.get(), access_.get());
   RegisterApi(*router_, api_);
 
   HttpServerOptions http;
@@ -91,10 +97,12 @@ Status Server::Open() {
   EL_ASSIGN_OR_RETURN(http_, HttpServer::Start(http, [router](HttpRequest r, Responder respond) {
                         router->Handle(std::move(r), std::move(respond));
                       }));
+  EL_RETURN_IF_ERROR(sources_->StartSources());
   LogInfo("server", "eventlake serving",
           {{"http", http_->address()},
            {"data_dir", data_dir},
-           {"streams", static_cast<uint64_t>(log_->Streams().size())}});
+           {"streams", static_cast<uint64_t>(log_->Streams().size())},
+           {"access_control", access_->enabled() ? "on" : "off (loopback only)"}});
   return Status::Ok();
 }
 
@@ -102,8 +110,10 @@ void Server::Stop() {
   if (stopped_) return;
   stopped_ = true;
   if (http_) http_->Stop();
-  log_.reset();   // flushes; late append callbacks find the HTTP server stopped
-  http_.reset();  // now no Responder is left anywhere
+  if (sources_) sources_->StopSources();
+  log_.reset();      // flushes; late append callbacks find the HTTP server stopped
+  sources_.reset();  // after the log: late callbacks end in the sinks and dedup windows
+  http_.reset();     // now no Responder is left anywhere
   LogInfo("server", "eventlake stopped");
 }
 

@@ -2,9 +2,10 @@
 // <data_dir>/log, makes sure every configured stream exists, and serves the
 // HTTP API until told to stop.
 //
-// Auth does not exist yet (issue 3), so a server refuses to start when any
-// listener (listen, pg_listen) is not a loopback address. The data directory
-// is locked (flock on <data_dir>/LOCK) so that two servers never share it.
+// Without API keys (security.api_keys) access control is off, so a server
+// refuses to start when any listener (listen, pg_listen) is not a loopback
+// address. The data directory is locked (flock on <data_dir>/LOCK) so that
+// two servers never share it.
 #pragma once
 
 #include <atomic>
@@ -15,10 +16,12 @@
 #include "core/metrics.h"
 #include "core/status.h"
 #include "log/log.h"
+#include "security/access_control.h"
 #include "server/api.h"
 #include "server/config.h"
 #include "server/http_server.h"
 #include "server/router.h"
+#include "server/source_set.h"
 
 namespace eventlake::server {
 
@@ -47,15 +50,17 @@ class Server {
   std::unique_ptr<MetricsRegistry> metrics_;
   std::unique_ptr<IdGenerator> ids_;
   int lock_fd_ = -1;
+  std::unique_ptr<security::AccessControl> access_;
   std::unique_ptr<log::Log> log_;
+  std::unique_ptr<SourceSet> sources_;
   ApiContext api_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<HttpServer> http_;
   bool stopped_ = false;
 };
 
-// Refuses non-loopback listeners while auth does not exist.
-Status CheckListenersAreLoopback(const ServerOptions& options);
+// Refuses non-loopback listeners unless access control is on (API keys configured).
+Status CheckListeners(const ServerOptions& options, bool access_control);
 
 // Blocks SIGINT and SIGTERM (before any thread starts, so every thread
 // inherits the mask), starts the server, waits for one of them, then stops

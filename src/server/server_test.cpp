@@ -63,18 +63,23 @@ http::response<http::string_body> Call(const Server& server, http::verb method,
   return response;
 }
 
-TEST(CheckListenersAreLoopback, RefusesWildcardListenWithoutKeys) {
+TEST(CheckListeners, RefusesWildcardListenWithoutKeys) {
   ServerOptions options;
   options.listen = "0.0.0.0:8080";
-  Status s = CheckListenersAreLoopback(options);
-  EXPECT_EQ(s.message(),
-            "refusing to listen on 0.0.0.0:8080 without API keys (auth lands with issue 3); use a "
-            "loopback address");
+  Status s = CheckListeners(options, /*access_control=*/false);
+  EXPECT_THAT(s.message(), HasSubstr("refusing to listen on 0.0.0.0:8080 without API keys"));
   options.listen = "127.0.0.1:8080";
   options.pg_listen = "[::]:5433";
-  EXPECT_THAT(CheckListenersAreLoopback(options).message(), HasSubstr("[::]:5433"));
+  EXPECT_THAT(CheckListeners(options, false).message(), HasSubstr("[::]:5433"));
   options.pg_listen = "[::1]:5433";
-  EXPECT_TRUE(CheckListenersAreLoopback(options).ok());
+  EXPECT_TRUE(CheckListeners(options, false).ok());
+}
+
+TEST(CheckListeners, AllowsAnyAddressWithAccessControl) {
+  ServerOptions options;
+  options.listen = "0.0.0.0:8080";
+  options.pg_listen = "[::]:5433";
+  EXPECT_TRUE(CheckListeners(options, /*access_control=*/true).ok());
 }
 
 TEST(Server, RefusesToStartOnPublicAddress) {
@@ -116,7 +121,10 @@ TEST(Server, StoresPostedEventAndReadsItBackAfterRestart) {
   ASSERT_EQ(read.result_int(), 200) << read.body();
   auto records = nlohmann::json::parse(read.body())["records"];
   ASSERT_EQ(records.size(), 1u);
-  EXPECT_EQ(records[0]["event"], nlohmann::json::parse(event));
+  // JSON data without a datacontenttype is stored as application/json (JSON format 3.1.2).
+  nlohmann::json expected = nlohmann::json::parse(event);
+  expected["datacontenttype"] = "application/json";
+  EXPECT_EQ(records[0]["event"], expected);
 }
 
 TEST(Server, AnswersUnknownSourceWith404) {

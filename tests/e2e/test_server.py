@@ -169,7 +169,7 @@ def test_structured_event_round_trips_every_attribute(server):
     assert sent.status_code == 200, sent.text
     accepted = sent.json()["accepted"]
     assert len(accepted) == 1 and accepted[0]["id"] == "order-1"
-    assert set(accepted[0]) == {"id", "partition", "offset"}
+    assert set(accepted[0]) == {"index", "id", "partition", "offset"}
     got = events_by_id(srv)["order-1"]
     assert got == FULL_EVENT
 
@@ -188,7 +188,8 @@ def test_batch_and_binary_data_round_trip(server):
     assert sent.status_code == 200, sent.text
     assert [a["id"] for a in sent.json()["accepted"]] == ["b1", "b2", "b3"]
     got = events_by_id(srv)
-    assert got["b1"] == batch[0]
+    # JSON data without a datacontenttype is stored as application/json (JSON format 3.1.2).
+    assert got["b1"] == {**batch[0], "datacontenttype": "application/json"}
     assert got["b2"] == batch[1]
     assert got["b3"] == batch[2]
 
@@ -218,17 +219,26 @@ def test_bad_events_are_refused_and_nothing_is_written(server):
     srv = server()
     missing_id = {k: v for k, v in FULL_EVENT.items() if k != "id"}
     bad = assert_problem(srv.post("/v1/sources/events/events", json=missing_id,
-                                  headers={"Content-Type": CE}), 400, "invalid_argument")
-    assert "id" in bad["detail"]
-    half_bad = [FULL_EVENT, {"specversion": "1.0", "id": "x", "source": "/s"}]
-    bad = assert_problem(srv.post("/v1/sources/events/events", json=half_bad,
-                                  headers={"Content-Type": CE_BATCH}), 400, "invalid_argument")
-    assert "[1]" in bad["detail"]
+                                  headers={"Content-Type": CE}), 400, "invalid_event")
+    assert "id" in bad["detail"] and bad["pointer"] == "/id"
     assert_problem(srv.post("/v1/sources/events/events", data="<xml/>",
                             headers={"Content-Type": "application/xml"}),
                    415, "unsupported_media_type")
     assert_problem(srv.post("/v1/sources/nope/events", json={}), 404, "not_found")
     assert read_all(srv, "events") == []
+
+
+def test_a_batch_is_answered_per_item_and_only_valid_items_are_stored(server):
+    srv = server()
+    half_bad = [FULL_EVENT, {"specversion": "1.0", "id": "x", "source": "/s"}]
+    sent = srv.post("/v1/sources/events/events", json=half_bad, headers={"Content-Type": CE_BATCH})
+    assert sent.status_code == 200, sent.text
+    answer = sent.json()
+    assert [(a["index"], a["id"]) for a in answer["accepted"]] == [(0, FULL_EVENT["id"])]
+    [rejected] = answer["rejected"]
+    assert rejected["index"] == 1 and rejected["type"] == "invalid_event"
+    assert rejected["status"] == 400 and rejected["pointer"] == "/1/type"
+    assert [r["event"]["id"] for _, r in read_all(srv, "events")] == [FULL_EVENT["id"]]
 
 
 def test_records_by_offset_time_and_limit(server):

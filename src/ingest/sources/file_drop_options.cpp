@@ -16,12 +16,16 @@ std::string Lower(std::string_view text) {
 
 }  // namespace
 
-Status ValidateFileDropOptions(const FileDropOptions& options) {
-  if (options.name.empty()) return InvalidArgument("name: must not be empty");
+Status ValidateFileDropSection(const FileDropOptions& options) {
   if (options.directory.empty()) return InvalidArgument("directory: must not be empty");
   if (options.record_type.empty()) return InvalidArgument("record_type: must not be empty");
   if (options.pattern.empty()) return InvalidArgument("pattern: must not be empty");
   return Status::Ok();
+}
+
+Status ValidateFileDropOptions(const FileDropOptions& options) {
+  if (options.name.empty()) return InvalidArgument("name: must not be empty");
+  return ValidateFileDropSection(options);
 }
 
 const config::Table<FileDropOptions>& FileDropOptionsTable() {
@@ -30,17 +34,14 @@ const config::Table<FileDropOptions>& FileDropOptionsTable() {
       (new config::Table<O>("file_drop",
                             "A landing directory watched for JSON, NDJSON and CSV files: each "
                             "file becomes an object-created event plus one event per record."))
-          ->Field("name", &O::name, "Name of the source.", {.required = true})
-          .Field("directory", &O::directory,
-                 "The landing directory; `processed/` and `failed/` are created inside it.",
-                 {.required = true})
-          .Field("stream", &O::stream, "The stream its events are appended to.")
+          ->Field("directory", &O::directory,
+                  "The landing directory; `processed/` and `failed/` are created inside it.",
+                  {.required = true})
           .Field("pattern", &O::pattern,
                  "Shell glob over file names (`*.csv`, `orders-*.json`); names starting with `.` "
                  "or ending in `.tmp` or `.part` are never taken.")
           .Field("poll_interval", &O::poll_interval, "How often the directory is listed.",
                  {.min = 10, .max = 3'600'000})
-          .Field("record_type", &O::record_type, "CloudEvents `type` of the record events.")
           .Enum("format", &O::format,
                 "How files are read; `auto` goes by extension (`.json`, `.ndjson`, `.jsonl`, "
                 "`.csv`) and leaves other files alone.",
@@ -61,7 +62,7 @@ const config::Table<FileDropOptions>& FileDropOptionsTable() {
                  "First wait before redelivering events answered \"retry later\" (quota, "
                  "backpressure); doubles up to 64 times this.",
                  {.min = 1, .max = 60'000})
-          .Check(&ValidateFileDropOptions);
+          .Check(&ValidateFileDropSection);
   return table;
 }
 

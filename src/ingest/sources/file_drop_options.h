@@ -42,12 +42,15 @@ struct FileDropOptions {
   std::chrono::milliseconds retry_backoff{100};
 };
 
-// The table: keys name, directory, stream, pattern, poll_interval,
-// record_type, format, max_file_bytes, settle_time, batch_events, retry_backoff.
+// The `file_drop:` section of a source: keys directory, pattern,
+// poll_interval, format, max_file_bytes, settle_time, batch_events,
+// retry_backoff. name, stream and record_type come from the enclosing
+// source (its name, stream and event_type).
 const config::Table<FileDropOptions>& FileDropOptionsTable();
 
-// Cross-field rules (also for options built in code): name and directory
-// set, a non-empty record_type and pattern.
+// The section's rules: directory set, a non-empty record_type and pattern.
+Status ValidateFileDropSection(const FileDropOptions& options);
+// The whole options (Create checks them): the section's rules and a name.
 Status ValidateFileDropOptions(const FileDropOptions& options);
 
 // The format of a file named `name` under `format`: itself unless kAuto, else

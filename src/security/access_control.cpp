@@ -1,0 +1,23 @@
+// AccessControl: Authenticator, then PolicySet.
+#include "security/access_control.h"
+
+namespace eventlake::security {
+
+Result<std::unique_ptr<AccessControl>> AccessControl::Create(const SecurityOptions& options) {
+  auto access = std::make_unique<AccessControl>();
+  EL_ASSIGN_OR_RETURN(access->authenticator_, Authenticator::Create(options));
+  EL_ASSIGN_OR_RETURN(access->policies_, PolicySet::Compile(options.policies));
+  return access;
+}
+
+Result<Principal> AccessControl::Check(std::string_view authorization_header,
+                                       std::string_view action, std::string_view resource) const {
+  EL_ASSIGN_OR_RETURN(Principal principal, authenticator_.Authenticate(authorization_header));
+  if (principal.anonymous) return principal;
+  Decision decision = policies_.Evaluate(principal, action, resource);
+  if (decision.allowed) return principal;
+  return Err(PermissionDenied(principal.name + " may not " + std::string(action) + " on " +
+                              std::string(resource) + ": " + std::string(decision.reason)));
+}
+
+}  // namespace eventlake::security
