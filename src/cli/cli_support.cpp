@@ -32,6 +32,10 @@ std::string ServerUrlOf(const CLI::App& command) {
 
 Result<std::unique_ptr<HttpClient>> ClientFor(const CLI::App& command, HttpClientOptions options) {
   EL_ASSIGN_OR_RETURN(ServerAddress address, ParseServerUrl(ServerUrlOf(command)));
+  if (options.api_key.empty()) {
+    const char* key = std::getenv("EVENTLAKE_API_KEY");  // never a flag: argv is public in ps
+    if (key != nullptr) options.api_key = key;
+  }
   return std::make_unique<HttpClient>(std::move(address), options);
 }
 

@@ -39,7 +39,8 @@ void ExitWith(int code);
 // given, else $EVENTLAKE_SERVER when set, else kDefaultServer.
 std::string ServerUrlOf(const CLI::App& command);
 
-// A client for the server named by ServerUrlOf(command).
+// A client for the server named by ServerUrlOf(command), authenticating with
+// $EVENTLAKE_API_KEY when options.api_key is empty and the variable is set.
 Result<std::unique_ptr<HttpClient>> ClientFor(const CLI::App& command,
                                               HttpClientOptions options = {});
 // ClientFor, or a usage failure (ExitWith(kExitUsage)) when the URL is bad.

@@ -306,6 +306,8 @@ Result<HttpResponse> HttpClient::Impl::Send(http::verb verb, std::string_view pa
   request.set(http::field::user_agent, "eventlake-cli");
   request.set(http::field::accept, "application/json, application/problem+json");
   request.keep_alive(true);
+  if (!options_.api_key.empty())
+    request.set(http::field::authorization, "Bearer " + options_.api_key);
   for (const auto& [name, value] : headers) request.set(name, value);
   if (verb != http::verb::get) {
     request.set(http::field::content_type,

@@ -68,6 +68,8 @@ struct HttpClientOptions {
   // When set and it becomes true, a request in flight is abandoned and fails
   // with Unavailable("interrupted"). Must outlive the client.
   const std::atomic<bool>* cancel = nullptr;
+  // Sent as `Authorization: Bearer <api_key>` when not empty.
+  std::string api_key;
 };
 
 class HttpClient {

@@ -3,7 +3,9 @@ JSON arrays, CloudEvents with their ids, stdin, retries on 429 under a stream
 quota until they run out, malformed files named by line, refused batches and
 usage errors."""
 
+import hashlib
 import json
+import os
 import subprocess
 
 import pytest
@@ -189,3 +191,45 @@ def test_usage_errors_exit_2(eventlake_bin, args):
     done = subprocess.run([eventlake_bin, "send", *args], capture_output=True, text=True,
                           input="", timeout=30)
     assert done.returncode == 2, done.stderr
+
+
+WITH_KEYS = """
+security:
+  api_keys:
+    - name: loader
+      key_sha256: {digest}
+      policies: [load]
+  policies:
+    - name: load
+      statements:
+        - effect: allow
+          actions: ["events:Put", "streams:Describe", "records:Read"]
+          resources: ["source/events", "stream/events"]
+streams:
+  - name: events
+    partitions: 1
+sources:
+  - name: events
+    stream: events
+"""
+
+
+def test_client_commands_authenticate_with_the_key_in_the_environment(eventlake_bin, server,
+                                                                      tmp_path):
+    key = "elk_" + "k" * 43
+    srv = server(config=WITH_KEYS.format(digest=hashlib.sha256(key.encode()).hexdigest()))
+    data = write_ndjson(tmp_path / "a.ndjson", [{"n": 1}, {"n": 2}])
+    env = {k: v for k, v in os.environ.items() if k != "EVENTLAKE_API_KEY"}
+    command = [eventlake_bin, "send", str(data), "--source", "events", "--server", srv.url]
+    refused = subprocess.run(command,
+                             capture_output=True, text=True, timeout=60, env=env)
+    assert refused.returncode == 1
+    assert "API key" in refused.stderr or "Authorization" in refused.stderr, refused.stderr
+    env["EVENTLAKE_API_KEY"] = key
+    sent = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
+    assert sent.returncode == 0, sent.stderr
+    tailed = subprocess.run([eventlake_bin, "tail", "events", "--server", srv.url],
+                            capture_output=True, text=True, timeout=60, env=env)
+    assert tailed.returncode == 0, tailed.stderr
+    assert [json.loads(line)["event"]["data"] for line in tailed.stdout.splitlines()] == \
+        [{"n": 1}, {"n": 2}]
