@@ -7,7 +7,8 @@
 namespace eventlake::ingest {
 namespace {
 
-constexpr std::string_view kSourceTypes[] = {"http", "file_drop", "mqtt", "kafka"};
+constexpr std::string_view kSourceTypes[] = {"http", "s3_notifications", "file_drop", "mqtt",
+                                             "kafka"};
 
 bool IsNameChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
@@ -72,7 +73,7 @@ Status ValidateSourceOptions(const SourceOptions& options) {
   if (std::find(std::begin(kSourceTypes), std::end(kSourceTypes), options.type) ==
       std::end(kSourceTypes)) {
     return InvalidArgument("type: unknown source type '" + options.type +
-                           "' (http, file_drop, mqtt, kafka)");
+                           "' (http, s3_notifications, file_drop, mqtt, kafka)");
   }
   if (options.event_type.empty()) return InvalidArgument("event_type: must not be empty");
   std::set<std::string> types;
@@ -106,9 +107,11 @@ const config::Table<SourceOptions>& SourceOptionsTable() {
                   {.required = true})
           .Field("stream", &O::stream, "The stream its events are appended to.", {.required = true})
           .Field("type", &O::type,
-                 "The kind of source; every kind also takes events over HTTP. The section of "
-                 "the same name holds the kind's own options.",
-                 {.choices = {"http", "file_drop", "mqtt", "kafka"}})
+                 "The kind of source. Every kind takes events at `POST "
+                 "/v1/sources/<name>/events` and bucket notifications at `POST "
+                 "/v1/sources/<name>/s3`; `file_drop`, `mqtt` and `kafka` also fetch events "
+                 "themselves, with the options of the section of the same name.",
+                 {.choices = {"http", "s3_notifications", "file_drop", "mqtt", "kafka"}})
           .Field("event_type", &O::event_type,
                  "CloudEvents `type` of records eventlake wraps (plain JSON, NDJSON, CSV, broker "
                  "messages); a `ce-type` request header overrides it.")

@@ -53,7 +53,8 @@ struct SourceDedupOptions {
 struct SourceOptions {
   std::string name;
   std::string stream;
-  // The kind of source: http (only the HTTP endpoints), file_drop, mqtt, kafka.
+  // The kind of source: http and s3_notifications (only the HTTP endpoints),
+  // file_drop, mqtt, kafka (which also run on their own).
   std::string type = "http";
   // CloudEvents `type` of records eventlake wraps (plain JSON, NDJSON, CSV,
   // broker messages); the `ce-type` header overrides it per request.

@@ -144,7 +144,7 @@ void GetRecords(const ApiContext& context, Request request, Responder respond) {
 
 void RegisterRecordApi(Router& router, const ApiContext& context) {
   const ApiContext* ctx = &context;
-  router.Add(http::verb::get, "/v1/streams/{name}/records", {"records:Read", "stream/{name}"},
+  router.Add(http::verb::get, "/v1/streams/{name}/records", {"streams:Read", "stream/{name}"},
              [ctx](Request request, Responder respond) {
                GetRecords(*ctx, std::move(request), std::move(respond));
              });

@@ -182,7 +182,7 @@ void RegisterStreamApi(Router& router, const ApiContext& context) {
         respond(stream == nullptr ? std::move(error) : JsonResponse(Dump(Describe(*stream))));
       });
   router.Add(http::verb::post, "/v1/streams/{name}/groups/{group}/seek",
-             {"groups:Seek", "stream/{name}/group/{group}"},
+             {"streams:Seek", "stream/{name}"},
              [ctx](Request request, Responder respond) { respond(SeekGroup(*ctx, request)); });
 }
 

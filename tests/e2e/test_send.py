@@ -203,7 +203,7 @@ security:
     - name: load
       statements:
         - effect: allow
-          actions: ["events:Put", "streams:Describe", "records:Read"]
+          actions: ["events:Put", "streams:Describe", "streams:Read"]
           resources: ["source/events", "stream/events"]
 streams:
   - name: events
