@@ -1,5 +1,5 @@
 // Tests of the small codecs under the CloudEvents formats: base64, JSON
-// strings and UTF-8, and plain JSON wrapping.
+// strings and UTF-8.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -7,7 +7,6 @@
 
 #include "ingest/base64.h"
 #include "ingest/json_text.h"
-#include "ingest/plain_json.h"
 
 namespace eventlake::ingest {
 namespace {
@@ -46,42 +45,6 @@ TEST(IsValidUtf8, RejectsOverlongsSurrogatesAndTruncation) {
   EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
   EXPECT_FALSE(IsValidUtf8("\xe2\x9c"));          // truncated
   EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
-}
-
-PlainJsonContext Context() {
-  PlainJsonContext context;
-  context.source = "/eventlake/sources/web";
-  context.now = 1'700'000'000'000'000;
-  return context;
-}
-
-TEST(WrapPlainJson, WrapsOneObject) {
-  auto events = WrapPlainJson(R"({"user":"u1","n":2})", Context());
-  ASSERT_TRUE(events) << events.error().ToString();
-  ASSERT_EQ(events->size(), 1u);
-  const CloudEvent& event = (*events)[0];
-  EXPECT_EQ(event.source, "/eventlake/sources/web");
-  EXPECT_EQ(event.type, "eventlake.event");
-  EXPECT_EQ(event.data_content_type, "application/json");
-  EXPECT_EQ(event.time, 1'700'000'000'000'000);
-  EXPECT_EQ(event.data, R"({"user":"u1","n":2})");
-  EXPECT_EQ(event.id.size(), 36u);
-}
-
-TEST(WrapPlainJson, UsesIdempotencyKeyAsId) {
-  PlainJsonContext context = Context();
-  context.idempotency_key = "k1";
-  EXPECT_EQ(WrapPlainJson("{}", context).value()[0].id, "k1");
-  auto events = WrapPlainJson("[{},{}]", context);
-  ASSERT_TRUE(events);
-  EXPECT_EQ((*events)[0].id, "k1-0");
-  EXPECT_EQ((*events)[1].id, "k1-1");
-}
-
-TEST(WrapPlainJson, RejectsNonObjects) {
-  EXPECT_THAT(WrapPlainJson("[{}, 3]", Context()).error().message(), HasSubstr("[1]"));
-  EXPECT_FALSE(WrapPlainJson("\"text\"", Context()));
-  EXPECT_FALSE(WrapPlainJson("{", Context()));
 }
 
 }  // namespace
