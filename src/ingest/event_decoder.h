@@ -108,6 +108,9 @@ struct DecodedItem {
   // The item's text in the (decompressed) body: a batch element, an array
   // element, an NDJSON line, or the whole body; for dead-lettering rejects.
   std::string_view text;
+  // Where the producer sees the item: its index in a batch or array, its
+  // line index in NDJSON (0-based, blank lines counted), 0 for one event.
+  size_t index = 0;
 };
 
 struct DecodedBody {

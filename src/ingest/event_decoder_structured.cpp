@@ -228,7 +228,7 @@ std::expected<DecodedBody, IngestProblem> EventDecoder::DecodeBatch(std::string_
       MinifyJsonInto(MemberText(spans_, data.member), &event->data);
       if (visitor_) VisitData(i, *event, data.value, prefix + "/data");
     }
-    body.items.push_back({std::move(event), text});
+    body.items.push_back({std::move(event), text, i});
   }
   return body;
 }

@@ -147,7 +147,7 @@ std::expected<DecodedBody, IngestProblem> EventDecoder::DecodePlainJson(std::str
     ItemRef ref{IndexPointer("", i), static_cast<long>(i), false};
     EventResult event = WrapOne(value, text, ref, wrap, now, limits_);
     if (event) VisitData(i, *event, value, ref.pointer);
-    body.items.push_back({std::move(event), text});
+    body.items.push_back({std::move(event), text, i});
   }
   return body;
 }
@@ -172,12 +172,13 @@ std::expected<DecodedBody, IngestProblem> EventDecoder::DecodeNdjson(std::string
     ItemRef ref{IndexPointer("", static_cast<size_t>(line_index)), line_index, true};
     auto root = Parse(line, What(ref), ref.pointer);
     if (!root) {
-      body.items.push_back({std::unexpected(std::move(root.error())), line});
+      body.items.push_back(
+          {std::unexpected(std::move(root.error())), line, static_cast<size_t>(line_index)});
       continue;
     }
     EventResult event = WrapOne(*root, line, ref, wrap, now, limits_);
     if (event) VisitData(body.items.size(), *event, *root, ref.pointer);
-    body.items.push_back({std::move(event), line});
+    body.items.push_back({std::move(event), line, static_cast<size_t>(line_index)});
   }
   return body;
 }

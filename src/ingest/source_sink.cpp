@@ -108,12 +108,13 @@ void SourceSink::Classify(Batch& batch, std::vector<Submission>& items) {
   for (size_t i = 0; i < items.size(); ++i) {
     Submission& item = items[i];
     Outcome& outcome = batch.outcomes[i];
-    std::optional<IngestProblem> problem;
+    outcome.index = item.index;
+    std::optional<IngestProblem> problem = std::move(item.violation);
     if (!item.event.has_value()) {
       problem = item.event.error();
     } else {
       outcome.id = item.event->id;
-      if (!item.schema_checked) problem = CheckSchema(*item.event);
+      if (!problem.has_value() && !item.schema_checked) problem = CheckSchema(*item.event);
     }
     if (problem.has_value()) {
       outcome.problem = std::move(*problem);
@@ -259,7 +260,9 @@ void SourceSink::Deliver(std::vector<CloudEvent> events,
                          std::function<void(DeliveryResults)> done) {
   std::vector<Submission> items;
   items.reserve(events.size());
-  for (CloudEvent& event : events) items.push_back({std::move(event), {}, false});
+  for (size_t i = 0; i < events.size(); ++i) {
+    items.push_back({.event = std::move(events[i]), .body = {}, .index = i});
+  }
   Submit(std::move(items), [done = std::move(done)](std::vector<Outcome> outcomes) {
     DeliveryResults results;
     results.reserve(outcomes.size());

@@ -58,8 +58,13 @@ struct Submission {
   EventResult event;      // the decoded event or why it did not decode
   std::string_view body;  // the item as received (kept only if dead-lettered)
   // True when the data was already checked against the source's schemas
-  // (the gateway does it while decoding); false: Submit checks it.
+  // (the gateway does it while decoding, and sets `violation`); false:
+  // Submit checks it.
   bool schema_checked = false;
+  // Why a decoded event is invalid anyway (its schema); it keeps its id and
+  // type for the answer and the dead letter.
+  std::optional<IngestProblem> violation;
+  size_t index = 0;  // where the producer sees it (DecodedItem::index); copied to the Outcome
 };
 
 enum class OutcomeKind { kStored, kDuplicate, kDeadLettered, kRejected, kFailed };
@@ -69,6 +74,7 @@ std::string_view OutcomeKindName(OutcomeKind kind);
 
 struct Outcome {
   OutcomeKind kind = OutcomeKind::kFailed;
+  size_t index = 0;              // Submission::index
   std::string id;                // the event's id, when it decoded
   log::RecordPosition position;  // kStored, kDuplicate; kDeadLettered: in the dead-letter stream
   IngestProblem problem;         // kRejected, kDeadLettered

@@ -207,6 +207,25 @@ TEST_F(SourceSinkTest, DeadLettersInvalidItemsWithTheReasonAndTheBody) {
   EXPECT_THAT(letter.data, HasSubstr(R"("event_id":"c")"));
 }
 
+TEST_F(SourceSinkTest, AViolationFoundWhileDecodingKeepsTheEventsIdAndIndex) {
+  auto sink = Sink(InvalidEventPolicy::kDeadLetter);
+  std::vector<Submission> items;
+  items.push_back({.event = Event("v"),
+                   .body = R"({"id":"v"})",
+                   .schema_checked = true,
+                   .violation = IngestProblem{ProblemType::kSchemaViolation, "bad", "/3/data/n"},
+                   .index = 3});
+  auto outcomes = SubmitAndWait(*sink, std::move(items));
+  ASSERT_EQ(outcomes[0].kind, OutcomeKind::kDeadLettered);
+  EXPECT_EQ(outcomes[0].id, "v");
+  EXPECT_EQ(outcomes[0].index, 3u);
+  auto records = dead_letter_->partition(outcomes[0].position.partition)
+                     .Read(outcomes[0].position.offset, {})
+                     .value();
+  ASSERT_FALSE(records.empty());
+  EXPECT_THAT(records[0].event.data, HasSubstr(R"("event_id":"v","event_type":"test.event")"));
+}
+
 TEST_F(SourceSinkTest, DeliverChecksSchemasAndMapsOutcomesToResults) {
   auto sink = Sink(InvalidEventPolicy::kReject);
   std::promise<DeliveryResults> promise;

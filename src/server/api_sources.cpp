@@ -117,16 +117,19 @@ void PostEvents(const ApiContext& context, Request request, Responder respond) {
         source->options().on_invalid == ingest::InvalidEventPolicy::kDeadLetter &&
         IsEventProblem(decoded.error()) && !ingest::FindHeader(headers, "Content-Encoding");
     if (!dead_letter) return respond(ProblemResponse(decoded.error()));
-    items.push_back({std::unexpected(std::move(decoded.error())), request.http.body(), true});
+    items.push_back({.event = std::unexpected(std::move(decoded.error())),
+                     .body = request.http.body(),
+                     .schema_checked = true});
     return Submit(*source, std::move(items), false, std::move(respond));
   }
   items.reserve(decoded->items.size());
   for (size_t i = 0; i < decoded->items.size(); ++i) {
     ingest::DecodedItem& item = decoded->items[i];
-    if (i < violations.size() && violations[i].has_value()) {
-      item.result = std::unexpected(std::move(*violations[i]));
-    }
-    items.push_back({std::move(item.result), item.text, true});
+    items.push_back({.event = std::move(item.result),
+                     .body = item.text,
+                     .schema_checked = true,
+                     .index = item.index});
+    if (i < violations.size()) items.back().violation = std::move(violations[i]);
   }
   Submit(*source, std::move(items), decoded->per_item, std::move(respond));
 }
@@ -142,7 +145,9 @@ void PostS3Notification(const ApiContext& context, Request request, Responder re
   if (!events) return respond(ProblemResponse(events.error()));
   std::vector<ingest::Submission> items;
   items.reserve(events->size());
-  for (CloudEvent& event : *events) items.push_back({std::move(event), {}, false});
+  for (size_t i = 0; i < events->size(); ++i) {
+    items.push_back({.event = std::move((*events)[i]), .body = {}, .index = i});
+  }
   Submit(*source, std::move(items), true, std::move(respond));
 }
 

@@ -154,9 +154,8 @@ TEST(ConfigReference, MatchesDocsConfigurationMd) {
   ASSERT_NE(to, std::string::npos) << path << " lacks the line " << end;
   std::string generated = doc.substr(from + begin.size(), to - from - begin.size());
   EXPECT_TRUE(generated == ConfigReference())
-      << path << " is out of date with the option tables. Regenerate the part between the "
-      << "markers with:\n  eventlake config reference\n(e.g. `build/eventlake config reference > "
-      << "/tmp/ref.md` and paste it between the two marker lines).";
+      << path << " is out of date with the option tables. Regenerate it with "
+      << "scripts/update-config-reference [BUILD_DIR]";
 }
 
 }  // namespace

@@ -11,8 +11,8 @@ using ingest::AppendJsonString;
 using ingest::Outcome;
 using ingest::OutcomeKind;
 
-void AppendHead(size_t index, const Outcome& outcome, std::string* out) {
-  out->append("{\"index\":" + std::to_string(index));
+void AppendHead(const Outcome& outcome, std::string* out) {
+  out->append("{\"index\":" + std::to_string(outcome.index));
   if (!outcome.id.empty()) {
     out->append(",\"id\":");
     AppendJsonString(outcome.id, out);
@@ -28,9 +28,8 @@ void AppendProblemFields(const ingest::IngestProblem& problem, std::string* out)
   AppendJsonString(problem.pointer, out);
 }
 
-void AppendAccepted(size_t index, const Outcome& outcome, std::string_view dead_letter_stream,
-                    std::string* out) {
-  AppendHead(index, outcome, out);
+void AppendAccepted(const Outcome& outcome, std::string_view dead_letter_stream, std::string* out) {
+  AppendHead(outcome, out);
   if (outcome.kind == OutcomeKind::kDeadLettered) {
     out->append(",\"stream\":");
     AppendJsonString(dead_letter_stream, out);
@@ -46,16 +45,16 @@ void AppendAccepted(size_t index, const Outcome& outcome, std::string_view dead_
   out->push_back('}');
 }
 
-void AppendRejected(size_t index, const Outcome& outcome, std::string* out) {
-  AppendHead(index, outcome, out);
+void AppendRejected(const Outcome& outcome, std::string* out) {
+  AppendHead(outcome, out);
   out->append(",\"status\":" + std::to_string(ingest::ProblemHttpStatus(outcome.problem.type)) +
               ",");
   AppendProblemFields(outcome.problem, out);
   out->push_back('}');
 }
 
-void AppendFailed(size_t index, const Outcome& outcome, std::string* out) {
-  AppendHead(index, outcome, out);
+void AppendFailed(const Outcome& outcome, std::string* out) {
+  AppendHead(outcome, out);
   out->append(",\"type\":");
   AppendJsonString(StatusCodeName(outcome.error.code()), out);
   out->append(",\"status\":" + std::to_string(HttpStatusFor(outcome.error.code())) +
@@ -77,14 +76,14 @@ std::string Members(const std::vector<Outcome>& outcomes, std::string_view dead_
     const Outcome& outcome = outcomes[i];
     if (IsAccepted(outcome.kind)) {
       if (!accepted.empty()) accepted.push_back(',');
-      AppendAccepted(i, outcome, dead_letter_stream, &accepted);
+      AppendAccepted(outcome, dead_letter_stream, &accepted);
     } else if (outcome.kind == OutcomeKind::kRejected) {
       if (!rejected.empty()) rejected.push_back(',');
-      AppendRejected(i, outcome, &rejected);
+      AppendRejected(outcome, &rejected);
     } else {
       if (*first_failure == nullptr) *first_failure = &outcome;
       if (!failed.empty()) failed.push_back(',');
-      AppendFailed(i, outcome, &failed);
+      AppendFailed(outcome, &failed);
     }
   }
   std::string members = "\"accepted\":[" + accepted + "],\"rejected\":[" + rejected + "]";

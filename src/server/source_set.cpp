@@ -19,7 +19,7 @@ Status SourceRuntime::CheckConsumerLag(Clock& clock) {
   if (limit == 0) return Status::Ok();
   const int64_t now = clock.NowMicros();
   int64_t checked = lag_checked_at_.load(std::memory_order_relaxed);
-  if (now - checked >= kLagCheckInterval &&
+  if ((checked == INT64_MIN || now - checked >= kLagCheckInterval) &&
       lag_checked_at_.compare_exchange_strong(checked, now, std::memory_order_relaxed)) {
     uint64_t worst = 0;
     if (auto groups = sink_->stream().Groups()) {
