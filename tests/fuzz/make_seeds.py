@@ -151,6 +151,55 @@ SEEDS.update({
 })
 
 
+# MQTT 3.1.1 (src/ingest/sources/mqtt_packet.h): what a broker sends a
+# subscriber. A seed is one byte giving the size of the pieces the stream is
+# fed in, one selecting max_publish_bytes (0: 1 MiB, else 4 times it), then
+# the stream.
+def mqtt_packet(first: int, rest: bytes) -> bytes:
+    out = bytearray([first])
+    length = len(rest)
+    while True:
+        digit = length % 128
+        length //= 128
+        out.append(digit | (0x80 if length else 0))
+        if not length:
+            return bytes(out) + rest
+
+
+def mqtt_publish(topic: bytes, payload: bytes, qos: int = 0, packet_id: int = 0,
+                 dup: bool = False, retain: bool = False) -> bytes:
+    first = 0x30 | (qos << 1) | (8 if dup else 0) | (1 if retain else 0)
+    rest = struct.pack(">H", len(topic)) + topic
+    if qos:
+        rest += struct.pack(">H", packet_id)
+    return mqtt_packet(first, rest + payload)
+
+
+CONNACK = mqtt_packet(0x20, b"\x01\x00")
+SUBACK = mqtt_packet(0x90, b"\x00\x01\x01\x00\x80")
+PINGRESP = mqtt_packet(0xD0, b"")
+SEEDS["mqtt_packet"] = {
+    "session": bytes([7, 0]) + CONNACK + SUBACK
+    + mqtt_publish(b"sensors/1/temp", b'{"t":21.5}', qos=1, packet_id=1)
+    + mqtt_publish(b"a/b", b"raw", retain=True) + PINGRESP,
+    "oversized": bytes([3, 4]) + mqtt_publish(b"big", b"x" * 300, qos=1, packet_id=9, dup=True)
+    + mqtt_publish(b"small", b"ok", qos=1, packet_id=10),
+    "long_length": bytes([255, 0]) + mqtt_publish(b"t", b"y" * 20000),
+}
+
+
+# The Kafka binding (src/ingest/sources/kafka_binding.h): one byte choosing
+# the format (0 auto, 1 cloudevents, 2 json, 3 raw), "name=value" header
+# lines ("key=..." is the record key), a blank line, the record value.
+SEEDS["kafka_record"] = {
+    "binary": b"\x00ce_specversion=1.0\nce_id=order-1\nce_source=/shop\nce_type=order.paid\n"
+    b"content-type=application/json\nkey=customer-7\n\n" + b'{"order":1}',
+    "structured": b"\x00content-type=application/cloudevents+json\n\n" + CE,
+    "plain_json": b"\x02key=k\n\n" + b'{"order":2,"items":[1,2]}',
+    "raw_bytes": b"\x03null_header\n\n\xff\xfe raw",
+}
+
+
 def main():
     root = pathlib.Path(__file__).resolve().parent / "corpus"
     for target, seeds in SEEDS.items():
