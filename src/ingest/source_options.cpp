@@ -88,6 +88,14 @@ Status ValidateSourceOptions(const SourceOptions& options) {
   if (options.type == "file_drop" && options.file_drop.directory.empty()) {
     return InvalidArgument("file_drop.directory: required for a source of type file_drop");
   }
+  if (options.type == "mqtt") {
+    Status s = ValidateMqttOptions(options.mqtt);
+    if (!s.ok()) return s.WithContext("mqtt");
+  }
+  if (options.type == "kafka") {
+    Status s = ValidateKafkaOptions(options.kafka);
+    if (!s.ok()) return s.WithContext("kafka");
+  }
   if (options.DeadLetterStream() == options.stream) {
     return InvalidArgument("dead_letter_stream: must not be the source's own stream");
   }
@@ -134,6 +142,8 @@ const config::Table<SourceOptions>& SourceOptionsTable() {
                  "Producers are answered 429 (with Retry-After) while a consumer group of the "
                  "stream is more than this many records behind; `0`: never.")
           .Section("file_drop", &O::file_drop, FileDropOptionsTable())
+          .Section("mqtt", &O::mqtt, MqttOptionsTable())
+          .Section("kafka", &O::kafka, KafkaOptionsTable())
           .Check(&ValidateSourceOptions);
   return table;
 }

@@ -26,6 +26,8 @@
 #include "core/status.h"
 #include "ingest/ingest_limits.h"
 #include "ingest/sources/file_drop_options.h"
+#include "ingest/sources/kafka_options.h"
+#include "ingest/sources/mqtt_options.h"
 
 namespace eventlake::ingest {
 
@@ -73,6 +75,8 @@ struct SourceOptions {
 
   // The section of the source's type (only that one is read).
   FileDropOptions file_drop;
+  MqttOptions mqtt;
+  KafkaOptions kafka;
 
   // The dead-letter stream's name (dead_letter_stream or "<stream>.dlq").
   std::string DeadLetterStream() const;
@@ -80,7 +84,7 @@ struct SourceOptions {
 
 // The table of the keys above. Its checks: a valid name, exactly one of
 // schema/schema_file per schema entry, no type listed twice, a known `type`
-// whose section is given when it needs one (file_drop.directory).
+// whose section is given and valid when it needs one (file_drop, mqtt, kafka).
 const config::Table<SourceOptions>& SourceOptionsTable();
 
 // The same checks for options built in code.

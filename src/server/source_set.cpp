@@ -6,6 +6,8 @@
 
 #include "core/logging.h"
 #include "ingest/sources/file_drop.h"
+#include "ingest/sources/kafka_source.h"
+#include "ingest/sources/mqtt_source.h"
 
 namespace eventlake::server {
 namespace {
@@ -110,6 +112,19 @@ Status SourceSet::OpenSource(const ingest::SourceOptions& options, const Service
     EL_ASSIGN_OR_RETURN(
         runtime->runner_,
         ingest::FileDrop::Create(file_drop, *runtime->sink_, *services.metrics, *services.clock));
+  }
+  ingest::SourceContext context{.name = options.name,
+                                .event_type = options.event_type,
+                                .limits = options.limits,
+                                .sink = runtime->sink_.get(),
+                                .metrics = services.metrics,
+                                .clock = services.clock,
+                                .ids = services.ids};
+  if (options.type == "mqtt") {
+    EL_ASSIGN_OR_RETURN(runtime->runner_, ingest::MqttSource::Create(options.mqtt, context));
+  }
+  if (options.type == "kafka") {
+    EL_ASSIGN_OR_RETURN(runtime->runner_, ingest::KafkaSource::Create(options.kafka, context));
   }
   sources_.emplace(options.name, std::move(runtime));
   return Status::Ok();
