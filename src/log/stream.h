@@ -3,7 +3,8 @@
 //
 // An event goes to the partition chosen by the hash of its `partitionkey`
 // extension (CloudEvents partitioning extension) when it has one, so that
-// events with one key stay in order; otherwise round-robin. Thread-safe.
+// events with one key stay in order; keyless events of one append all go to
+// one partition, the next append's to the next (sticky round-robin). Thread-safe.
 #pragma once
 
 #include <atomic>

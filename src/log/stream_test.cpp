@@ -54,14 +54,32 @@ TEST(Stream, EventsWithOneKeyShareAPartitionInOrder) {
   EXPECT_EQ(positions[0].partition, stream->PartitionForKey("user-0"));
 }
 
-TEST(Stream, KeylessEventsAreSpreadRoundRobin) {
+TEST(Stream, KeylessAppendsAreSpreadRoundRobin) {
+  TempDir dir;
+  auto stream = OpenStream(dir.path(), Options(3));
+  for (int i = 0; i < 30; ++i) {
+    std::vector<CloudEvent> one{MakeEvent(i)};
+    ASSERT_TRUE(stream->AppendAndWait(one)[0].has_value());
+  }
+  for (uint32_t p = 0; p < 3; ++p) EXPECT_EQ(stream->partition(p).EndOffset(), 10u);
+  EXPECT_EQ(stream->Stats().records, 30u);
+}
+
+TEST(Stream, KeylessEventsOfOneAppendStayTogetherInOrder) {
   TempDir dir;
   auto stream = OpenStream(dir.path(), Options(3));
   std::vector<CloudEvent> events;
   for (int i = 0; i < 30; ++i) events.push_back(MakeEvent(i));
-  AppendAll(*stream, events);
-  for (uint32_t p = 0; p < 3; ++p) EXPECT_EQ(stream->partition(p).EndOffset(), 10u);
-  EXPECT_EQ(stream->Stats().records, 30u);
+  for (int round = 0; round < 3; ++round) {
+    std::vector<Result<RecordPosition>> positions = stream->AppendAndWait(events);
+    ASSERT_EQ(positions.size(), events.size());
+    for (size_t i = 0; i < positions.size(); ++i) {
+      ASSERT_TRUE(positions[i].has_value());
+      EXPECT_EQ(positions[i]->partition, positions[0]->partition);
+      EXPECT_EQ(positions[i]->offset, i);
+    }
+  }
+  for (uint32_t p = 0; p < 3; ++p) EXPECT_EQ(stream->partition(p).EndOffset(), 30u);
 }
 
 TEST(Stream, AppendsOverTheQuotaAreRefusedWithARetryableStatus) {
