@@ -179,6 +179,26 @@ Result<std::vector<ObjectInfo>> LocalObjectStore::List(std::string_view prefix) 
   return out;
 }
 
+Result<std::vector<std::string>> LocalObjectStore::ListDirectories(std::string_view prefix) const {
+  std::string dir = root_;
+  if (!prefix.empty()) {
+    if (!prefix.ends_with("/")) return Err(InvalidArgument("ListDirectories: prefix must end in '/'"));
+    EL_ASSIGN_OR_RETURN(dir, PathOf(prefix.substr(0, prefix.size() - 1)));
+  }
+  auto names = ListDirectory(dir);
+  if (!names.has_value()) {
+    if (names.error().code() == StatusCode::kNotFound) return std::vector<std::string>{};
+    return Err(names.error());
+  }
+  std::vector<std::string> out;
+  for (const std::string& name : *names) {
+    if (name.starts_with(".") || (prefix.empty() && name == "_staging")) continue;
+    struct stat st{};
+    if (stat((dir + "/" + name).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) out.push_back(name);
+  }
+  return out;
+}
+
 Status LocalObjectStore::Delete(std::string_view key) {
   EL_ASSIGN_OR_RETURN(std::string path, PathOf(key));
   if (unlink(path.c_str()) != 0) {

@@ -33,6 +33,7 @@ class LocalObjectStore final : public ObjectStore {
                                uint64_t length) const override;
   Result<ObjectInfo> Head(std::string_view key) const override;
   Result<std::vector<ObjectInfo>> List(std::string_view prefix) const override;
+  Result<std::vector<std::string>> ListDirectories(std::string_view prefix) const override;
   Status Delete(std::string_view key) override;
   Status Copy(std::string_view from, std::string_view to) override;
   std::optional<std::string> LocalPath(std::string_view key) const override;

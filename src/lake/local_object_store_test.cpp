@@ -85,6 +85,10 @@ TEST_F(LocalObjectStoreTest, ListIsSortedRecursiveAndByPrefix) {
                                             "t/_delta_log/00002.json"}));
   EXPECT_EQ(keys_of("t/dt"), std::vector<std::string>{"t/dt=1/p.parquet"});
   EXPECT_EQ(store_->List("").value().size(), 5u);
+  EXPECT_EQ(store_->ListDirectories("").value(), (std::vector<std::string>{"t", "u"}));
+  EXPECT_EQ(store_->ListDirectories("t/").value(),
+            (std::vector<std::string>{"_delta_log", "dt=1"}));
+  EXPECT_TRUE(store_->ListDirectories("none/").value().empty());
   EXPECT_TRUE(store_->List("nothing/").value().empty());
 }
 

@@ -55,6 +55,10 @@ class ObjectStore {
   // Every object whose key starts with `prefix` (a plain string prefix, not
   // only whole segments), sorted by key. An empty prefix lists everything.
   virtual Result<std::vector<ObjectInfo>> List(std::string_view prefix) const = 0;
+  // The names of the "directories" right under `prefix` (which ends in '/'
+  // or is empty): the next key segment of every key below it, sorted, as S3
+  // lists common prefixes with delimiter '/'.
+  virtual Result<std::vector<std::string>> ListDirectories(std::string_view prefix) const = 0;
   // Removes `key`; OK when it did not exist (as S3's DELETE).
   virtual Status Delete(std::string_view key) = 0;
   // Copies `from` to `to` (replacing `to`); NotFound when `from` is missing.

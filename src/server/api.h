@@ -9,6 +9,7 @@
 #include "core/id.h"
 #include "core/metrics.h"
 #include "ingest/cloudevent_json.h"
+#include "lake/lake.h"
 #include "log/log.h"
 #include "server/config.h"
 #include "server/router.h"
@@ -23,6 +24,7 @@ struct ApiContext {
   Clock* clock = &SystemClock();
   IdGenerator* ids = nullptr;  // for events that arrive without an id
   SourceSet* sources = nullptr;
+  lake::Lake* lake = nullptr;
   ingest::JsonLimits json_limits;  // request bodies of the management API
 };
 
@@ -34,6 +36,10 @@ void RegisterStreamApi(Router& router, const ApiContext& context);
 void RegisterRecordApi(Router& router, const ApiContext& context);
 // POST /v1/sources/{source}/events and POST /v1/sources/{source}/s3.
 void RegisterSourceApi(Router& router, const ApiContext& context);
+
+// GET /v1/tables, GET /v1/tables/{name} (?version=N, ?files=true), GET
+// /v1/tables/{name}/history.
+void RegisterTableApi(Router& router, const ApiContext& context);
 
 // All of the above.
 void RegisterApi(Router& router, const ApiContext& context);

@@ -47,6 +47,7 @@ void RegisterApi(Router& router, const ApiContext& context) {
   RegisterStreamApi(router, context);
   RegisterRecordApi(router, context);
   RegisterSourceApi(router, context);
+  RegisterTableApi(router, context);
 }
 
 }  // namespace eventlake::server

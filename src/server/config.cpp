@@ -30,6 +30,29 @@ Status CheckUniqueNames(const Config& config) {
                              "' is declared under streams");
     }
   }
+  std::set<std::string> tables;
+  for (size_t i = 0; i < config.tables.size(); ++i) {
+    if (!tables.insert(config.tables[i].name).second) {
+      return InvalidArgument("tables[" + std::to_string(i) + "].name: '" + config.tables[i].name +
+                             "' is declared twice");
+    }
+  }
+  std::set<std::string> loaders;
+  for (size_t i = 0; i < config.loaders.size(); ++i) {
+    const lake::LoaderConfig& loader = config.loaders[i];
+    const std::string path = "loaders[" + std::to_string(i) + "]";
+    if (!loaders.insert(loader.name).second) {
+      return InvalidArgument(path + ".name: '" + loader.name + "' is declared twice");
+    }
+    if (!streams.contains(loader.stream)) {
+      return InvalidArgument(path + ".stream: no stream named '" + loader.stream +
+                             "' is declared under streams");
+    }
+    if (!tables.contains(loader.table)) {
+      return InvalidArgument(path + ".table: no table named '" + loader.table +
+                             "' is declared under tables");
+    }
+  }
   return Status::Ok();
 }
 
@@ -40,6 +63,8 @@ const config::Table<Config>& ConfigTable() {
           .Section("security", &Config::security, security::SecurityOptionsTable())
           .List("streams", &Config::streams, log::StreamOptionsTable())
           .List("sources", &Config::sources, ingest::SourceOptionsTable())
+          .List("tables", &Config::tables, lake::TableConfigTable())
+          .List("loaders", &Config::loaders, lake::LoaderConfigTable())
           .Check(&CheckUniqueNames);
   return table;
 }
@@ -78,6 +103,15 @@ Config EmbeddedDefaultConfig() {
   source.name = "events";
   source.stream = "events";
   config.sources.push_back(source);
+  lake::TableConfig table;
+  table.name = "curated.events";
+  table.partition_by = {"day(time)"};
+  config.tables.push_back(table);
+  lake::LoaderConfig loader;
+  loader.name = "events";
+  loader.stream = "events";
+  loader.table = "curated.events";
+  config.loaders.push_back(loader);
   return config;
 }
 
@@ -91,6 +125,14 @@ Status ValidateConfig(const Config& config) {
   for (size_t i = 0; i < config.sources.size(); ++i) {
     Status s = ingest::ValidateSourceOptions(config.sources[i]);
     if (!s.ok()) return s.WithContext("sources[" + std::to_string(i) + "]");
+  }
+  for (size_t i = 0; i < config.tables.size(); ++i) {
+    Status s = lake::ValidateTableConfig(config.tables[i]);
+    if (!s.ok()) return s.WithContext("tables[" + std::to_string(i) + "]");
+  }
+  for (size_t i = 0; i < config.loaders.size(); ++i) {
+    Status s = lake::ValidateLoaderConfig(config.loaders[i]);
+    if (!s.ok()) return s.WithContext("loaders[" + std::to_string(i) + "]");
   }
   Status s = security::ValidateSecurityOptions(config.security);
   if (!s.ok()) return s.WithContext("security");

@@ -6,6 +6,8 @@
 //   security: { api_keys: [...], policies: [...] }
 //   streams:  [{ name: events, partitions: 4, durability: fsync }]
 //   sources:  [{ name: events, stream: events }]
+//   tables:   [{ name: curated.events, partition_by: [day(time)] }]
+//   loaders:  [{ name: events, stream: events, table: curated.events }]
 //
 // Unknown keys and bad values are errors naming their path
 // ("streams[0].partitions: ..."); sources must name declared streams; names
@@ -18,6 +20,7 @@
 
 #include "core/status.h"
 #include "ingest/source_options.h"
+#include "lake/lake_options.h"
 #include "log/stream_options.h"
 #include "security/security_options.h"
 #include "server/server_options.h"
@@ -29,6 +32,8 @@ struct Config {
   security::SecurityOptions security;
   std::vector<log::StreamOptions> streams;
   std::vector<ingest::SourceOptions> sources;
+  std::vector<lake::TableConfig> tables;
+  std::vector<lake::LoaderConfig> loaders;
 
   // The source named `name`, or nullptr.
   const ingest::SourceOptions* FindSource(std::string_view name) const;
@@ -40,8 +45,9 @@ Result<Config> ParseConfig(std::string_view yaml, std::string_view source);
 Result<Config> LoadConfigFile(const std::string& path);
 
 // What `eventlake serve` runs without a config file: the server defaults,
-// the stream `events` (4 partitions, durability fsync) and the source
-// `events` feeding it.
+// the stream `events` (4 partitions, durability fsync), the source `events`
+// feeding it, the table `curated.events` (partitioned by day(time)) and the
+// loader `events` filling it from the stream.
 Config EmbeddedDefaultConfig();
 
 // Markdown reference of every key (top level, server, streams[], sources[]).

@@ -1,6 +1,7 @@
 // Wiring of the server: order of start and, more delicately, of stop. The
 // HTTP server stops first (no new requests; appends in flight get their
-// answers), then the self-running sources, then the log closes (its writer threads may still run
+// answers), then the self-running sources, then the lake's loaders (each
+// commits what it buffered), then the log closes (its writer threads may still run
 // append callbacks, which hand responses to the stopped HTTP server and are dropped), and only then
 // are the HTTP server's io contexts destroyed.
 #include "server/server.h"
@@ -78,7 +79,14 @@ Status Server::Open() {
       sources_,
       SourceSet::Open(config_, {.log = log_.get(), .metrics = metrics_.get(), .ids = ids_.get()}));
 
+  EL_ASSIGN_OR_RETURN(lake_, lake::Lake::Open({.root = data_dir + "/lake",
+                                               .tables = config_.tables,
+                                               .loaders = config_.loaders,
+                                               .log = log_.get(),
+                                               .metrics = metrics_.get()}));
+
   api_.log = log_.get();
+  api_.lake = lake_.get();
   api_.metrics = metrics_.get();
   api_.config = &config_;
   api_.ids = ids_.get();
@@ -98,6 +106,7 @@ Status Server::Open() {
                         router->Handle(std::move(r), std::move(respond));
                       }));
   EL_RETURN_IF_ERROR(sources_->StartSources());
+  EL_RETURN_IF_ERROR(lake_->Start());
   LogInfo("server", "eventlake serving",
           {{"http", http_->address()},
            {"data_dir", data_dir},
@@ -111,6 +120,8 @@ void Server::Stop() {
   stopped_ = true;
   if (http_) http_->Stop();
   if (sources_) sources_->StopSources();
+  if (lake_) lake_->Stop();  // loaders commit what they buffered while the log is open
+  lake_.reset();
   log_.reset();      // flushes; late append callbacks find the HTTP server stopped
   sources_.reset();  // after the log: late callbacks end in the sinks and dedup windows
   http_.reset();     // now no Responder is left anywhere

@@ -1,6 +1,7 @@
 // The eventlake server: reads the config, opens the log under
-// <data_dir>/log, makes sure every configured stream exists, and serves the
-// HTTP API until told to stop.
+// <data_dir>/log, makes sure every configured stream exists, opens the lake
+// under <data_dir>/lake with its loaders, and serves the HTTP API until told
+// to stop.
 //
 // Without API keys (security.api_keys) access control is off, so a server
 // refuses to start when any listener (listen, pg_listen) is not a loopback
@@ -15,6 +16,7 @@
 #include "core/id.h"
 #include "core/metrics.h"
 #include "core/status.h"
+#include "lake/lake.h"
 #include "log/log.h"
 #include "security/access_control.h"
 #include "server/api.h"
@@ -53,6 +55,7 @@ class Server {
   std::unique_ptr<security::AccessControl> access_;
   std::unique_ptr<log::Log> log_;
   std::unique_ptr<SourceSet> sources_;
+  std::unique_ptr<lake::Lake> lake_;
   ApiContext api_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<HttpServer> http_;

@@ -1,0 +1,121 @@
+// Lake: wiring of store, DuckDB, writers and loaders; table lookups.
+#include "lake/lake.h"
+
+#include "core/logging.h"
+#include "lake/event_row.h"
+#include "lake/local_object_store.h"
+
+namespace eventlake::lake {
+namespace {
+
+constexpr std::string_view kZones[] = {"raw", "curated", "analytics"};
+
+}  // namespace
+
+Lake::~Lake() { Stop(); }
+
+Result<std::unique_ptr<Lake>> Lake::Open(LakeOptions options) {
+  if (options.log == nullptr) return Err(InvalidArgument("the lake needs the log"));
+  auto lake = std::unique_ptr<Lake>(new Lake(std::move(options)));
+  EL_RETURN_IF_ERROR(lake->Open());
+  return lake;
+}
+
+Status Lake::Open() {
+  EL_ASSIGN_OR_RETURN(store_, LocalObjectStore::Open(options_.root));
+  // Parquet writing is one COPY per partition per flush: two threads are
+  // plenty, and leave the cores to ingestion.
+  EL_ASSIGN_OR_RETURN(db_, engine::Database::Open({.threads = 2, .memory_limit = "2GB"}));
+  for (const LoaderConfig& config : options_.loaders) {
+    const TableConfig* table = nullptr;
+    for (const TableConfig& t : options_.tables) {
+      if (t.name == config.table) table = &t;
+    }
+    if (table == nullptr) {
+      return InvalidArgument("loader " + config.name + ": no table " + config.table +
+                             " is declared under tables");
+    }
+    log::Stream* stream = options_.log->FindStream(config.stream);
+    if (stream == nullptr) {
+      return InvalidArgument("loader " + config.name + ": no stream " + config.stream);
+    }
+    log::StreamOptions dlq{.name = config.DeadLetterStream(), .partitions = 1};
+    EL_ASSIGN_OR_RETURN(log::Stream * dead_letter, options_.log->EnsureStream(dlq));
+    auto writer = TableWriter::Open(store_.get(), db_.get(),
+                                    {.name = table->name,
+                                     .partition_by = table->partition_by,
+                                     .initial_columns = EventAttributeColumns(),
+                                     .max_rows = table->max_rows,
+                                     .max_bytes = table->max_bytes,
+                                     .max_age = table->max_age,
+                                     .metrics = options_.metrics},
+                                    options_.clock);
+    if (!writer.has_value()) return writer.error().WithContext("table " + table->name);
+    auto loader = Loader::Create({.name = config.name,
+                                  .stream = stream,
+                                  .writer = writer->get(),
+                                  .dead_letter = dead_letter,
+                                  .max_poll_records = config.max_poll_records,
+                                  .lateness = config.lateness,
+                                  .max_future = config.max_future,
+                                  .max_past = config.max_past,
+                                  .clock = options_.clock,
+                                  .metrics = options_.metrics});
+    if (!loader.has_value()) return loader.error().WithContext("loader " + config.name);
+    writers_.push_back(std::move(*writer));
+    loaders_.push_back(std::move(*loader));
+  }
+  // Declared tables nobody loads yet exist too, so that they can be listed.
+  for (const TableConfig& table : options_.tables) {
+    auto writer = TableWriter::Open(store_.get(), db_.get(),
+                                    {.name = table.name,
+                                     .partition_by = table.partition_by,
+                                     .initial_columns = EventAttributeColumns()},
+                                    options_.clock);
+    if (!writer.has_value()) return writer.error().WithContext("table " + table.name);
+  }
+  return Status::Ok();
+}
+
+Status Lake::Start() {
+  for (auto& loader : loaders_) EL_RETURN_IF_ERROR(loader->Start());
+  return Status::Ok();
+}
+
+void Lake::Stop() {
+  for (auto& loader : loaders_) loader->Stop();
+}
+
+Result<std::vector<std::string>> Lake::ListTables() const {
+  std::vector<std::string> names;
+  for (std::string_view zone : kZones) {
+    EL_ASSIGN_OR_RETURN(std::vector<std::string> tables,
+                        store_->ListDirectories(std::string(zone) + "/"));
+    for (const std::string& table : tables) {
+      const std::string prefix = std::string(zone) + "/" + table;
+      if (store_->Head(CommitKey(prefix, 0)).has_value()) {
+        names.push_back(std::string(zone) + "." + table);
+      }
+    }
+  }
+  return names;
+}
+
+Result<std::shared_ptr<const TableSnapshot>> Lake::Snapshot(std::string_view name,
+                                                            std::optional<int64_t> version) const {
+  EL_ASSIGN_OR_RETURN(std::string prefix, TablePrefix(name));
+  DeltaLog log(store_.get(), prefix);
+  EL_ASSIGN_OR_RETURN(auto snapshot, log.Load(version));
+  if (!snapshot->exists()) return Err(NotFound("no table named " + std::string(name)));
+  return snapshot;
+}
+
+Result<std::vector<CommitSummary>> Lake::History(std::string_view name) const {
+  EL_ASSIGN_OR_RETURN(std::string prefix, TablePrefix(name));
+  DeltaLog log(store_.get(), prefix);
+  EL_ASSIGN_OR_RETURN(auto history, log.History());
+  if (history.empty()) return Err(NotFound("no table named " + std::string(name)));
+  return history;
+}
+
+}  // namespace eventlake::lake

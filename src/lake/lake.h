@@ -1,0 +1,73 @@
+// Lake: the lake as the server runs it — the object store (a local
+// directory under the data directory), the DuckDB instance that writes
+// Parquet, one TableWriter and Loader per configured loader, and read access
+// to every table's log for the API and the CLI.
+//
+// Lifetime: Open, Start (the loaders' threads), Stop (each loader flushes
+// what it buffered), destroy. The Log and the metrics registry must outlive
+// it. Reads (ListTables, Snapshot, History) are thread-safe.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "core/status.h"
+#include "engine/database.h"
+#include "lake/delta_log.h"
+#include "lake/lake_options.h"
+#include "lake/loader.h"
+#include "lake/object_store.h"
+#include "lake/table_writer.h"
+#include "log/log.h"
+
+namespace eventlake::lake {
+
+struct LakeOptions {
+  std::string root;  // the local store's directory: <data_dir>/lake
+  std::vector<TableConfig> tables;
+  std::vector<LoaderConfig> loaders;
+  log::Log* log = nullptr;
+  MetricsRegistry* metrics = nullptr;
+  Clock* clock = &SystemClock();
+};
+
+class Lake {
+ public:
+  // Opens the store, creates the declared tables that do not exist yet and
+  // the loaders' dead-letter streams; nothing runs until Start(). A table
+  // that exists with another partitioning is an error (FailedPrecondition).
+  static Result<std::unique_ptr<Lake>> Open(LakeOptions options);
+  ~Lake();  // Stop()
+  Lake(const Lake&) = delete;
+  Lake& operator=(const Lake&) = delete;
+
+  Status Start();
+  void Stop();
+
+  ObjectStore& store() { return *store_; }
+  // "<zone>.<table>" of every table in the store, sorted.
+  Result<std::vector<std::string>> ListTables() const;
+  // The table's snapshot at `version` (latest when nullopt); NotFound for a
+  // table that does not exist.
+  Result<std::shared_ptr<const TableSnapshot>> Snapshot(
+      std::string_view name, std::optional<int64_t> version = std::nullopt) const;
+  Result<std::vector<CommitSummary>> History(std::string_view name) const;
+  // The loaders, for tests and tools.
+  const std::vector<std::unique_ptr<Loader>>& loaders() const { return loaders_; }
+
+ private:
+  explicit Lake(LakeOptions options) : options_(std::move(options)) {}
+  Status Open();
+
+  LakeOptions options_;
+  std::unique_ptr<ObjectStore> store_;
+  std::unique_ptr<engine::Database> db_;
+  std::vector<std::unique_ptr<TableWriter>> writers_;
+  std::vector<std::unique_ptr<Loader>> loaders_;
+};
+
+}  // namespace eventlake::lake

@@ -1,0 +1,82 @@
+// The tables[] and loaders[] option tables.
+#include "lake/lake_options.h"
+
+#include "lake/partition_spec.h"
+#include "lake/table_writer.h"
+#include "log/stream_options.h"
+
+namespace eventlake::lake {
+
+Status ValidateTableConfig(const TableConfig& config) {
+  EL_RETURN_IF_ERROR(TablePrefix(config.name));
+  auto fields = ParsePartitionBy(config.partition_by);
+  if (!fields.has_value()) return fields.error();
+  return Status::Ok();
+}
+
+Status ValidateLoaderConfig(const LoaderConfig& config) {
+  EL_RETURN_IF_ERROR(log::ValidateName("loader", config.name));
+  if (config.name.find('/') != std::string::npos) return InvalidArgument("name: no '/' allowed");
+  EL_RETURN_IF_ERROR(TablePrefix(config.table));
+  EL_RETURN_IF_ERROR(log::ValidateName("stream", config.DeadLetterStream()));
+  if (config.DeadLetterStream() == config.stream) {
+    return InvalidArgument("dead_letter_stream: must not be the loader's own stream");
+  }
+  return Status::Ok();
+}
+
+const config::Table<TableConfig>& TableConfigTable() {
+  using O = TableConfig;
+  static const auto& table =
+      (new config::Table<O>("tables[]",
+                            "A lake table: Parquet files with a Delta Lake log "
+                            "(docs/formats/table.md)."))
+          ->Field("name", &O::name,
+                  "`<zone>.<table>`: zone `raw`, `curated` or `analytics`, table "
+                  "`[a-z][a-z0-9_]{0,62}`.",
+                  {.required = true})
+          .Field("partition_by", &O::partition_by,
+                 "Partition expressions, in order: `day(<timestamp column>)` (column `dt`), "
+                 "`hour(<timestamp column>)` (column `hour`) or a column name. Fixed when the "
+                 "table is created.")
+          .Field("max_rows", &O::max_rows,
+                 "A writer commits once it buffers this many rows.", {.min = 1})
+          .Field("max_bytes", &O::max_bytes,
+                 "A writer commits once its buffered rows are about this large.",
+                 {.min = 1024, .bytes = true})
+          .Field("max_age", &O::max_age,
+                 "A writer commits once its oldest buffered row is this old.", {.min = 10})
+          .Check(&ValidateTableConfig);
+  return table;
+}
+
+const config::Table<LoaderConfig>& LoaderConfigTable() {
+  using O = LoaderConfig;
+  static const auto& table =
+      (new config::Table<O>("loaders[]",
+                            "Loads the events of a stream into a table, exactly once: each "
+                            "commit records the log offsets it includes."))
+          ->Field("name", &O::name,
+                  "Loader name (lower-case letters, digits, `_`, `-`, `.`); part of the txn "
+                  "appIds in the table's log: renaming a loader loads the stream again.",
+                  {.required = true})
+          .Field("stream", &O::stream, "The stream read.", {.required = true})
+          .Field("table", &O::table, "The table written (declared under `tables`).",
+                 {.required = true})
+          .Field("dead_letter_stream", &O::dead_letter_stream,
+                 "Where events the table refuses go, with the reason; empty: `<table>.dlq`, "
+                 "created when missing.")
+          .Field("max_poll_records", &O::max_poll_records,
+                 "Records read per partition per round.", {.min = 1, .max = 1'000'000})
+          .Field("lateness", &O::lateness,
+                 "Rows whose event time is older than this are counted as late "
+                 "(`eventlake_loader_late_rows_total`); they still go to their own partition.")
+          .Field("max_future", &O::max_future,
+                 "Events whose time is further ahead of now are dead-lettered.")
+          .Field("max_past", &O::max_past,
+                 "Events whose time is further behind now are dead-lettered.")
+          .Check(&ValidateLoaderConfig);
+  return table;
+}
+
+}  // namespace eventlake::lake

@@ -1,0 +1,55 @@
+// The lake's part of eventlake.yaml: the tables it declares and the loaders
+// that fill them from streams.
+//
+//   tables:
+//     - name: curated.events
+//       partition_by: [day(time)]
+//       max_age: 5s
+//   loaders:
+//     - name: events_to_curated
+//       stream: events
+//       table: curated.events
+//
+// Every key, with its default and bounds, is in docs/configuration.md.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/config_table.h"
+#include "core/status.h"
+
+namespace eventlake::lake {
+
+struct TableConfig {
+  std::string name;
+  std::vector<std::string> partition_by;
+  uint64_t max_rows = 1'000'000;
+  uint64_t max_bytes = 128ull << 20;
+  std::chrono::milliseconds max_age{5'000};
+};
+
+struct LoaderConfig {
+  std::string name;
+  std::string stream;
+  std::string table;
+  std::string dead_letter_stream;  // "" = "<table>.dlq"
+  uint32_t max_poll_records = 10'000;
+  std::chrono::milliseconds lateness = std::chrono::hours(1);
+  std::chrono::milliseconds max_future = std::chrono::hours(24);
+  std::chrono::milliseconds max_past = std::chrono::hours(24 * 3650);
+
+  std::string DeadLetterStream() const {
+    return dead_letter_stream.empty() ? table + ".dlq" : dead_letter_stream;
+  }
+};
+
+const config::Table<TableConfig>& TableConfigTable();
+const config::Table<LoaderConfig>& LoaderConfigTable();
+
+Status ValidateTableConfig(const TableConfig& config);
+Status ValidateLoaderConfig(const LoaderConfig& config);
+
+}  // namespace eventlake::lake
