@@ -35,9 +35,11 @@ unit: build
 e2e: build
 	EVENTLAKE_BIN=$(abspath $(BUILD))/eventlake $(PYTEST) -q tests/e2e
 
-# The crash test with 1,000 SIGKILLs instead of the 100 of `make test`.
+# The crash tests with 1,000 SIGKILLs instead of the 100 (log) and 50 (lake) of `make test`.
 crash-long: build
-	EVENTLAKE_BUILD=$(abspath $(BUILD)) EVENTLAKE_CRASH_KILLS=1000 $(PYTEST) -q tests/e2e/test_log_crash.py
+	EVENTLAKE_BUILD=$(abspath $(BUILD)) EVENTLAKE_BIN=$(abspath $(BUILD))/eventlake \
+	  EVENTLAKE_CRASH_KILLS=1000 EVENTLAKE_LAKE_CRASH_KILLS=1000 \
+	  $(PYTEST) -q tests/e2e/test_log_crash.py tests/e2e/test_lake_crash.py
 
 fuzz-build: bootstrap
 	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DEVENTLAKE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
