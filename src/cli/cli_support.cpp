@@ -104,4 +104,13 @@ std::string FormatBytes(uint64_t bytes) {
   return text.data();
 }
 
+nlohmann::ordered_json GetJsonOrExit(const CLI::App& command, const std::string& path) {
+  auto client = ClientOrExit(command);
+  auto response = client->Get(path);
+  if (!response.has_value()) ExitWith(ReportFailure(response.error()));
+  auto json = ParseJson(response->body, "GET " + path);
+  if (!json.has_value()) ExitWith(ReportFailure(json.error()));
+  return *std::move(json);
+}
+
 }  // namespace eventlake::cli

@@ -46,6 +46,10 @@ Result<std::unique_ptr<HttpClient>> ClientFor(const CLI::App& command,
 // ClientFor, or a usage failure (ExitWith(kExitUsage)) when the URL is bad.
 std::unique_ptr<HttpClient> ClientOrExit(const CLI::App& command, HttpClientOptions options = {});
 
+// GET `path` from the server and its JSON answer; on any failure the
+// message is reported and the subcommand exits (kExitFailed).
+nlohmann::ordered_json GetJsonOrExit(const CLI::App& command, const std::string& path);
+
 // Parses a JSON answer; InvalidArgument naming `what` when it is not JSON.
 // Exceptions of nlohmann stay inside.
 Result<nlohmann::ordered_json> ParseJson(std::string_view text, std::string_view what);

@@ -41,15 +41,6 @@ struct CreateArgs {
 
 std::string RecordsText(const Json& object) { return std::to_string(JsonUint(object, "records")); }
 
-Json GetJsonOrExit(const CLI::App& command, const std::string& path) {
-  auto client = ClientOrExit(command);
-  auto response = client->Get(path);
-  if (!response.has_value()) ExitWith(ReportFailure(response.error()));
-  auto json = ParseJson(response->body, "GET " + path);
-  if (!json.has_value()) ExitWith(ReportFailure(json.error()));
-  return *std::move(json);
-}
-
 void RunList(const CLI::App& command, bool json) {
   Json list = GetJsonOrExit(command, "/v1/streams");
   std::cout << (json ? list.dump(2) + "\n" : RenderStreamList(list)) << std::flush;

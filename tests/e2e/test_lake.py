@@ -172,3 +172,30 @@ def test_unknown_table_is_404_and_bad_version_is_400(server):
     assert srv.get("/v1/tables/curated.nothing").status_code == 404
     assert srv.get("/v1/tables/curated.events", params={"version": "x"}).status_code == 400
     assert srv.get("/v1/tables/curated.events", params={"version": "99"}).status_code == 404
+
+
+def test_cli_lists_describes_and_shows_the_history_of_tables(server, eventlake_bin):
+    import subprocess
+    srv = server(config=FAST)
+    send_batch(srv, [event(i, n=i) for i in range(4)])
+    wait_for_rows(srv, "curated.events", 4)
+
+    def cli(*args):
+        done = subprocess.run([eventlake_bin, "--server", srv.url, *args], capture_output=True,
+                              text=True, timeout=30)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    listing = cli("tables")
+    assert "curated.events" in listing and "dt" in listing
+    described = cli("tables", "describe", "curated.events", "--files")
+    assert "4 rows" in described
+    assert "dt=2026-11-2" in described and ".zstd.parquet" in described
+    assert "events/events/" in described  # the loaded offsets
+    old = json.loads(cli("tables", "describe", "curated.events", "--version", "0", "--json"))
+    assert old["version"] == 0 and old["rows"] == 0
+    history = cli("table", "history", "curated.events")
+    assert "CREATE TABLE" in history and "WRITE" in history
+    missing = subprocess.run([eventlake_bin, "--server", srv.url, "tables", "describe",
+                              "curated.nope"], capture_output=True, text=True, timeout=30)
+    assert missing.returncode == 1 and "curated.nope" in missing.stderr
