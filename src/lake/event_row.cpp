@@ -1,39 +1,53 @@
 // CloudEvents to row cells, with simdjson over the JSON data.
 #include "lake/event_row.h"
 
-#include <algorithm>
 
 namespace eventlake::lake {
 namespace {
 
 constexpr std::string_view kAttributeColumns[] = {"id", "source", "type", "time", "subject"};
 
+bool IsAsciiAlnum(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+
+bool EqualsAsciiLower(std::string_view lower, std::string_view text) {
+  if (lower.size() != text.size()) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (lower[i] != AsciiLower(text[i])) return false;
+  }
+  return true;
+}
+
+bool EndsWithAsciiLower(std::string_view text, std::string_view lower_suffix) {
+  return text.size() >= lower_suffix.size() &&
+         EqualsAsciiLower(lower_suffix, text.substr(text.size() - lower_suffix.size()));
+}
+
+// Per row, so without allocating: "application/json", "text/json" or
+// "*/*+json", parameters and case ignored.
 bool IsJsonContentType(const std::optional<std::string>& type) {
   if (!type.has_value()) return true;  // CloudEvents: JSON data without a type is JSON
-  std::string t = type->substr(0, type->find(';'));
-  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
-  while (!t.empty() && t.back() == ' ') t.pop_back();
-  return t == "application/json" || t == "text/json" || t.ends_with("+json");
+  std::string_view t = *type;
+  t = t.substr(0, t.find(';'));
+  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+  return EqualsAsciiLower("application/json", t) || EqualsAsciiLower("text/json", t) ||
+         EndsWithAsciiLower(t, "+json");
 }
 
 bool NeedsNewName(std::string_view name) {
-  if (name.empty() || name.size() > 128 || std::isdigit(static_cast<unsigned char>(name[0]))) {
-    return true;
-  }
+  if (name.empty() || name.size() > 128 || (name[0] >= '0' && name[0] <= '9')) return true;
   for (unsigned char c : name) {
-    if (!(std::isalnum(c) || c == '_') || c >= 0x80) return true;
+    if (!IsAsciiAlnum(c) && c != '_') return true;
   }
   return false;
 }
 
 bool IsAttributeColumn(std::string_view name) {
   for (std::string_view a : kAttributeColumns) {
-    if (a.size() == name.size() &&
-        std::equal(a.begin(), a.end(), name.begin(), [](char x, char y) {
-          return x == std::tolower(static_cast<unsigned char>(y));
-        })) {
-      return true;
-    }
+    if (EqualsAsciiLower(a, name)) return true;
   }
   return false;
 }
@@ -63,6 +77,7 @@ std::string_view EventRowEncoder::ColumnNameFor(std::string_view member) {
 Result<std::span<const Cell>> EventRowEncoder::Encode(const CloudEvent& event,
                                                       TimestampMicros fallback_time) {
   cells_.clear();
+  cells_.reserve(32);
   owned_.clear();
   cells_.push_back({"id", std::string_view(event.id)});
   cells_.push_back({"source", std::string_view(event.source)});

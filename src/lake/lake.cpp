@@ -39,8 +39,6 @@ Status Lake::Open() {
     if (stream == nullptr) {
       return InvalidArgument("loader " + config.name + ": no stream " + config.stream);
     }
-    log::StreamOptions dlq{.name = config.DeadLetterStream(), .partitions = 1};
-    EL_ASSIGN_OR_RETURN(log::Stream * dead_letter, options_.log->EnsureStream(dlq));
     auto writer = TableWriter::Open(store_.get(), db_.get(),
                                     {.name = table->name,
                                      .partition_by = table->partition_by,
@@ -54,7 +52,13 @@ Status Lake::Open() {
     auto loader = Loader::Create({.name = config.name,
                                   .stream = stream,
                                   .writer = writer->get(),
-                                  .dead_letter = dead_letter,
+                                  .open_dead_letter =
+                                      [log = options_.log, name = config.DeadLetterStream(),
+                                       durability = stream->options().durability] {
+                                        return log->EnsureStream({.name = name,
+                                                                  .partitions = 1,
+                                                                  .durability = durability});
+                                      },
                                   .max_poll_records = config.max_poll_records,
                                   .lateness = config.lateness,
                                   .max_future = config.max_future,

@@ -37,9 +37,10 @@ struct LakeOptions {
 
 class Lake {
  public:
-  // Opens the store, creates the declared tables that do not exist yet and
-  // the loaders' dead-letter streams; nothing runs until Start(). A table
-  // that exists with another partitioning is an error (FailedPrecondition).
+  // Opens the store and creates the declared tables that do not exist yet;
+  // a loader's dead-letter stream is created by its first dead letter.
+  // Nothing runs until Start(). A table that exists with another
+  // partitioning is an error (FailedPrecondition).
   static Result<std::unique_ptr<Lake>> Open(LakeOptions options);
   ~Lake();  // Stop()
   Lake(const Lake&) = delete;

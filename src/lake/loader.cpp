@@ -81,7 +81,7 @@ Status Loader::Resume() {
 Status Loader::DeadLetter(uint32_t partition, const log::LogRecord& record,
                           std::string_view reason, const std::string& detail) {
   if (dead_lettered_ != nullptr) dead_lettered_->Increment();
-  if (options_.dead_letter == nullptr) return Status::Ok();
+  if (!options_.open_dead_letter) return Status::Ok();
   nlohmann::ordered_json data = {
       {"loader", options_.name},
       {"table", options_.writer->options().name},
@@ -127,8 +127,11 @@ Status Loader::Take(uint32_t partition, const log::LogRecord& record) {
 Status Loader::FlushNow() {
   // Dead letters first: once the commit moves past their records, nothing
   // would bring them back.
-  if (!letters_.empty() && options_.dead_letter != nullptr) {
-    for (const auto& r : options_.dead_letter->AppendAndWait(letters_)) {
+  if (!letters_.empty()) {
+    if (dead_letter_ == nullptr) {
+      EL_ASSIGN_OR_RETURN(dead_letter_, options_.open_dead_letter());
+    }
+    for (const auto& r : dead_letter_->AppendAndWait(letters_)) {
       if (!r.has_value()) return r.error().WithContext("dead-lettering loader records");
     }
   }

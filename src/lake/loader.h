@@ -26,6 +26,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -44,7 +45,10 @@ struct LoaderOptions {
   std::string name;                     // the appId prefix and the metrics label
   log::Stream* stream = nullptr;        // required
   TableWriter* writer = nullptr;        // required
-  log::Stream* dead_letter = nullptr;   // nullptr: refused rows are counted and dropped
+  // Opens (creating it if need be) the dead-letter stream; called the first
+  // time a record is dead-lettered, so that a loader that never refuses a
+  // row creates no stream. Empty: refused rows are counted and dropped.
+  std::function<Result<log::Stream*>()> open_dead_letter;
   std::string group;                    // "" = "loader-<name>"
   uint32_t max_poll_records = 10'000;   // per partition per round
   std::chrono::milliseconds idle_wait{100};  // a round that found nothing waits this long
@@ -88,6 +92,7 @@ class Loader {
   std::vector<uint64_t> next_;       // next offset to read, per partition
   std::vector<uint64_t> committed_;  // next offset after the last commit, per partition
   std::vector<CloudEvent> letters_;  // dead letters not yet appended
+  log::Stream* dead_letter_ = nullptr;  // opened by the first dead letter
 
   Counter* rows_in_ = nullptr;
   Counter* late_rows_ = nullptr;

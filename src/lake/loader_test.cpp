@@ -51,7 +51,8 @@ class LoaderTest : public testing::Test {
     loader_ = std::move(Loader::Create({.name = "default",
                                         .stream = stream_.get(),
                                         .writer = writer_.get(),
-                                        .dead_letter = dlq_.get(),
+                                        .open_dead_letter =
+                                            [this]() -> Result<log::Stream*> { return dlq_.get(); },
                                         .clock = &clock_})
                             .value());
   }

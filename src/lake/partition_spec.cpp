@@ -86,24 +86,36 @@ Result<std::vector<PartitionField>> ParsePartitionBy(const std::vector<std::stri
 std::vector<PartitionValue> PartitionValuesOf(std::span<const PartitionField> fields,
                                               std::span<const Cell> cells) {
   std::vector<PartitionValue> out;
-  out.reserve(fields.size());
-  for (const PartitionField& f : fields) {
+  PartitionValuesInto(fields, cells, &out);
+  return out;
+}
+
+void PartitionValuesInto(std::span<const PartitionField> fields, std::span<const Cell> cells,
+                         std::vector<PartitionValue>* out) {
+  out->resize(fields.size());
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const PartitionField& f = fields[i];
+    PartitionValue& slot = (*out)[i];
+    if (slot.first != f.column) slot.first = f.column;
     const Cell* cell = FindCell(cells, f.source);
-    std::optional<std::string> value;
     if (f.kind == PartitionField::Kind::kColumn) {
-      if (cell != nullptr && cell->value.index() != 0) value = ValueText(cell->value);
+      if (cell != nullptr && cell->value.index() != 0) {
+        slot.second = ValueText(cell->value);
+      } else {
+        slot.second.reset();
+      }
     } else if (cell != nullptr && std::holds_alternative<TimestampValue>(cell->value)) {
       const int64_t micros = std::get<TimestampValue>(cell->value).micros;
       if (f.kind == PartitionField::Kind::kDay) {
-        value = DateOfMicros(micros);
+        slot.second = DateOfMicros(micros);
       } else {
         const int64_t hours = FloorDiv(micros, int64_t{3'600'000'000});
-        value = std::to_string(((hours % 24) + 24) % 24);
+        slot.second = std::to_string(((hours % 24) + 24) % 24);
       }
+    } else {
+      slot.second.reset();
     }
-    out.emplace_back(f.column, std::move(value));
   }
-  return out;
 }
 
 std::string DateOfMicros(int64_t micros) {

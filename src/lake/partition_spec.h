@@ -36,6 +36,9 @@ Result<std::vector<PartitionField>> ParsePartitionBy(const std::vector<std::stri
 // DuckDB prints them) or null.
 std::vector<PartitionValue> PartitionValuesOf(std::span<const PartitionField> fields,
                                               std::span<const Cell> cells);
+// The same into `out`, reusing its strings' memory (per row, in the writer).
+void PartitionValuesInto(std::span<const PartitionField> fields, std::span<const Cell> cells,
+                         std::vector<PartitionValue>* out);
 
 // "YYYY-MM-DD" of the UTC day `micros` falls in.
 std::string DateOfMicros(int64_t micros);

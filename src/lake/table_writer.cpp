@@ -165,12 +165,31 @@ void TableWriter::IndexColumns() {
   for (size_t i = 0; i < data_columns_.size(); ++i) {
     column_index_[Lower(data_columns_[i].name)] = static_cast<int>(i);
   }
-  for (const std::string& p : schema_.partition_columns) column_index_[Lower(p)] = -1;
+  for (const std::string& p : schema_.partition_columns) column_index_[Lower(p)] = kPartitionCell;
   row_slots_.assign(data_columns_.size(), nullptr);
+  layout_names_.clear();  // column indexes moved
+}
+
+bool TableWriter::FitsLastLayout(std::span<const Cell> cells) const {
+  if (cells.size() != layout_names_.size() || cells.size() != cell_columns_.size()) return false;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (cells[i].name != layout_names_[i]) return false;
+    const std::optional<ColumnType> type = TypeOfValue(cells[i].value);
+    if (!type.has_value()) continue;
+    const int column = cell_columns_[i];
+    if (column == kPartitionCell) continue;
+    if (column == kUnknownCell) return false;  // a value for a column to add
+    const ColumnType have = data_columns_[static_cast<size_t>(column)].type;
+    if (have != *type && !(have == ColumnType::kDouble && *type == ColumnType::kLong)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 Status TableWriter::Resolve(std::span<const Cell> cells, std::vector<PendingChange>* changes) {
-  cell_columns_.assign(cells.size(), -1);
+  if (FitsLastLayout(cells)) return Status::Ok();
+  cell_columns_.assign(cells.size(), kUnknownCell);
   for (size_t i = 0; i < cells.size(); ++i) {
     const Cell& cell = cells[i];
     auto it = column_index_.find(Lower(cell.name));
@@ -187,8 +206,8 @@ Status TableWriter::Resolve(std::span<const Cell> cells, std::vector<PendingChan
       if (!seen) changes->push_back({.add = true, .column = {std::string(cell.name), *type}});
       continue;
     }
-    if (it->second < 0 || !type.has_value()) continue;  // partition columns: values only
     cell_columns_[i] = it->second;
+    if (it->second == kPartitionCell || !type.has_value()) continue;  // partition: values only
     const Column& column = data_columns_[static_cast<size_t>(it->second)];
     const std::optional<ColumnType> widened = WidenFor(column.type, *type);
     if (!widened.has_value()) {
@@ -197,6 +216,12 @@ Status TableWriter::Resolve(std::span<const Cell> cells, std::vector<PendingChan
                              std::string(ColumnTypeName(*type)));
     }
     if (*widened != column.type) changes->push_back({.add = false, .column = {column.name, *widened}});
+  }
+  if (changes->empty()) {
+    layout_names_.assign(cells.size(), std::string());
+    for (size_t i = 0; i < cells.size(); ++i) layout_names_[i] = cells[i].name;
+  } else {
+    layout_names_.clear();
   }
   return Status::Ok();
 }
@@ -241,14 +266,15 @@ Status TableWriter::OpenAppender(Buffer& buffer) {
 }
 
 Result<TableWriter::Buffer*> TableWriter::BufferFor(std::span<const Cell> cells) {
-  std::vector<PartitionValue> values = PartitionValuesOf(fields_, cells);
-  std::string dir = PartitionDirectory(values);
+  PartitionValuesInto(fields_, cells, &row_partition_);
+  if (last_buffer_ != nullptr && last_buffer_->values == row_partition_) return last_buffer_;
+  std::string dir = PartitionDirectory(row_partition_);
   auto it = buffers_.find(dir);
-  if (it != buffers_.end()) return it->second.get();
+  if (it != buffers_.end()) return last_buffer_ = it->second.get();
   auto buffer = std::make_unique<Buffer>();
   buffer->table = "buf_" + std::to_string(next_buffer_id_++);
   buffer->directory = dir;
-  buffer->values = std::move(values);
+  buffer->values = row_partition_;
   std::string sql = "CREATE TEMP TABLE " + buffer->table + " (";
   for (size_t i = 0; i < data_columns_.size(); ++i) {
     if (i > 0) sql += ", ";
@@ -259,9 +285,9 @@ Result<TableWriter::Buffer*> TableWriter::BufferFor(std::span<const Cell> cells)
   sql += ")";
   EL_RETURN_IF_ERROR(connection_->Execute(sql));
   EL_RETURN_IF_ERROR(OpenAppender(*buffer));
-  Buffer* raw = buffer.get();
+  last_buffer_ = buffer.get();
   buffers_.emplace(std::move(dir), std::move(buffer));
-  return raw;
+  return last_buffer_;
 }
 
 Status TableWriter::AppendRow(Buffer& buffer, std::span<const Cell> cells) {
@@ -326,6 +352,7 @@ void TableWriter::Discard() {
     if (connection_ != nullptr) (void)connection_->Execute("DROP TABLE IF EXISTS " + buffer->table);
   }
   buffers_.clear();
+  last_buffer_ = nullptr;
   buffered_rows_ = 0;
   buffered_bytes_ = 0;
   if (snapshot_ != nullptr && schema_changed_) {

@@ -103,8 +103,13 @@ class TableWriter {
   TableWriter(ObjectStore* store, TableWriterOptions options, std::string prefix, Clock* clock);
   Status CreateOrLoad();
   void IndexColumns();
+  static constexpr int kPartitionCell = -1;
+  static constexpr int kUnknownCell = -2;
   // Which column each cell goes to; collects the schema changes a row needs.
   Status Resolve(std::span<const Cell> cells, std::vector<PendingChange>* changes);
+  // True when the row has the last layout and every value fits its column
+  // as it is: cell_columns_ is then right without looking names up.
+  bool FitsLastLayout(std::span<const Cell> cells) const;
   Status ApplyChanges(const std::vector<PendingChange>& changes);
   Result<Buffer*> BufferFor(std::span<const Cell> cells);
   Status AppendRow(Buffer& buffer, std::span<const Cell> cells);
@@ -127,8 +132,15 @@ class TableWriter {
   bool schema_changed_ = false;
   std::vector<Column> data_columns_;                   // schema_ minus partition columns
   std::unordered_map<std::string, int> column_index_;  // lower-cased name -> data column, -1: partition
-  std::vector<int> cell_columns_;                      // per cell of the current row
-  std::vector<const CellValue*> row_slots_;            // per data column of the current row
+  // Per cell of the current row: its data column, kPartitionCell, or
+  // kUnknownCell (a NULL in a column the table does not have).
+  std::vector<int> cell_columns_;
+  std::vector<const CellValue*> row_slots_;  // per data column of the current row
+  // The names of the last row resolved the slow way: rows of one source
+  // mostly repeat them, and then cell_columns_ holds as it is.
+  std::vector<std::string> layout_names_;
+  std::vector<PartitionValue> row_partition_;  // the current row's, reused
+  Buffer* last_buffer_ = nullptr;               // the previous row's buffer
 
   std::map<std::string, std::unique_ptr<Buffer>> buffers_;  // by partition directory
   uint64_t next_buffer_id_ = 0;

@@ -183,6 +183,7 @@ Result<FlushResult> TableWriter::Flush(std::vector<TxnAction> txns) {
     return Err(failed.WithContext("flushing table " + options_.name));
   }
   buffers_.clear();  // their tables were dropped by WriteFile
+  last_buffer_ = nullptr;
   buffered_rows_ = 0;
   buffered_bytes_ = 0;
   snapshot_ = std::move(committed);
