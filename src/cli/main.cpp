@@ -18,6 +18,7 @@
 #include "cli/send_command.h"
 #include "cli/serve.h"
 #include "cli/streams_command.h"
+#include "cli/maintenance_command.h"
 #include "cli/tables_command.h"
 #include "cli/tail_command.h"
 
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
     cli::AddConfigCommand(app);
     cli::AddStreamsCommand(app);
     cli::AddTablesCommand(app);
+    cli::AddMaintenanceCommands(app);
     cli::AddSendCommand(app);
     cli::AddTailCommand(app);
     cli::AddLogCommand(app);

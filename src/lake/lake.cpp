@@ -17,6 +17,16 @@ Lake::~Lake() { Stop(); }
 Result<std::unique_ptr<Lake>> Lake::Open(LakeOptions options) {
   if (options.log == nullptr) return Err(InvalidArgument("the lake needs the log"));
   auto lake = std::unique_ptr<Lake>(new Lake(std::move(options)));
+  if (MetricsRegistry* m = lake->options_.metrics) {
+    lake->compactions_ = &m->GetCounter("eventlake_lake_compactions_total",
+                                        "Compaction commits (OPTIMIZE).");
+    lake->compacted_rows_ = &m->GetCounter("eventlake_lake_compacted_rows_total",
+                                           "Rows rewritten by compaction.");
+    lake->vacuumed_files_ = &m->GetCounter("eventlake_lake_vacuumed_files_total",
+                                           "Data files deleted by vacuum.");
+    lake->maintenance_errors_ = &m->GetCounter(
+        "eventlake_lake_maintenance_errors_total", "Compactions and vacuums that failed.");
+  }
   EL_RETURN_IF_ERROR(lake->Open());
   return lake;
 }
@@ -83,11 +93,22 @@ Status Lake::Open() {
 
 Status Lake::Start() {
   for (auto& loader : loaders_) EL_RETURN_IF_ERROR(loader->Start());
+  EL_ASSIGN_OR_RETURN(maintenance_connection_, db_->Connect());
+  maintenance_ = std::thread([this] { MaintenanceLoop(); });
   return Status::Ok();
 }
 
 void Lake::Stop() {
   for (auto& loader : loaders_) loader->Stop();
+  std::deque<std::function<void(bool)>> cancelled;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    cancelled.swap(jobs_);
+  }
+  wake_.notify_all();
+  if (maintenance_.joinable()) maintenance_.join();
+  for (auto& job : cancelled) job(false);
 }
 
 Result<std::vector<std::string>> Lake::ListTables() const {

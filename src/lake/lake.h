@@ -3,25 +3,39 @@
 // Parquet, one TableWriter and Loader per configured loader, and read access
 // to every table's log for the API and the CLI.
 //
-// Lifetime: Open, Start (the loaders' threads), Stop (each loader flushes
-// what it buffered), destroy. The Log and the metrics registry must outlive
-// it. Reads (ListTables, Snapshot, History) are thread-safe.
+// Maintenance: one thread compacts and vacuums the declared tables on their
+// intervals, and runs the compactions and vacuums asked for (Compact,
+// Vacuum) one at a time, answering through a callback on that thread.
+//
+// Lifetime: Open, Start (the loaders' and maintenance threads), Stop (each
+// loader flushes what it buffered; queued maintenance is answered
+// Unavailable), destroy. The Log and the metrics registry must outlive it.
+// Reads (ListTables, Snapshot, History) and Compact/Vacuum are thread-safe.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "core/status.h"
 #include "engine/database.h"
+#include "lake/compaction.h"
 #include "lake/delta_log.h"
 #include "lake/lake_options.h"
 #include "lake/loader.h"
 #include "lake/object_store.h"
 #include "lake/table_writer.h"
+#include "lake/vacuum.h"
 #include "log/log.h"
 
 namespace eventlake::lake {
@@ -57,18 +71,42 @@ class Lake {
   Result<std::shared_ptr<const TableSnapshot>> Snapshot(
       std::string_view name, std::optional<int64_t> version = std::nullopt) const;
   Result<std::vector<CommitSummary>> History(std::string_view name) const;
+
+  // Queued for the maintenance thread; `done` runs there (or at Stop, with
+  // Unavailable). A table not declared in the config uses the defaults.
+  void Compact(std::string name, std::function<void(Result<CompactionResult>)> done);
+  void Vacuum(std::string name, VacuumOptions options,
+              std::function<void(Result<VacuumResult>)> done);
   // The loaders, for tests and tools.
   const std::vector<std::unique_ptr<Loader>>& loaders() const { return loaders_; }
 
  private:
   explicit Lake(LakeOptions options) : options_(std::move(options)) {}
   Status Open();
+  // lake_maintenance.cpp
+  void MaintenanceLoop();
+  void RunDueMaintenance(std::chrono::steady_clock::time_point now);
+  Result<CompactionResult> CompactNow(const std::string& name);
+  Result<VacuumResult> VacuumNow(const std::string& name, const VacuumOptions& options);
+  TableConfig ConfigOf(const std::string& name) const;
 
   LakeOptions options_;
   std::unique_ptr<ObjectStore> store_;
   std::unique_ptr<engine::Database> db_;
   std::vector<std::unique_ptr<TableWriter>> writers_;
   std::vector<std::unique_ptr<Loader>> loaders_;
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;                                // guarded by mu_
+  std::deque<std::function<void(bool run)>> jobs_;        // guarded by mu_; false: cancelled
+  std::map<std::string, std::chrono::steady_clock::time_point> next_compact_, next_vacuum_;
+  std::unique_ptr<engine::Connection> maintenance_connection_;  // the maintenance thread's
+  std::thread maintenance_;
+  Counter* compactions_ = nullptr;
+  Counter* compacted_rows_ = nullptr;
+  Counter* vacuumed_files_ = nullptr;
+  Counter* maintenance_errors_ = nullptr;
 };
 
 }  // namespace eventlake::lake

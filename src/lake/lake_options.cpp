@@ -46,6 +46,22 @@ const config::Table<TableConfig>& TableConfigTable() {
                  {.min = 1024, .bytes = true})
           .Field("max_age", &O::max_age,
                  "A writer commits once its oldest buffered row is this old.", {.min = 10})
+          .Field("target_file_size", &O::target_file_size,
+                 "Compaction merges files smaller than half of this into files of about this "
+                 "size.",
+                 {.min = 1024, .bytes = true})
+          .Field("compact_min_files", &O::compact_min_files,
+                 "A partition is compacted once it has this many small files.",
+                 {.min = 2, .max = 100'000})
+          .Field("compact_interval", &O::compact_interval,
+                 "How often the table is checked for compaction; `0`: only on request "
+                 "(`eventlake compact`).")
+          .Field("vacuum_retention", &O::vacuum_retention,
+                 "Data files no longer referenced are deleted once this much older; time travel "
+                 "reaches back this far.",
+                 {.min = 0})
+          .Field("vacuum_interval", &O::vacuum_interval,
+                 "How often vacuum runs; `0`: only on request (`eventlake vacuum`).")
           .Check(&ValidateTableConfig);
   return table;
 }

@@ -5,6 +5,8 @@
 //     - name: curated.events
 //       partition_by: [day(time)]
 //       max_age: 5s
+//       target_file_size: 128MiB    # compaction merges small files toward this
+//       vacuum_retention: 7d        # files removed longer ago than this are deleted
 //   loaders:
 //     - name: events_to_curated
 //       stream: events
@@ -29,6 +31,11 @@ struct TableConfig {
   uint64_t max_rows = 1'000'000;
   uint64_t max_bytes = 128ull << 20;
   std::chrono::milliseconds max_age{5'000};
+  uint64_t target_file_size = 128ull << 20;
+  uint32_t compact_min_files = 10;
+  std::chrono::milliseconds compact_interval{60'000};  // 0: no background compaction
+  std::chrono::milliseconds vacuum_retention = std::chrono::hours(24 * 7);
+  std::chrono::milliseconds vacuum_interval = std::chrono::hours(1);  // 0: no background vacuum
 };
 
 struct LoaderConfig {

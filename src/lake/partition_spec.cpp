@@ -8,20 +8,9 @@
 namespace eventlake::lake {
 namespace {
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 const Cell* FindCell(std::span<const Cell> cells, std::string_view name) {
   for (const Cell& c : cells) {
-    if (EqualsIgnoreCase(c.name, name)) return &c;
+    if (ColumnNamesEqual(c.name, name)) return &c;
   }
   return nullptr;
 }
@@ -74,7 +63,7 @@ Result<std::vector<PartitionField>> ParsePartitionBy(const std::vector<std::stri
     Status s = ValidateColumnName(field.source);
     if (!s.ok()) return Err(s.WithContext("partition_by " + raw));
     for (const PartitionField& f : fields) {
-      if (EqualsIgnoreCase(f.column, field.column)) {
+      if (ColumnNamesEqual(f.column, field.column)) {
         return Err(InvalidArgument("partition_by: column " + field.column + " given twice"));
       }
     }

@@ -28,13 +28,6 @@ const TypeNames& NamesOf(ColumnType type) {
   return kTypes[0];
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 int NumericRank(ColumnType type) {
   switch (type) {
     case ColumnType::kInteger: return 1;
@@ -48,7 +41,7 @@ int NumericRank(ColumnType type) {
 
 const Column* TableSchema::Find(std::string_view name) const {
   for (const Column& c : columns) {
-    if (EqualsIgnoreCase(c.name, name)) return &c;
+    if (ColumnNamesEqual(c.name, name)) return &c;
   }
   return nullptr;
 }
@@ -59,7 +52,7 @@ Column* TableSchema::Find(std::string_view name) {
 
 bool TableSchema::IsPartitionColumn(std::string_view name) const {
   return std::any_of(partition_columns.begin(), partition_columns.end(),
-                     [&](const std::string& p) { return EqualsIgnoreCase(p, name); });
+                     [&](const std::string& p) { return ColumnNamesEqual(p, name); });
 }
 
 std::vector<Column> TableSchema::DataColumns() const {
@@ -67,6 +60,23 @@ std::vector<Column> TableSchema::DataColumns() const {
   for (const Column& c : columns) {
     if (!IsPartitionColumn(c.name)) out.push_back(c);
   }
+  return out;
+}
+
+bool ColumnNamesEqual(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string ColumnKey(std::string_view name) {
+  std::string out(name);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 

@@ -45,6 +45,11 @@ Result<ColumnType> ParseDeltaType(std::string_view name);
 // (integer -> long -> double), or nullopt when no evolution allows it.
 std::optional<ColumnType> WidenFor(ColumnType have, ColumnType incoming);
 
+// Column names compare without regard to ASCII case.
+bool ColumnNamesEqual(std::string_view a, std::string_view b);
+// `name` with ASCII letters lower-cased: the key of a column name.
+std::string ColumnKey(std::string_view name);
+
 // Column names: [A-Za-z_][A-Za-z0-9_]*, at most 128 bytes.
 Status ValidateColumnName(std::string_view name);
 // `name` made valid: other bytes become '_', a leading digit gets a '_'

@@ -10,12 +10,6 @@
 namespace eventlake::lake {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 Status ValidateZoneOrTable(std::string_view what, std::string_view name) {
   if (name.empty() || name.size() > 63 || !(name[0] >= 'a' && name[0] <= 'z')) {
     return InvalidArgument(std::string(what) + " " + std::string(name) +
@@ -163,9 +157,9 @@ void TableWriter::IndexColumns() {
   data_columns_ = schema_.DataColumns();
   column_index_.clear();
   for (size_t i = 0; i < data_columns_.size(); ++i) {
-    column_index_[Lower(data_columns_[i].name)] = static_cast<int>(i);
+    column_index_[ColumnKey(data_columns_[i].name)] = static_cast<int>(i);
   }
-  for (const std::string& p : schema_.partition_columns) column_index_[Lower(p)] = kPartitionCell;
+  for (const std::string& p : schema_.partition_columns) column_index_[ColumnKey(p)] = kPartitionCell;
   row_slots_.assign(data_columns_.size(), nullptr);
   layout_names_.clear();  // column indexes moved
 }
@@ -192,7 +186,7 @@ Status TableWriter::Resolve(std::span<const Cell> cells, std::vector<PendingChan
   cell_columns_.assign(cells.size(), kUnknownCell);
   for (size_t i = 0; i < cells.size(); ++i) {
     const Cell& cell = cells[i];
-    auto it = column_index_.find(Lower(cell.name));
+    auto it = column_index_.find(ColumnKey(cell.name));
     const std::optional<ColumnType> type = TypeOfValue(cell.value);
     if (it == column_index_.end()) {
       if (!type.has_value()) continue;  // a NULL adds no column
@@ -202,7 +196,7 @@ Status TableWriter::Resolve(std::span<const Cell> cells, std::vector<PendingChan
       }
       EL_RETURN_IF_ERROR(ValidateColumnName(cell.name));
       bool seen = false;
-      for (const PendingChange& c : *changes) seen |= Lower(c.column.name) == Lower(cell.name);
+      for (const PendingChange& c : *changes) seen |= ColumnKey(c.column.name) == ColumnKey(cell.name);
       if (!seen) changes->push_back({.add = true, .column = {std::string(cell.name), *type}});
       continue;
     }

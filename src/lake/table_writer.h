@@ -66,6 +66,9 @@ struct FlushResult {
   uint64_t bytes = 0;
 };
 
+// "part-<5-digit number>-<UUIDv7>.zstd.parquet": a data file's name.
+std::string NewDataFileName(size_t file_number);
+
 // "<zone>.<table>" -> "<zone>/<table>", checking both names.
 Result<std::string> TablePrefix(std::string_view name);
 
@@ -116,7 +119,6 @@ class TableWriter {
   Status OpenAppender(Buffer& buffer);
   // table_writer_flush.cpp
   Result<AddAction> WriteFile(Buffer& buffer, size_t file_number);
-  Result<std::string> FileStats(const Buffer& buffer, uint64_t rows);
   DeltaCommit MakeCommit(std::vector<TxnAction> txns, std::vector<AddAction> adds) const;
 
   ObjectStore* store_;

@@ -1,107 +1,18 @@
 // TableWriter::Flush: buffers to Parquet files (through DuckDB's COPY),
 // their Delta stats, and the one commit that makes them part of the table.
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 
-#include <nlohmann/json.hpp>
-
 #include "core/id.h"
+#include "lake/file_stats.h"
 #include "lake/table_writer.h"
 #include "lake/table_writer_buffer.h"
 
 namespace eventlake::lake {
-namespace {
-
-constexpr size_t kStatsStringBytes = 32;
-
-// The first `max` bytes of `s`, cut back to a UTF-8 character boundary.
-std::string_view Utf8Prefix(std::string_view s, size_t max) {
-  if (s.size() <= max) return s;
-  size_t n = max;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return s.substr(0, n);
-}
-
-std::string StatsTimestamp(int64_t micros, bool round_up) {
-  int64_t ms = micros / 1000 - (micros % 1000 < 0 ? 1 : 0);
-  if (round_up && micros % 1000 != 0) ++ms;
-  const int64_t seconds = ms / 1000 - (ms % 1000 < 0 ? 1 : 0);
-  const int64_t millis = ms - seconds * 1000;
-  std::string text = FormatRfc3339(seconds * 1'000'000);  // "...:SS.000000Z"
-  char frac[24];
-  std::snprintf(frac, sizeof frac, ".%03lld", static_cast<long long>(millis));
-  return text.substr(0, 19) + frac + "Z";
-}
-
-std::string FileName(size_t file_number) {
+std::string NewDataFileName(size_t file_number) {
   char prefix[16];
   std::snprintf(prefix, sizeof prefix, "part-%05zu-", file_number);
   return prefix + NewEventId() + ".zstd.parquet";
-}
-
-}  // namespace
-
-Result<std::string> TableWriter::FileStats(const Buffer& buffer, uint64_t rows) {
-  std::string sql = "SELECT ";
-  for (size_t i = 0; i < data_columns_.size(); ++i) {
-    const Column& c = data_columns_[i];
-    const std::string col = engine::SqlIdentifier(c.name);
-    if (i > 0) sql += ", ";
-    if (c.type == ColumnType::kTimestamp) {
-      sql += "epoch_us(min(" + col + ")), epoch_us(max(" + col + "))";
-    } else {
-      sql += "min(" + col + "), max(" + col + ")";
-    }
-    sql += ", count(*) - count(" + col + ")";
-  }
-  nlohmann::ordered_json stats = {{"numRecords", rows}};
-  if (data_columns_.empty()) return stats.dump();
-  EL_ASSIGN_OR_RETURN(engine::QueryResult r, connection_->Query(sql + " FROM " + buffer.table));
-  nlohmann::ordered_json min = nlohmann::ordered_json::object();
-  nlohmann::ordered_json max = nlohmann::ordered_json::object();
-  nlohmann::ordered_json nulls = nlohmann::ordered_json::object();
-  for (size_t i = 0; i < data_columns_.size(); ++i) {
-    const Column& c = data_columns_[i];
-    const size_t at = i * 3;
-    nulls[c.name] = r.Int64(at + 2, 0).value_or(0);
-    if (r.IsNull(at, 0)) continue;  // no values in this file
-    switch (c.type) {
-      case ColumnType::kLong:
-      case ColumnType::kInteger:
-        min[c.name] = *r.Int64(at, 0);
-        max[c.name] = *r.Int64(at + 1, 0);
-        break;
-      case ColumnType::kDouble: {
-        const double lo = *r.Double(at, 0), hi = *r.Double(at + 1, 0);
-        if (std::isfinite(lo) && std::isfinite(hi)) {
-          min[c.name] = lo;
-          max[c.name] = hi;
-        }
-        break;
-      }
-      case ColumnType::kTimestamp:
-        min[c.name] = StatsTimestamp(*r.Int64(at, 0), false);
-        max[c.name] = StatsTimestamp(*r.Int64(at + 1, 0), true);
-        break;
-      case ColumnType::kString: {
-        const std::string lo = *r.String(at, 0), hi = *r.String(at + 1, 0);
-        min[c.name] = std::string(Utf8Prefix(lo, kStatsStringBytes));
-        if (hi.size() <= kStatsStringBytes) max[c.name] = hi;
-        break;
-      }
-      case ColumnType::kDate:
-        min[c.name] = *r.String(at, 0);
-        max[c.name] = *r.String(at + 1, 0);
-        break;
-      case ColumnType::kBoolean:
-        break;  // Delta writers leave booleans out of min/max
-    }
-  }
-  stats["minValues"] = std::move(min);
-  stats["maxValues"] = std::move(max);
-  stats["nullCount"] = std::move(nulls);
-  return stats.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 Result<AddAction> TableWriter::WriteFile(Buffer& buffer, size_t file_number) {
@@ -109,9 +20,10 @@ Result<AddAction> TableWriter::WriteFile(Buffer& buffer, size_t file_number) {
     EL_RETURN_IF_ERROR(buffer.appender->Close());
     buffer.appender.reset();
   }
-  const std::string name = FileName(file_number);
+  const std::string name = NewDataFileName(file_number);
   const std::string staged = store_->StagingDirectory() + "/" + name;
-  EL_ASSIGN_OR_RETURN(std::string stats, FileStats(buffer, buffer.rows));
+  EL_ASSIGN_OR_RETURN(std::string stats,
+                      ComputeFileStats(*connection_, buffer.table, data_columns_, buffer.rows));
   std::string select = "SELECT * FROM " + buffer.table;
   if (data_columns_.empty()) select = "SELECT * EXCLUDE (_empty) FROM " + buffer.table;
   EL_RETURN_IF_ERROR(connection_->Execute(

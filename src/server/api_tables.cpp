@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/config_table.h"
 #include "server/api.h"
 #include "server/problem.h"
 
@@ -131,6 +132,67 @@ HttpResponse TableHistory(const ApiContext& context, const Request& request) {
   return JsonResponse(Dump(Json{{"name", request.Param("name")}, {"commits", std::move(commits)}}));
 }
 
+void CompactTableRequest(const ApiContext& context, const Request& request, Responder respond) {
+  const std::string name(request.Param("name"));
+  // std::function wants a copyable callback; a Responder is move-only.
+  auto responder = std::make_shared<Responder>(std::move(respond));
+  context.lake->Compact(name, [name, responder](Result<lake::CompactionResult> result) {
+    Responder& respond = *responder;
+    if (!result) return respond(ProblemResponse(result.error()));
+    respond(JsonResponse(Dump(Json{{"name", name},
+                                   {"version", result->version >= 0 ? Json(result->version)
+                                                                    : Json(nullptr)},
+                                   {"partitions", result->partitions},
+                                   {"files_removed", result->files_removed},
+                                   {"files_added", result->files_added},
+                                   {"rows", result->rows},
+                                   {"bytes_removed", result->bytes_removed},
+                                   {"bytes_added", result->bytes_added}})));
+  });
+}
+
+void VacuumTableRequest(const ApiContext& context, const Request& request, Responder respond) {
+  lake::VacuumOptions options;
+  const std::string name(request.Param("name"));
+  for (const lake::TableConfig& t : context.config->tables) {
+    if (t.name == name) options.retention = t.vacuum_retention;
+  }
+  if (!request.http.body().empty()) {
+    Status limited = ingest::CheckJsonLimits(request.http.body(), context.json_limits);
+    if (!limited.ok()) return respond(ProblemResponse(limited));
+    const Json body = Json::parse(request.http.body(), nullptr, false);
+    if (!body.is_object()) {
+      return respond(ProblemResponse(InvalidArgument("the body must be a JSON object")));
+    }
+    for (const auto& [key, value] : body.items()) {
+      if (key == "retention" && value.is_string()) {
+        auto retention = config::ParseDuration(value.get<std::string>());
+        if (!retention) return respond(ProblemResponse(retention.error().WithContext("retention")));
+        options.retention = *retention;
+      } else if (key == "dry_run" && value.is_boolean()) {
+        options.dry_run = value.get<bool>();
+      } else {
+        return respond(ProblemResponse(InvalidArgument(
+            "unknown or mistyped member '" + key +
+            "': the body takes \"retention\" (a duration) and \"dry_run\" (a boolean)")));
+      }
+    }
+  }
+  auto responder = std::make_shared<Responder>(std::move(respond));
+  context.lake->Vacuum(name, options,
+                       [name, options, responder](Result<lake::VacuumResult> result) {
+                         Responder& respond = *responder;
+                         if (!result) return respond(ProblemResponse(result.error()));
+                         respond(JsonResponse(Dump(Json{
+                             {"name", name},
+                             {"dry_run", options.dry_run},
+                             {"retention", config::FormatDuration(options.retention)},
+                             {"files_deleted", result->deleted.size()},
+                             {"bytes_deleted", result->bytes},
+                             {"files", result->deleted}})));
+                       });
+}
+
 }  // namespace
 
 void RegisterTableApi(Router& router, const ApiContext& context) {
@@ -141,6 +203,14 @@ void RegisterTableApi(Router& router, const ApiContext& context) {
              [ctx](Request request, Responder respond) { respond(DescribeTable(*ctx, request)); });
   router.Add(http::verb::get, "/v1/tables/{name}/history", {"tables:Describe", "table/{name}"},
              [ctx](Request request, Responder respond) { respond(TableHistory(*ctx, request)); });
+  router.Add(http::verb::post, "/v1/tables/{name}/compact", {"tables:Compact", "table/{name}"},
+             [ctx](Request request, Responder respond) {
+               CompactTableRequest(*ctx, request, std::move(respond));
+             });
+  router.Add(http::verb::post, "/v1/tables/{name}/vacuum", {"tables:Vacuum", "table/{name}"},
+             [ctx](Request request, Responder respond) {
+               VacuumTableRequest(*ctx, request, std::move(respond));
+             });
 }
 
 }  // namespace eventlake::server
