@@ -106,11 +106,12 @@ Result<AddAction> Rewrite(ObjectStore* store, engine::Connection& connection,
 
 }  // namespace
 
-Result<CompactionResult> CompactTable(ObjectStore* store, engine::Connection* connection,
+Result<CompactionResult> CompactTable(ObjectStore* store, engine::Database* db,
                                       std::string_view table, const CompactionOptions& options,
                                       Clock* clock) {
   EL_ASSIGN_OR_RETURN(std::string prefix, TablePrefix(table));
-  DeltaLog log(store, prefix);
+  EL_ASSIGN_OR_RETURN(std::unique_ptr<engine::Connection> connection, db->Connect());
+  DeltaLog log(store, prefix, db);
   EL_ASSIGN_OR_RETURN(auto snapshot, log.Load());
   if (!snapshot->exists()) return Err(NotFound("no table named " + std::string(table)));
   CompactionResult result;

@@ -40,7 +40,8 @@ struct CompactionResult {
   uint64_t bytes_added = 0;
 };
 
-Result<CompactionResult> CompactTable(ObjectStore* store, engine::Connection* connection,
+// `db` runs the rewrite (on a connection of its own) and reads checkpoints.
+Result<CompactionResult> CompactTable(ObjectStore* store, engine::Database* db,
                                       std::string_view table, const CompactionOptions& options,
                                       Clock* clock);
 

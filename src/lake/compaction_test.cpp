@@ -78,7 +78,7 @@ TEST_F(CompactionTest, SmallFilesBecomeOneFilePerPartitionWithTheSameRows) {
   const int64_t version_before = DeltaLog(store_.get(), "curated/t").Load().value()->version;
   ASSERT_EQ(DeltaLog(store_.get(), "curated/t").Load().value()->files.size(), 10u);
 
-  auto result = CompactTable(store_.get(), connection_.get(), "curated.t", {.min_files = 3}, &clock_);
+  auto result = CompactTable(store_.get(), db_.get(), "curated.t", {.min_files = 3}, &clock_);
   ASSERT_TRUE(result.has_value()) << result.error().ToString();
   EXPECT_EQ(result->partitions, 2u);
   EXPECT_EQ(result->files_removed, 10u);
@@ -100,7 +100,7 @@ TEST_F(CompactionTest, SmallFilesBecomeOneFilePerPartitionWithTheSameRows) {
 TEST_F(CompactionTest, NothingToDoBelowMinFiles) {
   Flush(0, 10);
   Flush(10, 10);
-  auto result = CompactTable(store_.get(), connection_.get(), "curated.t", {.min_files = 3}, &clock_);
+  auto result = CompactTable(store_.get(), db_.get(), "curated.t", {.min_files = 3}, &clock_);
   ASSERT_TRUE(result.has_value());
   EXPECT_EQ(result->version, -1);
   EXPECT_EQ(DeltaLog(store_.get(), "curated/t").Load().value()->files.size(), 4u);
@@ -112,7 +112,7 @@ TEST_F(CompactionTest, ALoaderCommittingMeanwhileIsKept) {
   DeltaLog log(store_.get(), "curated/t");
   auto base = log.Load().value();
   Flush(30, 10);
-  auto result = CompactTable(store_.get(), connection_.get(), "curated.t", {.min_files = 3}, &clock_);
+  auto result = CompactTable(store_.get(), db_.get(), "curated.t", {.min_files = 3}, &clock_);
   ASSERT_TRUE(result.has_value()) << result.error().ToString();
   auto rows = Rows();
   EXPECT_EQ(rows.size(), 40u);
@@ -123,7 +123,7 @@ TEST_F(CompactionTest, TwoCompactionsOfTheSameFilesCannotBothCommit) {
   for (int f = 0; f < 3; ++f) Flush(f * 10, 10);
   DeltaLog log(store_.get(), "curated/t");
   auto base = log.Load().value();
-  ASSERT_TRUE(CompactTable(store_.get(), connection_.get(), "curated.t", {.min_files = 3}, &clock_)
+  ASSERT_TRUE(CompactTable(store_.get(), db_.get(), "curated.t", {.min_files = 3}, &clock_)
                   .has_value());
   // A second compactor built its commit on `base`: it removes files gone by now.
   DeltaCommit late;

@@ -5,6 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/logging.h"
+#include "lake/delta_checkpoint.h"
+
 namespace eventlake::lake {
 
 uint64_t TableSnapshot::RowCount() const {
@@ -25,8 +28,31 @@ uint64_t TableSnapshot::SizeBytes() const {
   return bytes;
 }
 
-DeltaLog::DeltaLog(ObjectStore* store, std::string table_prefix)
-    : store_(store), prefix_(std::move(table_prefix)) {}
+DeltaLog::DeltaLog(ObjectStore* store, std::string table_prefix, engine::Database* checkpoints)
+    : store_(store), prefix_(std::move(table_prefix)), checkpoints_(checkpoints) {}
+
+std::shared_ptr<TableSnapshot> DeltaLog::FromCheckpoint(std::optional<int64_t> version) const {
+  if (checkpoints_ == nullptr) return nullptr;
+  const std::optional<int64_t> last = LastCheckpointVersion(*store_, prefix_);
+  if (!last.has_value() || (version.has_value() && *version < *last)) return nullptr;
+  auto connection = checkpoints_->Connect();
+  if (!connection.has_value()) return nullptr;
+  auto commit = ReadCheckpoint(*store_, connection->get(), prefix_, *last);
+  auto snapshot = std::make_shared<TableSnapshot>();
+  snapshot->version = *last - 1;
+  if (!commit.has_value() || !Apply(*snapshot, *commit, *last).ok()) {
+    LogWarn("lake", "checkpoint unreadable; replaying the commits instead",
+            {{"table", prefix_},
+             {"version", *last},
+             {"error", commit.has_value() ? "apply failed" : commit.error().ToString()}});
+    return nullptr;
+  }
+  // A checkpoint has no commitInfo: the time is that of its commit.
+  if (auto at = ReadCommit(*last); at.has_value() && at->info.has_value()) {
+    snapshot->timestamp = at->info->timestamp;
+  }
+  return snapshot;
+}
 
 Result<std::vector<int64_t>> DeltaLog::Versions() const {
   EL_ASSIGN_OR_RETURN(std::vector<ObjectInfo> objects, store_->List(prefix_ + "/_delta_log/"));
@@ -79,6 +105,24 @@ Status DeltaLog::Apply(TableSnapshot& s, const DeltaCommit& c, int64_t version) 
 }
 
 Result<std::shared_ptr<const TableSnapshot>> DeltaLog::Load(std::optional<int64_t> version) const {
+  if (auto checkpoint = FromCheckpoint(version)) {
+    if (version.has_value() && checkpoint->version == *version) {
+      return std::shared_ptr<const TableSnapshot>(std::move(checkpoint));
+    }
+    EL_ASSIGN_OR_RETURN(auto latest, Refresh(std::move(checkpoint)));
+    if (!version.has_value()) return latest;
+    if (latest->version >= *version) {
+      // Replay only up to `version`: from the checkpoint again, commit by commit.
+      auto at = FromCheckpoint(version);
+      if (at == nullptr) return Err(Internal("checkpoint vanished while reading " + prefix_));
+      for (int64_t v = at->version + 1; v <= *version; ++v) {
+        EL_ASSIGN_OR_RETURN(DeltaCommit commit, ReadCommit(v));
+        EL_RETURN_IF_ERROR(Apply(*at, commit, v));
+      }
+      return std::shared_ptr<const TableSnapshot>(std::move(at));
+    }
+    return Err(NotFound(prefix_ + " has no version " + std::to_string(*version)));
+  }
   EL_ASSIGN_OR_RETURN(std::vector<int64_t> versions, Versions());
   auto snapshot = std::make_shared<TableSnapshot>();
   if (version.has_value() &&

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "engine/database.h"
 #include "lake/delta_actions.h"
 #include "lake/object_store.h"
 #include "lake/table_schema.h"
@@ -59,7 +60,10 @@ struct CommitSummary {
 class DeltaLog {
  public:
   // `table_prefix` is the table's key prefix in `store`, e.g. "curated/events".
-  DeltaLog(ObjectStore* store, std::string table_prefix);
+  // With `checkpoints` (a DuckDB to read them with), Load starts from the
+  // newest checkpoint when it can (delta_checkpoint.h); without, it replays
+  // every commit.
+  DeltaLog(ObjectStore* store, std::string table_prefix, engine::Database* checkpoints = nullptr);
 
   const std::string& table_prefix() const { return prefix_; }
 
@@ -85,12 +89,16 @@ class DeltaLog {
 
  private:
   Result<DeltaCommit> ReadCommit(int64_t version) const;
+  // The snapshot of the newest checkpoint at or before `version` (any when
+  // nullopt), or nullptr when there is none to use.
+  std::shared_ptr<TableSnapshot> FromCheckpoint(std::optional<int64_t> version) const;
   static Status Apply(TableSnapshot& snapshot, const DeltaCommit& commit, int64_t version);
   static Status CheckConflict(const DeltaCommit& ours, const DeltaCommit& winner,
                               int64_t winner_version);
 
   ObjectStore* store_;
   std::string prefix_;
+  engine::Database* checkpoints_;
 };
 
 }  // namespace eventlake::lake

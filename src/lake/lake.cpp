@@ -56,6 +56,7 @@ Status Lake::Open() {
                                      .max_rows = table->max_rows,
                                      .max_bytes = table->max_bytes,
                                      .max_age = table->max_age,
+                                     .checkpoint_interval = table->checkpoint_interval,
                                      .metrics = options_.metrics},
                                     options_.clock);
     if (!writer.has_value()) return writer.error().WithContext("table " + table->name);
@@ -93,7 +94,6 @@ Status Lake::Open() {
 
 Status Lake::Start() {
   for (auto& loader : loaders_) EL_RETURN_IF_ERROR(loader->Start());
-  EL_ASSIGN_OR_RETURN(maintenance_connection_, db_->Connect());
   maintenance_ = std::thread([this] { MaintenanceLoop(); });
   return Status::Ok();
 }
@@ -129,7 +129,7 @@ Result<std::vector<std::string>> Lake::ListTables() const {
 Result<std::shared_ptr<const TableSnapshot>> Lake::Snapshot(std::string_view name,
                                                             std::optional<int64_t> version) const {
   EL_ASSIGN_OR_RETURN(std::string prefix, TablePrefix(name));
-  DeltaLog log(store_.get(), prefix);
+  DeltaLog log(store_.get(), prefix, db_.get());
   EL_ASSIGN_OR_RETURN(auto snapshot, log.Load(version));
   if (!snapshot->exists()) return Err(NotFound("no table named " + std::string(name)));
   return snapshot;

@@ -101,7 +101,6 @@ class Lake {
   bool stopping_ = false;                                // guarded by mu_
   std::deque<std::function<void(bool run)>> jobs_;        // guarded by mu_; false: cancelled
   std::map<std::string, std::chrono::steady_clock::time_point> next_compact_, next_vacuum_;
-  std::unique_ptr<engine::Connection> maintenance_connection_;  // the maintenance thread's
   std::thread maintenance_;
   Counter* compactions_ = nullptr;
   Counter* compacted_rows_ = nullptr;

@@ -21,7 +21,7 @@ TableConfig Lake::ConfigOf(const std::string& name) const {
 
 Result<CompactionResult> Lake::CompactNow(const std::string& name) {
   const TableConfig config = ConfigOf(name);
-  auto result = CompactTable(store_.get(), maintenance_connection_.get(), name,
+  auto result = CompactTable(store_.get(), db_.get(), name,
                              {.target_file_bytes = config.target_file_size,
                               .min_files = config.compact_min_files},
                              options_.clock);
@@ -45,7 +45,7 @@ Result<CompactionResult> Lake::CompactNow(const std::string& name) {
 }
 
 Result<VacuumResult> Lake::VacuumNow(const std::string& name, const VacuumOptions& options) {
-  auto result = VacuumTable(store_.get(), name, options, options_.clock);
+  auto result = VacuumTable(store_.get(), db_.get(), name, options, options_.clock);
   if (!result.has_value()) {
     if (maintenance_errors_ != nullptr) maintenance_errors_->Increment();
     return result;

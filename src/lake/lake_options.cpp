@@ -62,6 +62,10 @@ const config::Table<TableConfig>& TableConfigTable() {
                  {.min = 0})
           .Field("vacuum_interval", &O::vacuum_interval,
                  "How often vacuum runs; `0`: only on request (`eventlake vacuum`).")
+          .Field("checkpoint_interval", &O::checkpoint_interval,
+                 "A Delta checkpoint is written every this many versions, so that readers do "
+                 "not replay every commit; `0`: none.",
+                 {.min = 0, .max = 100'000})
           .Check(&ValidateTableConfig);
   return table;
 }

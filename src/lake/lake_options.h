@@ -36,6 +36,7 @@ struct TableConfig {
   std::chrono::milliseconds compact_interval{60'000};  // 0: no background compaction
   std::chrono::milliseconds vacuum_retention = std::chrono::hours(24 * 7);
   std::chrono::milliseconds vacuum_interval = std::chrono::hours(1);  // 0: no background vacuum
+  uint32_t checkpoint_interval = 10;
 };
 
 struct LoaderConfig {

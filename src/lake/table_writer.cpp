@@ -46,13 +46,13 @@ Result<std::string> TablePrefix(std::string_view name) {
   return std::string(zone) + "/" + std::string(table);
 }
 
-TableWriter::TableWriter(ObjectStore* store, TableWriterOptions options, std::string prefix,
-                         Clock* clock)
+TableWriter::TableWriter(ObjectStore* store, engine::Database* db, TableWriterOptions options,
+                         std::string prefix, Clock* clock)
     : store_(store),
       options_(std::move(options)),
       prefix_(std::move(prefix)),
       clock_(clock),
-      log_(store, prefix_) {
+      log_(store, prefix_, db) {
   if (options_.metrics != nullptr) {
     const MetricLabels labels = {{"table", options_.name}};
     MetricsRegistry& m = *options_.metrics;
@@ -79,7 +79,7 @@ Result<std::unique_ptr<TableWriter>> TableWriter::Open(ObjectStore* store, engin
   EL_ASSIGN_OR_RETURN(std::vector<PartitionField> fields, ParsePartitionBy(options.partition_by));
   for (const Column& c : options.initial_columns) EL_RETURN_IF_ERROR(ValidateColumnName(c.name));
   auto writer = std::unique_ptr<TableWriter>(
-      new TableWriter(store, std::move(options), std::move(prefix), clock));
+      new TableWriter(store, db, std::move(options), std::move(prefix), clock));
   writer->fields_ = std::move(fields);
   EL_ASSIGN_OR_RETURN(writer->connection_, db->Connect());
   EL_RETURN_IF_ERROR(writer->CreateOrLoad());

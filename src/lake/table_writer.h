@@ -18,6 +18,10 @@
 // column: the caller dead-letters it. Schema changes are committed with the
 // next flush.
 //
+// Checkpoints: after a commit whose version is a multiple of
+// checkpoint_interval, the writer writes the table's checkpoint (a failure
+// there is logged; the commit stands).
+//
 // Failure: when Flush fails, its rows are dropped from the buffers and the
 // schema returns to the table's: the caller restarts from the table's txn
 // versions (the loader does). Files written by a failed flush are orphans
@@ -56,6 +60,7 @@ struct TableWriterOptions {
   uint64_t max_bytes = 128ull << 20;      // or this many bytes (estimated)
   std::chrono::milliseconds max_age{10'000};  // or when the oldest buffered row is this old
   uint64_t row_group_rows = 122'880;
+  uint32_t checkpoint_interval = 10;      // a checkpoint after every version divisible by this; 0: none
   MetricsRegistry* metrics = nullptr;     // optional
 };
 
@@ -103,7 +108,9 @@ class TableWriter {
     Column column;
   };
 
-  TableWriter(ObjectStore* store, TableWriterOptions options, std::string prefix, Clock* clock);
+  TableWriter(ObjectStore* store, engine::Database* db, TableWriterOptions options,
+              std::string prefix, Clock* clock);
+  void MaybeCheckpoint();
   Status CreateOrLoad();
   void IndexColumns();
   static constexpr int kPartitionCell = -1;

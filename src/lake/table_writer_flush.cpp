@@ -4,6 +4,8 @@
 #include <cstdio>
 
 #include "core/id.h"
+#include "core/logging.h"
+#include "lake/delta_checkpoint.h"
 #include "lake/file_stats.h"
 #include "lake/table_writer.h"
 #include "lake/table_writer_buffer.h"
@@ -63,6 +65,16 @@ DeltaCommit TableWriter::MakeCommit(std::vector<TxnAction> txns,
   return commit;
 }
 
+void TableWriter::MaybeCheckpoint() {
+  const uint32_t interval = options_.checkpoint_interval;
+  if (interval == 0 || snapshot_->version <= 0 || snapshot_->version % interval != 0) return;
+  Status s = WriteCheckpoint(store_, connection_.get(), prefix_, *snapshot_);
+  if (!s.ok()) {
+    LogWarn("lake", "checkpoint failed; readers replay the commits meanwhile",
+            {{"table", options_.name}, {"version", snapshot_->version}, {"error", s.ToString()}});
+  }
+}
+
 Result<FlushResult> TableWriter::Flush(std::vector<TxnAction> txns) {
   FlushResult result;
   if (buffers_.empty() && txns.empty() && !schema_changed_) return result;
@@ -104,6 +116,7 @@ Result<FlushResult> TableWriter::Flush(std::vector<TxnAction> txns) {
   IndexColumns();
   result.version = snapshot_->version;
   result.files = file_number;
+  MaybeCheckpoint();
   if (rows_written_ != nullptr) {
     rows_written_->Increment(result.rows);
     files_written_->Increment(result.files);

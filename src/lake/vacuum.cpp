@@ -9,27 +9,28 @@
 
 namespace eventlake::lake {
 
-Result<VacuumResult> VacuumTable(ObjectStore* store, std::string_view table,
+Result<VacuumResult> VacuumTable(ObjectStore* store, engine::Database* db, std::string_view table,
                                  const VacuumOptions& options, Clock* clock) {
   EL_ASSIGN_OR_RETURN(std::string prefix, TablePrefix(table));
-  DeltaLog log(store, prefix);
-  EL_ASSIGN_OR_RETURN(std::vector<int64_t> versions, log.Versions());
-  if (versions.empty()) return Err(NotFound("no table named " + std::string(table)));
+  DeltaLog log(store, prefix, db);
+  EL_ASSIGN_OR_RETURN(auto latest, log.Load());
+  if (!latest->exists()) return Err(NotFound("no table named " + std::string(table)));
   const int64_t now_ms = clock->NowMicros() / 1000;
   const int64_t cutoff = now_ms - options.retention.count();
 
-  // Replays the log itself: a path is needed when live at the end or when
-  // removed after the cutoff.
+  // Needed: what the latest version references (from the snapshot, so that
+  // commits older than a checkpoint are not required), and what any commit
+  // still in the log removed after the cutoff.
   std::set<std::string> live;
+  for (const auto& [path, add] : latest->files) live.insert(path);
   std::map<std::string, int64_t> removed_at;
+  EL_ASSIGN_OR_RETURN(std::vector<int64_t> versions, log.Versions());
   for (int64_t v : versions) {
     EL_ASSIGN_OR_RETURN(std::string text, store->Get(CommitKey(prefix, v)));
     EL_ASSIGN_OR_RETURN(DeltaCommit commit, ParseCommit(text));
     for (const RemoveAction& r : commit.removes) {
-      live.erase(r.path);
       removed_at[r.path] = std::max(removed_at[r.path], r.deletion_timestamp);
     }
-    for (const AddAction& a : commit.adds) live.insert(a.path);
   }
   EL_ASSIGN_OR_RETURN(std::vector<ObjectInfo> objects, store->List(prefix + "/"));
   VacuumResult result;
@@ -53,8 +54,8 @@ Result<VacuumResult> VacuumTable(ObjectStore* store, std::string_view table,
       .parameters = {{"status", "COMPLETED"},
                      {"numDeletedFiles", std::to_string(result.deleted.size())},
                      {"retentionMillis", std::to_string(options.retention.count())}}};
-  EL_ASSIGN_OR_RETURN(auto latest, log.Load());
-  EL_ASSIGN_OR_RETURN(auto committed, log.Commit(latest, std::move(record)));
+  EL_ASSIGN_OR_RETURN(auto now_latest, log.Refresh(latest));
+  EL_ASSIGN_OR_RETURN(auto committed, log.Commit(now_latest, std::move(record)));
   result.version = committed->version;
   return result;
 }

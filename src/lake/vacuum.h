@@ -18,6 +18,7 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "engine/database.h"
 #include "lake/object_store.h"
 
 namespace eventlake::lake {
@@ -33,7 +34,8 @@ struct VacuumResult {
   int64_t version = -1;  // the VACUUM END commit, -1 when none
 };
 
-Result<VacuumResult> VacuumTable(ObjectStore* store, std::string_view table,
+// `db` reads checkpoints (may be null: the commits are replayed).
+Result<VacuumResult> VacuumTable(ObjectStore* store, engine::Database* db, std::string_view table,
                                  const VacuumOptions& options, Clock* clock);
 
 }  // namespace eventlake::lake

@@ -55,24 +55,24 @@ class VacuumTest : public testing::Test {
 TEST_F(VacuumTest, DeletesCompactedAwayFilesAndOldOrphansAfterTheRetentionOnly) {
   for (int i = 0; i < 3; ++i) Flush(5);
   auto connection = db_->Connect().value();
-  ASSERT_TRUE(CompactTable(store_.get(), connection.get(), "curated.t", {.min_files = 3}, &clock_)
+  ASSERT_TRUE(CompactTable(store_.get(), db_.get(), "curated.t", {.min_files = 3}, &clock_)
                   .has_value());
   ASSERT_TRUE(store_->Put("curated/t/part-orphan.zstd.parquet", "left by a crash").ok());
   EXPECT_EQ(DataFiles(), 5u);  // 3 compacted away, 1 live, 1 orphan
 
   // Within the retention nothing goes: time travel to before the compaction works.
-  auto early = VacuumTable(store_.get(), "curated.t", {.retention = std::chrono::hours(1)}, &clock_);
+  auto early = VacuumTable(store_.get(), db_.get(), "curated.t", {.retention = std::chrono::hours(1)}, &clock_);
   ASSERT_TRUE(early.has_value()) << early.error().ToString();
   EXPECT_TRUE(early->deleted.empty());
 
   clock_.SetNowMicros(clock_.NowMicros() + 2 * kHour);
-  auto dry = VacuumTable(store_.get(), "curated.t",
+  auto dry = VacuumTable(store_.get(), db_.get(), "curated.t",
                          {.retention = std::chrono::hours(1), .dry_run = true}, &clock_);
   ASSERT_TRUE(dry.has_value());
   EXPECT_EQ(dry->deleted.size(), 4u);
   EXPECT_EQ(DataFiles(), 5u);  // a dry run deletes nothing
 
-  auto done = VacuumTable(store_.get(), "curated.t", {.retention = std::chrono::hours(1)}, &clock_);
+  auto done = VacuumTable(store_.get(), db_.get(), "curated.t", {.retention = std::chrono::hours(1)}, &clock_);
   ASSERT_TRUE(done.has_value());
   EXPECT_EQ(done->deleted.size(), 4u);
   EXPECT_GE(done->version, 0);
@@ -89,10 +89,10 @@ TEST_F(VacuumTest, DeletesCompactedAwayFilesAndOldOrphansAfterTheRetentionOnly) 
 TEST_F(VacuumTest, AYoungOrphanMayBeAFlushAboutToCommitAndIsKept) {
   Flush(3);
   ASSERT_TRUE(store_->Put("curated/t/part-inflight.zstd.parquet", "x").ok());
-  auto result = VacuumTable(store_.get(), "curated.t", {.retention = std::chrono::hours(1)}, &clock_);
+  auto result = VacuumTable(store_.get(), db_.get(), "curated.t", {.retention = std::chrono::hours(1)}, &clock_);
   ASSERT_TRUE(result.has_value());
   EXPECT_TRUE(result->deleted.empty());
-  EXPECT_EQ(VacuumTable(store_.get(), "curated.none", {}, &clock_).error().code(),
+  EXPECT_EQ(VacuumTable(store_.get(), db_.get(), "curated.none", {}, &clock_).error().code(),
             StatusCode::kNotFound);
 }
 

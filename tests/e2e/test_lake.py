@@ -265,3 +265,25 @@ def test_compaction_keeps_every_row_once_for_readers_and_vacuum_frees_the_old_fi
     assert len(rows) == 90
     bad = srv.post("/v1/tables/curated.events/vacuum", json={"retention": "soon"})
     assert bad.status_code == 400
+
+
+def test_delta_rs_reads_the_tables_checkpoints(server):
+    srv = server(config=FAST.replace("    max_age: 200ms", "    max_age: 100ms\n"
+                                     "    checkpoint_interval: 5"))
+    for round_ in range(12):
+        send_batch(srv, [event(round_ * 10 + k, n=k, region="a/b" if k % 2 else None)
+                         for k in range(3)])
+        wait_for_rows(srv, "curated.events", 3 * (round_ + 1))
+    root = table_dir(srv, "curated.events")
+    last = json.loads((root / "_delta_log" / "_last_checkpoint").read_text())
+    assert last["version"] >= 10 and last["version"] % 5 == 0
+    assert (root / "_delta_log" / f"{last['version']:020d}.checkpoint.parquet").is_file()
+    # Without the commits before the checkpoint, delta-rs still reads it all.
+    for n in range(last["version"]):
+        (root / "_delta_log" / f"{n:020d}.json").rename(root / f"hidden-{n}.json")
+    table, rows = delta_rows(root)
+    assert sorted(r["id"] for r in rows) == sorted(
+        f"ev-{r * 10 + k}" for r in range(12) for k in range(3))
+    assert describe(srv, "curated.events")["rows"] == 36  # and so does eventlake
+    _, at_checkpoint = delta_rows(root, version=last["version"])
+    assert len(at_checkpoint) == describe(srv, "curated.events", version=last["version"])["rows"]
