@@ -7,16 +7,22 @@
 //   load    + the TableWriter (DuckDB appenders, zstd Parquet, the Delta
 //           commit): Loader rounds until every record is committed
 //   flush   the part of load that writes Parquet and commits (its last round)
+//   compact the same rows committed as 100 small files, compacted into one
+//           file per partition (CompactTable)
+//   query   a GROUP BY over the compacted files and over one file that
+//           holds the same rows (written by one COPY), median of 5 each:
+//           query_s_compacted / query_s_one_file is the ratio to watch
 // and prints, per phase, rows/s of wall time and rows per CPU-second of the
 // whole process (user + system: DuckDB's own threads count), the figure to
 // compare with "per core".
 //
 //   bench_lake_write [events] [dir] [phases]
-//       defaults: 1000000, build/bench-data/lake_write, read,encode,load
+//       defaults: 1000000, build/bench-data/lake_write, read,encode,load,compact
 //
 // One JSON line per phase on stdout; scripts/run-benchmarks records them.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -25,6 +31,7 @@
 
 #include "core/clock.h"
 #include "engine/database.h"
+#include "lake/compaction.h"
 #include "lake/event_row.h"
 #include "lake/loader.h"
 #include "lake/local_object_store.h"
@@ -89,8 +96,9 @@ void Report(const char* phase, size_t rows, double wall, double cpu) {
 
 int main(int argc, char** argv) {
   const size_t n = argc > 1 ? std::stoul(argv[1]) : 1'000'000;
-  const std::string dir = argc > 2 ? argv[2] : EVENTLAKE_BENCH_DEFAULT_DIR "/lake_write";
-  const std::string phases = argc > 3 ? argv[3] : "read,encode,load";
+  const std::string dir = argc > 2 && argv[2][0] != '\0' ? std::string(argv[2])
+                                                          : EVENTLAKE_BENCH_DEFAULT_DIR "/lake_write";
+  const std::string phases = argc > 3 ? argv[3] : "read,encode,load,compact";
   auto wanted = [&](const char* phase) { return phases.find(phase) != std::string::npos; };
   std::filesystem::remove_all(dir);
   auto opened = log::Log::Open({dir + "/log"});
@@ -170,6 +178,76 @@ int main(int argc, char** argv) {
                  static_cast<unsigned long long>(snapshot->RowCount()),
                  static_cast<unsigned long long>(snapshot->SizeBytes()));
     if (snapshot->RowCount() != n) return std::fprintf(stderr, "rows lost\n"), 1;
+  }
+  if (wanted("compact")) {  // 100 small files, then one compaction
+    auto store = lake::LocalObjectStore::Open(dir + "/lake-compact");
+    auto db = engine::Database::Open({.threads = 2, .memory_limit = "2GB"});
+    if (!store || !db) return 1;
+    auto writer = lake::TableWriter::Open(store->get(), db->get(),
+                                          {.name = "curated.clicks",
+                                           .partition_by = {"day(time)"},
+                                           .initial_columns = lake::EventAttributeColumns(),
+                                           .max_rows = n / 100,
+                                           .max_age = std::chrono::hours(1)},
+                                          &SystemClock());
+    if (!writer) return 1;
+    auto loader = lake::Loader::Create({.name = "bench", .stream = *stream,
+                                        .writer = writer->get(), .max_poll_records = 1000});
+    if (!loader) return 1;
+    while (true) {
+      auto read = (*loader)->RunOnce(false);
+      if (!read) return 1;
+      if (*read == 0) break;
+    }
+    if (!(*loader)->RunOnce(true)) return 1;
+    const size_t small_files = (*writer)->snapshot()->files.size();
+    const double w0 = WallSeconds(), c0 = ProcessCpuSeconds();
+    auto result = lake::CompactTable(store->get(), db->get(), "curated.clicks",
+                                     {.target_file_bytes = 1ull << 30, .min_files = 2},
+                                     &SystemClock());
+    if (!result) return std::fprintf(stderr, "%s\n", result.error().ToString().c_str()), 1;
+    Report("compact", result->rows, WallSeconds() - w0, ProcessCpuSeconds() - c0);
+    std::fprintf(stderr, "compaction: %zu files -> %zu, %llu rows\n", small_files,
+                 result->files_added, static_cast<unsigned long long>(result->rows));
+
+    // The same rows as one file, then the query over each.
+    auto connection = (*db)->Connect();
+    if (!connection) return 1;
+    auto files_of = [&](const lake::TableSnapshot& snapshot) {
+      std::string list;
+      for (const auto& [path, add] : snapshot.files) {
+        list += (list.empty() ? "'" : ", '") + dir + "/lake-compact/curated/clicks/" + path + "'";
+      }
+      return "[" + list + "]";
+    };
+    lake::DeltaLog log(store->get(), "curated/clicks", db->get());
+    auto compacted = log.Load();
+    if (!compacted) return 1;
+    const std::string compacted_files = files_of(**compacted);
+    const std::string one_file = dir + "/one.parquet";
+    if (!(*connection)->Execute("COPY (SELECT * FROM read_parquet(" + compacted_files +
+                                ")) TO '" + one_file +
+                                "' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)")
+             .ok()) {
+      return 1;
+    }
+    const std::string query =
+        "SELECT country, count(*), sum(price), avg(items), count(DISTINCT user) FROM read_parquet(";
+    auto median_seconds = [&](const std::string& files) {
+      std::vector<double> times;
+      for (int i = 0; i < 5; ++i) {
+        const double t0 = WallSeconds();
+        if (!(*connection)->Query(query + files + ") GROUP BY country").has_value()) return -1.0;
+        times.push_back(WallSeconds() - t0);
+      }
+      std::sort(times.begin(), times.end());
+      return times[2];
+    };
+    const double on_compacted = median_seconds(compacted_files);
+    const double on_one = median_seconds("'" + one_file + "'");
+    std::printf("{\"phase\":\"query\",\"rows\":%zu,\"query_s_compacted\":%.4f,"
+                "\"query_s_one_file\":%.4f,\"ratio\":%.3f}\n",
+                n, on_compacted, on_one, on_compacted / on_one);
   }
   std::filesystem::remove_all(dir);
   return 0;

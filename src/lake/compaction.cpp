@@ -87,11 +87,20 @@ Result<AddAction> Rewrite(ObjectStore* store, engine::Connection& connection,
   EL_RETURN_IF_ERROR(connection.Execute("COPY (SELECT " + list + " FROM " + source + ") TO " +
                                         engine::SqlString(staged) +
                                         " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"));
-  const std::string written = "read_parquet(" + engine::SqlString(staged) + ")";
-  EL_ASSIGN_OR_RETURN(engine::QueryResult counted,
-                      connection.Query("SELECT count(*) FROM " + written));
-  const uint64_t rows = static_cast<uint64_t>(counted.Int64(0, 0).value_or(0));
-  EL_ASSIGN_OR_RETURN(std::string stats, ComputeFileStats(connection, written, columns, rows));
+  // The inputs' stats merge into the output's without reading it again; only
+  // inputs without stats (written by another engine) make it scan.
+  std::vector<std::string> input_stats;
+  for (const AddAction* file : group) input_stats.push_back(file->stats);
+  std::string stats;
+  if (auto merged = MergeFileStats(input_stats, columns)) {
+    stats = std::move(*merged);
+  } else {
+    const std::string written = "read_parquet(" + engine::SqlString(staged) + ")";
+    EL_ASSIGN_OR_RETURN(engine::QueryResult counted,
+                        connection.Query("SELECT count(*) FROM " + written));
+    const uint64_t rows = static_cast<uint64_t>(counted.Int64(0, 0).value_or(0));
+    EL_ASSIGN_OR_RETURN(stats, ComputeFileStats(connection, written, columns, rows));
+  }
   const std::string dir = group[0]->path.substr(0, group[0]->path.rfind('/') + 1);
   const std::string path = dir + name;
   EL_RETURN_IF_ERROR(store->PutFile(prefix + "/" + path, staged));

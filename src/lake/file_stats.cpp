@@ -97,4 +97,72 @@ Result<std::string> ComputeFileStats(engine::Connection& connection, std::string
   return stats.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// -1, 0, 1; numbers by value (integers exactly), strings bytewise.
+int CompareStat(const Json& a, const Json& b) {
+  if (a.is_number_integer() && b.is_number_integer()) {
+    const int64_t x = a.get<int64_t>(), y = b.get<int64_t>();
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  if (a.is_number() && b.is_number()) {
+    const double x = a.get<double>(), y = b.get<double>();
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  const std::string x = a.is_string() ? a.get<std::string>() : a.dump();
+  const std::string y = b.is_string() ? b.get<std::string>() : b.dump();
+  return x.compare(y) < 0 ? -1 : x.compare(y) > 0 ? 1 : 0;
+}
+
+}  // namespace
+
+std::optional<std::string> MergeFileStats(const std::vector<std::string>& inputs,
+                                          const std::vector<Column>& columns) {
+  std::vector<Json> parsed;
+  for (const std::string& text : inputs) {
+    Json stats = Json::parse(text, nullptr, false);
+    if (!stats.is_object() || !stats.contains("numRecords") ||
+        !stats["numRecords"].is_number_unsigned() || !stats.contains("nullCount") ||
+        !stats["nullCount"].is_object()) {
+      return std::nullopt;
+    }
+    parsed.push_back(std::move(stats));
+  }
+  uint64_t rows = 0;
+  for (const Json& s : parsed) rows += s["numRecords"].get<uint64_t>();
+  Json min = Json::object(), max = Json::object(), nulls = Json::object();
+  for (const Column& c : columns) {
+    uint64_t null_count = 0;
+    bool min_known = true, max_known = true;
+    Json lo, hi;
+    for (const Json& s : parsed) {
+      const uint64_t file_rows = s["numRecords"].get<uint64_t>();
+      const Json& nc = s["nullCount"];
+      // A column a file's writer did not know is null in all its rows.
+      const uint64_t file_nulls =
+          nc.contains(c.name) && nc[c.name].is_number_unsigned() ? nc[c.name].get<uint64_t>()
+                                                                 : file_rows;
+      null_count += file_nulls;
+      if (file_nulls >= file_rows) continue;  // no values: no bounds to merge
+      auto bound = [&](const char* key, Json* acc, bool* known, int sign) {
+        if (!s.contains(key) || !s[key].is_object() || !s[key].contains(c.name)) {
+          *known = false;
+          return;
+        }
+        const Json& v = s[key][c.name];
+        if (acc->is_null() || CompareStat(v, *acc) * sign > 0) *acc = v;
+      };
+      bound("minValues", &lo, &min_known, -1);
+      bound("maxValues", &hi, &max_known, 1);
+    }
+    nulls[c.name] = null_count;
+    if (min_known && !lo.is_null()) min[c.name] = lo;
+    if (max_known && !hi.is_null()) max[c.name] = hi;
+  }
+  Json out = {{"numRecords", rows}, {"minValues", min}, {"maxValues", max}, {"nullCount", nulls}};
+  return out.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 }  // namespace eventlake::lake
