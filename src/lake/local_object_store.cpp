@@ -156,6 +156,11 @@ Result<std::string> LocalObjectStore::GetRange(std::string_view key, uint64_t of
   return out;
 }
 
+Status LocalObjectStore::GetToFile(std::string_view key, const std::string& local_path) const {
+  EL_ASSIGN_OR_RETURN(std::string data, Get(key));
+  return WriteFileAtomically(local_path, data);
+}
+
 Result<ObjectInfo> LocalObjectStore::Head(std::string_view key) const {
   EL_ASSIGN_OR_RETURN(std::string path, PathOf(key));
   struct stat st{};

@@ -31,6 +31,7 @@ class LocalObjectStore final : public ObjectStore {
   Result<std::string> Get(std::string_view key) const override;
   Result<std::string> GetRange(std::string_view key, uint64_t offset,
                                uint64_t length) const override;
+  Status GetToFile(std::string_view key, const std::string& local_path) const override;
   Result<ObjectInfo> Head(std::string_view key) const override;
   Result<std::vector<ObjectInfo>> List(std::string_view prefix) const override;
   Result<std::vector<std::string>> ListDirectories(std::string_view prefix) const override;

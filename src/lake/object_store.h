@@ -51,6 +51,9 @@ class ObjectStore {
   // Up to `length` bytes from `offset` (fewer at the end of the object).
   virtual Result<std::string> GetRange(std::string_view key, uint64_t offset,
                                        uint64_t length) const = 0;
+  // Writes the object to the local file `local_path` (replacing it); how
+  // DuckDB gets to read objects of a store without local paths.
+  virtual Status GetToFile(std::string_view key, const std::string& local_path) const = 0;
   virtual Result<ObjectInfo> Head(std::string_view key) const = 0;
   // Every object whose key starts with `prefix` (a plain string prefix, not
   // only whole segments), sorted by key. An empty prefix lists everything.

@@ -200,6 +200,19 @@ SEEDS["kafka_record"] = {
 }
 
 
+# S3 answers (src/lake/s3_xml.h).
+SEEDS["s3_xml"] = {
+    "list": b'<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+    b"<Name>lake</Name><IsTruncated>true</IsTruncated><NextContinuationToken>t</NextContinuationToken>"
+    b"<Contents><Key>a/b&amp;c</Key><Size>12</Size><LastModified>2026-12-02T01:02:03.000Z</LastModified>"
+    b"</Contents><CommonPrefixes><Prefix>a/</Prefix></CommonPrefixes></ListBucketResult>",
+    "error": b"<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message>"
+    b"<Key>x</Key><RequestId>1</RequestId></Error>",
+    "upload": b"<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key>"
+    b"<UploadId>abc&#x41;</UploadId></InitiateMultipartUploadResult>",
+}
+
+
 def main():
     root = pathlib.Path(__file__).resolve().parent / "corpus"
     for target, seeds in SEEDS.items():
