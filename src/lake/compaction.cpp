@@ -10,6 +10,7 @@
 
 #include "lake/delta_log.h"
 #include "lake/file_stats.h"
+#include "lake/local_copy.h"
 #include "lake/table_writer.h"
 
 namespace eventlake::lake {
@@ -71,13 +72,11 @@ Result<std::string> SelectList(engine::Connection& connection, const std::string
 Result<AddAction> Rewrite(ObjectStore* store, engine::Connection& connection,
                           const std::string& prefix, const TableSnapshot& snapshot,
                           const std::vector<const AddAction*>& group, size_t number) {
+  LocalCopies copies(store);  // downloads, on a store without local files
   std::string files;
   for (const AddAction* file : group) {
-    auto local = store->LocalPath(prefix + "/" + file->path);
-    if (!local.has_value()) {
-      return Err(FailedPrecondition("compaction needs a store with local files"));
-    }
-    files += (files.empty() ? "" : ", ") + engine::SqlString(*local);
+    EL_ASSIGN_OR_RETURN(std::string local, copies.PathOf(prefix + "/" + file->path));
+    files += (files.empty() ? "" : ", ") + engine::SqlString(local);
   }
   const std::string source = "read_parquet([" + files + "], union_by_name = true)";
   const std::vector<Column> columns = snapshot.schema.DataColumns();

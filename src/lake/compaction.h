@@ -12,7 +12,8 @@
 // does (kConflict: nothing is committed, and the new files are orphans for
 // vacuum).
 //
-// Needs a store with local paths (DuckDB reads the files where they are).
+// DuckDB reads the files where they are on a local store; other stores'
+// files are downloaded into the staging directory first.
 #pragma once
 
 #include <cstdint>

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/id.h"
+#include "lake/local_copy.h"
 
 namespace eventlake::lake {
 namespace {
@@ -93,8 +94,8 @@ Status WriteCheckpoint(ObjectStore* store, engine::Connection* connection,
 
 Result<DeltaCommit> ReadCheckpoint(const ObjectStore& store, engine::Connection* connection,
                                    std::string_view table_prefix, int64_t version) {
-  const std::optional<std::string> local = store.LocalPath(CheckpointKey(table_prefix, version));
-  if (!local.has_value()) return Err(FailedPrecondition("checkpoints need a local store"));
+  LocalCopies copies(&store);
+  EL_ASSIGN_OR_RETURN(std::string local, copies.PathOf(CheckpointKey(table_prefix, version)));
   // One JSON action per row, as in a commit file.
   EL_ASSIGN_OR_RETURN(
       engine::QueryResult rows,
@@ -103,7 +104,7 @@ Result<DeltaCommit> ReadCheckpoint(const ObjectStore& store, engine::Connection*
                         "WHEN metaData IS NOT NULL THEN json_object('metaData', metaData) "
                         "WHEN protocol IS NOT NULL THEN json_object('protocol', protocol) "
                         "END::VARCHAR FROM read_parquet(" +
-                        engine::SqlString(*local) + ") WHERE \"remove\" IS NULL"));
+                        engine::SqlString(local) + ") WHERE \"remove\" IS NULL"));
   std::string text;
   for (size_t r = 0; r < rows.rows(); ++r) {
     if (auto line = rows.String(0, r)) text += *line + "\n";

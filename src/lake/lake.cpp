@@ -1,9 +1,13 @@
 // Lake: wiring of store, DuckDB, writers and loaders; table lookups.
 #include "lake/lake.h"
 
+#include <cstdlib>
+
 #include "core/logging.h"
 #include "lake/event_row.h"
+#include "core/file.h"
 #include "lake/local_object_store.h"
+#include "lake/s3_object_store.h"
 
 namespace eventlake::lake {
 namespace {
@@ -32,7 +36,30 @@ Result<std::unique_ptr<Lake>> Lake::Open(LakeOptions options) {
 }
 
 Status Lake::Open() {
-  EL_ASSIGN_OR_RETURN(store_, LocalObjectStore::Open(options_.root));
+  if (options_.storage.type == StorageType::kS3) {
+    const S3Config& s3 = options_.storage.s3;
+    auto env = [](const std::string& given, const char* name) {
+      const char* value = std::getenv(name);
+      return !given.empty() ? given : value != nullptr ? std::string(value) : std::string();
+    };
+    EL_RETURN_IF_ERROR(CreateDirectories(options_.staging_dir));
+    EL_ASSIGN_OR_RETURN(store_,
+                        S3ObjectStore::Open({.endpoint = s3.endpoint,
+                                             .bucket = s3.bucket,
+                                             .prefix = s3.prefix,
+                                             .region = s3.region,
+                                             .access_key_id = env(s3.access_key_id, "AWS_ACCESS_KEY_ID"),
+                                             .secret_access_key =
+                                                 env(s3.secret_access_key, "AWS_SECRET_ACCESS_KEY"),
+                                             .session_token = env(s3.session_token, "AWS_SESSION_TOKEN"),
+                                             .path_style = s3.path_style,
+                                             .multipart_threshold = s3.multipart_threshold,
+                                             .part_size = s3.part_size,
+                                             .staging_dir = options_.staging_dir}));
+  } else {
+    EL_ASSIGN_OR_RETURN(store_, LocalObjectStore::Open(options_.root));
+  }
+  LogInfo("lake", "lake open", {{"store", store_->Describe()}});
   // Parquet writing is one COPY per partition per flush: two threads are
   // plenty, and leave the cores to ingestion.
   EL_ASSIGN_OR_RETURN(db_, engine::Database::Open({.threads = 2, .memory_limit = "2GB"}));

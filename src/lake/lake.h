@@ -42,6 +42,8 @@ namespace eventlake::lake {
 
 struct LakeOptions {
   std::string root;  // the local store's directory: <data_dir>/lake
+  StorageConfig storage;  // local (in `root`) or S3
+  std::string staging_dir;  // for an S3 store: where files wait for their upload
   std::vector<TableConfig> tables;
   std::vector<LoaderConfig> loaders;
   log::Log* log = nullptr;

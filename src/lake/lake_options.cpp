@@ -25,6 +25,59 @@ Status ValidateLoaderConfig(const LoaderConfig& config) {
   return Status::Ok();
 }
 
+namespace {
+
+Status ValidateStorageConfig(const StorageConfig& config) {
+  if (config.type == StorageType::kS3 && (config.s3.endpoint.empty() || config.s3.bucket.empty())) {
+    return InvalidArgument("s3: endpoint and bucket are required for storage of type s3");
+  }
+  if (config.s3.part_size < (5ull << 20)) return InvalidArgument("s3.part_size: at least 5MiB");
+  return Status::Ok();
+}
+
+const config::Table<S3Config>& S3ConfigTable() {
+  using O = S3Config;
+  static const auto& table =
+      (new config::Table<O>("storage.s3",
+                            "An S3-compatible bucket (AWS S3, MinIO, versitygw, ...). It must "
+                            "honour `If-None-Match: *` on PUT: eventlake checks at start and "
+                            "refuses to run on one that does not."))
+          ->Field("endpoint", &O::endpoint,
+                  "The service URL, `http://127.0.0.1:9000` or "
+                  "`https://s3.eu-west-1.amazonaws.com`.")
+          .Field("bucket", &O::bucket, "The bucket; it must exist.")
+          .Field("prefix", &O::prefix, "Key prefix of everything eventlake writes; empty: the "
+                                       "bucket's root.")
+          .Field("region", &O::region, "The region signed for (SigV4).")
+          .Field("access_key_id", &O::access_key_id, "Empty: `$AWS_ACCESS_KEY_ID`.")
+          .Field("secret_access_key", &O::secret_access_key, "Empty: `$AWS_SECRET_ACCESS_KEY`.",
+                 {.secret = true})
+          .Field("session_token", &O::session_token,
+                 "Temporary credentials' token; empty: `$AWS_SESSION_TOKEN`.", {.secret = true})
+          .Field("path_style", &O::path_style,
+                 "`true`: `endpoint/bucket/key` (self-hosted servers); `false`: "
+                 "`bucket.endpoint/key` (virtual-host, AWS's default).")
+          .Field("multipart_threshold", &O::multipart_threshold,
+                 "Files larger than this are uploaded in parts.", {.min = 5 << 20, .bytes = true})
+          .Field("part_size", &O::part_size, "The size of each part (at least 5MiB).",
+                 {.min = 5 << 20, .bytes = true});
+  return table;
+}
+
+}  // namespace
+
+const config::Table<StorageConfig>& StorageConfigTable() {
+  using O = StorageConfig;
+  static const auto& table =
+      (new config::Table<O>("storage", "Where the lake keeps its files and table logs."))
+          ->Enum("type", &O::type,
+                 "`local`: `<data_dir>/lake`; `s3`: the bucket of `s3`.",
+                 {{"local", StorageType::kLocal}, {"s3", StorageType::kS3}})
+          .Section("s3", &O::s3, S3ConfigTable())
+          .Check(&ValidateStorageConfig);
+  return table;
+}
+
 const config::Table<TableConfig>& TableConfigTable() {
   using O = TableConfig;
   static const auto& table =

@@ -54,6 +54,29 @@ struct LoaderConfig {
   }
 };
 
+// Where the lake keeps its objects: `storage: {type: local}` (the data
+// directory's lake/) or `storage: {type: s3, s3: {...}}`.
+struct S3Config {
+  std::string endpoint;
+  std::string bucket;
+  std::string prefix;
+  std::string region = "us-east-1";
+  std::string access_key_id;      // "" = $AWS_ACCESS_KEY_ID
+  std::string secret_access_key;  // "" = $AWS_SECRET_ACCESS_KEY
+  std::string session_token;      // "" = $AWS_SESSION_TOKEN
+  bool path_style = true;
+  uint64_t multipart_threshold = 64ull << 20;
+  uint64_t part_size = 16ull << 20;
+};
+
+enum class StorageType { kLocal, kS3 };
+
+struct StorageConfig {
+  StorageType type = StorageType::kLocal;
+  S3Config s3;
+};
+
+const config::Table<StorageConfig>& StorageConfigTable();
 const config::Table<TableConfig>& TableConfigTable();
 const config::Table<LoaderConfig>& LoaderConfigTable();
 

@@ -63,6 +63,7 @@ const config::Table<Config>& ConfigTable() {
           .Section("security", &Config::security, security::SecurityOptionsTable())
           .List("streams", &Config::streams, log::StreamOptionsTable())
           .List("sources", &Config::sources, ingest::SourceOptionsTable())
+          .Section("storage", &Config::storage, lake::StorageConfigTable())
           .List("tables", &Config::tables, lake::TableConfigTable())
           .List("loaders", &Config::loaders, lake::LoaderConfigTable())
           .Check(&CheckUniqueNames);

@@ -6,6 +6,7 @@
 //   security: { api_keys: [...], policies: [...] }
 //   streams:  [{ name: events, partitions: 4, durability: fsync }]
 //   sources:  [{ name: events, stream: events }]
+//   storage:  { type: local }            # or s3: { endpoint, bucket, ... }
 //   tables:   [{ name: curated.events, partition_by: [day(time)] }]
 //   loaders:  [{ name: events, stream: events, table: curated.events }]
 //
@@ -32,6 +33,7 @@ struct Config {
   security::SecurityOptions security;
   std::vector<log::StreamOptions> streams;
   std::vector<ingest::SourceOptions> sources;
+  lake::StorageConfig storage;
   std::vector<lake::TableConfig> tables;
   std::vector<lake::LoaderConfig> loaders;
 

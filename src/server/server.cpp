@@ -80,6 +80,8 @@ Status Server::Open() {
       SourceSet::Open(config_, {.log = log_.get(), .metrics = metrics_.get(), .ids = ids_.get()}));
 
   EL_ASSIGN_OR_RETURN(lake_, lake::Lake::Open({.root = data_dir + "/lake",
+                                               .storage = config_.storage,
+                                               .staging_dir = data_dir + "/lake-staging",
                                                .tables = config_.tables,
                                                .loaders = config_.loaders,
                                                .log = log_.get(),
