@@ -107,6 +107,19 @@ Status Lake::Open() {
     writers_.push_back(std::move(*writer));
     loaders_.push_back(std::move(*loader));
   }
+  for (const RawZoneConfig& zone : options_.raw) {
+    log::Stream* stream = options_.log->FindStream(zone.stream);
+    if (stream == nullptr) return InvalidArgument("raw." + zone.name + ": no stream " + zone.stream);
+    auto archiver = RawArchiver::Create({.name = zone.name,
+                                         .stream = stream,
+                                         .store = store_.get(),
+                                         .max_bytes = zone.max_bytes,
+                                         .max_age = zone.max_age,
+                                         .clock = options_.clock,
+                                         .metrics = options_.metrics});
+    if (!archiver.has_value()) return archiver.error().WithContext("raw." + zone.name);
+    raw_.push_back(std::move(*archiver));
+  }
   // Declared tables nobody loads yet exist too, so that they can be listed.
   for (const TableConfig& table : options_.tables) {
     auto writer = TableWriter::Open(store_.get(), db_.get(),
@@ -121,12 +134,14 @@ Status Lake::Open() {
 
 Status Lake::Start() {
   for (auto& loader : loaders_) EL_RETURN_IF_ERROR(loader->Start());
+  for (auto& raw : raw_) EL_RETURN_IF_ERROR(raw->Start());
   maintenance_ = std::thread([this] { MaintenanceLoop(); });
   return Status::Ok();
 }
 
 void Lake::Stop() {
   for (auto& loader : loaders_) loader->Stop();
+  for (auto& raw : raw_) raw->Stop();
   std::deque<std::function<void(bool)>> cancelled;
   {
     std::lock_guard lock(mu_);

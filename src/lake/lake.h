@@ -34,6 +34,7 @@
 #include "lake/lake_options.h"
 #include "lake/loader.h"
 #include "lake/object_store.h"
+#include "lake/raw_archiver.h"
 #include "lake/table_writer.h"
 #include "lake/vacuum.h"
 #include "log/log.h"
@@ -46,6 +47,7 @@ struct LakeOptions {
   std::string staging_dir;  // for an S3 store: where files wait for their upload
   std::vector<TableConfig> tables;
   std::vector<LoaderConfig> loaders;
+  std::vector<RawZoneConfig> raw;
   log::Log* log = nullptr;
   MetricsRegistry* metrics = nullptr;
   Clock* clock = &SystemClock();
@@ -97,6 +99,7 @@ class Lake {
   std::unique_ptr<engine::Database> db_;
   std::vector<std::unique_ptr<TableWriter>> writers_;
   std::vector<std::unique_ptr<Loader>> loaders_;
+  std::vector<std::unique_ptr<RawArchiver>> raw_;
 
   std::mutex mu_;
   std::condition_variable wake_;

@@ -153,3 +153,25 @@ const config::Table<LoaderConfig>& LoaderConfigTable() {
 }
 
 }  // namespace eventlake::lake
+
+namespace eventlake::lake {
+
+const config::Table<RawZoneConfig>& RawZoneConfigTable() {
+  using O = RawZoneConfig;
+  static const auto& table =
+      (new config::Table<O>("raw[]",
+                            "A raw zone: every event of a stream as it was accepted, as zstd "
+                            "NDJSON files under raw/<name>/dt=YYYY-MM-DD/hour=HH/ (by arrival), "
+                            "exactly once."))
+          ->Field("name", &O::name, "The zone's name, `raw.<name>`: `[a-z][a-z0-9_]{0,62}`.",
+                  {.required = true})
+          .Field("stream", &O::stream, "The stream archived.", {.required = true})
+          .Field("max_bytes", &O::max_bytes,
+                 "A file is written once this many (uncompressed) bytes are buffered.",
+                 {.min = 1024, .bytes = true})
+          .Field("max_age", &O::max_age,
+                 "A file is written once its oldest event is this old.", {.min = 10});
+  return table;
+}
+
+}  // namespace eventlake::lake

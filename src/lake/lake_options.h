@@ -39,6 +39,14 @@ struct TableConfig {
   uint32_t checkpoint_interval = 10;
 };
 
+// raw.<name>: the stream's events as received (raw_archiver.h).
+struct RawZoneConfig {
+  std::string name;
+  std::string stream;
+  uint64_t max_bytes = 64ull << 20;
+  std::chrono::milliseconds max_age{60'000};
+};
+
 struct LoaderConfig {
   std::string name;
   std::string stream;
@@ -79,6 +87,7 @@ struct StorageConfig {
 const config::Table<StorageConfig>& StorageConfigTable();
 const config::Table<TableConfig>& TableConfigTable();
 const config::Table<LoaderConfig>& LoaderConfigTable();
+const config::Table<RawZoneConfig>& RawZoneConfigTable();
 
 Status ValidateTableConfig(const TableConfig& config);
 Status ValidateLoaderConfig(const LoaderConfig& config);

@@ -53,6 +53,17 @@ Status CheckUniqueNames(const Config& config) {
                              "' is declared under tables");
     }
   }
+  std::set<std::string> raw;
+  for (size_t i = 0; i < config.raw.size(); ++i) {
+    const std::string path = "raw[" + std::to_string(i) + "]";
+    if (!raw.insert(config.raw[i].name).second) {
+      return InvalidArgument(path + ".name: '" + config.raw[i].name + "' is declared twice");
+    }
+    if (!streams.contains(config.raw[i].stream)) {
+      return InvalidArgument(path + ".stream: no stream named '" + config.raw[i].stream +
+                             "' is declared under streams");
+    }
+  }
   return Status::Ok();
 }
 
@@ -66,6 +77,7 @@ const config::Table<Config>& ConfigTable() {
           .Section("storage", &Config::storage, lake::StorageConfigTable())
           .List("tables", &Config::tables, lake::TableConfigTable())
           .List("loaders", &Config::loaders, lake::LoaderConfigTable())
+          .List("raw", &Config::raw, lake::RawZoneConfigTable())
           .Check(&CheckUniqueNames);
   return table;
 }
@@ -113,6 +125,10 @@ Config EmbeddedDefaultConfig() {
   loader.stream = "events";
   loader.table = "curated.events";
   config.loaders.push_back(loader);
+  lake::RawZoneConfig raw;
+  raw.name = "events";
+  raw.stream = "events";
+  config.raw.push_back(raw);
   return config;
 }
 

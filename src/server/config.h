@@ -9,6 +9,7 @@
 //   storage:  { type: local }            # or s3: { endpoint, bucket, ... }
 //   tables:   [{ name: curated.events, partition_by: [day(time)] }]
 //   loaders:  [{ name: events, stream: events, table: curated.events }]
+//   raw:      [{ name: events, stream: events }]
 //
 // Unknown keys and bad values are errors naming their path
 // ("streams[0].partitions: ..."); sources must name declared streams; names
@@ -36,6 +37,7 @@ struct Config {
   lake::StorageConfig storage;
   std::vector<lake::TableConfig> tables;
   std::vector<lake::LoaderConfig> loaders;
+  std::vector<lake::RawZoneConfig> raw;
 
   // The source named `name`, or nullptr.
   const ingest::SourceOptions* FindSource(std::string_view name) const;
@@ -48,8 +50,8 @@ Result<Config> LoadConfigFile(const std::string& path);
 
 // What `eventlake serve` runs without a config file: the server defaults,
 // the stream `events` (4 partitions, durability fsync), the source `events`
-// feeding it, the table `curated.events` (partitioned by day(time)) and the
-// loader `events` filling it from the stream.
+// feeding it, the table `curated.events` (partitioned by day(time)), the
+// loader `events` filling it from the stream, and the raw zone raw.events.
 Config EmbeddedDefaultConfig();
 
 // Markdown reference of every key (top level, server, streams[], sources[]).

@@ -84,6 +84,7 @@ Status Server::Open() {
                                                .staging_dir = data_dir + "/lake-staging",
                                                .tables = config_.tables,
                                                .loaders = config_.loaders,
+                                               .raw = config_.raw,
                                                .log = log_.get(),
                                                .metrics = metrics_.get()}));
 

@@ -5,6 +5,7 @@ load nothing twice; the schema evolves; rows the table refuses are
 dead-lettered; partition values of every kind round-trip."""
 
 import datetime
+import time
 import json
 import pathlib
 
@@ -288,3 +289,44 @@ def test_delta_rs_reads_the_tables_checkpoints(server):
     assert describe(srv, "curated.events")["rows"] == 36  # and so does eventlake
     _, at_checkpoint = delta_rows(root, version=last["version"])
     assert len(at_checkpoint) == describe(srv, "curated.events", version=last["version"])["rows"]
+
+
+RAW = FAST + """raw:
+  - name: events
+    stream: events
+    max_age: 100ms
+"""
+
+
+def test_the_raw_zone_keeps_every_event_as_received_exactly_once(server):
+    import subprocess
+    srv = server(config=RAW)
+    send_batch(srv, [event(i, n=i, text="ünïcode") for i in range(20)])
+    raw_dir = pathlib.Path(srv.data_dir) / "lake" / "raw" / "events"
+
+    def archived():
+        out = {}
+        for f in sorted(raw_dir.rglob("*.ndjson.zst")):
+            text = subprocess.run(["zstd", "-dc", str(f)], capture_output=True, check=True).stdout
+            for line in text.decode().splitlines():
+                e = json.loads(line)
+                out.setdefault(e["id"], []).append((f, e))
+        return out
+
+    deadline = time.monotonic() + 30
+    while len(archived()) < 20 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    got = archived()
+    assert sorted(got) == sorted(f"ev-{i}" for i in range(20))
+    for i in range(20):
+        (path, e), = got[f"ev-{i}"]  # exactly once
+        assert e["data"] == {"n": i, "text": "ünïcode"} and e["source"] == "/e2e"
+        assert path.parent.name.startswith("hour=") and path.parent.parent.name.startswith("dt=")
+    srv.kill()
+    srv.start()
+    send_batch(srv, [event(100, n=100)])
+    deadline = time.monotonic() + 30
+    while "ev-100" not in archived() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert all(len(v) == 1 for v in archived().values()), "nothing archived twice"
+    assert "ev-100" in archived()
