@@ -2,6 +2,7 @@
 // declared tables' background ones on their intervals.
 #include "core/logging.h"
 #include "lake/lake.h"
+#include "lake/lifecycle.h"
 
 namespace eventlake::lake {
 namespace {
@@ -104,6 +105,19 @@ void Lake::RunDueMaintenance(std::chrono::steady_clock::time_point now) {
       auto [it, fresh] = next_vacuum_.try_emplace(table.name, now + table.vacuum_interval);
       if (!fresh && now >= it->second) {
         it->second = now + table.vacuum_interval;
+        if (table.expire_after.count() > 0) {
+          auto expired = ExpireTable(store_.get(), db_.get(), table.name, table.expire_after,
+                                     options_.clock);
+          if (!expired.has_value()) {
+            LogWarn(kComponent, "expiry failed",
+                    {{"table", table.name}, {"error", expired.error().ToString()}});
+          } else if (expired->files > 0) {
+            LogInfo(kComponent, "expired",
+                    {{"table", table.name},
+                     {"files", static_cast<uint64_t>(expired->files)},
+                     {"rows", expired->rows}});
+          }
+        }
         auto r = VacuumNow(table.name, {.retention = table.vacuum_retention});
         if (!r.has_value()) {
           LogWarn(kComponent, "background vacuum failed",

@@ -115,6 +115,10 @@ const config::Table<TableConfig>& TableConfigTable() {
                  {.min = 0})
           .Field("vacuum_interval", &O::vacuum_interval,
                  "How often vacuum runs; `0`: only on request (`eventlake vacuum`).")
+          .Field("expire_after", &O::expire_after,
+                 "Files whose every row is older than this leave the table (checked every "
+                 "`vacuum_interval`, and deleted by vacuum after `vacuum_retention`); `0`: "
+                 "never.")
           .Field("checkpoint_interval", &O::checkpoint_interval,
                  "A Delta checkpoint is written every this many versions, so that readers do "
                  "not replay every commit; `0`: none.",

@@ -37,6 +37,7 @@ struct TableConfig {
   std::chrono::milliseconds vacuum_retention = std::chrono::hours(24 * 7);
   std::chrono::milliseconds vacuum_interval = std::chrono::hours(1);  // 0: no background vacuum
   uint32_t checkpoint_interval = 10;
+  std::chrono::milliseconds expire_after{0};  // 0: rows never expire
 };
 
 // raw.<name>: the stream's events as received (raw_archiver.h).
