@@ -6,6 +6,7 @@
 #include "core/id.h"
 #include "core/logging.h"
 #include "ingest/cloudevent_json.h"
+#include "lake/stream_rounds.h"
 
 namespace eventlake::lake {
 namespace {
@@ -154,22 +155,11 @@ Status Loader::FlushNow() {
 }
 
 Result<uint64_t> Loader::RunOnce(bool force_flush) {
-  uint64_t read = 0;
   Status failed;
-  for (uint32_t p = 0; p < next_.size() && failed.ok(); ++p) {
-    auto records = options_.stream->partition(p).Read(
-        next_[p], {.max_records = options_.max_poll_records, .max_bytes = 64ull << 20});
-    if (!records.has_value()) {
-      failed = records.error();
-      break;
-    }
-    for (const log::LogRecord& record : *records) {
-      failed = Take(p, record);
-      if (!failed.ok()) break;
-      next_[p] = record.offset + 1;
-      ++read;
-    }
-  }
+  auto taken = ReadEveryPartition(*options_.stream, next_, options_.max_poll_records,
+                                  [this](uint32_t p, const log::LogRecord& r) { return Take(p, r); });
+  const uint64_t read = taken.value_or(0);
+  if (!taken.has_value()) failed = taken.error();
   if (failed.ok() && (force_flush || options_.writer->ShouldFlush() ||
                       (read == 0 && !letters_.empty()))) {
     failed = FlushNow();
@@ -193,19 +183,8 @@ Status Loader::Start() {
 }
 
 void Loader::Run() {
-  auto backoff = std::chrono::milliseconds(100);
-  while (!stopping_.load()) {
-    auto read = RunOnce(false);
-    if (!read.has_value()) {
-      LogError(kComponent, "loader round failed; retrying from the table's offsets",
-               {{"loader", options_.name}, {"error", read.error().ToString()}});
-      std::this_thread::sleep_for(backoff);
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(10'000));
-      continue;
-    }
-    backoff = std::chrono::milliseconds(100);
-    if (*read == 0) std::this_thread::sleep_for(options_.idle_wait);
-  }
+  RunRounds(stopping_, options_.idle_wait, [this] { return RunOnce(false); },
+            "loader round failed; retrying from the table's offsets", "loader", options_.name);
   Status s = FlushNow();
   if (!s.ok()) {
     LogWarn(kComponent, "final flush failed; the records are loaded again at the next start",

@@ -10,6 +10,7 @@
 #include "core/logging.h"
 #include "ingest/cloudevent_json.h"
 #include "lake/partition_spec.h"
+#include "lake/stream_rounds.h"
 
 namespace eventlake::lake {
 namespace {
@@ -137,39 +138,34 @@ Status RawArchiver::WriteAll() {
   return Status::Ok();
 }
 
-Result<uint64_t> RawArchiver::RunOnce(bool force) {
-  uint64_t read = 0;
-  Status failed;
-  for (uint32_t p = 0; p < next_.size() && failed.ok(); ++p) {
-    auto records = options_.stream->partition(p).Read(
-        next_[p], {.max_records = options_.max_poll_records, .max_bytes = 64ull << 20});
-    if (!records.has_value()) {
-      failed = records.error();
-      break;
-    }
-    for (const log::LogRecord& r : *records) {
-      Buffer* buffer = nullptr;
-      for (auto it = buffers_.rbegin(); it != buffers_.rend(); ++it) {
-        if (it->partition == p) {
-          if (HourOf(it->append_micros) == HourOf(r.append_time)) buffer = &*it;
-          break;  // only the partition's newest buffer may take more
-        }
-      }
-      if (buffer == nullptr) {
-        buffers_.push_back({.partition = p, .first = r.offset, .last = r.offset,
-                            .append_micros = r.append_time});
-        buffer = &buffers_.back();
-      }
-      const size_t before = buffer->lines.size();
-      ingest::AppendStructuredJson(r.event, &buffer->lines);
-      buffer->lines += '\n';
-      buffer->last = r.offset;
-      if (buffered_bytes_ == 0) oldest_micros_ = options_.clock->NowMicros();
-      buffered_bytes_ += buffer->lines.size() - before;
-      next_[p] = r.offset + 1;
-      ++read;
+Status RawArchiver::Take(uint32_t p, const log::LogRecord& r) {
+  Buffer* buffer = nullptr;
+  for (auto it = buffers_.rbegin(); it != buffers_.rend(); ++it) {
+    if (it->partition == p) {
+      if (HourOf(it->append_micros) == HourOf(r.append_time)) buffer = &*it;
+      break;  // only the partition's newest buffer may take more
     }
   }
+  if (buffer == nullptr) {
+    buffers_.push_back(
+        {.partition = p, .first = r.offset, .last = r.offset, .append_micros = r.append_time});
+    buffer = &buffers_.back();
+  }
+  const size_t before = buffer->lines.size();
+  ingest::AppendStructuredJson(r.event, &buffer->lines);
+  buffer->lines += '\n';
+  buffer->last = r.offset;
+  if (buffered_bytes_ == 0) oldest_micros_ = options_.clock->NowMicros();
+  buffered_bytes_ += buffer->lines.size() - before;
+  return Status::Ok();
+}
+
+Result<uint64_t> RawArchiver::RunOnce(bool force) {
+  Status failed;
+  auto taken = ReadEveryPartition(*options_.stream, next_, options_.max_poll_records,
+                                  [this](uint32_t p, const log::LogRecord& r) { return Take(p, r); });
+  const uint64_t read = taken.value_or(0);
+  if (!taken.has_value()) failed = taken.error();
   const bool due = buffered_bytes_ >= options_.max_bytes ||
                    (buffered_bytes_ > 0 &&
                     options_.clock->NowMicros() - oldest_micros_ >=
@@ -191,19 +187,8 @@ Status RawArchiver::Start() {
 }
 
 void RawArchiver::Run() {
-  auto backoff = std::chrono::milliseconds(100);
-  while (!stopping_.load()) {
-    auto read = RunOnce(false);
-    if (!read.has_value()) {
-      LogError(kComponent, "raw zone round failed; retrying from what is archived",
-               {{"zone", "raw." + options_.name}, {"error", read.error().ToString()}});
-      std::this_thread::sleep_for(backoff);
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(10'000));
-      continue;
-    }
-    backoff = std::chrono::milliseconds(100);
-    if (*read == 0) std::this_thread::sleep_for(options_.idle_wait);
-  }
+  RunRounds(stopping_, options_.idle_wait, [this] { return RunOnce(false); },
+            "raw zone round failed; retrying from what is archived", "zone", "raw." + options_.name);
   if (!buffers_.empty()) {
     Status s = WriteAll();
     if (!s.ok()) {

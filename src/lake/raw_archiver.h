@@ -84,6 +84,7 @@ class RawArchiver {
 
   explicit RawArchiver(RawArchiverOptions options) : options_(std::move(options)) {}
   Status Resume();
+  Status Take(uint32_t partition, const log::LogRecord& record);
   Status WriteAll();
   Status WriteFile(const Buffer& buffer);
   void Run();
