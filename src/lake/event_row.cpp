@@ -62,6 +62,12 @@ std::vector<Column> EventAttributeColumns() {
           {"subject", ColumnType::kString}};
 }
 
+std::string DataColumnName(std::string_view member) {
+  std::string name = NeedsNewName(member) ? SanitizeColumnName(member) : std::string(member);
+  if (IsAttributeColumn(name)) name = "data_" + name;
+  return name;
+}
+
 std::string_view EventRowEncoder::Keep(std::string text) {
   owned_.push_back(std::move(text));
   return owned_.back();

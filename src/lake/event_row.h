@@ -27,6 +27,11 @@ namespace eventlake::lake {
 // The attribute columns every event table starts with.
 std::vector<Column> EventAttributeColumns();
 
+// The column a top-level data member named `member` goes to: sanitised
+// (SanitizeColumnName) and, when it clashes with an attribute column,
+// data_<name>. What Encode uses, and declared schemas too.
+std::string DataColumnName(std::string_view member);
+
 class EventRowEncoder {
  public:
   // `fallback_time` is the event's time when it has none (the append time).

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "core/logging.h"
+#include "lake/declared_schema.h"
 #include "lake/event_row.h"
 #include "core/file.h"
 #include "lake/local_object_store.h"
@@ -17,6 +18,19 @@ constexpr std::string_view kZones[] = {"raw", "curated", "analytics"};
 }  // namespace
 
 Lake::~Lake() { Stop(); }
+
+Result<DeclaredSchema> Lake::DeclaredSchemaOf(const TableConfig& table) {
+  std::string text = table.schema;
+  if (!table.schema_file.empty()) {
+    auto file = ReadFile(table.schema_file);
+    if (!file.has_value()) return Err(file.error().WithContext("table " + table.name + " schema_file"));
+    text = std::move(*file);
+  }
+  if (text.empty()) return DeclaredSchema{};
+  auto declared = ParseDeclaredSchema(text);
+  if (!declared.has_value()) return Err(declared.error().WithContext("table " + table.name + " schema"));
+  return declared;
+}
 
 Result<std::unique_ptr<Lake>> Lake::Open(LakeOptions options) {
   if (options.log == nullptr) return Err(InvalidArgument("the lake needs the log"));
@@ -76,10 +90,14 @@ Status Lake::Open() {
     if (stream == nullptr) {
       return InvalidArgument("loader " + config.name + ": no stream " + config.stream);
     }
+    EL_ASSIGN_OR_RETURN(DeclaredSchema declared, DeclaredSchemaOf(*table));
+    std::vector<Column> columns = EventAttributeColumns();
+    columns.insert(columns.end(), declared.columns.begin(), declared.columns.end());
     auto writer = TableWriter::Open(store_.get(), db_.get(),
                                     {.name = table->name,
                                      .partition_by = table->partition_by,
-                                     .initial_columns = EventAttributeColumns(),
+                                     .initial_columns = std::move(columns),
+                                     .add_columns = !declared.closed,
                                      .max_rows = table->max_rows,
                                      .max_bytes = table->max_bytes,
                                      .max_age = table->max_age,
@@ -122,10 +140,13 @@ Status Lake::Open() {
   }
   // Declared tables nobody loads yet exist too, so that they can be listed.
   for (const TableConfig& table : options_.tables) {
+    EL_ASSIGN_OR_RETURN(DeclaredSchema declared, DeclaredSchemaOf(table));
+    std::vector<Column> columns = EventAttributeColumns();
+    columns.insert(columns.end(), declared.columns.begin(), declared.columns.end());
     auto writer = TableWriter::Open(store_.get(), db_.get(),
                                     {.name = table.name,
                                      .partition_by = table.partition_by,
-                                     .initial_columns = EventAttributeColumns()},
+                                     .initial_columns = std::move(columns)},
                                     options_.clock);
     if (!writer.has_value()) return writer.error().WithContext("table " + table.name);
   }

@@ -30,6 +30,7 @@
 #include "core/status.h"
 #include "engine/database.h"
 #include "lake/compaction.h"
+#include "lake/declared_schema.h"
 #include "lake/delta_log.h"
 #include "lake/lake_options.h"
 #include "lake/loader.h"
@@ -87,6 +88,7 @@ class Lake {
  private:
   explicit Lake(LakeOptions options) : options_(std::move(options)) {}
   Status Open();
+  static Result<DeclaredSchema> DeclaredSchemaOf(const TableConfig& table);
   // lake_maintenance.cpp
   void MaintenanceLoop();
   void RunDueMaintenance(std::chrono::steady_clock::time_point now);

@@ -1,6 +1,7 @@
 // The tables[] and loaders[] option tables.
 #include "lake/lake_options.h"
 
+#include "lake/declared_schema.h"
 #include "lake/partition_spec.h"
 #include "lake/table_writer.h"
 #include "log/stream_options.h"
@@ -9,6 +10,13 @@ namespace eventlake::lake {
 
 Status ValidateTableConfig(const TableConfig& config) {
   EL_RETURN_IF_ERROR(TablePrefix(config.name));
+  if (!config.schema.empty() && !config.schema_file.empty()) {
+    return InvalidArgument("give schema or schema_file, not both");
+  }
+  if (!config.schema.empty()) {
+    auto declared = ParseDeclaredSchema(config.schema);
+    if (!declared.has_value()) return declared.error().WithContext("schema");
+  }
   auto fields = ParsePartitionBy(config.partition_by);
   if (!fields.has_value()) return fields.error();
   return Status::Ok();
@@ -88,6 +96,13 @@ const config::Table<TableConfig>& TableConfigTable() {
                   "`<zone>.<table>`: zone `raw`, `curated` or `analytics`, table "
                   "`[a-z][a-z0-9_]{0,62}`.",
                   {.required = true})
+          .Field("schema", &O::schema,
+                 "A JSON Schema of the events' data declaring the table's columns "
+                 "(`properties`: string, integer, number, boolean, object, array; string with "
+                 "`format: date-time` is a timestamp). With `additionalProperties: false` rows "
+                 "with other members are dead-lettered; else new members still add columns. "
+                 "Empty: columns are inferred from the data. Applied when the table is created.")
+          .Field("schema_file", &O::schema_file, "The same schema, read from this file.")
           .Field("partition_by", &O::partition_by,
                  "Partition expressions, in order: `day(<timestamp column>)` (column `dt`), "
                  "`hour(<timestamp column>)` (column `hour`) or a column name. Fixed when the "

@@ -28,6 +28,8 @@ namespace eventlake::lake {
 struct TableConfig {
   std::string name;
   std::vector<std::string> partition_by;
+  std::string schema;       // a JSON Schema of the events' data (declared_schema.h); "" = inferred
+  std::string schema_file;  // the same, from a file
   uint64_t max_rows = 1'000'000;
   uint64_t max_bytes = 128ull << 20;
   std::chrono::milliseconds max_age{5'000};

@@ -175,15 +175,18 @@ bool TableWriter::FitsLastLayout(std::span<const Cell> cells) const {
     if (column == kUnknownCell) return false;  // a value for a column to add
     const ColumnType have = data_columns_[static_cast<size_t>(column)].type;
     if (have != *type && !(have == ColumnType::kDouble && *type == ColumnType::kLong)) {
-      return false;
+      return false;  // widening or a conversion: the slow path
     }
   }
   return true;
 }
 
 Status TableWriter::Resolve(std::span<const Cell> cells, std::vector<PendingChange>* changes) {
+  has_conversions_ = false;
   if (FitsLastLayout(cells)) return Status::Ok();
   cell_columns_.assign(cells.size(), kUnknownCell);
+  converted_.assign(cells.size(), CellValue{});
+  bool converts = false;
   for (size_t i = 0; i < cells.size(); ++i) {
     const Cell& cell = cells[i];
     auto it = column_index_.find(ColumnKey(cell.name));
@@ -203,6 +206,17 @@ Status TableWriter::Resolve(std::span<const Cell> cells, std::vector<PendingChan
     cell_columns_[i] = it->second;
     if (it->second == kPartitionCell || !type.has_value()) continue;  // partition: values only
     const Column& column = data_columns_[static_cast<size_t>(it->second)];
+    if (column.type == ColumnType::kTimestamp && *type == ColumnType::kString) {
+      auto micros = ParseRfc3339(std::get<std::string_view>(cell.value));
+      if (!micros.has_value()) {
+        return InvalidArgument("column " + column.name + " of table " + options_.name +
+                               " is a timestamp; the value is a string that is not an RFC 3339 "
+                               "time");
+      }
+      converted_[i] = TimestampValue{*micros};
+      converts = true;
+      continue;
+    }
     const std::optional<ColumnType> widened = WidenFor(column.type, *type);
     if (!widened.has_value()) {
       return InvalidArgument("column " + column.name + " of table " + options_.name + " is " +
@@ -211,11 +225,12 @@ Status TableWriter::Resolve(std::span<const Cell> cells, std::vector<PendingChan
     }
     if (*widened != column.type) changes->push_back({.add = false, .column = {column.name, *widened}});
   }
-  if (changes->empty()) {
+  has_conversions_ = converts;
+  if (changes->empty() && !converts) {
     layout_names_.assign(cells.size(), std::string());
     for (size_t i = 0; i < cells.size(); ++i) layout_names_[i] = cells[i].name;
   } else {
-    layout_names_.clear();
+    layout_names_.clear();  // a row that converts is not a fast-path layout
   }
   return Status::Ok();
 }
@@ -287,7 +302,9 @@ Result<TableWriter::Buffer*> TableWriter::BufferFor(std::span<const Cell> cells)
 Status TableWriter::AppendRow(Buffer& buffer, std::span<const Cell> cells) {
   std::fill(row_slots_.begin(), row_slots_.end(), nullptr);
   for (size_t i = 0; i < cells.size(); ++i) {
-    if (cell_columns_[i] >= 0) row_slots_[static_cast<size_t>(cell_columns_[i])] = &cells[i].value;
+    if (cell_columns_[i] < 0) continue;
+    const bool converted = has_conversions_ && converted_[i].index() != 0;
+    row_slots_[static_cast<size_t>(cell_columns_[i])] = converted ? &converted_[i] : &cells[i].value;
   }
   engine::Appender& a = *buffer.appender;
   if (data_columns_.empty()) EL_RETURN_IF_ERROR(a.Null());

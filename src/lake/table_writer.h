@@ -13,9 +13,10 @@
 //
 // Schema: the table's columns come from its log, or from
 // options.initial_columns for a new table; a row may add nullable columns
-// (when options.add_columns) and widen integer -> long -> double. A value
-// that needs anything else makes Add refuse the whole row, naming the
-// column: the caller dead-letters it. Schema changes are committed with the
+// (when options.add_columns) and widen integer -> long -> double; RFC 3339
+// text goes into a timestamp column as the time it names. A value that
+// needs anything else makes Add refuse the whole row, naming the column:
+// the caller dead-letters it. Schema changes are committed with the
 // next flush.
 //
 // Checkpoints: after a commit whose version is a multiple of
@@ -145,6 +146,10 @@ class TableWriter {
   // kUnknownCell (a NULL in a column the table does not have).
   std::vector<int> cell_columns_;
   std::vector<const CellValue*> row_slots_;  // per data column of the current row
+  // Values of the current row converted for their column (RFC 3339 text
+  // into a timestamp column), per cell; only read when has_conversions_.
+  std::vector<CellValue> converted_;
+  bool has_conversions_ = false;
   // The names of the last row resolved the slow way: rows of one source
   // mostly repeat them, and then cell_columns_ holds as it is.
   std::vector<std::string> layout_names_;

@@ -210,3 +210,32 @@ TEST_F(TableWriterTest, ABadTableNameOrPartitionChangeIsRefused) {
 
 }  // namespace
 }  // namespace eventlake::lake
+
+namespace eventlake::lake {
+namespace {
+
+TEST_F(TableWriterTest, RfcTimeTextFillsATimestampColumnAndAClosedTableRefusesNewColumns) {
+  auto w = TableWriter::Open(store_.get(), db_.get(),
+                             {.name = "curated.events",
+                              .initial_columns = {{"id", ColumnType::kString},
+                                                  {"at", ColumnType::kTimestamp}},
+                              .add_columns = false},
+                             &clock_)
+               .value();
+  std::vector<Cell> ok = {{"id", std::string_view("1")},
+                          {"at", std::string_view("2026-12-02T01:02:03.5+01:00")}};
+  ASSERT_TRUE(w->Add(ok).ok());
+  std::vector<Cell> bad_time = {{"id", std::string_view("2")}, {"at", std::string_view("noon")}};
+  EXPECT_EQ(w->Add(bad_time).code(), StatusCode::kInvalidArgument);
+  std::vector<Cell> extra = {{"id", std::string_view("3")}, {"other", int64_t{1}}};
+  Status refused = w->Add(extra);
+  EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.message().find("other"), std::string::npos);
+  ASSERT_TRUE(w->Flush({}).has_value());
+  EXPECT_EQ(ReadBack("id, epoch_us(\"at\")::VARCHAR"),
+            std::vector<std::string>{"1|1796169723500000"});
+  EXPECT_EQ(w->snapshot()->schema.columns.size(), 2u);
+}
+
+}  // namespace
+}  // namespace eventlake::lake

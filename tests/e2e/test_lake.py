@@ -330,3 +330,32 @@ def test_the_raw_zone_keeps_every_event_as_received_exactly_once(server):
         time.sleep(0.1)
     assert all(len(v) == 1 for v in archived().values()), "nothing archived twice"
     assert "ev-100" in archived()
+
+
+DECLARED = FAST.replace("    partition_by: [day(time)]\n", """    partition_by: [day(time)]
+    schema: '{"type":"object","additionalProperties":false,"properties":{
+      "user":{"type":"string"},"price":{"type":"number"},
+      "paid_at":{"type":"string","format":"date-time"}}}'
+""")
+
+
+def test_a_declared_schema_types_the_columns_and_closes_the_table(server):
+    srv = server(config=DECLARED)
+    columns = {c["name"]: c["type"] for c in describe(srv, "curated.events")["columns"]}
+    assert columns["price"] == "double" and columns["paid_at"] == "timestamp"
+    send_batch(srv, [event(1, user="u1", price=5, paid_at="2026-11-20T10:00:00+02:00"),
+                     event(2, user="u2", price=2.5, extra="not declared"),
+                     event(3, user="u3", paid_at="yesterday")])
+    wait_for_rows(srv, "curated.events", 1)
+    _, rows = delta_rows(table_dir(srv, "curated.events"))
+    assert len(rows) == 1
+    assert rows[0]["price"] == 5.0
+    assert rows[0]["paid_at"] == datetime.datetime(2026, 11, 20, 8, 0,
+                                                   tzinfo=datetime.timezone.utc)
+    deadline = time.monotonic() + 30
+    while len(read_all(srv, "curated.events.dlq")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    problems = sorted(r["event"]["data"]["problem"]["detail"]
+                      for r in read_all(srv, "curated.events.dlq"))
+    assert len(problems) == 2
+    assert any("extra" in p for p in problems) and any("RFC 3339" in p for p in problems)
