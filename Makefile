@@ -8,13 +8,17 @@ WERROR     ?= $(if $(CI),ON,OFF)
 PYTEST     ?= python3 -m pytest
 FUZZ_SECONDS ?= 15
 
-.PHONY: all bootstrap build run test unit e2e crash crash-long fuzz fuzz-build fuzz-long \
+.PHONY: all bootstrap bootstrap-tests build run test unit e2e crash crash-long fuzz fuzz-build fuzz-long \
         bench fmt lint clean
 
 all: build
 
 bootstrap:
 	@scripts/bootstrap
+
+# What only the tests need (versitygw, built with go install: minutes the first time).
+bootstrap-tests:
+	@scripts/bootstrap --tests
 
 $(BUILD)/build.ninja: CMakeLists.txt | bootstrap
 	cmake -S . -B $(BUILD) -G Ninja -DEVENTLAKE_WERROR=$(WERROR)
@@ -26,13 +30,13 @@ build: bootstrap $(BUILD)/build.ninja
 run: build
 	$(BUILD)/eventlake serve
 
-test: build fuzz-build
+test: build fuzz-build bootstrap-tests
 	@scripts/run-tests $(BUILD) $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-e2e: build
+e2e: build bootstrap-tests
 	EVENTLAKE_BIN=$(abspath $(BUILD))/eventlake $(PYTEST) -q tests/e2e
 
 # The crash tests with 1,000 SIGKILLs instead of the 100 (log) and 50 (lake) of `make test`.
