@@ -13,7 +13,7 @@
 namespace eventlake::lake {
 namespace {
 
-constexpr std::string_view kZones[] = {"raw", "curated", "analytics"};
+constexpr std::string_view kZones[] = {"raw", "curated", "analytics", "archive"};
 
 }  // namespace
 
@@ -43,7 +43,12 @@ Result<std::unique_ptr<Lake>> Lake::Open(LakeOptions options) {
     lake->vacuumed_files_ = &m->GetCounter("eventlake_lake_vacuumed_files_total",
                                            "Data files deleted by vacuum.");
     lake->maintenance_errors_ = &m->GetCounter(
-        "eventlake_lake_maintenance_errors_total", "Compactions and vacuums that failed.");
+        "eventlake_lake_maintenance_errors_total",
+        "Compactions, vacuums, archivings and expiries that failed.");
+    lake->archived_files_ = &m->GetCounter("eventlake_lake_archived_files_total",
+                                           "Data files moved to an archive table.");
+    lake->expired_files_ = &m->GetCounter("eventlake_lake_expired_files_total",
+                                          "Data files that left a table by expire_after.");
   }
   EL_RETURN_IF_ERROR(lake->Open());
   return lake;
@@ -187,6 +192,11 @@ Result<std::vector<std::string>> Lake::ListTables() const {
     }
   }
   return names;
+}
+
+bool Lake::Exists(std::string_view name) const {
+  auto prefix = TablePrefix(name);
+  return prefix.has_value() && store_->Head(CommitKey(*prefix, 0)).has_value();
 }
 
 Result<std::shared_ptr<const TableSnapshot>> Lake::Snapshot(std::string_view name,

@@ -71,6 +71,7 @@ class Lake {
   ObjectStore& store() { return *store_; }
   // "<zone>.<table>" of every table in the store, sorted.
   Result<std::vector<std::string>> ListTables() const;
+  bool Exists(std::string_view name) const;
   // The table's snapshot at `version` (latest when nullopt); NotFound for a
   // table that does not exist.
   Result<std::shared_ptr<const TableSnapshot>> Snapshot(
@@ -92,6 +93,8 @@ class Lake {
   // lake_maintenance.cpp
   void MaintenanceLoop();
   void RunDueMaintenance(std::chrono::steady_clock::time_point now);
+  // Archiving, then expiry (of the table and its archive): lifecycle.h.
+  void RunLifecycle(const TableConfig& table);
   Result<CompactionResult> CompactNow(const std::string& name);
   Result<VacuumResult> VacuumNow(const std::string& name, const VacuumOptions& options);
   TableConfig ConfigOf(const std::string& name) const;
@@ -113,6 +116,8 @@ class Lake {
   Counter* compacted_rows_ = nullptr;
   Counter* vacuumed_files_ = nullptr;
   Counter* maintenance_errors_ = nullptr;
+  Counter* archived_files_ = nullptr;
+  Counter* expired_files_ = nullptr;
 };
 
 }  // namespace eventlake::lake

@@ -88,6 +88,42 @@ void Lake::Vacuum(std::string name, VacuumOptions options,
   wake_.notify_all();
 }
 
+void Lake::RunLifecycle(const TableConfig& table) {
+  if (table.archive_after.count() > 0) {
+    auto archived = ArchiveTable(store_.get(), db_.get(), table.name, table.ArchiveTable(),
+                                 table.archive_after, options_.clock);
+    if (!archived.has_value()) {
+      if (maintenance_errors_ != nullptr) maintenance_errors_->Increment();
+      LogWarn(kComponent, "archiving failed",
+              {{"table", table.name}, {"error", archived.error().ToString()}});
+    } else if (archived->files > 0) {
+      if (archived_files_ != nullptr) archived_files_->Increment(archived->files);
+      LogInfo(kComponent, "archived",
+              {{"table", table.name},
+               {"archive", table.ArchiveTable()},
+               {"files", static_cast<uint64_t>(archived->files)},
+               {"rows", archived->rows}});
+    }
+  }
+  if (table.expire_after.count() == 0) return;
+  std::vector<std::string> expiring = {table.name};
+  if (table.archive_after.count() > 0) expiring.push_back(table.ArchiveTable());
+  for (const std::string& name : expiring) {
+    if (!Exists(name)) continue;  // no archive yet
+    auto expired = ExpireTable(store_.get(), db_.get(), name, table.expire_after, options_.clock);
+    if (!expired.has_value()) {
+      if (maintenance_errors_ != nullptr) maintenance_errors_->Increment();
+      LogWarn(kComponent, "expiry failed", {{"table", name}, {"error", expired.error().ToString()}});
+    } else if (expired->files > 0) {
+      if (expired_files_ != nullptr) expired_files_->Increment(expired->files);
+      LogInfo(kComponent, "expired",
+              {{"table", name},
+               {"files", static_cast<uint64_t>(expired->files)},
+               {"rows", expired->rows}});
+    }
+  }
+}
+
 void Lake::RunDueMaintenance(std::chrono::steady_clock::time_point now) {
   for (const TableConfig& table : options_.tables) {
     if (table.compact_interval.count() > 0) {
@@ -105,23 +141,16 @@ void Lake::RunDueMaintenance(std::chrono::steady_clock::time_point now) {
       auto [it, fresh] = next_vacuum_.try_emplace(table.name, now + table.vacuum_interval);
       if (!fresh && now >= it->second) {
         it->second = now + table.vacuum_interval;
-        if (table.expire_after.count() > 0) {
-          auto expired = ExpireTable(store_.get(), db_.get(), table.name, table.expire_after,
-                                     options_.clock);
-          if (!expired.has_value()) {
-            LogWarn(kComponent, "expiry failed",
-                    {{"table", table.name}, {"error", expired.error().ToString()}});
-          } else if (expired->files > 0) {
-            LogInfo(kComponent, "expired",
-                    {{"table", table.name},
-                     {"files", static_cast<uint64_t>(expired->files)},
-                     {"rows", expired->rows}});
+        RunLifecycle(table);
+        std::vector<std::string> vacuumed = {table.name};
+        if (table.archive_after.count() > 0) vacuumed.push_back(table.ArchiveTable());
+        for (const std::string& name : vacuumed) {
+          if (!Exists(name)) continue;  // no archive yet
+          auto r = VacuumNow(name, {.retention = table.vacuum_retention});
+          if (!r.has_value()) {
+            LogWarn(kComponent, "background vacuum failed",
+                    {{"table", name}, {"error", r.error().ToString()}});
           }
-        }
-        auto r = VacuumNow(table.name, {.retention = table.vacuum_retention});
-        if (!r.has_value()) {
-          LogWarn(kComponent, "background vacuum failed",
-                  {{"table", table.name}, {"error", r.error().ToString()}});
         }
       }
     }

@@ -2,6 +2,7 @@
 #include "lake/lake_options.h"
 
 #include "lake/declared_schema.h"
+#include "lake/lifecycle.h"
 #include "lake/partition_spec.h"
 #include "lake/table_writer.h"
 #include "log/stream_options.h"
@@ -19,7 +20,26 @@ Status ValidateTableConfig(const TableConfig& config) {
   }
   auto fields = ParsePartitionBy(config.partition_by);
   if (!fields.has_value()) return fields.error();
+  if (config.archive_after.count() > 0) {
+    const std::string archive = config.ArchiveTable();
+    auto prefix = TablePrefix(archive);
+    if (!prefix.has_value()) return prefix.error().WithContext("archive_to");
+    if (!archive.starts_with("archive.")) {
+      return InvalidArgument("archive_to: " + archive + " is not in the archive zone (archive.<table>)");
+    }
+    if (config.name.starts_with("archive.")) {
+      return InvalidArgument("archive_after: a table of the archive zone is not archived again");
+    }
+    if (config.expire_after.count() > 0 && config.expire_after <= config.archive_after) {
+      return InvalidArgument("archive_after: must be shorter than expire_after, or files expire "
+                             "before they are archived");
+    }
+  }
   return Status::Ok();
+}
+
+std::string TableConfig::ArchiveTable() const {
+  return archive_to.empty() ? DefaultArchiveTable(name) : archive_to;
 }
 
 Status ValidateLoaderConfig(const LoaderConfig& config) {
@@ -93,7 +113,7 @@ const config::Table<TableConfig>& TableConfigTable() {
                             "A lake table: Parquet files with a Delta Lake log "
                             "(docs/formats/table.md)."))
           ->Field("name", &O::name,
-                  "`<zone>.<table>`: zone `raw`, `curated` or `analytics`, table "
+                  "`<zone>.<table>`: zone `raw`, `curated`, `analytics` or `archive`, table "
                   "`[a-z][a-z0-9_]{0,62}`.",
                   {.required = true})
           .Field("schema", &O::schema,
@@ -131,9 +151,16 @@ const config::Table<TableConfig>& TableConfigTable() {
           .Field("vacuum_interval", &O::vacuum_interval,
                  "How often vacuum runs; `0`: only on request (`eventlake vacuum`).")
           .Field("expire_after", &O::expire_after,
-                 "Files whose every row is older than this leave the table (checked every "
-                 "`vacuum_interval`, and deleted by vacuum after `vacuum_retention`); `0`: "
-                 "never.")
+                 "Files whose every row is older than this leave the table and its archive "
+                 "table (checked every `vacuum_interval`, and deleted by vacuum after "
+                 "`vacuum_retention`); `0`: never.")
+          .Field("archive_after", &O::archive_after,
+                 "Files whose every row is older than this move to the archive table "
+                 "`archive_to` (checked every `vacuum_interval`; still readable there, by "
+                 "eventlake and any Delta reader); `0`: never. Shorter than `expire_after`.")
+          .Field("archive_to", &O::archive_to,
+                 "The archive table, `archive.<table>`; empty: `archive.` and this table's name "
+                 "without its zone.")
           .Field("checkpoint_interval", &O::checkpoint_interval,
                  "A Delta checkpoint is written every this many versions, so that readers do "
                  "not replay every commit; `0`: none.",

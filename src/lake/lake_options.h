@@ -7,6 +7,8 @@
 //       max_age: 5s
 //       target_file_size: 128MiB    # compaction merges small files toward this
 //       vacuum_retention: 7d        # files removed longer ago than this are deleted
+//       archive_after: 30d          # older files move to the table archive.events
+//       expire_after: 365d          # older files leave it (and the archive)
 //   loaders:
 //     - name: events_to_curated
 //       stream: events
@@ -39,7 +41,11 @@ struct TableConfig {
   std::chrono::milliseconds vacuum_retention = std::chrono::hours(24 * 7);
   std::chrono::milliseconds vacuum_interval = std::chrono::hours(1);  // 0: no background vacuum
   uint32_t checkpoint_interval = 10;
-  std::chrono::milliseconds expire_after{0};  // 0: rows never expire
+  std::chrono::milliseconds expire_after{0};   // 0: rows never expire
+  std::chrono::milliseconds archive_after{0};  // 0: files never move to the archive
+  std::string archive_to;                      // "" = archive.<table> (lifecycle.h)
+
+  std::string ArchiveTable() const;
 };
 
 // raw.<name>: the stream's events as received (raw_archiver.h).

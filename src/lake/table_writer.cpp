@@ -38,9 +38,9 @@ Result<std::string> TablePrefix(std::string_view name) {
   }
   const std::string_view zone = name.substr(0, dot);
   const std::string_view table = name.substr(dot + 1);
-  if (zone != "raw" && zone != "curated" && zone != "analytics") {
+  if (zone != "raw" && zone != "curated" && zone != "analytics" && zone != "archive") {
     return Err(InvalidArgument("table name " + std::string(name) +
-                               ": the zone must be raw, curated or analytics"));
+                               ": the zone must be raw, curated, analytics or archive"));
   }
   EL_RETURN_IF_ERROR(ValidateZoneOrTable("table", table));
   return std::string(zone) + "/" + std::string(table);

@@ -37,6 +37,16 @@ Status CheckUniqueNames(const Config& config) {
                              "' is declared twice");
     }
   }
+  // An archive table belongs to one table, and is not also declared.
+  std::set<std::string> archives;
+  for (size_t i = 0; i < config.tables.size(); ++i) {
+    if (config.tables[i].archive_after.count() == 0) continue;
+    const std::string archive = config.tables[i].ArchiveTable();
+    if (tables.contains(archive) || !archives.insert(archive).second) {
+      return InvalidArgument("tables[" + std::to_string(i) + "].archive_to: '" + archive +
+                             "' is already another table or archive");
+    }
+  }
   std::set<std::string> loaders;
   for (size_t i = 0; i < config.loaders.size(); ++i) {
     const lake::LoaderConfig& loader = config.loaders[i];

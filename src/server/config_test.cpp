@@ -105,6 +105,32 @@ TEST(ParseConfig, RejectsDuplicateNames) {
   EXPECT_THAT(config.error().message(), HasSubstr("sources[1].name"));
 }
 
+TEST(ParseConfig, ChecksArchiveTables) {
+  auto config = ParseConfig("tables: [{name: curated.a, archive_after: 30d}]\n", "c.yaml");
+  ASSERT_TRUE(config) << config.error().ToString();
+  EXPECT_EQ(config->tables[0].ArchiveTable(), "archive.a");
+  // Two tables archiving into one archive table, or into a declared table.
+  config = ParseConfig(
+      "tables: [{name: curated.a, archive_after: 30d}, {name: analytics.a, archive_after: 9d}]\n",
+      "c.yaml");
+  ASSERT_FALSE(config);
+  EXPECT_THAT(config.error().message(), HasSubstr("tables[1].archive_to"));
+  config = ParseConfig(
+      "tables: [{name: curated.a, archive_after: 1d, archive_to: archive.b}, {name: archive.b}]\n",
+      "c.yaml");
+  ASSERT_FALSE(config);
+  EXPECT_THAT(config.error().message(), HasSubstr("tables[0].archive_to"));
+  // Outside the archive zone; expiring before archiving.
+  config = ParseConfig("tables: [{name: curated.a, archive_after: 1d, archive_to: curated.b}]\n",
+                       "c.yaml");
+  ASSERT_FALSE(config);
+  EXPECT_THAT(config.error().message(), HasSubstr("archive zone"));
+  config = ParseConfig("tables: [{name: curated.a, archive_after: 30d, expire_after: 7d}]\n",
+                       "c.yaml");
+  ASSERT_FALSE(config);
+  EXPECT_THAT(config.error().message(), HasSubstr("shorter than expire_after"));
+}
+
 TEST(ParseConfig, RejectsSourceWithoutStream) {
   auto config = ParseConfig("streams: [{name: a}]\nsources: [{name: s}]\n", "c.yaml");
   ASSERT_FALSE(config);

@@ -359,3 +359,57 @@ def test_a_declared_schema_types_the_columns_and_closes_the_table(server):
                       for r in read_all(srv, "curated.events.dlq"))
     assert len(problems) == 2
     assert any("extra" in p for p in problems) and any("RFC 3339" in p for p in problems)
+
+
+LIFECYCLE = FAST.replace("    max_age: 200ms\n", """    max_age: 200ms
+    archive_after: 30d
+    expire_after: 365d
+    vacuum_interval: 1s
+""")
+
+
+def test_old_files_move_to_the_archive_table_and_older_ones_expire(server):
+    srv = server(config=LIFECYCLE)
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def aged(i, days):
+        e = event(i, n=i, age=days)
+        e["time"] = (now - datetime.timedelta(days=days)).isoformat().replace("+00:00", "Z")
+        return e
+
+    recent = [aged(i, 1) for i in range(5)]
+    old = [aged(10 + i, 40 + i) for i in range(5)]        # archived
+    ancient = [aged(20 + i, 400 + i) for i in range(5)]   # archived, then expired
+    send_batch(srv, recent + old + ancient)
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        names = [t["name"] for t in srv.get("/v1/tables").json()["tables"]]
+        if ("archive.events" in names and describe(srv, "curated.events")["rows"] == 5
+                and describe(srv, "archive.events")["rows"] == 5):
+            break
+        time.sleep(0.2)
+    assert sorted(names) == ["archive.events", "curated.events"]
+
+    # Still readable by any Delta reader: each row in exactly one table.
+    _, current = delta_rows(table_dir(srv, "curated.events"))
+    _, archived = delta_rows(table_dir(srv, "archive.events"))
+    assert sorted(r["id"] for r in current) == sorted(e["id"] for e in recent)
+    assert sorted(r["id"] for r in archived) == sorted(e["id"] for e in old)
+    assert {r["id"]: r["n"] for r in archived} == {e["id"]: e["data"]["n"] for e in old}
+    for f in describe(srv, "archive.events", files="true")["file_list"]:
+        assert (table_dir(srv, "archive.events") / f["path"]).is_file()
+
+    ops = [c["operation"] for c in srv.get("/v1/tables/curated.events/history").json()["commits"]]
+    assert "ARCHIVE" in ops
+    archive_ops = [c["operation"]
+                   for c in srv.get("/v1/tables/archive.events/history").json()["commits"]]
+    assert archive_ops[-1] == "WRITE" and "DELETE" in archive_ops  # the ancient rows expired
+    # Time travel in the archive still reads the ancient rows before their expiry.
+    ever = set()
+    for version in range(len(archive_ops)):
+        ever |= {r["id"] for r in delta_rows(table_dir(srv, "archive.events"), version=version)[1]}
+    assert ever == {e["id"] for e in old + ancient}
+    metrics = srv.get("/metrics").text
+    assert "eventlake_lake_archived_files_total" in metrics
+    assert "eventlake_lake_expired_files_total" in metrics
