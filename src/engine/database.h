@@ -18,6 +18,7 @@
 
 #include "core/status.h"
 #include "engine/appender.h"
+#include "engine/prepared_statement.h"
 #include "engine/query_result.h"
 
 typedef struct _duckdb_database* duckdb_database;      // NOLINT
@@ -59,6 +60,11 @@ class Connection {
   Status Execute(std::string_view sql);
   // Runs `sql` (its last statement's result is returned), materialised.
   Result<QueryResult> Query(std::string_view sql);
+  // One statement, prepared (prepared_statement.h); the connection must
+  // outlive it. Its errors are InvalidArgument (parser, binder, catalog),
+  // PermissionDenied (what the sandbox refuses), DeadlineExceeded
+  // (interrupted) or ResourceExhausted (out of memory).
+  Result<std::unique_ptr<PreparedStatement>> Prepare(std::string_view sql);
   // An appender into `table` of the main schema; the connection must outlive it.
   Result<Appender> AppendTo(std::string_view table);
   // Stops the query running on this connection, from any thread; it fails

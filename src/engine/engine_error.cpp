@@ -39,4 +39,14 @@ Status DuckDbError(int type, std::string message) {
   }
 }
 
+Status PrepareError(std::string message) {
+  const std::string_view text = message;
+  if (text.starts_with("Permission Error")) return PermissionDenied(std::move(message));
+  if (text.starts_with("INTERRUPT Error") || text.starts_with("Interrupt")) {
+    return DeadlineExceeded(std::move(message));
+  }
+  if (text.starts_with("Out of Memory Error")) return ResourceExhausted(std::move(message));
+  return InvalidArgument(std::move(message));
+}
+
 }  // namespace eventlake::engine

@@ -2,6 +2,7 @@
 #include "engine/query_result.h"
 
 #include "engine/query_result_handle.h"
+#include "engine/type_name.h"
 
 namespace eventlake::engine {
 
@@ -20,25 +21,9 @@ std::string QueryResult::column_name(size_t column) const {
 
 std::string QueryResult::column_type(size_t column) const {
   duckdb_logical_type type = duckdb_column_logical_type(&handle_->result, column);
-  char* text = duckdb_logical_type_get_alias(type);
-  std::string out;
-  if (text != nullptr) {
-    out = text;
-    duckdb_free(text);
-  } else {
-    switch (duckdb_get_type_id(type)) {
-      case DUCKDB_TYPE_BOOLEAN: out = "BOOLEAN"; break;
-      case DUCKDB_TYPE_INTEGER: out = "INTEGER"; break;
-      case DUCKDB_TYPE_BIGINT: out = "BIGINT"; break;
-      case DUCKDB_TYPE_HUGEINT: out = "HUGEINT"; break;
-      case DUCKDB_TYPE_DOUBLE: out = "DOUBLE"; break;
-      case DUCKDB_TYPE_VARCHAR: out = "VARCHAR"; break;
-      case DUCKDB_TYPE_DATE: out = "DATE"; break;
-      case DUCKDB_TYPE_TIMESTAMP: out = "TIMESTAMP"; break;
-      case DUCKDB_TYPE_TIMESTAMP_TZ: out = "TIMESTAMP WITH TIME ZONE"; break;
-      default: out = "OTHER"; break;
-    }
-  }
+  char* alias = duckdb_logical_type_get_alias(type);
+  std::string out = alias != nullptr ? std::string(alias) : TypeName(type);
+  duckdb_free(alias);
   duckdb_destroy_logical_type(&type);
   return out;
 }

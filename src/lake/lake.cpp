@@ -208,6 +208,13 @@ Result<std::shared_ptr<const TableSnapshot>> Lake::Snapshot(std::string_view nam
   return snapshot;
 }
 
+Result<std::shared_ptr<const TableSnapshot>> Lake::SnapshotAsOf(std::string_view name,
+                                                                int64_t millis) const {
+  EL_ASSIGN_OR_RETURN(std::string prefix, TablePrefix(name));
+  DeltaLog log(store_.get(), prefix, db_.get());
+  return log.LoadAsOf(millis);
+}
+
 Result<std::vector<CommitSummary>> Lake::History(std::string_view name) const {
   EL_ASSIGN_OR_RETURN(std::string prefix, TablePrefix(name));
   DeltaLog log(store_.get(), prefix);

@@ -69,6 +69,11 @@ class Lake {
   void Stop();
 
   ObjectStore& store() { return *store_; }
+  // The directory of the local store; nullopt for S3.
+  std::optional<std::string> LocalRoot() const {
+    if (options_.storage.type != StorageType::kLocal) return std::nullopt;
+    return options_.root;
+  }
   // "<zone>.<table>" of every table in the store, sorted.
   Result<std::vector<std::string>> ListTables() const;
   bool Exists(std::string_view name) const;
@@ -76,6 +81,10 @@ class Lake {
   // table that does not exist.
   Result<std::shared_ptr<const TableSnapshot>> Snapshot(
       std::string_view name, std::optional<int64_t> version = std::nullopt) const;
+  // The table's latest snapshot committed at or before `millis` (time
+  // travel by timestamp); NotFound when the table is younger.
+  Result<std::shared_ptr<const TableSnapshot>> SnapshotAsOf(std::string_view name,
+                                                            int64_t millis) const;
   Result<std::vector<CommitSummary>> History(std::string_view name) const;
 
   // Queued for the maintenance thread; `done` runs there (or at Stop, with

@@ -12,12 +12,22 @@ Result<std::unique_ptr<AccessControl>> AccessControl::Create(const SecurityOptio
 
 Result<Principal> AccessControl::Check(std::string_view authorization_header,
                                        std::string_view action, std::string_view resource) const {
-  EL_ASSIGN_OR_RETURN(Principal principal, authenticator_.Authenticate(authorization_header));
-  if (principal.anonymous) return principal;
+  EL_ASSIGN_OR_RETURN(Principal principal, Authenticate(authorization_header));
+  EL_RETURN_IF_ERROR(Authorize(principal, action, resource));
+  return principal;
+}
+
+Result<Principal> AccessControl::Authenticate(std::string_view authorization_header) const {
+  return authenticator_.Authenticate(authorization_header);
+}
+
+Status AccessControl::Authorize(const Principal& principal, std::string_view action,
+                                std::string_view resource) const {
+  if (principal.anonymous) return Status::Ok();
   Decision decision = policies_.Evaluate(principal, action, resource);
-  if (decision.allowed) return principal;
-  return Err(PermissionDenied(principal.name + " may not " + std::string(action) + " on " +
-                              std::string(resource) + ": " + std::string(decision.reason)));
+  if (decision.allowed) return Status::Ok();
+  return PermissionDenied(principal.name + " may not " + std::string(action) + " on " +
+                          std::string(resource) + ": " + std::string(decision.reason));
 }
 
 }  // namespace eventlake::security

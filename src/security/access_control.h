@@ -34,6 +34,14 @@ class AccessControl {
   // principal, the action, the resource and the deciding reason.
   Result<Principal> Check(std::string_view authorization_header, std::string_view action,
                           std::string_view resource) const;
+  // Only the first half of Check: the principal of a known key (anonymous
+  // while access control is off). For APIs that authorize per resource
+  // inside (a query checks tables:Select on each table it reads).
+  Result<Principal> Authenticate(std::string_view authorization_header) const;
+  // The second half: OK when `principal` may do `action` on `resource`
+  // (always for the anonymous principal), else PermissionDenied as Check.
+  Status Authorize(const Principal& principal, std::string_view action,
+                   std::string_view resource) const;
 
  private:
   Authenticator authenticator_;

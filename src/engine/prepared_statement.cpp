@@ -1,0 +1,148 @@
+// PreparedStatement and ChunkStream over DuckDB's prepared statements and
+// streaming results.
+#include "engine/prepared_statement.h"
+
+#include <duckdb.h>
+
+#include "engine/database.h"
+#include "engine/engine_error.h"
+#include "engine/type_name.h"
+
+namespace eventlake::engine {
+
+struct ChunkStream::Handle {
+  Handle() = default;
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  ~Handle() { duckdb_destroy_result(&result); }
+  duckdb_result result{};
+};
+
+ChunkStream::ChunkStream(std::unique_ptr<Handle> handle) : handle_(std::move(handle)) {}
+
+ChunkStream::ChunkStream(ChunkStream&& other) noexcept
+    : handle_(std::move(other.handle_)),
+      chunk_(std::exchange(other.chunk_, nullptr)),
+      rows_(std::exchange(other.rows_, 0)) {}
+
+ChunkStream& ChunkStream::operator=(ChunkStream&& other) noexcept {
+  if (this != &other) {
+    if (chunk_ != nullptr) duckdb_destroy_data_chunk(&chunk_);
+    handle_ = std::move(other.handle_);
+    chunk_ = std::exchange(other.chunk_, nullptr);
+    rows_ = std::exchange(other.rows_, 0);
+  }
+  return *this;
+}
+
+ChunkStream::~ChunkStream() {
+  if (chunk_ != nullptr) duckdb_destroy_data_chunk(&chunk_);
+}
+
+Result<bool> ChunkStream::Next() {
+  if (chunk_ != nullptr) duckdb_destroy_data_chunk(&chunk_);
+  rows_ = 0;
+  while (true) {
+    chunk_ = duckdb_fetch_chunk(handle_->result);
+    if (chunk_ == nullptr) {
+      const char* error = duckdb_result_error(&handle_->result);
+      if (error != nullptr) {
+        return Err(DuckDbError(duckdb_result_error_type(&handle_->result), error));
+      }
+      return false;
+    }
+    rows_ = duckdb_data_chunk_get_size(chunk_);
+    if (rows_ > 0) return true;
+    duckdb_destroy_data_chunk(&chunk_);  // DuckDB may hand out empty chunks
+  }
+}
+
+std::optional<std::string_view> ChunkStream::Text(size_t column, size_t row) const {
+  if (chunk_ == nullptr || row >= rows_) return std::nullopt;
+  duckdb_vector vector = duckdb_data_chunk_get_vector(chunk_, column);
+  if (vector == nullptr) return std::nullopt;
+  duckdb_logical_type type = duckdb_vector_get_column_type(vector);
+  const bool text = duckdb_get_type_id(type) == DUCKDB_TYPE_VARCHAR;
+  duckdb_destroy_logical_type(&type);
+  if (!text) return std::nullopt;
+  uint64_t* validity = duckdb_vector_get_validity(vector);
+  if (validity != nullptr && !duckdb_validity_row_is_valid(validity, row)) return std::nullopt;
+  auto* strings = static_cast<duckdb_string_t*>(duckdb_vector_get_data(vector));
+  duckdb_string_t* cell = &strings[row];
+  return std::string_view(duckdb_string_t_data(cell), duckdb_string_t_length(*cell));
+}
+
+PreparedStatement::~PreparedStatement() { duckdb_destroy_prepare(&statement_); }
+
+bool PreparedStatement::IsSelect() const {
+  return duckdb_prepared_statement_type(statement_) == DUCKDB_STATEMENT_TYPE_SELECT;
+}
+
+size_t PreparedStatement::parameter_count() const { return duckdb_nparams(statement_); }
+
+size_t PreparedStatement::column_count() const {
+  return duckdb_prepared_statement_column_count(statement_);
+}
+
+std::string PreparedStatement::column_name(size_t column) const {
+  const char* name = duckdb_prepared_statement_column_name(statement_, column);
+  std::string out = name != nullptr ? name : "";
+  duckdb_free(const_cast<char*>(name));
+  return out;
+}
+
+std::string PreparedStatement::column_type(size_t column) const {
+  duckdb_logical_type type = duckdb_prepared_statement_column_logical_type(statement_, column);
+  char* alias = duckdb_logical_type_get_alias(type);
+  std::string out = alias != nullptr ? std::string(alias) : TypeName(type);
+  duckdb_free(alias);
+  duckdb_destroy_logical_type(&type);
+  return out;
+}
+
+Status PreparedStatement::BindResult(size_t index, int state) const {
+  if (state == DuckDBSuccess) return Status::Ok();
+  return InvalidArgument("parameter $" + std::to_string(index) + " cannot be bound (the statement has " +
+                         std::to_string(parameter_count()) + ")");
+}
+
+Status PreparedStatement::BindNull(size_t index) {
+  return BindResult(index, duckdb_bind_null(statement_, index));
+}
+Status PreparedStatement::BindBool(size_t index, bool value) {
+  return BindResult(index, duckdb_bind_boolean(statement_, index, value));
+}
+Status PreparedStatement::BindInt64(size_t index, int64_t value) {
+  return BindResult(index, duckdb_bind_int64(statement_, index, value));
+}
+Status PreparedStatement::BindDouble(size_t index, double value) {
+  return BindResult(index, duckdb_bind_double(statement_, index, value));
+}
+Status PreparedStatement::BindText(size_t index, std::string_view value) {
+  return BindResult(index,
+                    duckdb_bind_varchar_length(statement_, index, value.data(), value.size()));
+}
+
+Result<ChunkStream> PreparedStatement::Execute() {
+  auto handle = std::make_unique<ChunkStream::Handle>();
+  if (duckdb_execute_prepared_streaming(statement_, &handle->result) != DuckDBSuccess) {
+    const char* message = duckdb_result_error(&handle->result);
+    return Err(DuckDbError(duckdb_result_error_type(&handle->result),
+                           message != nullptr ? message : "execution failed"));
+  }
+  return ChunkStream(std::move(handle));
+}
+
+Result<std::unique_ptr<PreparedStatement>> Connection::Prepare(std::string_view sql) {
+  duckdb_prepared_statement statement = nullptr;
+  const std::string text(sql);
+  if (duckdb_prepare(connection_, text.c_str(), &statement) != DuckDBSuccess) {
+    const char* error = duckdb_prepare_error(statement);
+    std::string message = error != nullptr ? error : "prepare failed";
+    duckdb_destroy_prepare(&statement);
+    return Err(PrepareError(std::move(message)));
+  }
+  return std::unique_ptr<PreparedStatement>(new PreparedStatement(statement));
+}
+
+}  // namespace eventlake::engine

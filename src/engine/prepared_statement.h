@@ -1,0 +1,80 @@
+// PreparedStatement: one SQL statement parsed, bound and planned once, run
+// with positional parameters ($1, $2, ... or ?). Its result is read as a
+// stream of chunks, so a large result never has to fit in memory; cells are
+// read as text from VARCHAR (or JSON) columns, which is how the query room
+// takes every result (it has DuckDB render rows as JSON).
+//
+// Threads: like its Connection, used by one thread at a time; the
+// connection's Interrupt() stops a running Execute or Next from another.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+typedef struct _duckdb_prepared_statement* duckdb_prepared_statement;  // NOLINT
+typedef struct _duckdb_data_chunk* duckdb_data_chunk;                  // NOLINT
+
+namespace eventlake::engine {
+
+class Connection;
+
+class ChunkStream {
+ public:
+  ChunkStream(ChunkStream&& other) noexcept;
+  ChunkStream& operator=(ChunkStream&& other) noexcept;
+  ChunkStream(const ChunkStream&) = delete;
+  ChunkStream& operator=(const ChunkStream&) = delete;
+  ~ChunkStream();
+
+  // Moves to the next chunk: false at the end of the result.
+  Result<bool> Next();
+  // The current chunk's rows.
+  size_t rows() const { return rows_; }
+  // The text of a VARCHAR cell of the current chunk; nullopt for NULL (or a
+  // column of another type). The view lives until the next Next().
+  std::optional<std::string_view> Text(size_t column, size_t row) const;
+
+ private:
+  friend class PreparedStatement;
+  struct Handle;
+  explicit ChunkStream(std::unique_ptr<Handle> handle);
+  std::unique_ptr<Handle> handle_;
+  duckdb_data_chunk chunk_ = nullptr;
+  size_t rows_ = 0;
+};
+
+class PreparedStatement {
+ public:
+  ~PreparedStatement();
+  PreparedStatement(const PreparedStatement&) = delete;
+  PreparedStatement& operator=(const PreparedStatement&) = delete;
+
+  bool IsSelect() const;
+  size_t parameter_count() const;
+  size_t column_count() const;
+  std::string column_name(size_t column) const;
+  std::string column_type(size_t column) const;  // "BIGINT", "DECIMAL(18,3)", "VARCHAR[]"
+
+  // Parameters are numbered from 1. A value is cast to the type the
+  // statement expects there (InvalidArgument when it cannot be).
+  Status BindNull(size_t index);
+  Status BindBool(size_t index, bool value);
+  Status BindInt64(size_t index, int64_t value);
+  Status BindDouble(size_t index, double value);
+  Status BindText(size_t index, std::string_view value);
+
+  Result<ChunkStream> Execute();
+
+ private:
+  friend class Connection;
+  explicit PreparedStatement(duckdb_prepared_statement statement) : statement_(statement) {}
+  Status BindResult(size_t index, int state) const;
+  duckdb_prepared_statement statement_;
+};
+
+}  // namespace eventlake::engine

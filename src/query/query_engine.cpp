@@ -1,0 +1,344 @@
+// QueryEngine: the sandboxed DuckDB, the per-query connection with its
+// views, the workers and the watchdog that enforces timeouts.
+#include "query/query_engine.h"
+
+#include <filesystem>
+
+#include "core/cloud_event.h"
+#include "core/logging.h"
+#include "lake/table_writer.h"
+#include "query/table_view.h"
+
+namespace eventlake::query {
+namespace {
+
+using engine::SqlIdentifier;
+using engine::SqlString;
+
+constexpr size_t kMaxCachedViews = 1024;
+
+// "2026-12-01", "2026-12-01 10:00:00", "2026-12-01T10:00:00.5+02:00" -> micros.
+Result<int64_t> ParseAtTimestamp(std::string_view text) {
+  std::string t(text);
+  if (t.size() == 10) t += "T00:00:00";
+  if (t.size() > 10 && t[10] == ' ') t[10] = 'T';
+  const bool zoned = t.ends_with("Z") || t.ends_with("z") ||
+                     (t.size() > 19 && (t[t.size() - 6] == '+' || t[t.size() - 6] == '-'));
+  if (!zoned) t += "Z";
+  auto micros = ParseRfc3339(t);
+  if (!micros.has_value()) {
+    return Err(InvalidArgument("AT (TIMESTAMP => '" + std::string(text) +
+                               "'): expected 'YYYY-MM-DD[ HH:MM:SS[.fff]][+HH:MM]'"));
+  }
+  return *micros;
+}
+
+// The serialized parse tree of `sql`, from DuckDB's parser.
+Result<std::string> Serialize(engine::Connection& connection, std::string_view sql) {
+  EL_ASSIGN_OR_RETURN(engine::QueryResult r,
+                      connection.Query("SELECT json_serialize_sql(" + SqlString(sql) + ")"));
+  auto text = r.String(0, 0);
+  if (!text.has_value()) return Err(Internal("json_serialize_sql gave NULL"));
+  return *text;
+}
+
+Status Bind(engine::PreparedStatement& statement, const std::vector<QueryParameter>& parameters) {
+  if (parameters.size() != statement.parameter_count()) {
+    return InvalidArgument("the query has " + std::to_string(statement.parameter_count()) +
+                           " parameters; " + std::to_string(parameters.size()) + " given");
+  }
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    const size_t index = i + 1;
+    Status s = std::visit(
+        [&](const auto& v) -> Status {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::monostate>) return statement.BindNull(index);
+          if constexpr (std::is_same_v<T, bool>) return statement.BindBool(index, v);
+          if constexpr (std::is_same_v<T, int64_t>) return statement.BindInt64(index, v);
+          if constexpr (std::is_same_v<T, double>) return statement.BindDouble(index, v);
+          if constexpr (std::is_same_v<T, std::string>) return statement.BindText(index, v);
+        },
+        parameters[i]);
+    EL_RETURN_IF_ERROR(s);
+  }
+  return Status::Ok();
+}
+
+// JSON has no NaN or infinities; DuckDB writes them bare. They become strings.
+std::string_view JsonSafe(std::string_view row, std::string& scratch) {
+  if (row.find_first_of("NI") == std::string_view::npos) return row;
+  scratch.clear();
+  bool in_string = false;
+  for (size_t i = 0; i < row.size(); ++i) {
+    const char c = row[i];
+    if (in_string) {
+      scratch += c;
+      if (c == '\\' && i + 1 < row.size()) scratch += row[++i];
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    for (std::string_view word : {"-Infinity", "Infinity", "NaN"}) {
+      if (row.substr(i, word.size()) == word) {
+        scratch += '"';
+        scratch += word;
+        scratch += '"';
+        i += word.size() - 1;
+        goto next;
+      }
+    }
+    scratch += c;
+  next:;
+  }
+  return scratch;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<QueryEngine>> QueryEngine::Open(QueryEngineOptions options) {
+  if (options.lake == nullptr) return Err(InvalidArgument("the query engine needs the lake"));
+  auto engine = std::unique_ptr<QueryEngine>(new QueryEngine(std::move(options)));
+  EL_RETURN_IF_ERROR(engine->Open());
+  return engine;
+}
+
+Status QueryEngine::Open() {
+  std::optional<std::string> root = options_.lake->LocalRoot();
+  if (!root.has_value()) {
+    return FailedPrecondition("SQL over a lake in S3 is not built yet: the query engine reads local files");
+  }
+  lake_dir_ = *root;
+  while (lake_dir_.size() > 1 && lake_dir_.back() == '/') lake_dir_.pop_back();
+  EL_ASSIGN_OR_RETURN(db_, engine::Database::Open({.threads = options_.threads,
+                                                   .memory_limit = options_.memory_limit,
+                                                   .settings = {{"autoload_known_extensions", "false"},
+                                                                {"autoinstall_known_extensions", "false"}}}));
+  EL_ASSIGN_OR_RETURN(auto setup, db_->Connect());
+  std::string sandbox = "SET parquet_metadata_cache = true; SET allowed_directories = [" +
+                        SqlString(lake_dir_ + "/") + "];";
+  if (!options_.temp_directory.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(options_.temp_directory, ec);
+    sandbox += "SET temp_directory = " + SqlString(options_.temp_directory) + ";";
+  }
+  sandbox += "SET enable_external_access = false; SET lock_configuration = true;";
+  EL_RETURN_IF_ERROR(setup->Execute(sandbox));
+  if (MetricsRegistry* m = options_.metrics) {
+    queries_ok_ = &m->GetCounter("eventlake_queries_total", "Queries run.", {{"result", "ok"}});
+    queries_failed_ = &m->GetCounter("eventlake_queries_total", "Queries run.", {{"result", "error"}});
+    rows_returned_ = &m->GetCounter("eventlake_query_rows_returned_total", "Result rows returned.");
+    files_in_scope_ = &m->GetCounter("eventlake_query_files_in_scope_total",
+                                     "Data files of the snapshots queries read (before pruning).");
+    query_seconds_ = &m->GetHistogram("eventlake_query_seconds", "Query time, guard to last row.",
+                                      {0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60});
+  }
+  for (size_t i = 0; i < std::max<size_t>(options_.workers, 1); ++i) {
+    workers_.emplace_back([this] { Worker(); });
+  }
+  watchdog_ = std::thread([this] { Watchdog(); });
+  return Status::Ok();
+}
+
+QueryEngine::~QueryEngine() {
+  std::deque<Job> cancelled;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    cancelled.swap(queue_);
+    for (auto& [n, running] : running_) running.connection->Interrupt();
+  }
+  wake_.notify_all();
+  for (std::thread& t : workers_) t.join();
+  if (watchdog_.joinable()) watchdog_.join();
+  for (Job& job : cancelled) job.done(QueryFailure{Unavailable("the server is stopping"), {}});
+}
+
+void QueryEngine::Submit(QueryRequest request, RowSink* sink,
+                         std::function<void(std::variant<QueryStats, QueryFailure>)> done) {
+  std::unique_lock lock(mu_);
+  if (stopping_) {
+    lock.unlock();
+    return done(QueryFailure{Unavailable("the server is stopping"), {}});
+  }
+  if (queue_.size() >= options_.max_queued) {
+    lock.unlock();
+    return done(QueryFailure{ResourceExhausted("too many queries are waiting; retry later"), {}});
+  }
+  queue_.push_back({std::move(request), sink, std::move(done)});
+  wake_.notify_all();
+}
+
+void QueryEngine::Worker() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (stopping_) return;
+    Job job = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    job.done(Run(job.request, *job.sink));
+    lock.lock();
+  }
+}
+
+void QueryEngine::Watchdog() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    const auto now = std::chrono::steady_clock::now();
+    auto next = now + std::chrono::seconds(1);
+    for (auto& [n, running] : running_) {
+      if (running.deadline <= now) {
+        running.connection->Interrupt();
+        running.deadline = now + std::chrono::seconds(1);  // again, in case it was not running yet
+      }
+      next = std::min(next, running.deadline);
+    }
+    wake_.wait_until(lock, next);
+  }
+}
+
+bool QueryEngine::Cancel(std::string_view id) {
+  std::lock_guard lock(mu_);
+  for (auto& [n, running] : running_) {
+    if (!id.empty() && running.id == id) {
+      running.cancelled = true;
+      running.connection->Interrupt();
+      return true;
+    }
+  }
+  return false;
+}
+
+std::variant<QueryStats, QueryFailure> QueryEngine::Run(const QueryRequest& request, RowSink& sink) {
+  const auto started = std::chrono::steady_clock::now();
+  auto connection = db_->Connect();
+  if (!connection.has_value()) return QueryFailure{connection.error(), {}};
+  const auto timeout = std::min(request.timeout.value_or(options_.timeout), options_.timeout);
+  uint64_t slot;
+  {
+    std::lock_guard lock(mu_);
+    slot = next_running_++;
+    running_[slot] = {connection->get(), started + timeout, request.id};
+  }
+  wake_.notify_all();
+  SyntaxError syntax;
+  Result<QueryStats> result = Execute(request, **connection, sink, &syntax);
+  bool cancelled;
+  {
+    std::lock_guard lock(mu_);
+    cancelled = running_[slot].cancelled;
+    running_.erase(slot);
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (query_seconds_ != nullptr) query_seconds_->Observe(seconds);
+  if (!result.has_value()) {
+    if (queries_failed_ != nullptr) queries_failed_->Increment();
+    Status status = result.error();
+    if (status.code() == StatusCode::kDeadlineExceeded) {
+      status = DeadlineExceeded(cancelled ? "the query was cancelled"
+                                          : "the query ran longer than its timeout of " +
+                                                std::to_string(timeout.count()) + " ms");
+    }
+    return QueryFailure{std::move(status), syntax.position};
+  }
+  result->seconds = seconds;
+  if (queries_ok_ != nullptr) {
+    queries_ok_->Increment();
+    rows_returned_->Increment(result->rows);
+    files_in_scope_->Increment(result->files);
+  }
+  return *result;
+}
+
+Result<std::shared_ptr<const lake::TableSnapshot>> QueryEngine::SnapshotFor(
+    const TableReference& ref) const {
+  Result<std::shared_ptr<const lake::TableSnapshot>> snapshot;
+  if (ref.timestamp.has_value()) {
+    EL_ASSIGN_OR_RETURN(int64_t micros, ParseAtTimestamp(*ref.timestamp));
+    snapshot = options_.lake->SnapshotAsOf(ref.table, micros / 1000);
+  } else {
+    snapshot = options_.lake->Snapshot(ref.table, ref.version);
+  }
+  if (!snapshot.has_value() && snapshot.error().code() == StatusCode::kNotFound) {
+    // A SQL error of the caller's, like a missing table in any database.
+    return Err(InvalidArgument(snapshot.error().message()));
+  }
+  return snapshot;
+}
+
+Status QueryEngine::CreateView(engine::Connection& connection, const TableReference& ref,
+                               QueryStats& stats) {
+  EL_ASSIGN_OR_RETURN(auto snapshot, SnapshotFor(ref));
+  EL_ASSIGN_OR_RETURN(std::string prefix, lake::TablePrefix(ref.table));
+  const std::string key = ref.table + "@" + std::to_string(snapshot->version);
+  std::string select;
+  {
+    std::lock_guard lock(views_mu_);
+    if (auto it = view_cache_.find(key); it != view_cache_.end()) select = it->second;
+  }
+  if (select.empty()) {
+    EL_ASSIGN_OR_RETURN(TableViewSource source,
+                        TableViewSelect(connection, *snapshot, lake_dir_ + "/" + prefix));
+    select = std::move(source.select);
+    std::lock_guard lock(views_mu_);
+    if (view_cache_.size() >= kMaxCachedViews) view_cache_.clear();
+    view_cache_[key] = select;
+  }
+  for (const auto& [path, add] : snapshot->files) stats.bytes += static_cast<uint64_t>(add.size);
+  stats.files += snapshot->files.size();
+  stats.tables.push_back(key);
+  return connection.Execute("CREATE TEMP VIEW " + SqlIdentifier(ref.view) + " AS " + select);
+}
+
+Result<QueryStats> QueryEngine::Execute(const QueryRequest& request, engine::Connection& connection,
+                                        RowSink& sink, SyntaxError* syntax) {
+  EL_ASSIGN_OR_RETURN(std::string serialized, Serialize(connection, request.sql));
+  EL_ASSIGN_OR_RETURN(GuardedTree guarded, GuardParseTree(serialized, syntax));
+  QueryStats stats;
+  for (const TableReference& ref : guarded.tables) {
+    if (options_.access != nullptr) {
+      EL_RETURN_IF_ERROR(options_.access->Authorize(request.principal, "tables:Select", "table/" + ref.table));
+    }
+  }
+  for (const TableReference& ref : guarded.tables) EL_RETURN_IF_ERROR(CreateView(connection, ref, stats));
+  EL_ASSIGN_OR_RETURN(engine::QueryResult rendered,
+                      connection.Query("SELECT json_deserialize_sql(" + SqlString(guarded.tree) + ")"));
+  const std::string sql = rendered.String(0, 0).value_or("");
+  // Every row rendered as a JSON array by DuckDB, beside the columns
+  // themselves (for their names and types).
+  EL_ASSIGN_OR_RETURN(auto statement,
+                      connection.Prepare("SELECT json_array(*COLUMNS(*))::VARCHAR AS \"__row\", * FROM (\n" +
+                                         sql + "\n) AS \"__query\""));
+  if (!statement->IsSelect()) return Err(PermissionDenied("only SELECT statements are allowed"));
+  std::vector<QueryColumn> columns;
+  for (size_t c = 1; c < statement->column_count(); ++c) {
+    columns.push_back({statement->column_name(c), statement->column_type(c)});
+  }
+  EL_RETURN_IF_ERROR(Bind(*statement, request.parameters));
+  EL_RETURN_IF_ERROR(sink.Columns(columns));
+  const uint64_t max_rows = std::min(request.max_rows.value_or(options_.max_result_rows),
+                                     options_.max_result_rows);
+  EL_ASSIGN_OR_RETURN(engine::ChunkStream stream, statement->Execute());
+  std::string scratch;
+  while (!stats.truncated) {
+    EL_ASSIGN_OR_RETURN(bool more, stream.Next());
+    if (!more) break;
+    for (size_t r = 0; r < stream.rows(); ++r) {
+      if (stats.rows >= max_rows) {
+        stats.truncated = true;
+        break;
+      }
+      std::string_view row = JsonSafe(stream.Text(0, r).value_or("[]"), scratch);
+      if (stats.result_bytes + row.size() > options_.max_result_bytes) {
+        stats.truncated = true;
+        break;
+      }
+      EL_RETURN_IF_ERROR(sink.Row(row));
+      ++stats.rows;
+      stats.result_bytes += row.size();
+    }
+  }
+  return stats;
+}
+
+}  // namespace eventlake::query

@@ -1,0 +1,160 @@
+// QueryEngine: SQL over the lake (docs/query.md). One embedded DuckDB,
+// sandboxed once at start (external access off except reads of the lake
+// directory, no extension loading, configuration locked), runs every query
+// on a connection of its own:
+//
+//   1. the SQL guard checks the parse tree (sql_guard.h);
+//   2. the caller must have tables:Select on table/<name> for each table;
+//   3. each table becomes a temporary view on that connection over the files
+//      of its current snapshot, or of the version it was asked AT;
+//   4. DuckDB renders each result row as a JSON array, streamed in chunks to
+//      a RowSink, up to the row and byte limits (beyond them: truncated).
+//
+// Queries run on a few worker threads (Submit) or on the caller's (Run).
+// Each has a timeout; Cancel(id) stops one. Both interrupt DuckDB.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "core/metrics.h"
+#include "core/status.h"
+#include "engine/database.h"
+#include "lake/lake.h"
+#include "query/sql_guard.h"
+#include "security/access_control.h"
+#include "security/principal.h"
+
+namespace eventlake::query {
+
+struct QueryEngineOptions {
+  lake::Lake* lake = nullptr;                         // required; must outlive the engine
+  const security::AccessControl* access = nullptr;    // null: access control off
+  MetricsRegistry* metrics = nullptr;
+  int threads = 0;                                     // DuckDB's; 0 = the cores
+  std::string memory_limit;                            // DuckDB's, for all queries; "" = its default
+  std::string temp_directory;                          // where DuckDB spills; "" = none
+  size_t workers = 4;                                  // queries at once (Submit)
+  size_t max_queued = 64;                              // waiting beyond that: ResourceExhausted
+  std::chrono::milliseconds timeout{60'000};
+  uint64_t max_result_rows = 1'000'000;
+  uint64_t max_result_bytes = 256ull << 20;            // of rendered JSON rows
+};
+
+using QueryParameter = std::variant<std::monostate, bool, int64_t, double, std::string>;
+
+struct QueryRequest {
+  std::string sql;
+  std::vector<QueryParameter> parameters;  // $1, $2, ...
+  security::Principal principal = security::AnonymousPrincipal();
+  std::string id;                          // for Cancel; "" = not cancellable
+  std::optional<std::chrono::milliseconds> timeout;  // at most the engine's
+  std::optional<uint64_t> max_rows;                  // at most the engine's
+};
+
+struct QueryColumn {
+  std::string name;
+  std::string type;  // DuckDB's type name
+};
+
+// Where result rows go. A non-OK Status from the sink stops the query.
+class RowSink {
+ public:
+  virtual ~RowSink() = default;
+  virtual Status Columns(std::span<const QueryColumn> columns) = 0;
+  // One row as a JSON array (values in column order).
+  virtual Status Row(std::string_view json_array) = 0;
+};
+
+struct QueryStats {
+  uint64_t rows = 0;           // result rows delivered
+  uint64_t result_bytes = 0;   // their JSON text
+  bool truncated = false;      // a limit cut the result
+  std::vector<std::string> tables;  // "curated.events@3"
+  size_t files = 0;            // data files of the snapshots read (before pruning)
+  uint64_t bytes = 0;          // their size
+  double seconds = 0;
+};
+
+// The outcome of one query: its stats, or the error (with the position of a
+// syntax error when it was one).
+struct QueryFailure {
+  Status status;
+  std::optional<size_t> position;
+};
+
+class QueryEngine {
+ public:
+  static Result<std::unique_ptr<QueryEngine>> Open(QueryEngineOptions options);
+  ~QueryEngine();  // waits for running queries, fails queued ones
+  QueryEngine(const QueryEngine&) = delete;
+  QueryEngine& operator=(const QueryEngine&) = delete;
+
+  // Runs `request` on the calling thread.
+  std::variant<QueryStats, QueryFailure> Run(const QueryRequest& request, RowSink& sink);
+  // Runs it on a worker; `done` runs there. The sink must live until then.
+  void Submit(QueryRequest request, RowSink* sink,
+              std::function<void(std::variant<QueryStats, QueryFailure>)> done);
+  // Interrupts the running query of that id: true when there was one.
+  bool Cancel(std::string_view id);
+
+ private:
+  explicit QueryEngine(QueryEngineOptions options) : options_(std::move(options)) {}
+  Status Open();
+  void Worker();
+  void Watchdog();
+  Result<QueryStats> Execute(const QueryRequest& request, engine::Connection& connection,
+                             RowSink& sink, SyntaxError* syntax);
+  Status CreateView(engine::Connection& connection, const TableReference& ref, QueryStats& stats);
+  Result<std::shared_ptr<const lake::TableSnapshot>> SnapshotFor(const TableReference& ref) const;
+
+  struct Running {
+    engine::Connection* connection;
+    std::chrono::steady_clock::time_point deadline;
+    std::string id;
+    bool cancelled = false;
+  };
+  struct Job {
+    QueryRequest request;
+    RowSink* sink;
+    std::function<void(std::variant<QueryStats, QueryFailure>)> done;
+  };
+
+  QueryEngineOptions options_;
+  std::unique_ptr<engine::Database> db_;
+  std::string lake_dir_;
+
+  std::mutex mu_;
+  std::condition_variable wake_;           // workers and the watchdog
+  std::deque<Job> queue_;                  // guarded by mu_
+  std::map<uint64_t, Running> running_;    // guarded by mu_
+  uint64_t next_running_ = 0;              // guarded by mu_
+  bool stopping_ = false;                  // guarded by mu_
+  std::vector<std::thread> workers_;
+  std::thread watchdog_;
+
+  // (table@version) -> its view's SELECT; small, cleared when it grows.
+  std::mutex views_mu_;
+  std::map<std::string, std::string> view_cache_;
+
+  Counter* queries_ok_ = nullptr;
+  Counter* queries_failed_ = nullptr;
+  Counter* rows_returned_ = nullptr;
+  Counter* files_in_scope_ = nullptr;
+  Histogram* query_seconds_ = nullptr;
+};
+
+}  // namespace eventlake::query

@@ -1,0 +1,224 @@
+#include "query/query_engine.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "lake/table_writer.h"
+#include "log/log.h"
+
+namespace eventlake::query {
+namespace {
+
+using testing::HasSubstr;
+
+class CollectingSink : public RowSink {
+ public:
+  Status Columns(std::span<const QueryColumn> columns) override {
+    this->columns.assign(columns.begin(), columns.end());
+    return Status::Ok();
+  }
+  Status Row(std::string_view json_array) override {
+    rows.emplace_back(json_array);
+    return Status::Ok();
+  }
+  std::vector<QueryColumn> columns;
+  std::vector<std::string> rows;
+};
+
+constexpr int64_t kDay = 86'400'000'000;
+constexpr int64_t kDec1 = 20'788 * kDay;  // 2026-12-01T00:00:00Z
+
+class QueryEngineTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::TempDir() + "/query-" + testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(dir_);
+    log_ = std::move(log::Log::Open({.dir = dir_ + "/log"}).value());
+    lake_ = std::move(lake::Lake::Open({.root = dir_ + "/lake", .log = log_.get()}).value());
+    writer_db_ = std::move(engine::Database::Open({.threads = 1}).value());
+    clock_.SetNowMicros(kDec1 + 3'600'000'000LL);
+    writer_ = std::move(lake::TableWriter::Open(&lake_->store(), writer_db_.get(),
+                                                {.name = "curated.t",
+                                                 .partition_by = {"day(time)", "kind"},
+                                                 .initial_columns = {{"id", lake::ColumnType::kString},
+                                                                     {"time", lake::ColumnType::kTimestamp},
+                                                                     {"kind", lake::ColumnType::kString},
+                                                                     {"n", lake::ColumnType::kLong}}},
+                                                &clock_)
+                            .value());
+    // Version 1: three rows over two days and two kinds (one kind NULL).
+    Add("a", kDec1 + 1000, "x/y", 1);
+    Add("b", kDec1 + kDay + 2000, "z", 2);
+    Add("c", kDec1 + kDay + 3000, std::nullopt, 3);
+    ASSERT_TRUE(writer_->Flush({}).has_value());
+    auto engine = QueryEngine::Open({.lake = lake_.get(), .threads = 1, .workers = 2});
+    ASSERT_TRUE(engine.has_value()) << engine.error().ToString();
+    engine_ = std::move(*engine);
+  }
+
+  void Add(std::string_view id, int64_t time, std::optional<std::string_view> kind, int64_t n) {
+    std::vector<lake::Cell> row = {{"id", id}, {"time", lake::TimestampValue{time}}, {"n", n}};
+    if (kind.has_value()) row.push_back({"kind", *kind});
+    ASSERT_TRUE(writer_->Add(row).ok());
+  }
+
+  std::variant<QueryStats, QueryFailure> Run(std::string sql, std::vector<QueryParameter> params = {},
+                                             CollectingSink* sink = nullptr) {
+    CollectingSink own;
+    return engine_->Run({.sql = std::move(sql), .parameters = std::move(params)}, sink ? *sink : own);
+  }
+
+  std::vector<std::string> Rows(std::string sql, std::vector<QueryParameter> params = {}) {
+    CollectingSink sink;
+    auto r = Run(std::move(sql), std::move(params), &sink);
+    if (auto* f = std::get_if<QueryFailure>(&r)) ADD_FAILURE() << f->status.ToString();
+    return sink.rows;
+  }
+
+  Status Failure(std::string sql) {
+    auto r = Run(std::move(sql));
+    if (auto* f = std::get_if<QueryFailure>(&r)) return f->status;
+    return Status::Ok();
+  }
+
+  std::string dir_;
+  ManualClock clock_;
+  std::unique_ptr<log::Log> log_;
+  std::unique_ptr<lake::Lake> lake_;
+  std::unique_ptr<engine::Database> writer_db_;
+  std::unique_ptr<lake::TableWriter> writer_;
+  std::unique_ptr<QueryEngine> engine_;
+};
+
+TEST_F(QueryEngineTest, ReadsATableWithItsTypesAndPartitionColumns) {
+  CollectingSink sink;
+  auto r = Run("SELECT id, n, dt, kind FROM curated.t ORDER BY id", {}, &sink);
+  ASSERT_TRUE(std::holds_alternative<QueryStats>(r)) << std::get<QueryFailure>(r).status.ToString();
+  ASSERT_EQ(sink.columns.size(), 4u);
+  EXPECT_EQ(sink.columns[0].name, "id");
+  EXPECT_EQ(sink.columns[1].type, "BIGINT");
+  EXPECT_EQ(sink.columns[2].type, "DATE");
+  EXPECT_EQ(sink.rows, (std::vector<std::string>{"[\"a\",1,\"2026-12-01\",\"x/y\"]",
+                                                 "[\"b\",2,\"2026-12-02\",\"z\"]",
+                                                 "[\"c\",3,\"2026-12-02\",null]"}));
+  const QueryStats& stats = std::get<QueryStats>(r);
+  EXPECT_EQ(stats.rows, 3u);
+  EXPECT_EQ(stats.files, 3u);
+  EXPECT_EQ(stats.tables, (std::vector<std::string>{"curated.t@1"}));
+  EXPECT_FALSE(stats.truncated);
+}
+
+TEST_F(QueryEngineTest, BindsParametersAndQualifiedColumns) {
+  EXPECT_EQ(Rows("SELECT t.id FROM curated.t WHERE n > $1 AND kind = ?", {int64_t{1}, std::string("z")}),
+            (std::vector<std::string>{"[\"b\"]"}));
+  EXPECT_EQ(Rows("SELECT count(*) FROM curated.t AS x JOIN curated.t y USING (id) WHERE x.dt = DATE '2026-12-02'"),
+            (std::vector<std::string>{"[2]"}));
+  EXPECT_EQ(Rows("WITH big AS (SELECT * FROM curated.t WHERE n >= 2) SELECT count(*) FROM big"),
+            (std::vector<std::string>{"[2]"}));
+  auto wrong = Run("SELECT * FROM curated.t WHERE n = $1");
+  EXPECT_EQ(std::get<QueryFailure>(wrong).status.code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(QueryEngineTest, TravelsInTimeByVersionAndTimestamp) {
+  clock_.SetNowMicros(clock_.NowMicros() + 60'000'000);
+  Add("d", kDec1 + 5000, "x/y", 4);
+  ASSERT_TRUE(writer_->Flush({}).has_value());  // version 2
+  EXPECT_EQ(Rows("SELECT count(*) FROM curated.t"), (std::vector<std::string>{"[4]"}));
+  EXPECT_EQ(Rows("SELECT count(*) FROM curated.t AT (VERSION => 1)"), (std::vector<std::string>{"[3]"}));
+  EXPECT_EQ(Rows("SELECT count(*) FROM curated.t AT (VERSION => 0)"), (std::vector<std::string>{"[0]"}));
+  EXPECT_EQ(Rows("SELECT count(*) FROM curated.t AT (TIMESTAMP => '2026-12-01 01:00:30')"),
+            (std::vector<std::string>{"[3]"}));
+  EXPECT_EQ(Rows("SELECT (SELECT count(*) FROM curated.t) - (SELECT count(*) FROM curated.t AT (VERSION => 1))"),
+            (std::vector<std::string>{"[1]"}));
+  EXPECT_EQ(Failure("SELECT * FROM curated.t AT (VERSION => 99)").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Failure("SELECT * FROM curated.t AT (TIMESTAMP => 'soon')").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Failure("SELECT * FROM curated.t AT (VERSION => 1 + 1)").code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(QueryEngineTest, RefusesEverythingButSelectsOverLakeTables) {
+  const std::string file = (*lake_->Snapshot("curated.t"))->files.begin()->first;
+  const std::string path = dir_ + "/lake/curated/t/" + file;
+  for (const std::string& sql : {
+           std::string("SELECT * FROM read_csv('/etc/passwd')"),
+           std::string("SELECT * FROM '/etc/passwd'"),
+           std::string("SELECT * FROM read_text('/etc/passwd')"),
+           "SELECT * FROM read_parquet('" + path + "')",
+           "SELECT * FROM '" + path + "'",
+           std::string("SELECT * FROM glob('/*')"),
+           std::string("SELECT * FROM query('SELECT 1')"),
+           std::string("SELECT * FROM duckdb_settings()"),
+           std::string("SELECT current_setting('allowed_directories')"),
+           std::string("SELECT * FROM information_schema.tables"),
+           std::string("SELECT * FROM main.t"),
+           std::string("SELECT * FROM memory.main.t"),
+           std::string("SELECT * FROM raw.events"),
+           std::string("SELECT * FROM \"curated.t\""),
+           std::string("COPY (SELECT 1) TO '/tmp/x.csv'"),
+           "COPY (SELECT * FROM curated.t) TO '" + dir_ + "/lake/curated/t/evil.parquet'",
+           std::string("ATTACH '/tmp/x.db' AS x"),
+           std::string("INSTALL httpfs"),
+           std::string("LOAD httpfs"),
+           std::string("SET enable_external_access = true"),
+           std::string("PRAGMA version"),
+           std::string("EXPLAIN SELECT * FROM curated.t"),
+           std::string("CREATE TABLE x AS SELECT 1"),
+           std::string("SELECT 1; SELECT 2"),
+           std::string("SELECT 1; COPY (SELECT 1) TO '/tmp/y.csv'"),
+           std::string("SELECT * FROM read_csv('https://example.com/x.csv')"),
+       }) {
+    const Status s = Failure(sql);
+    EXPECT_FALSE(s.ok()) << sql;
+    EXPECT_TRUE(s.code() == StatusCode::kPermissionDenied || s.code() == StatusCode::kInvalidArgument)
+        << sql << ": " << s.ToString();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/lake/curated/t/evil.parquet"));
+  EXPECT_FALSE(std::filesystem::exists("/tmp/x.db"));
+  // The lake's tables still read whole.
+  EXPECT_EQ(Rows("SELECT count(*) FROM curated.t"), (std::vector<std::string>{"[3]"}));
+  EXPECT_EQ(Rows("SELECT sum(range) FROM range(4)"), (std::vector<std::string>{"[6]"}));
+}
+
+TEST_F(QueryEngineTest, ReportsWhereASyntaxErrorIs) {
+  auto r = Run("SELECT * FORM curated.t");
+  const QueryFailure& f = std::get<QueryFailure>(r);
+  EXPECT_EQ(f.status.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(f.status.message(), HasSubstr("syntax error"));
+  EXPECT_EQ(f.position, 14u);
+}
+
+TEST_F(QueryEngineTest, LimitsRowsAndTimeAndCancels) {
+  CollectingSink sink;
+  auto r = engine_->Run({.sql = "SELECT * FROM range(10000)", .max_rows = 2500}, sink);
+  ASSERT_TRUE(std::holds_alternative<QueryStats>(r));
+  EXPECT_TRUE(std::get<QueryStats>(r).truncated);
+  EXPECT_EQ(sink.rows.size(), 2500u);
+
+  auto slow = engine_->Run({.sql = "SELECT count(*) FROM range(1000000000000)",
+                            .timeout = std::chrono::milliseconds(200)},
+                           sink);
+  ASSERT_TRUE(std::holds_alternative<QueryFailure>(slow));
+  EXPECT_EQ(std::get<QueryFailure>(slow).status.code(), StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(std::get<QueryFailure>(slow).status.message(), HasSubstr("timeout"));
+
+  std::promise<std::variant<QueryStats, QueryFailure>> done;
+  CollectingSink cancelled_sink;
+  engine_->Submit({.sql = "SELECT count(*) FROM range(1000000000000)", .id = "q1"}, &cancelled_sink,
+                  [&](std::variant<QueryStats, QueryFailure> result) { done.set_value(std::move(result)); });
+  while (!engine_->Cancel("q1")) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto cancelled = done.get_future().get();
+  ASSERT_TRUE(std::holds_alternative<QueryFailure>(cancelled));
+  EXPECT_THAT(std::get<QueryFailure>(cancelled).status.message(), HasSubstr("cancelled"));
+  EXPECT_FALSE(engine_->Cancel("q1"));
+}
+
+TEST_F(QueryEngineTest, NanAndInfinityBecomeStringsSoTheJsonParses) {
+  EXPECT_EQ(Rows("SELECT 'nan'::DOUBLE, '-inf'::DOUBLE, 'NaN x'"),
+            (std::vector<std::string>{"[\"NaN\",\"-Infinity\",\"NaN x\"]"}));
+}
+
+}  // namespace
+}  // namespace eventlake::query

@@ -1,0 +1,222 @@
+// GuardParseTree: a walk over DuckDB's serialized parse tree that refuses
+// what user SQL may not reach and points lake tables at their views.
+#include "query/sql_guard.h"
+
+#include <algorithm>
+#include <array>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+namespace eventlake::query {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr std::array<std::string_view, 3> kZones = {"curated", "analytics", "archive"};
+constexpr std::array<std::string_view, 3> kTableFunctions = {"range", "generate_series", "unnest"};
+// Scalar functions that tell about the process rather than the data.
+constexpr std::array<std::string_view, 4> kDeniedFunctions = {"current_setting", "getenv",
+                                                             "current_database", "version"};
+// Table references that reach past the guard's rewrite.
+constexpr std::array<std::string_view, 5> kDeniedReferences = {"SHOW_REF", "COLUMN_DATA",
+                                                              "DELIM_GET", "BOUND_TABLE_REF",
+                                                              "INVALID"};
+
+template <size_t N>
+bool OneOf(const std::array<std::string_view, N>& names, std::string_view name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool ValidTableName(std::string_view name) {
+  if (name.empty() || name.size() > 63 || !(name[0] >= 'a' && name[0] <= 'z')) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+std::string StringMember(const Json& node, const char* key) {
+  auto it = node.find(key);
+  return it != node.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+class Walker {
+ public:
+  Status CollectCtes(const Json& node, size_t depth) {
+    if (depth > kMaxTreeDepth) return InvalidArgument("the query is nested too deeply");
+    if (node.is_object()) {
+      if (auto it = node.find("cte_map"); it != node.end() && it->is_object()) {
+        if (auto map = it->find("map"); map != it->end() && map->is_array()) {
+          for (const Json& entry : *map) {
+            if (entry.is_object() && entry.contains("key") && entry["key"].is_string()) {
+              ctes_.insert(Lower(entry["key"].get<std::string>()));
+            }
+          }
+        }
+      }
+    }
+    if (node.is_structured()) {
+      for (const Json& child : node) EL_RETURN_IF_ERROR(CollectCtes(child, depth + 1));
+    }
+    return Status::Ok();
+  }
+
+  Status Walk(Json& node, size_t depth) {
+    if (depth > kMaxTreeDepth) return InvalidArgument("the query is nested too deeply");
+    if (node.is_object()) {
+      const std::string type = StringMember(node, "type");
+      const bool expression = node.contains("class");
+      if (!expression && OneOf(kDeniedReferences, type)) {
+        return PermissionDenied("queries may not use a " + type + " reference");
+      }
+      if (!expression && type == "BASE_TABLE") return Table(node);
+      if (!expression && type == "TABLE_FUNCTION") EL_RETURN_IF_ERROR(TableFunction(node));
+      if (expression && StringMember(node, "class") == "FUNCTION") EL_RETURN_IF_ERROR(Function(node));
+    }
+    if (node.is_structured()) {
+      for (Json& child : node) EL_RETURN_IF_ERROR(Walk(child, depth + 1));
+    }
+    return Status::Ok();
+  }
+
+  std::vector<TableReference> tables;
+
+ private:
+  Status Table(Json& node) {
+    const std::string catalog = StringMember(node, "catalog_name");
+    const std::string schema = StringMember(node, "schema_name");
+    const std::string name = StringMember(node, "table_name");
+    if (!catalog.empty()) return PermissionDenied("queries read lake tables only, not " + catalog + "." + schema + "." + name);
+    const Json* at = node.contains("at_clause") && node["at_clause"].is_object() ? &node["at_clause"] : nullptr;
+    if (schema.empty()) {
+      if (ctes_.contains(Lower(name)) && at == nullptr) return Status::Ok();
+      return PermissionDenied("queries read lake tables only (<zone>.<table>), not " + name);
+    }
+    const std::string zone = Lower(schema);
+    const std::string table = Lower(name);
+    if (!OneOf(kZones, zone) || !ValidTableName(table)) {
+      return PermissionDenied("queries read lake tables only (zones curated, analytics and archive), not " +
+                              schema + "." + name);
+    }
+    TableReference ref{.table = zone + "." + table};
+    if (at != nullptr) EL_RETURN_IF_ERROR(AtClause(*at, ref));
+    ref.view = ViewNameFor(ref.table, ref.version, ref.timestamp);
+    if (std::find(tables.begin(), tables.end(), ref) == tables.end()) {
+      if (tables.size() >= kMaxTableReferences) return InvalidArgument("the query names too many tables");
+      tables.push_back(ref);
+    }
+    if (StringMember(node, "alias").empty()) node["alias"] = table;
+    node["schema_name"] = "";
+    node["table_name"] = ref.view;
+    node["at_clause"] = nullptr;
+    return Status::Ok();
+  }
+
+  static Status AtClause(const Json& at, TableReference& ref) {
+    const std::string unit = Lower(StringMember(at, "unit"));
+    const Json* expr = at.contains("expr") ? &at["expr"] : nullptr;
+    const bool constant = expr != nullptr && expr->is_object() && StringMember(*expr, "class") == "CONSTANT" &&
+                          (*expr).contains("value") && (*expr)["value"].is_object();
+    if (!constant) {
+      return InvalidArgument("AT (" + unit + " => ...) takes a literal for " + ref.table);
+    }
+    const Json& value = (*expr)["value"];
+    if (value.value("is_null", false) || !value.contains("value")) {
+      return InvalidArgument("AT (" + unit + " => NULL) for " + ref.table);
+    }
+    const Json& v = value["value"];
+    if (unit == "version") {
+      if (!v.is_number_integer() || v.get<int64_t>() < 0) {
+        return InvalidArgument("AT (VERSION => n) takes a non-negative integer for " + ref.table);
+      }
+      ref.version = v.get<int64_t>();
+      return Status::Ok();
+    }
+    if (unit == "timestamp") {
+      if (!v.is_string()) {
+        return InvalidArgument("AT (TIMESTAMP => '...') takes a string literal for " + ref.table);
+      }
+      ref.timestamp = v.get<std::string>();
+      return Status::Ok();
+    }
+    return InvalidArgument("AT takes VERSION or TIMESTAMP, not " + unit);
+  }
+
+  static Status TableFunction(const Json& node) {
+    const Json* function = node.contains("function") ? &node["function"] : nullptr;
+    const std::string name = function != nullptr && function->is_object()
+                                 ? Lower(StringMember(*function, "function_name"))
+                                 : std::string();
+    const bool qualified = function != nullptr && function->is_object() &&
+                           (!StringMember(*function, "schema").empty() ||
+                            !StringMember(*function, "catalog").empty());
+    if (qualified || !OneOf(kTableFunctions, name)) {
+      return PermissionDenied("queries may not call the table function " + (name.empty() ? "?" : name) +
+                              " (allowed: range, generate_series, unnest)");
+    }
+    return Status::Ok();
+  }
+
+  static Status Function(const Json& node) {
+    const std::string name = Lower(StringMember(node, "function_name"));
+    if (OneOf(kDeniedFunctions, name)) return PermissionDenied("queries may not call " + name);
+    if (!StringMember(node, "catalog").empty()) {
+      return PermissionDenied("queries may not call functions of catalog " + StringMember(node, "catalog"));
+    }
+    return Status::Ok();
+  }
+
+  std::set<std::string> ctes_;
+};
+
+}  // namespace
+
+std::string ViewNameFor(std::string_view table, std::optional<int64_t> version,
+                        const std::optional<std::string>& timestamp) {
+  std::string view(table);
+  if (version.has_value()) return view + "@" + std::to_string(*version);
+  if (timestamp.has_value()) return view + "@" + *timestamp;
+  return view;
+}
+
+Result<GuardedTree> GuardParseTree(std::string_view serialized, SyntaxError* syntax) {
+  if (serialized.size() > kMaxTreeBytes) return Err(InvalidArgument("the query is too large"));
+  Json root = Json::parse(serialized, nullptr, /*allow_exceptions=*/false);
+  if (!root.is_object()) return Err(Internal("the parse tree is not JSON"));
+  if (root.value("error", false)) {
+    const std::string type = StringMember(root, "error_type");
+    const std::string message = StringMember(root, "error_message");
+    if (type == "parser") {
+      if (syntax != nullptr) {
+        const std::string position = StringMember(root, "position");
+        if (!position.empty() && std::all_of(position.begin(), position.end(), ::isdigit) &&
+            position.size() < 12) {
+          syntax->position = std::stoull(position);
+        }
+      }
+      return Err(InvalidArgument("syntax error: " + message));
+    }
+    // json_serialize_sql serializes SELECT statements only.
+    return Err(PermissionDenied("only SELECT statements are allowed (" + message + ")"));
+  }
+  if (!root.contains("statements") || !root["statements"].is_array()) {
+    return Err(Internal("the parse tree has no statements"));
+  }
+  if (root["statements"].size() != 1) {
+    return Err(InvalidArgument("a query is one SELECT statement; this has " +
+                               std::to_string(root["statements"].size())));
+  }
+  Walker walker;
+  EL_RETURN_IF_ERROR(walker.CollectCtes(root, 0));
+  EL_RETURN_IF_ERROR(walker.Walk(root, 0));
+  return GuardedTree{.tree = root.dump(), .tables = std::move(walker.tables)};
+}
+
+}  // namespace eventlake::query

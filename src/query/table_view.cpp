@@ -1,0 +1,76 @@
+// TableViewSelect: the typed read_parquet over a snapshot's files.
+#include "query/table_view.h"
+
+#include <set>
+
+#include "lake/partition_path.h"
+#include "lake/table_schema.h"
+
+namespace eventlake::query {
+namespace {
+
+using engine::SqlIdentifier;
+using engine::SqlString;
+
+std::string PartitionColumn(const lake::Column& column) {
+  const std::string name = SqlIdentifier(column.name);
+  const std::string raw = "NULLIF(" + name + ", " + SqlString(lake::kHiveNullPartition) + ")";
+  if (column.type == lake::ColumnType::kString) return raw + " AS " + name;
+  return "TRY_CAST(" + raw + " AS " + std::string(lake::DuckDbTypeName(column.type)) + ") AS " + name;
+}
+
+}  // namespace
+
+Result<TableViewSource> TableViewSelect(engine::Connection& connection,
+                                        const lake::TableSnapshot& snapshot,
+                                        const std::string& table_dir) {
+  const lake::TableSchema& schema = snapshot.schema;
+  TableViewSource source;
+  std::string list;
+  for (const auto& [path, add] : snapshot.files) {
+    source.files.push_back(table_dir + "/" + path);
+    source.bytes += static_cast<uint64_t>(add.size);
+    list += (list.empty() ? "" : ", ") + SqlString(source.files.back());
+  }
+  if (source.files.empty()) {
+    std::string select;
+    for (const lake::Column& c : schema.columns) {
+      select += (select.empty() ? "" : ", ") + std::string("NULL::") +
+                std::string(lake::DuckDbTypeName(c.type)) + " AS " + SqlIdentifier(c.name);
+    }
+    source.select = "SELECT " + select + " WHERE false";
+    return source;
+  }
+  std::string hive_types;
+  for (const std::string& p : schema.partition_columns) {
+    hive_types += (hive_types.empty() ? "" : ", ") + SqlString(p) + ": VARCHAR";
+  }
+  const std::string from =
+      "read_parquet([" + list + "], union_by_name = true" +
+      (hive_types.empty() ? std::string(", hive_partitioning = false")
+                          : ", hive_partitioning = true, hive_types_autocast = false, hive_types = {" +
+                                hive_types + "}") +
+      ")";
+  EL_ASSIGN_OR_RETURN(engine::QueryResult described, connection.Query("DESCRIBE SELECT * FROM " + from));
+  std::set<std::string> present;
+  for (size_t r = 0; r < described.rows(); ++r) {
+    present.insert(lake::ColumnKey(described.String(0, r).value_or("")));
+  }
+  std::string select;
+  for (const lake::Column& c : schema.columns) {
+    if (!select.empty()) select += ", ";
+    const std::string name = SqlIdentifier(c.name);
+    const std::string type(lake::DuckDbTypeName(c.type));
+    if (schema.IsPartitionColumn(c.name)) {
+      select += PartitionColumn(c);
+    } else if (present.contains(lake::ColumnKey(c.name))) {
+      select += "CAST(" + name + " AS " + type + ") AS " + name;
+    } else {
+      select += "NULL::" + type + " AS " + name;
+    }
+  }
+  source.select = "SELECT " + select + " FROM " + from;
+  return source;
+}
+
+}  // namespace eventlake::query
