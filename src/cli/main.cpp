@@ -19,6 +19,7 @@
 #include "cli/serve.h"
 #include "cli/streams_command.h"
 #include "cli/maintenance_command.h"
+#include "cli/query_command.h"
 #include "cli/tables_command.h"
 #include "cli/tail_command.h"
 
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
     cli::AddConfigCommand(app);
     cli::AddStreamsCommand(app);
     cli::AddTablesCommand(app);
+    cli::AddQueryCommand(app);
     cli::AddMaintenanceCommands(app);
     cli::AddSendCommand(app);
     cli::AddTailCommand(app);

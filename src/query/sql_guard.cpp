@@ -201,7 +201,8 @@ Result<GuardedTree> GuardParseTree(std::string_view serialized, SyntaxError* syn
           syntax->position = std::stoull(position);
         }
       }
-      return Err(InvalidArgument("syntax error: " + message));
+      return Err(InvalidArgument(message.starts_with("syntax error") ? message
+                                                                     : "syntax error: " + message));
     }
     // json_serialize_sql serializes SELECT statements only.
     return Err(PermissionDenied("only SELECT statements are allowed (" + message + ")"));

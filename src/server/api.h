@@ -11,6 +11,7 @@
 #include "ingest/cloudevent_json.h"
 #include "lake/lake.h"
 #include "log/log.h"
+#include "query/query_engine.h"
 #include "server/config.h"
 #include "server/router.h"
 #include "server/source_set.h"
@@ -26,6 +27,8 @@ struct ApiContext {
   SourceSet* sources = nullptr;
   lake::Lake* lake = nullptr;
   ingest::JsonLimits json_limits;  // request bodies of the management API
+  query::QueryEngine* query = nullptr;  // null: queries answer query_unavailable
+  Status query_unavailable = Unavailable("the query engine is not running");
 };
 
 // GET /healthz, GET /readyz, GET /metrics.
@@ -40,6 +43,9 @@ void RegisterSourceApi(Router& router, const ApiContext& context);
 // GET /v1/tables, GET /v1/tables/{name} (?version=N, ?files=true), GET
 // /v1/tables/{name}/history.
 void RegisterTableApi(Router& router, const ApiContext& context);
+
+// POST /v1/query, DELETE /v1/queries/{id}.
+void RegisterQueryApi(Router& router, const ApiContext& context);
 
 // All of the above.
 void RegisterApi(Router& router, const ApiContext& context);

@@ -88,6 +88,7 @@ const config::Table<Config>& ConfigTable() {
           .List("tables", &Config::tables, lake::TableConfigTable())
           .List("loaders", &Config::loaders, lake::LoaderConfigTable())
           .List("raw", &Config::raw, lake::RawZoneConfigTable())
+          .Section("query", &Config::query, query::QueryOptionsTable())
           .Check(&CheckUniqueNames);
   return table;
 }

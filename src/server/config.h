@@ -24,6 +24,7 @@
 #include "ingest/source_options.h"
 #include "lake/lake_options.h"
 #include "log/stream_options.h"
+#include "query/query_options.h"
 #include "security/security_options.h"
 #include "server/server_options.h"
 
@@ -38,6 +39,7 @@ struct Config {
   std::vector<lake::TableConfig> tables;
   std::vector<lake::LoaderConfig> loaders;
   std::vector<lake::RawZoneConfig> raw;
+  query::QueryOptions query;
 
   // The source named `name`, or nullptr.
   const ingest::SourceOptions* FindSource(std::string_view name) const;

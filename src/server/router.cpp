@@ -175,12 +175,14 @@ void Router::Handle(HttpRequest http, Responder responder) const {
       return responder(ProblemResponse(InvalidArgument("malformed percent-escape in the query")));
     }
     request.query = std::move(*query);
-    if (access_ != nullptr && !route.permission.action.empty()) {
+    if (access_ != nullptr && (!route.permission.action.empty() || route.permission.authenticated_only)) {
       auto authorization = http.find(http::field::authorization);
       std::string_view header;
       if (authorization != http.end())
         header = {authorization->value().data(), authorization->value().size()};
-      auto principal = access_->Check(header, route.permission.action, ResourceFor(route, request));
+      auto principal = route.permission.authenticated_only
+                           ? access_->Authenticate(header)
+                           : access_->Check(header, route.permission.action, ResourceFor(route, request));
       if (!principal) {
         HttpResponse refused = ProblemResponse(principal.error());
         if (principal.error().code() == StatusCode::kUnauthenticated) {

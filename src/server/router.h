@@ -48,8 +48,11 @@ using RouteHandler = std::function<void(Request request, Responder responder)>;
 struct Permission {
   std::string action;    // "events:Put"
   std::string resource;  // "source/{source}": {name} is the path parameter
+  // No action, but a known key: the handler authorizes per resource itself.
+  bool authenticated_only = false;
 
   static Permission Public() { return {}; }
+  static Permission Authenticated() { return {.authenticated_only = true}; }
 };
 
 // Response counts and latency of one route (or of unrouted requests).

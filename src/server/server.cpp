@@ -88,6 +88,27 @@ Status Server::Open() {
                                                .log = log_.get(),
                                                .metrics = metrics_.get()}));
 
+  auto query = query::QueryEngine::Open(
+      {.lake = lake_.get(),
+       .access = access_->enabled() ? access_.get() : nullptr,
+       .metrics = metrics_.get(),
+       .threads = static_cast<int>(config_.query.threads),
+       .memory_limit = config_.query.memory_limit,
+       .temp_directory = data_dir + "/query-tmp",
+       .workers = config_.query.workers,
+       .max_queued = config_.query.max_queued,
+       .timeout = config_.query.timeout,
+       .max_result_rows = config_.query.max_result_rows,
+       .max_result_bytes = config_.query.max_result_bytes});
+  if (query.has_value()) {
+    query_ = std::move(*query);
+    api_.query = query_.get();
+  } else if (query.error().code() == StatusCode::kFailedPrecondition) {
+    LogWarn("server", "no SQL queries", {{"reason", query.error().message()}});
+    api_.query_unavailable = query.error();
+  } else {
+    return query.error().WithContext("query engine");
+  }
   api_.log = log_.get();
   api_.lake = lake_.get();
   api_.metrics = metrics_.get();
@@ -123,6 +144,7 @@ void Server::Stop() {
   stopped_ = true;
   if (http_) http_->Stop();
   if (sources_) sources_->StopSources();
+  query_.reset();  // running queries are interrupted; queued ones answer 503
   if (lake_) lake_->Stop();  // loaders commit what they buffered while the log is open
   lake_.reset();
   log_.reset();      // flushes; late append callbacks find the HTTP server stopped

@@ -56,6 +56,7 @@ class Server {
   std::unique_ptr<log::Log> log_;
   std::unique_ptr<SourceSet> sources_;
   std::unique_ptr<lake::Lake> lake_;
+  std::unique_ptr<query::QueryEngine> query_;
   ApiContext api_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<HttpServer> http_;

@@ -9,6 +9,31 @@ import pytest
 
 CE_BATCH = "application/cloudevents-batch+json"
 
+# A table that commits every 200 ms, loaded from the stream of the source `events`.
+FAST = """
+streams:
+  - name: events
+    partitions: 3
+sources:
+  - name: events
+    stream: events
+tables:
+  - name: curated.events
+    partition_by: [day(time)]
+    max_age: 200ms
+loaders:
+  - name: events
+    stream: events
+    table: curated.events
+"""
+
+
+def event(i, **data):
+    """A CloudEvent of the tests: id ev-<i>, a time on one of three days."""
+    return {"specversion": "1.0", "id": f"ev-{i}", "source": "/e2e", "type": "test.event",
+            "time": f"2026-11-{20 + i % 3}T10:{i % 60:02d}:00.123456Z",
+            "subject": f"subject-{i}", "data": data}
+
 
 def table_dir(srv, name):
     zone, table = name.split(".")

@@ -14,30 +14,8 @@ import pyarrow.parquet as papq
 import pytest
 
 from ingest_support import read_all
-from lake_support import delta_rows, describe, send_batch, table_dir, wait_for_rows
+from lake_support import FAST, delta_rows, describe, event, send_batch, table_dir, wait_for_rows
 
-FAST = """
-streams:
-  - name: events
-    partitions: 3
-sources:
-  - name: events
-    stream: events
-tables:
-  - name: curated.events
-    partition_by: [day(time)]
-    max_age: 200ms
-loaders:
-  - name: events
-    stream: events
-    table: curated.events
-"""
-
-
-def event(i, **data):
-    return {"specversion": "1.0", "id": f"ev-{i}", "source": "/e2e", "type": "test.event",
-            "time": f"2026-11-{20 + i % 3}T10:{i % 60:02d}:00.123456Z",
-            "subject": f"subject-{i}", "data": data}
 
 
 def test_default_config_loads_http_events_into_curated_events(server):

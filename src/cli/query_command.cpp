@@ -1,0 +1,115 @@
+// `eventlake query` (see query_command.h).
+#include "cli/query_command.h"
+
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <optional>
+
+#include "cli/cli_support.h"
+#include "cli/http_client.h"
+
+namespace eventlake::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+struct QueryArgs {
+  std::string sql;
+  std::string format = "table";
+  std::vector<std::string> params;
+  std::string timeout;
+  std::optional<uint64_t> max_rows;
+};
+
+std::string CellText(const Json& cell) {
+  if (cell.is_null()) return "NULL";
+  if (cell.is_string()) return cell.get<std::string>();
+  return cell.dump();
+}
+
+// For a problem with a "position": the SQL's line there with a caret under it.
+std::string SyntaxErrorPointer(const std::string& sql, const std::string& problem) {
+  const Json body = Json::parse(problem, nullptr, false);
+  if (!body.is_object() || !body.contains("position") || !body["position"].is_number_unsigned()) return "";
+  const size_t position = std::min<size_t>(body["position"].get<size_t>(), sql.size());
+  const size_t line_start = sql.rfind('\n', position == 0 ? 0 : position - 1);
+  const size_t begin = line_start == std::string::npos ? 0 : line_start + 1;
+  const size_t end = std::min(sql.find('\n', position), sql.size());
+  return "  " + sql.substr(begin, end - begin) + "\n  " + std::string(position - begin, ' ') + "^\n";
+}
+
+}  // namespace
+
+Json ParameterFromText(const std::string& text) {
+  Json value = Json::parse(text, nullptr, false);
+  if (value.is_discarded() || value.is_structured()) return text;
+  return value;
+}
+
+std::string RenderQueryResult(const Json& result) {
+  std::vector<std::vector<std::string>> rows(1);
+  if (result.contains("columns") && result["columns"].is_array()) {
+    for (const Json& c : result["columns"]) rows[0].push_back(JsonText(c, "name"));
+  }
+  if (result.contains("rows") && result["rows"].is_array()) {
+    for (const Json& row : result["rows"]) {
+      std::vector<std::string> cells;
+      for (const Json& cell : row) cells.push_back(CellText(cell));
+      rows.push_back(std::move(cells));
+    }
+  }
+  const uint64_t count = JsonUint(result, "row_count");
+  std::string out = FormatTable(rows);
+  out += "(" + std::to_string(count) + (count == 1 ? " row" : " rows");
+  if (result.value("truncated", false)) out += ", truncated by the server's limits";
+  if (result.contains("stats") && result["stats"].contains("seconds") &&
+      result["stats"]["seconds"].is_number()) {
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.3f", result["stats"]["seconds"].get<double>());
+    out += std::string(", ") + seconds + " s";
+  }
+  return out + ")\n";
+}
+
+void AddQueryCommand(CLI::App& app) {
+  auto args = std::make_shared<QueryArgs>();
+  CLI::App* query = app.add_subcommand("query", "Run SQL over the lake's tables");
+  query->add_option("sql", args->sql, "The SQL (one SELECT); - reads it from stdin")->required();
+  query->add_option("--format,-f", args->format, "table, json, ndjson or csv")
+      ->check(CLI::IsMember({"table", "json", "ndjson", "csv"}));
+  query->add_option("--param,-p", args->params, "A value for $1, $2, ... (repeat, in order)");
+  query->add_option("--timeout", args->timeout, "Stop the query after this long (30s)");
+  query->add_option("--max-rows", args->max_rows, "Return at most this many rows");
+  query->callback([query, args] {
+    std::string sql = args->sql;
+    if (sql == "-") sql.assign(std::istreambuf_iterator<char>(std::cin), {});
+    Json body = {{"sql", sql}, {"format", args->format == "table" ? "json" : args->format}};
+    if (!args->params.empty()) {
+      Json params = Json::array();
+      for (const std::string& p : args->params) params.push_back(ParameterFromText(p));
+      body["parameters"] = std::move(params);
+    }
+    if (!args->timeout.empty()) body["timeout"] = args->timeout;
+    if (args->max_rows) body["max_rows"] = *args->max_rows;
+    auto client = ClientOrExit(*query);
+    // The server stops a query at its own timeout; wait a little longer.
+    auto response = client->Send("POST", "/v1/query", body.dump(), "application/json",
+                                 std::chrono::minutes(10));
+    if (!response) ExitWith(ReportFailure(response.error()));
+    if (response->status >= 300) {
+      std::cerr << SyntaxErrorPointer(sql, response->body);
+      ExitWith(ReportFailure(
+          StatusFromHttpError(response->status, response->content_type, response->body)));
+    }
+    if (args->format != "table") {
+      std::cout << response->body << std::flush;
+      return;
+    }
+    auto parsed = ParseJson(response->body, "the query result");
+    if (!parsed) ExitWith(ReportFailure(parsed.error()));
+    std::cout << RenderQueryResult(*parsed) << std::flush;
+  });
+}
+
+}  // namespace eventlake::cli

@@ -1,0 +1,24 @@
+// `eventlake query`: runs SQL on the server (POST /v1/query) and prints the
+// result.
+//
+//   eventlake query "SELECT count(*) FROM curated.events"
+//   eventlake query --param 5 --param /pricing "SELECT * FROM curated.events WHERE n > \$1 AND page = \$2"
+//   echo "SELECT 1" | eventlake query -            (the SQL from stdin)
+//   eventlake query --format csv "..." > out.csv   (json, ndjson and csv are the server's bytes)
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace eventlake::cli {
+
+void AddQueryCommand(CLI::App& app);
+
+// A --param value as a JSON parameter: numbers, true, false, null and
+// "quoted strings" as JSON; anything else is the string itself.
+nlohmann::ordered_json ParameterFromText(const std::string& text);
+// The server's JSON result as an aligned text table (NULL for null).
+std::string RenderQueryResult(const nlohmann::ordered_json& result);
+
+}  // namespace eventlake::cli

@@ -1,0 +1,31 @@
+// The `query:` section of eventlake.yaml: the SQL engine's resources and
+// limits (docs/configuration.md has every key with its default).
+//
+//   query:
+//     workers: 4            # queries at once
+//     timeout: 60s
+//     max_result_rows: 1000000
+//     memory_limit: 4GB
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "core/config_table.h"
+
+namespace eventlake::query {
+
+struct QueryOptions {
+  uint32_t threads = 0;  // DuckDB's; 0 = the cores
+  std::string memory_limit;
+  uint32_t workers = 4;
+  uint32_t max_queued = 64;
+  std::chrono::milliseconds timeout{60'000};
+  uint64_t max_result_rows = 1'000'000;
+  uint64_t max_result_bytes = 256ull << 20;
+};
+
+const config::Table<QueryOptions>& QueryOptionsTable();
+
+}  // namespace eventlake::query

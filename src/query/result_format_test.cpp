@@ -1,0 +1,72 @@
+#include "query/result_format.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace eventlake::query {
+namespace {
+
+const std::vector<QueryColumn> kColumns = {{"id", "VARCHAR"}, {"n", "BIGINT"}, {"tags", "VARCHAR[]"},
+                                           {"note, \"x\"", "VARCHAR"}};
+const std::vector<std::string> kRows = {R"(["a",1,["x","y"],"line\nbreak, \"quoted\" \u00e9\ud83d\ude00"])",
+                                        R"([null,-2.5,[],null])"};
+
+std::string Format(ResultFormat format, bool truncated = false) {
+  FormattedResult result(format);
+  EXPECT_TRUE(result.Columns(kColumns).ok());
+  for (const std::string& row : kRows) EXPECT_TRUE(result.Row(row).ok());
+  return result.Finish({.rows = kRows.size(), .truncated = truncated, .tables = {"curated.t@3"}});
+}
+
+TEST(ResultFormat, JsonKeepsColumnsRowsAndStats) {
+  auto body = nlohmann::json::parse(Format(ResultFormat::kJson, true));
+  EXPECT_EQ(body["columns"][1], (nlohmann::json{{"name", "n"}, {"type", "BIGINT"}}));
+  EXPECT_EQ(body["rows"].size(), 2u);
+  EXPECT_EQ(body["rows"][0][3], "line\nbreak, \"quoted\" \u00e9\U0001F600");
+  EXPECT_EQ(body["rows"][1][1], -2.5);
+  EXPECT_EQ(body["row_count"], 2);
+  EXPECT_EQ(body["truncated"], true);
+  EXPECT_EQ(body["stats"]["tables"][0], "curated.t@3");
+}
+
+TEST(ResultFormat, NdjsonIsOneObjectPerRow) {
+  const std::string body = Format(ResultFormat::kNdjson);
+  const size_t newline = body.find('\n');
+  auto first = nlohmann::json::parse(body.substr(0, newline));
+  EXPECT_EQ(first["id"], "a");
+  EXPECT_EQ(first["tags"], (nlohmann::json{"x", "y"}));
+  EXPECT_EQ(first["note, \"x\""], "line\nbreak, \"quoted\" \u00e9\U0001F600");
+  auto second = nlohmann::json::parse(body.substr(newline + 1, body.size() - newline - 2));
+  EXPECT_TRUE(second["id"].is_null());
+}
+
+TEST(ResultFormat, CsvQuotesWhatNeedsItAndLeavesNullEmpty) {
+  EXPECT_EQ(Format(ResultFormat::kCsv),
+            "id,n,tags,\"note, \"\"x\"\"\"\r\n"
+            "a,1,\"[\"\"x\"\",\"\"y\"\"]\",\"line\nbreak, \"\"quoted\"\" \u00e9\U0001F600\"\r\n"
+            ",-2.5,[],\r\n");
+}
+
+TEST(ResultFormat, AcceptHeadersChooseTheFormat) {
+  EXPECT_EQ(FormatForAccept(""), ResultFormat::kJson);
+  EXPECT_EQ(FormatForAccept("text/csv"), ResultFormat::kCsv);
+  EXPECT_EQ(FormatForAccept("application/x-ndjson, application/json;q=0.5"), ResultFormat::kNdjson);
+  EXPECT_EQ(FormatForAccept("image/png, */*;q=0.1"), ResultFormat::kJson);
+  EXPECT_EQ(FormatForAccept("image/png"), std::nullopt);
+  EXPECT_EQ(ParseResultFormat("CSV"), ResultFormat::kCsv);
+}
+
+TEST(ResultFormat, SplitsAndUnquotesJson) {
+  auto items = SplitJsonArray(R"([1, "a,]", {"k": [1, 2]}, [], null])");
+  ASSERT_TRUE(items.has_value());
+  EXPECT_EQ(*items, (std::vector<std::string_view>{"1", "\"a,]\"", "{\"k\": [1, 2]}", "[]", "null"}));
+  EXPECT_TRUE(SplitJsonArray("[]")->empty());
+  EXPECT_FALSE(SplitJsonArray("[1").has_value());
+  EXPECT_FALSE(SplitJsonArray("[\"open]").has_value());
+  EXPECT_FALSE(UnquoteJsonString("\"bad \\x\"").has_value());
+  EXPECT_FALSE(UnquoteJsonString("\"trailing \\\"").has_value());
+}
+
+}  // namespace
+}  // namespace eventlake::query
