@@ -215,6 +215,25 @@ Result<std::shared_ptr<const TableSnapshot>> Lake::SnapshotAsOf(std::string_view
   return log.LoadAsOf(millis);
 }
 
+Result<PendingRowsResult> Lake::ForEachPendingRow(std::string_view table,
+                                                  const TableSnapshot& snapshot, uint64_t max_rows,
+                                                  const PendingRowFn& row) const {
+  std::vector<PendingSource> sources;
+  for (const auto& loader : loaders_) {
+    const LoaderOptions& o = loader->options();
+    if (o.writer->options().name != table) continue;
+    sources.push_back({.loader = o.name, .stream = o.stream, .max_future = o.max_future,
+                       .max_past = o.max_past});
+  }
+  if (sources.empty()) return PendingRowsResult{};
+  std::vector<std::string> partition_by;
+  for (const TableConfig& t : options_.tables) {
+    if (t.name == table) partition_by = t.partition_by;
+  }
+  EL_ASSIGN_OR_RETURN(std::vector<PartitionField> fields, ParsePartitionBy(partition_by));
+  return lake::ForEachPendingRow(snapshot, sources, fields, max_rows, options_.clock, row);
+}
+
 Result<std::vector<CommitSummary>> Lake::History(std::string_view name) const {
   EL_ASSIGN_OR_RETURN(std::string prefix, TablePrefix(name));
   DeltaLog log(store_.get(), prefix);

@@ -35,6 +35,7 @@
 #include "lake/lake_options.h"
 #include "lake/loader.h"
 #include "lake/object_store.h"
+#include "lake/pending_rows.h"
 #include "lake/raw_archiver.h"
 #include "lake/table_writer.h"
 #include "lake/vacuum.h"
@@ -94,6 +95,11 @@ class Lake {
               std::function<void(Result<VacuumResult>)> done);
   // The loaders, for tests and tools.
   const std::vector<std::unique_ptr<Loader>>& loaders() const { return loaders_; }
+
+  // The rows the table's loaders have yet to commit, read against
+  // `snapshot` (pending_rows.h); at most max_rows.
+  Result<PendingRowsResult> ForEachPendingRow(std::string_view table, const TableSnapshot& snapshot,
+                                              uint64_t max_rows, const PendingRowFn& row) const;
 
  private:
   explicit Lake(LakeOptions options) : options_(std::move(options)) {}

@@ -77,6 +77,7 @@ class Loader {
   // The next offset to read, per partition.
   std::vector<uint64_t> positions() const { return next_; }
   std::string AppIdOf(uint32_t partition) const;
+  const LoaderOptions& options() const { return options_; }
 
  private:
   explicit Loader(LoaderOptions options);

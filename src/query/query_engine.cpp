@@ -7,6 +7,7 @@
 #include "core/cloud_event.h"
 #include "core/logging.h"
 #include "lake/table_writer.h"
+#include "query/pending_table.h"
 #include "query/table_view.h"
 
 namespace eventlake::query {
@@ -287,6 +288,16 @@ Status QueryEngine::CreateView(engine::Connection& connection, const TableRefere
   for (const auto& [path, add] : snapshot->files) stats.bytes += static_cast<uint64_t>(add.size);
   stats.files += snapshot->files.size();
   stats.tables.push_back(key);
+  if (!ref.version.has_value() && !ref.timestamp.has_value()) {
+    // The current state also holds what is acknowledged but not committed.
+    const std::string pending = ref.view + "#pending";
+    EL_ASSIGN_OR_RETURN(PendingTable loaded,
+                        LoadPendingTable(connection, *options_.lake, ref.table, *snapshot, pending,
+                                         options_.max_pending_rows));
+    stats.pending_rows += loaded.rows;
+    stats.pending_truncated = stats.pending_truncated || loaded.truncated;
+    select = "(" + select + ") UNION ALL BY NAME (" + loaded.select + ")";
+  }
   return connection.Execute("CREATE TEMP VIEW " + SqlIdentifier(ref.view) + " AS " + select);
 }
 

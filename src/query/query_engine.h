@@ -6,7 +6,8 @@
 //   1. the SQL guard checks the parse tree (sql_guard.h);
 //   2. the caller must have tables:Select on table/<name> for each table;
 //   3. each table becomes a temporary view on that connection over the files
-//      of its current snapshot, or of the version it was asked AT;
+//      of its current snapshot plus the rows its loaders have not committed
+//      yet (pending_table.h), or over the files of the version asked AT;
 //   4. DuckDB renders each result row as a JSON array, streamed in chunks to
 //      a RowSink, up to the row and byte limits (beyond them: truncated).
 //
@@ -52,6 +53,7 @@ struct QueryEngineOptions {
   std::chrono::milliseconds timeout{60'000};
   uint64_t max_result_rows = 1'000'000;
   uint64_t max_result_bytes = 256ull << 20;            // of rendered JSON rows
+  uint64_t max_pending_rows = 1'000'000;               // per table per query (pending_table.h)
 };
 
 using QueryParameter = std::variant<std::monostate, bool, int64_t, double, std::string>;
@@ -86,6 +88,8 @@ struct QueryStats {
   std::vector<std::string> tables;  // "curated.events@3"
   size_t files = 0;            // data files of the snapshots read (before pruning)
   uint64_t bytes = 0;          // their size
+  uint64_t pending_rows = 0;   // acknowledged rows not committed yet, read from the log
+  bool pending_truncated = false;  // more were pending than max_pending_rows
   double seconds = 0;
 };
 

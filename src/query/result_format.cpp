@@ -242,7 +242,8 @@ std::string FormattedResult::Finish(const QueryStats& stats) {
   if (format_ != ResultFormat::kJson) return std::move(body_);
   nlohmann::json s = {{"seconds", stats.seconds}, {"files", stats.files},
                       {"bytes", stats.bytes},     {"tables", stats.tables},
-                      {"result_bytes", stats.result_bytes}};
+                      {"result_bytes", stats.result_bytes}, {"pending_rows", stats.pending_rows},
+                      {"pending_truncated", stats.pending_truncated}};
   body_ += "],\"row_count\":" + std::to_string(stats.rows) +
            ",\"truncated\":" + (stats.truncated ? "true" : "false") + ",\"stats\":" + s.dump() + "}";
   return std::move(body_);

@@ -73,4 +73,23 @@ Result<TableViewSource> TableViewSelect(engine::Connection& connection,
   return source;
 }
 
+std::string PendingTableDdl(const lake::TableSchema& schema, const std::string& name) {
+  std::string columns;
+  for (const lake::Column& c : schema.columns) {
+    columns += (columns.empty() ? "" : ", ") + SqlIdentifier(c.name) + " " +
+               (schema.IsPartitionColumn(c.name) ? std::string("VARCHAR")
+                                                 : std::string(lake::DuckDbTypeName(c.type)));
+  }
+  return "CREATE TEMP TABLE " + SqlIdentifier(name) + " (" + columns + ")";
+}
+
+std::string PendingSelect(const lake::TableSchema& schema, const std::string& name) {
+  std::string select;
+  for (const lake::Column& c : schema.columns) {
+    if (!select.empty()) select += ", ";
+    select += schema.IsPartitionColumn(c.name) ? PartitionColumn(c) : SqlIdentifier(c.name);
+  }
+  return "SELECT " + select + " FROM " + SqlIdentifier(name);
+}
+
 }  // namespace eventlake::query

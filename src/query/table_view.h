@@ -33,4 +33,10 @@ Result<TableViewSource> TableViewSelect(engine::Connection& connection,
                                         const lake::TableSnapshot& snapshot,
                                         const std::string& table_dir);
 
+// The pending rows' temporary table (pending_table.h) for `schema`: its
+// CREATE statement (data columns typed, partition columns as text) and the
+// SELECT that reads it with the same columns and types as TableViewSelect.
+std::string PendingTableDdl(const lake::TableSchema& schema, const std::string& name);
+std::string PendingSelect(const lake::TableSchema& schema, const std::string& name);
+
 }  // namespace eventlake::query

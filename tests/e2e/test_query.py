@@ -222,6 +222,59 @@ def test_an_acknowledged_event_is_queryable_within_about_a_second(loaded):
     print(f"ack-to-visible seconds: {sorted(seen)}")
 
 
+SLOW_COMMITS = FAST.replace("max_age: 200ms", "max_age: 1h")
+
+
+def test_acknowledged_rows_are_visible_before_their_commit(server):
+    srv = server(config=SLOW_COMMITS)
+    send_batch(srv, [event(i, n=i, color="red") for i in range(7)])
+    # Nothing is committed (max_age 1h): the rows come from the log.
+    assert describe(srv, "curated.events")["rows"] == 0
+    r = query(srv, "SELECT id, n, dt FROM curated.events ORDER BY n")
+    assert [row[0] for row in rows_of(r)] == [f"ev-{i}" for i in range(7)]
+    assert rows_of(r)[3] == ["ev-3", 3, "2026-11-20"]
+    assert r.json()["stats"]["pending_rows"] == 7
+    # Partition pruning applies to pending rows the same way.
+    assert rows_of(query(srv, "SELECT count(*) FROM curated.events WHERE dt = '2026-11-21'")) == [[2]]
+    # Past versions do not have them.
+    assert rows_of(query(srv, "SELECT count(*) FROM curated.events AT (VERSION => 0)")) == [[0]]
+    # After a restart, whatever the loader committed when it stopped comes
+    # from files and the rest from the log: every row once.
+    srv.restart()
+    r = query(srv, "SELECT count(*), count(DISTINCT id) FROM curated.events")
+    assert rows_of(r) == [[7, 7]]
+    stats = r.json()["stats"]
+    assert stats["pending_rows"] + describe(srv, "curated.events")["rows"] == 7
+
+
+def test_no_query_sees_a_row_twice_or_misses_one_while_commits_land(loaded):
+    sent = 6
+    problems = []
+    counts = []
+    stop = threading.Event()
+
+    def read():
+        while not stop.is_set():
+            r = query(loaded, "SELECT count(*), count(DISTINCT id) FROM curated.events")
+            total, distinct = rows_of(r)[0]
+            if total != distinct:
+                problems.append(f"{total} rows but {distinct} ids")
+            counts.append(total)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    for round_ in range(15):
+        send_batch(loaded, [event(200 + round_ * 10 + k, n=k) for k in range(10)])
+        sent += 10
+        time.sleep(0.07)
+    time.sleep(0.5)
+    stop.set()
+    reader.join()
+    assert not problems, problems
+    assert counts == sorted(counts), "a later query saw fewer rows than an earlier one"
+    assert rows_of(query(loaded, "SELECT count(*) FROM curated.events")) == [[sent]]
+
+
 KEYS = {name: make_api_key(name) for name in ("analyst", "clicks-only", "nobody")}
 
 SECURED = FAST + f"""
