@@ -80,6 +80,14 @@ bool PreparedStatement::IsSelect() const {
 
 size_t PreparedStatement::parameter_count() const { return duckdb_nparams(statement_); }
 
+std::string PreparedStatement::parameter_type(size_t index) const {
+  duckdb_logical_type type = duckdb_param_logical_type(statement_, index);
+  if (type == nullptr) return "";
+  std::string out = duckdb_get_type_id(type) == DUCKDB_TYPE_INVALID ? "" : TypeName(type);
+  duckdb_destroy_logical_type(&type);
+  return out == "OTHER" ? "" : out;
+}
+
 size_t PreparedStatement::column_count() const {
   return duckdb_prepared_statement_column_count(statement_);
 }

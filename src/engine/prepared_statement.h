@@ -56,6 +56,9 @@ class PreparedStatement {
 
   bool IsSelect() const;
   size_t parameter_count() const;
+  // The type DuckDB expects at parameter `index` (from 1): "BIGINT", ...;
+  // "" when it cannot tell (the value decides).
+  std::string parameter_type(size_t index) const;
   size_t column_count() const;
   std::string column_name(size_t column) const;
   std::string column_type(size_t column) const;  // "BIGINT", "DECIMAL(18,3)", "VARCHAR[]"

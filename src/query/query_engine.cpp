@@ -7,6 +7,7 @@
 #include "core/cloud_event.h"
 #include "core/logging.h"
 #include "lake/table_writer.h"
+#include "query/catalog_views.h"
 #include "query/pending_table.h"
 #include "query/table_view.h"
 
@@ -267,6 +268,29 @@ Result<std::shared_ptr<const lake::TableSnapshot>> QueryEngine::SnapshotFor(
   return snapshot;
 }
 
+Status QueryEngine::CreateCatalogView(engine::Connection& connection, const TableReference& ref,
+                                      const security::Principal& principal) {
+  EL_ASSIGN_OR_RETURN(std::vector<std::string> names, options_.lake->ListTables());
+  std::vector<CatalogTable> tables;
+  for (const std::string& name : names) {
+    if (options_.access != nullptr &&
+        !options_.access->Authorize(principal, "tables:Select", "table/" + name).ok()) {
+      continue;
+    }
+    auto snapshot = options_.lake->Snapshot(name);
+    if (!snapshot.has_value()) continue;  // gone meanwhile
+    const size_t dot = name.find('.');
+    CatalogTable t{.zone = name.substr(0, dot), .table = name.substr(dot + 1)};
+    for (const lake::Column& c : (*snapshot)->schema.columns) {
+      t.columns.push_back({c.name, std::string(lake::DuckDbTypeName(c.type))});
+    }
+    tables.push_back(std::move(t));
+  }
+  const std::string view = ref.table.substr(kCatalogSchema.size() + 1);
+  return connection.Execute("CREATE TEMP VIEW " + SqlIdentifier(ref.view) + " AS " +
+                            CatalogViewSelect(view, tables));
+}
+
 Status QueryEngine::CreateView(engine::Connection& connection, const TableReference& ref,
                                QueryStats& stats) {
   EL_ASSIGN_OR_RETURN(auto snapshot, SnapshotFor(ref));
@@ -307,11 +331,16 @@ Result<QueryStats> QueryEngine::Execute(const QueryRequest& request, engine::Con
   EL_ASSIGN_OR_RETURN(GuardedTree guarded, GuardParseTree(serialized, syntax));
   QueryStats stats;
   for (const TableReference& ref : guarded.tables) {
+    if (ref.table.starts_with(kCatalogSchema)) continue;  // filtered inside
     if (options_.access != nullptr) {
       EL_RETURN_IF_ERROR(options_.access->Authorize(request.principal, "tables:Select", "table/" + ref.table));
     }
   }
-  for (const TableReference& ref : guarded.tables) EL_RETURN_IF_ERROR(CreateView(connection, ref, stats));
+  for (const TableReference& ref : guarded.tables) {
+    EL_RETURN_IF_ERROR(ref.table.starts_with(kCatalogSchema)
+                           ? CreateCatalogView(connection, ref, request.principal)
+                           : CreateView(connection, ref, stats));
+  }
   EL_ASSIGN_OR_RETURN(engine::QueryResult rendered,
                       connection.Query("SELECT json_deserialize_sql(" + SqlString(guarded.tree) + ")"));
   const std::string sql = rendered.String(0, 0).value_or("");
@@ -324,6 +353,15 @@ Result<QueryStats> QueryEngine::Execute(const QueryRequest& request, engine::Con
   std::vector<QueryColumn> columns;
   for (size_t c = 1; c < statement->column_count(); ++c) {
     columns.push_back({statement->column_name(c), statement->column_type(c)});
+  }
+  std::vector<std::string> parameter_types;
+  for (size_t p = 1; p <= statement->parameter_count(); ++p) {
+    parameter_types.push_back(statement->parameter_type(p));
+  }
+  EL_RETURN_IF_ERROR(sink.Parameters(parameter_types));
+  if (request.describe_only) {
+    EL_RETURN_IF_ERROR(sink.Columns(columns));
+    return stats;
   }
   EL_RETURN_IF_ERROR(Bind(*statement, request.parameters));
   EL_RETURN_IF_ERROR(sink.Columns(columns));

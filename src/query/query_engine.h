@@ -65,6 +65,9 @@ struct QueryRequest {
   std::string id;                          // for Cancel; "" = not cancellable
   std::optional<std::chrono::milliseconds> timeout;  // at most the engine's
   std::optional<uint64_t> max_rows;                  // at most the engine's
+  // Only prepare: the sink gets Parameters and Columns, no rows (what the
+  // wire protocol's Describe needs); the parameters need not be given.
+  bool describe_only = false;
 };
 
 struct QueryColumn {
@@ -77,6 +80,12 @@ class RowSink {
  public:
   virtual ~RowSink() = default;
   virtual Status Columns(std::span<const QueryColumn> columns) = 0;
+  // The types DuckDB expects for $1, $2, ... ("" where the value decides);
+  // called before Columns.
+  virtual Status Parameters(std::span<const std::string> types) {
+    (void)types;
+    return Status::Ok();
+  }
   // One row as a JSON array (values in column order).
   virtual Status Row(std::string_view json_array) = 0;
 };
@@ -123,6 +132,8 @@ class QueryEngine {
   Result<QueryStats> Execute(const QueryRequest& request, engine::Connection& connection,
                              RowSink& sink, SyntaxError* syntax);
   Status CreateView(engine::Connection& connection, const TableReference& ref, QueryStats& stats);
+  Status CreateCatalogView(engine::Connection& connection, const TableReference& ref,
+                           const security::Principal& principal);
   Result<std::shared_ptr<const lake::TableSnapshot>> SnapshotFor(const TableReference& ref) const;
 
   struct Running {

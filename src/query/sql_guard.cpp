@@ -2,6 +2,8 @@
 // what user SQL may not reach and points lake tables at their views.
 #include "query/sql_guard.h"
 
+#include "query/catalog_views.h"
+
 #include <algorithm>
 #include <array>
 #include <set>
@@ -101,7 +103,9 @@ class Walker {
     }
     const std::string zone = Lower(schema);
     const std::string table = Lower(name);
-    if (!OneOf(kZones, zone) || !ValidTableName(table)) {
+    const bool catalog_view = zone == kCatalogSchema && IsCatalogView(table);
+    if (catalog_view && at != nullptr) return PermissionDenied("the catalog has no versions");
+    if (!catalog_view && (!OneOf(kZones, zone) || !ValidTableName(table))) {
       return PermissionDenied("queries read lake tables only (zones curated, analytics and archive), not " +
                               schema + "." + name);
     }

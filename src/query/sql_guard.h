@@ -4,6 +4,7 @@
 //   - lake tables, named <zone>.<table> (zones curated, analytics, archive),
 //     optionally at a version or a time: `FROM curated.events AT (VERSION => 3)`
 //     or `AT (TIMESTAMP => '2026-12-01 10:00:00')`;
+//   - information_schema.tables and .columns (catalog_views.h);
 //   - CTEs of the statement itself, VALUES lists and subqueries;
 //   - the table functions range, generate_series and unnest.
 // Anything else is refused: other catalogs or schemas (system tables,

@@ -103,6 +103,10 @@ Status Server::Open() {
   if (query.has_value()) {
     query_ = std::move(*query);
     api_.query = query_.get();
+    EL_ASSIGN_OR_RETURN(pg_, query::PgServer::Start({.listen = config_.server.pg_listen,
+                                                      .engine = query_.get(),
+                                                      .access = access_.get(),
+                                                      .metrics = metrics_.get()}));
   } else if (query.error().code() == StatusCode::kFailedPrecondition) {
     LogWarn("server", "no SQL queries", {{"reason", query.error().message()}});
     api_.query_unavailable = query.error();
@@ -144,6 +148,8 @@ void Server::Stop() {
   stopped_ = true;
   if (http_) http_->Stop();
   if (sources_) sources_->StopSources();
+  if (pg_) pg_->Stop();
+  pg_.reset();
   query_.reset();  // running queries are interrupted; queued ones answer 503
   if (lake_) lake_->Stop();  // loaders commit what they buffered while the log is open
   lake_.reset();

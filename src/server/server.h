@@ -18,6 +18,7 @@
 #include "core/status.h"
 #include "lake/lake.h"
 #include "log/log.h"
+#include "query/pgwire_server.h"
 #include "security/access_control.h"
 #include "server/api.h"
 #include "server/config.h"
@@ -57,6 +58,7 @@ class Server {
   std::unique_ptr<SourceSet> sources_;
   std::unique_ptr<lake::Lake> lake_;
   std::unique_ptr<query::QueryEngine> query_;
+  std::unique_ptr<query::PgServer> pg_;
   ApiContext api_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<HttpServer> http_;

@@ -135,7 +135,8 @@ REFUSED = [
     "CREATE TABLE t AS SELECT 1",
     "DROP VIEW \"curated.events\"",
     "SELECT 1; SELECT 2",
-    "SELECT * FROM information_schema.tables",
+    "SELECT * FROM information_schema.views",
+    "SELECT * FROM pg_catalog.pg_settings",
     "SELECT * FROM main.sqlite_master",
 ]
 

@@ -213,6 +213,34 @@ SEEDS["s3_xml"] = {
 }
 
 
+# Postgres wire protocol 3.0 sessions (src/query/pgwire_messages.h): a startup
+# packet, then typed messages, as a client sends them.
+def pg_startup(params):
+    body = struct.pack(">i", 196608) + b"".join(k + b"\0" + v + b"\0" for k, v in params) + b"\0"
+    return struct.pack(">i", len(body) + 4) + body
+
+
+def pg_message(kind, payload):
+    return kind + struct.pack(">i", len(payload) + 4) + payload
+
+
+PG_STARTUP = pg_startup([(b"user", b"me"), (b"database", b"lake")])
+SEEDS["pgwire_messages"] = {
+    "ssl_then_startup": struct.pack(">ii", 8, 80877103) + PG_STARTUP,
+    "simple_query": PG_STARTUP + pg_message(b"Q", b"SELECT 1; SELECT 'a;b'\0") + pg_message(b"X", b""),
+    "extended": PG_STARTUP
+    + pg_message(b"P", b"s1\0SELECT $1::INT\0" + struct.pack(">hi", 1, 23))
+    + pg_message(b"B", b"p1\0s1\0" + struct.pack(">hh", 1, 0) + struct.pack(">hi", 1, 2) + b"42"
+                 + struct.pack(">hh", 1, 1))
+    + pg_message(b"D", b"Pp1\0")
+    + pg_message(b"E", b"p1\0" + struct.pack(">i", 0))
+    + pg_message(b"C", b"Ss1\0")
+    + pg_message(b"S", b""),
+    "cancel": struct.pack(">iiii", 16, 80877102, 7, 12345),
+    "password": PG_STARTUP + pg_message(b"p", b"el_secret\0"),
+}
+
+
 def main():
     root = pathlib.Path(__file__).resolve().parent / "corpus"
     for target, seeds in SEEDS.items():

@@ -1,0 +1,107 @@
+// PgSession: one Postgres client connection, as a state machine over bytes
+// (no I/O: pgwire_server.h reads and writes the socket). It speaks protocol
+// 3.0 as psql, psycopg, the JDBC driver and node's pg expect:
+//
+//   - startup: SSLRequest and GSSENCRequest are declined ('N': no TLS yet);
+//     with access control off the client is trusted; with API keys the
+//     password is an API key, asked for in cleartext, and only from a
+//     loopback peer (no TLS to protect it otherwise);
+//   - the simple query protocol, several statements per message;
+//   - the extended protocol: Parse, Bind, Describe, Execute, Sync, Flush,
+//     Close, named and unnamed statements and portals, parameter types,
+//     text and (for the basic types) binary formats;
+//   - BEGIN/COMMIT/ROLLBACK, SET, RESET, SHOW, DISCARD, DEALLOCATE answered
+//     here (queries are read-only; a transaction only tracks its status);
+//   - ReadyForQuery with the transaction status (I, T, E), errors with
+//     SQLSTATE codes, skipping to Sync after an error in the extended
+//     protocol.
+// SQL goes to the QueryEngine, under the principal the key names.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "query/pgwire_messages.h"
+#include "query/pgwire_types.h"
+#include "query/query_engine.h"
+#include "security/access_control.h"
+
+namespace eventlake::query {
+
+struct PgSessionOptions {
+  QueryEngine* engine = nullptr;
+  const security::AccessControl* access = nullptr;  // null or disabled: trust
+  bool peer_is_loopback = false;
+  int32_t process_id = 0;  // BackendKeyData, for CancelRequest
+  int32_t secret = 0;
+};
+
+// The engine's query id of a session's running query (what a CancelRequest
+// with the same process id and secret cancels).
+std::string PgQueryId(int32_t process_id, int32_t secret);
+
+class PgSession {
+ public:
+  explicit PgSession(PgSessionOptions options) : options_(options) {}
+
+  // Consumes bytes from the client and appends what to answer to `out`.
+  // False when the connection is to be closed once `out` is sent.
+  bool Feed(std::string_view bytes, std::string* out);
+
+ private:
+  struct Statement {
+    std::string sql;
+    std::vector<int32_t> parameter_types;  // as the client declared them (0 = unknown)
+    std::optional<std::vector<int32_t>> described_parameters;
+    std::optional<std::vector<QueryColumn>> columns;  // described
+    std::string utility_tag;  // not empty: BEGIN, SET, ... answered here
+  };
+  struct Portal {
+    std::string statement;
+    std::vector<QueryParameter> parameters;
+    std::vector<int16_t> result_formats;
+  };
+
+  bool Startup(std::string_view frame, PgWriter& w);
+  bool Authenticate(std::string_view password, PgWriter& w);
+  void SendReady(PgWriter& w);
+  bool Message(const PgMessage& m, PgWriter& w);
+
+  void SimpleQuery(std::string_view text, PgWriter& w);
+  Status Parse(const PgParse& p);
+  Status Bind(const PgBind& b);
+  Status Describe(const PgDescribe& d, PgWriter& w);
+  Status Execute(const PgExecute& e, PgWriter& w);
+
+  // Runs one statement: utility statements here, the rest in the engine.
+  // `describe`: send RowDescription first (simple protocol).
+  Status Run(const Statement& statement, const std::vector<QueryParameter>& parameters,
+             const std::vector<int16_t>& formats, bool describe, PgWriter& w);
+  Status RunUtility(const Statement& statement, bool describe, PgWriter& w);
+  Status DescribeStatement(Statement& statement);
+  // ErrorResponse for `status` (with the position of the last engine
+  // error, if it had one); a transaction block becomes failed.
+  void Fail(const Status& status, PgWriter& w);
+
+  PgSessionOptions options_;
+  std::string in_;
+  enum class Phase { kStartup, kPassword, kReady, kClosed } phase_ = Phase::kStartup;
+  std::vector<std::pair<std::string, std::string>> startup_parameters_;
+  security::Principal principal_ = security::AnonymousPrincipal();
+  std::map<std::string, Statement> statements_;
+  std::map<std::string, Portal> portals_;
+  std::map<std::string, std::string> settings_;  // SET name = value
+  char transaction_ = 'I';                        // I, T, E
+  bool skipping_to_sync_ = false;
+  std::optional<size_t> error_position_;          // of the last failed query, for Fail
+};
+
+// Splits a simple-query string into statements at semicolons outside
+// quotes, identifiers, comments and dollar-quoted strings; empty ones dropped.
+std::vector<std::string> SplitSqlStatements(std::string_view text);
+
+}  // namespace eventlake::query

@@ -1,0 +1,204 @@
+"""The Postgres wire protocol end to end (issue 5): psql, psycopg 3, the
+PostgreSQL JDBC driver and node's `pg` connect to eventlake's pg_listen port,
+list the lake's tables, run parameterised queries and read every column
+type; errors carry SQLSTATE codes; transactions report their status; a
+running query can be cancelled; with API keys the password is a key and
+the caller's policies decide which tables it reads."""
+
+import datetime
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import threading
+import time
+
+import psycopg
+import pytest
+
+from ingest_support import key_sha256, make_api_key
+from lake_support import FAST, event, send_batch, wait_for_rows
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+CLIENTS = pathlib.Path(__file__).resolve().parent / "clients"
+JDBC_JAR = "/usr/share/java/postgresql.jar"
+NODE_PATH = REPO / "third_party" / "node" / "node_modules"
+
+
+def conninfo(srv, user="analyst", password=""):
+    return f"host=127.0.0.1 port={srv.pg_port} user={user} dbname=lake password={password}"
+
+
+@pytest.fixture
+def loaded(server):
+    srv = server(config=FAST)
+    send_batch(srv, [event(i, text=f"héllo {i}, \"q\"", n=i, big=2**62 + i, ratio=i / 4,
+                           ok=i % 2 == 0, tags=["a", i]) for i in range(6)])
+    wait_for_rows(srv, "curated.events", 6)
+    return srv
+
+
+def psql(srv, *args, input=None, env=None):
+    out = subprocess.run(["psql", "-X", "-h", "127.0.0.1", "-p", str(srv.pg_port), "-U", "analyst",
+                          "-d", "lake", "-At", "-v", "ON_ERROR_STOP=1", *args],
+                         input=input, capture_output=True, text=True, timeout=60,
+                         env={**os.environ, **(env or {})})
+    return out
+
+
+def test_psql_lists_tables_runs_parameters_and_several_statements(loaded):
+    out = psql(loaded, "-c", "SELECT table_schema || '.' || table_name FROM information_schema.tables")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["curated.events"]
+    out = psql(loaded, "-v", "min=3", input="SELECT count(*) FROM curated.events WHERE n >= :min;\n")
+    assert out.stdout.strip() == "3", out.stderr
+    out = psql(loaded, "-c", "SELECT 1 AS a; SELECT 'two' AS b")
+    assert out.stdout.split() == ["1", "two"], out.stderr
+    out = psql(loaded, "-F", "|", "-c",
+               "SELECT id, n, big, ratio, ok, dt, time, text FROM curated.events WHERE n = 1")
+    assert out.stdout.strip() == ("ev-1|1|4611686018427387905|0.25|f|2026-11-21|"
+                                  "2026-11-21 10:01:00.123456+00|héllo 1, \"q\""), out.stderr
+    out = psql(loaded, "-c", "SELECT * FROM read_text('/etc/passwd')")
+    assert out.returncode != 0 and "may not call the table function read_text" in out.stderr
+    out = psql(loaded, "-c", "SELECT * FORM curated.events")
+    assert out.returncode != 0 and "syntax error" in out.stderr and "LINE 1" in out.stderr
+
+
+def test_psycopg_reads_every_column_type_with_parameters(loaded):
+    with psycopg.connect(conninfo(loaded)) as conn:
+        tables = conn.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall()
+        assert tables == [("curated", "events")]
+        columns = conn.execute("SELECT column_name, data_type FROM information_schema.columns "
+                               "WHERE table_name = %s ORDER BY ordinal_position", ("events",)).fetchall()
+        assert ("n", "BIGINT") in columns and ("dt", "DATE") in columns
+        cur = conn.execute("SELECT id, n, big, ratio, ok, dt, time, text, tags FROM curated.events "
+                           "WHERE n >= %s AND ok = %s ORDER BY id", (2, True))
+        rows = cur.fetchall()
+        assert [r[0] for r in rows] == ["ev-2", "ev-4"]
+        r = rows[0]
+        assert r[1] == 2 and r[2] == 2**62 + 2 and r[3] == 0.5 and r[4] is True
+        assert r[5] == datetime.date(2026, 11, 22)
+        assert r[6] == datetime.datetime(2026, 11, 22, 10, 2, 0, 123456, tzinfo=datetime.timezone.utc)
+        assert r[7] == "héllo 2, \"q\"" and json.loads(r[8]) == ["a", 2]
+        assert [d.type_code for d in cur.description] == [25, 20, 20, 701, 16, 1082, 1184, 25, 25]
+        typed = conn.execute("SELECT 1::SMALLINT, 2::INTEGER, 1.5::FLOAT, 1.25::DECIMAL(5,2), "
+                             "'ab'::BLOB, [1, 2], ['x', NULL], {'k': 1}, NULL::VARCHAR, "
+                             "'1 day'::INTERVAL, '6ba7b810-9dad-11d1-80b4-00c04fd430c8'::UUID").fetchone()
+        assert typed[:5] == (1, 2, 1.5, __import__("decimal").Decimal("1.25"), b"ab")
+        assert typed[5] == [1, 2] and typed[6] == ["x", None] and typed[7] == {"k": 1}
+        assert typed[8] is None and typed[9] == datetime.timedelta(days=1)
+        assert str(typed[10]) == "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
+
+
+def test_psycopg_sees_sqlstates_and_transaction_status(loaded):
+    with psycopg.connect(conninfo(loaded)) as conn:
+        with pytest.raises(psycopg.errors.SyntaxError) as e:
+            conn.execute("SELECT * FORM curated.events")
+        assert e.value.diag.statement_position == "15"
+        # The failed transaction refuses statements until ROLLBACK.
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR
+        with pytest.raises(psycopg.errors.InFailedSqlTransaction):
+            conn.execute("SELECT 1")
+        conn.rollback()
+        assert conn.execute("SELECT count(*) FROM curated.events").fetchone() == (6,)
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+        conn.rollback()
+        for sql, error in [("COPY (SELECT 1) TO '/tmp/eventlake-pg.csv'", psycopg.errors.InsufficientPrivilege),
+                           ("SELECT * FROM '/etc/passwd'", psycopg.errors.InsufficientPrivilege),
+                           ("SELECT * FROM curated.nothing", psycopg.errors.UndefinedTable),
+                           ("SELECT nothing FROM curated.events", psycopg.errors.UndefinedColumn)]:
+            with pytest.raises(error):
+                conn.execute(sql)
+            conn.rollback()
+        assert not os.path.exists("/tmp/eventlake-pg.csv")
+    with psycopg.connect(conninfo(loaded), autocommit=True) as conn:
+        assert conn.execute("SHOW server_version").fetchone()[0].startswith("16")
+        conn.execute("SET application_name = 'tests'")
+        assert conn.execute("SHOW application_name").fetchone() == ("tests",)
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
+def test_a_running_query_is_cancelled_by_a_cancel_request(loaded):
+    with psycopg.connect(conninfo(loaded), autocommit=True) as conn:
+        timer = threading.Timer(0.5, conn.cancel)
+        timer.start()
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            conn.execute("SELECT count(*) FROM range(1000000000000)")
+        timer.join()
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_jdbc_lists_tables_and_reads_every_column_type(loaded, tmp_path):
+    if not shutil.which("javac") or not os.path.exists(JDBC_JAR):
+        pytest.fail("javac and the PostgreSQL JDBC driver are needed (scripts/bootstrap --tests)")
+    subprocess.run(["javac", "-d", str(tmp_path), str(CLIENTS / "PgTypes.java")], check=True, timeout=120)
+    out = subprocess.run(["java", "-cp", f"{JDBC_JAR}:{tmp_path}", "PgTypes",
+                          f"jdbc:postgresql://127.0.0.1:{loaded.pg_port}/lake", "analyst", "", "4"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert "table curated.events" in lines and lines[-1] == "ok"
+    assert "refused 42501" in lines
+    rows = [line for line in lines if line.startswith("row\t")]
+    assert len(rows) == 2
+    cells = dict(cell.split("=", 1) for cell in rows[0].split("\t")[1:])
+    assert cells["id:text"] == "ev-4" and cells["n:int8"] == "4"
+    assert cells["ratio:float8"] == "1.0" and cells["ok:bool"] == "true"
+    assert cells["big:int8"] == str(2**62 + 4)
+    assert cells["dt:date"] == "2026-11-21"
+    assert cells["time:timestamptz"].startswith("2026-11-21 10:04:00.123456")
+
+
+def test_node_pg_lists_tables_and_reads_every_column_type(loaded):
+    out = subprocess.run(["node", str(CLIENTS / "pg_types.js"), str(loaded.pg_port), "analyst", "", "5"],
+                         capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "NODE_PATH": str(NODE_PATH)})
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["tables"] == [{"table_schema": "curated", "table_name": "events"}]
+    assert result["refused"] == "42501"
+    (row,) = result["rows"]
+    assert row["id"] == "ev-5" and row["n"] == "5" and row["ratio"] == 1.25 and row["ok"] is False
+    assert row["time"] == "2026-11-22T10:05:00.123Z"
+    types = result["types"]
+    assert types["id"] == 25 and types["n"] == 20 and types["ratio"] == 701 and types["ok"] == 16
+    assert types["time"] == 1184 and types["dt"] == 1082
+
+
+KEYS = {name: make_api_key(name) for name in ("analyst", "nobody")}
+SECURED = FAST + f"""
+security:
+  api_keys:
+    - {{name: analyst, key_sha256: {key_sha256(KEYS["analyst"])}, policies: [read, send]}}
+    - {{name: nobody, key_sha256: {key_sha256(KEYS["nobody"])}}}
+  policies:
+    - name: read
+      statements:
+        - {{effect: allow, actions: ["tables:Select"], resources: ["table/curated.*"]}}
+    - name: send
+      statements:
+        - {{effect: allow, actions: ["events:Put", "tables:Describe"], resources: ["*"]}}
+"""
+
+
+def test_with_api_keys_the_password_is_a_key_and_policies_decide(server):
+    srv = server(config=SECURED)
+    r = srv.post("/v1/sources/events/events", json={"n": 1},
+                 headers={"Authorization": f"Bearer {KEYS['analyst']}"})
+    assert r.status_code == 200, r.text
+    with psycopg.connect(conninfo(srv, "analyst", KEYS["analyst"]), autocommit=True) as conn:
+        deadline = time.monotonic() + 30
+        while conn.execute("SELECT count(*) FROM curated.events").fetchone() != (1,):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert conn.execute("SELECT table_name FROM information_schema.tables").fetchall() == [("events",)]
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(conninfo(srv, "analyst", "el_not-a-key"))
+    with psycopg.connect(conninfo(srv, "nobody", KEYS["nobody"]), autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="tables:Select"):
+            conn.execute("SELECT * FROM curated.events")
+        # The catalog shows only what the caller may read.
+        assert conn.execute("SELECT count(*) FROM information_schema.tables").fetchone() == (0,)
+    out = psql(srv, "-c", "SELECT count(*) FROM curated.events", env={"PGPASSWORD": KEYS["analyst"]})
+    assert out.stdout.strip() == "1", out.stderr
