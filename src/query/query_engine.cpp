@@ -7,6 +7,7 @@
 #include "core/cloud_event.h"
 #include "core/logging.h"
 #include "lake/table_writer.h"
+#include "query/access_view.h"
 #include "query/catalog_views.h"
 #include "query/pending_table.h"
 #include "query/table_view.h"
@@ -273,17 +274,22 @@ Status QueryEngine::CreateCatalogView(engine::Connection& connection, const Tabl
   EL_ASSIGN_OR_RETURN(std::vector<std::string> names, options_.lake->ListTables());
   std::vector<CatalogTable> tables;
   for (const std::string& name : names) {
-    if (options_.access != nullptr &&
-        !options_.access->Authorize(principal, "tables:Select", "table/" + name).ok()) {
-      continue;
+    const security::Statement* allowed = nullptr;
+    if (options_.access != nullptr) {
+      auto statement = options_.access->AuthorizingStatement(principal, "tables:Select", "table/" + name);
+      if (!statement.has_value()) continue;
+      allowed = *statement;
     }
     auto snapshot = options_.lake->Snapshot(name);
     if (!snapshot.has_value()) continue;  // gone meanwhile
     const size_t dot = name.find('.');
     CatalogTable t{.zone = name.substr(0, dot), .table = name.substr(dot + 1)};
+    std::vector<ViewColumn> columns;
     for (const lake::Column& c : (*snapshot)->schema.columns) {
-      t.columns.push_back({c.name, std::string(lake::DuckDbTypeName(c.type))});
+      columns.push_back({c.name, std::string(lake::DuckDbTypeName(c.type))});
     }
+    if (allowed != nullptr) columns = ShownColumns(columns, *allowed);
+    for (ViewColumn& c : columns) t.columns.push_back({std::move(c.name), std::move(c.type)});
     tables.push_back(std::move(t));
   }
   const std::string view = ref.table.substr(kCatalogSchema.size() + 1);
@@ -292,7 +298,7 @@ Status QueryEngine::CreateCatalogView(engine::Connection& connection, const Tabl
 }
 
 Status QueryEngine::CreateView(engine::Connection& connection, const TableReference& ref,
-                               QueryStats& stats) {
+                               const security::Statement* allowed, QueryStats& stats) {
   EL_ASSIGN_OR_RETURN(auto snapshot, SnapshotFor(ref));
   EL_ASSIGN_OR_RETURN(std::string prefix, lake::TablePrefix(ref.table));
   const std::string key = ref.table + "@" + std::to_string(snapshot->version);
@@ -322,7 +328,32 @@ Status QueryEngine::CreateView(engine::Connection& connection, const TableRefere
     stats.pending_truncated = stats.pending_truncated || loaded.truncated;
     select = "(" + select + ") UNION ALL BY NAME (" + loaded.select + ")";
   }
-  return connection.Execute("CREATE TEMP VIEW " + SqlIdentifier(ref.view) + " AS " + select);
+  if (allowed == nullptr || !allowed->Restricts()) {
+    return connection.Execute("CREATE TEMP VIEW " + SqlIdentifier(ref.view) + " AS " + select);
+  }
+  // The whole table as a view of its own, then what the statement shows of it.
+  const std::string base = ref.view + "#base";
+  EL_RETURN_IF_ERROR(connection.Execute("CREATE TEMP VIEW " + SqlIdentifier(base) + " AS " + select));
+  if (allowed->RestrictsRows()) {
+    Status filter = CheckRowFilter(connection, allowed->row_filter);
+    if (!filter.ok()) return PermissionDenied("the row filter that applies to " + ref.table + " is not valid: " + filter.message());
+  }
+  EL_ASSIGN_OR_RETURN(engine::QueryResult described, connection.Query("DESCRIBE " + SqlIdentifier(base)));
+  std::vector<ViewColumn> columns;
+  for (size_t r = 0; r < described.rows(); ++r) {
+    columns.push_back({described.String(0, r).value_or(""), described.String(1, r).value_or("VARCHAR")});
+  }
+  Status created = connection.Execute(
+      "CREATE TEMP VIEW " + SqlIdentifier(ref.view) + " AS " +
+      RestrictedSelect("SELECT * FROM " + SqlIdentifier(base), columns, *allowed, nullptr));
+  if (!created.ok()) {
+    // Do not echo the policy's SQL to the caller; the operator finds it in the log.
+    LogWarn("query", "a tables:Select restriction does not apply to its table",
+            {{"table", ref.table}, {"error", created.ToString()}});
+    return PermissionDenied("the restrictions of the statement that allows " + ref.table +
+                            " do not apply to it (see the server's log)");
+  }
+  return Status::Ok();
 }
 
 Result<QueryStats> QueryEngine::Execute(const QueryRequest& request, engine::Connection& connection,
@@ -330,16 +361,20 @@ Result<QueryStats> QueryEngine::Execute(const QueryRequest& request, engine::Con
   EL_ASSIGN_OR_RETURN(std::string serialized, Serialize(connection, request.sql));
   EL_ASSIGN_OR_RETURN(GuardedTree guarded, GuardParseTree(serialized, syntax));
   QueryStats stats;
-  for (const TableReference& ref : guarded.tables) {
-    if (ref.table.starts_with(kCatalogSchema)) continue;  // filtered inside
-    if (options_.access != nullptr) {
-      EL_RETURN_IF_ERROR(options_.access->Authorize(request.principal, "tables:Select", "table/" + ref.table));
-    }
+  // Every table is authorized before anything is read; the allowing
+  // statement's restrictions shape the table's view.
+  std::vector<const security::Statement*> allowed(guarded.tables.size(), nullptr);
+  for (size_t i = 0; i < guarded.tables.size(); ++i) {
+    const TableReference& ref = guarded.tables[i];
+    if (ref.table.starts_with(kCatalogSchema) || options_.access == nullptr) continue;  // catalog: filtered inside
+    EL_ASSIGN_OR_RETURN(allowed[i], options_.access->AuthorizingStatement(request.principal, "tables:Select",
+                                                                          "table/" + ref.table));
   }
-  for (const TableReference& ref : guarded.tables) {
+  for (size_t i = 0; i < guarded.tables.size(); ++i) {
+    const TableReference& ref = guarded.tables[i];
     EL_RETURN_IF_ERROR(ref.table.starts_with(kCatalogSchema)
                            ? CreateCatalogView(connection, ref, request.principal)
-                           : CreateView(connection, ref, stats));
+                           : CreateView(connection, ref, allowed[i], stats));
   }
   EL_ASSIGN_OR_RETURN(engine::QueryResult rendered,
                       connection.Query("SELECT json_deserialize_sql(" + SqlString(guarded.tree) + ")"));

@@ -131,7 +131,10 @@ class QueryEngine {
   void Watchdog();
   Result<QueryStats> Execute(const QueryRequest& request, engine::Connection& connection,
                              RowSink& sink, SyntaxError* syntax);
-  Status CreateView(engine::Connection& connection, const TableReference& ref, QueryStats& stats);
+  // `allowed`: the statement that allows the caller to read the table (its
+  // restrictions apply); null when access control is off.
+  Status CreateView(engine::Connection& connection, const TableReference& ref,
+                    const security::Statement* allowed, QueryStats& stats);
   Status CreateCatalogView(engine::Connection& connection, const TableReference& ref,
                            const security::Principal& principal);
   Result<std::shared_ptr<const lake::TableSnapshot>> SnapshotFor(const TableReference& ref) const;

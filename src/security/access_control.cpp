@@ -23,11 +23,18 @@ Result<Principal> AccessControl::Authenticate(std::string_view authorization_hea
 
 Status AccessControl::Authorize(const Principal& principal, std::string_view action,
                                 std::string_view resource) const {
-  if (principal.anonymous) return Status::Ok();
+  auto statement = AuthorizingStatement(principal, action, resource);
+  return statement.has_value() ? Status::Ok() : statement.error();
+}
+
+Result<const Statement*> AccessControl::AuthorizingStatement(const Principal& principal,
+                                                             std::string_view action,
+                                                             std::string_view resource) const {
+  if (principal.anonymous) return nullptr;
   Decision decision = policies_.Evaluate(principal, action, resource);
-  if (decision.allowed) return Status::Ok();
-  return PermissionDenied(principal.name + " may not " + std::string(action) + " on " +
-                          std::string(resource) + ": " + std::string(decision.reason));
+  if (decision.allowed) return decision.statement;
+  return Err(PermissionDenied(principal.name + " may not " + std::string(action) + " on " +
+                              std::string(resource) + ": " + std::string(decision.reason)));
 }
 
 }  // namespace eventlake::security

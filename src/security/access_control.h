@@ -42,6 +42,10 @@ class AccessControl {
   // (always for the anonymous principal), else PermissionDenied as Check.
   Status Authorize(const Principal& principal, std::string_view action,
                    std::string_view resource) const;
+  // The same, answering the allowing statement (its column list, row filter
+  // and masks); nullptr for the anonymous principal, who is not restricted.
+  Result<const Statement*> AuthorizingStatement(const Principal& principal, std::string_view action,
+                                                std::string_view resource) const;
 
  private:
   Authenticator authenticator_;

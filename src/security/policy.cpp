@@ -100,6 +100,13 @@ Status ValidateStatement(const Statement& statement) {
     Status s = ValidateResourcePattern(statement.resources[i]);
     if (!s.ok()) return s.WithContext(Indexed("resources", i));
   }
+  if (statement.Restricts() && statement.effect == Effect::kDeny) {
+    return InvalidArgument("columns, row_filter and masks belong to allow statements");
+  }
+  if (statement.row_filter.size() > 64 * 1024) return InvalidArgument("row_filter: longer than 64 KiB");
+  for (size_t i = 0; i < statement.masks.size(); ++i) {
+    if (statement.masks[i].column.empty()) return InvalidArgument(Indexed("masks", i) + ".column: empty");
+  }
   return Status::Ok();
 }
 

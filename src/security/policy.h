@@ -11,10 +11,9 @@
 // explicit deny in any of them wins; otherwise an allow allows; otherwise the
 // answer is the default deny ("no statement allows").
 //
-// Extending (issue 5): statements will later carry a column list, a row
-// filter and masks for `tables:Select`. They will be new members appended to
-// `Statement` (with defaults meaning "no restriction") and new keys in its
-// config table; a Decision already points at the statement that decided.
+// Statements of `tables:Select` may carry a column list, a row filter and
+// masks (Statement); a Decision points at the statement that decided, so the
+// query engine applies the restrictions of the allowing one.
 #pragma once
 
 #include <cstddef>
@@ -40,12 +39,32 @@ enum class Effect { kAllow, kDeny };
 // "allow" or "deny", as written in the configuration.
 std::string_view EffectName(Effect effect);
 
+// How a column is shown to a principal whose allowing statement masks it.
+enum class MaskKind {
+  kHash,    // the SHA-256 of the value as text, in hex (equal values stay equal)
+  kRedact,  // the text "REDACTED" (NULL stays NULL)
+  kNull,    // NULL
+};
+
+struct ColumnMask {
+  std::string column;
+  MaskKind mask = MaskKind::kRedact;
+};
+
 // One statement as configured. New members are appended at the end with
 // defaults that restrict nothing, so code that builds statements keeps working.
 struct Statement {
   Effect effect = Effect::kAllow;
   std::vector<std::string> actions;    // at least one pattern
   std::vector<std::string> resources;  // at least one pattern
+  // What an allowing statement lets tables:Select see of a table (the query
+  // engine enforces them in the table's view; docs/query.md):
+  std::vector<std::string> columns;  // only these columns; empty = all
+  std::string row_filter;            // a SQL boolean expression over the table's columns; "" = all rows
+  std::vector<ColumnMask> masks;     // these columns masked
+
+  bool RestrictsRows() const { return !row_filter.empty(); }
+  bool Restricts() const { return !columns.empty() || !row_filter.empty() || !masks.empty(); }
 };
 
 struct Policy {

@@ -74,6 +74,20 @@ Status CheckAcrossEntries(const SecurityOptions& options) {
   return Status::Ok();
 }
 
+const config::Table<ColumnMask>& ColumnMaskTable() {
+  static const auto& table =
+      (new config::Table<ColumnMask>("security.policies[].statements[].masks[]",
+                                     "For `tables:Select`: a column the principals this statement "
+                                     "allows see masked."))
+          ->Field("column", &ColumnMask::column, "The column.", {.required = true})
+          .Enum("mask", &ColumnMask::mask,
+                "`hash`: the SHA-256 of the value as text, in hex (equal values stay equal, so "
+                "joins and GROUP BY still work); `redact`: the text REDACTED; `null`: NULL.",
+                {{"hash", MaskKind::kHash}, {"redact", MaskKind::kRedact}, {"null", MaskKind::kNull}},
+                {.required = true});
+  return table;
+}
+
 const config::Table<Statement>& StatementTable() {
   using S = Statement;
   static const auto& table =
@@ -90,6 +104,14 @@ const config::Table<Statement>& StatementTable() {
                  "Resource patterns such as `source/web`, `stream/*`, `table/curated.*` or `*`; "
                  "matched case-sensitively, with the same wildcards.",
                  {.required = true, .min = 1})
+          .Field("columns", &S::columns,
+                 "For `tables:Select`: the only columns the principal sees (empty: all). Applies "
+                 "to every way of reading the table, `SELECT *`, joins and time travel included.")
+          .Field("row_filter", &S::row_filter,
+                 "For `tables:Select`: a SQL boolean expression over the table's columns "
+                 "(`country = 'FR' AND NOT internal`); the principal sees only the rows where it "
+                 "is true. No subqueries or table functions.")
+          .List("masks", &S::masks, ColumnMaskTable())
           .Check(&ValidateStatement);
   return table;
 }

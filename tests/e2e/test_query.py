@@ -13,6 +13,7 @@ import threading
 import time
 
 import pytest
+import psycopg
 import requests
 
 from ingest_support import bearer, key_sha256, make_api_key
@@ -320,3 +321,84 @@ def test_a_principal_reads_only_the_tables_its_policies_allow(server):
             assert "tables:Select" in r.json()["detail"]
     assert query(srv, "SELECT 1", headers=bearer(KEYS["nobody"])).json()["rows"] == [[1]]
     assert query(srv, "SELECT 1").status_code == 401
+
+
+RKEYS = {name: make_api_key(name) for name in ("fr-analyst", "writer")}
+RESTRICTED = FAST + f"""
+security:
+  api_keys:
+    - {{name: fr-analyst, key_sha256: {key_sha256(RKEYS["fr-analyst"])}, policies: [fr-only]}}
+    - {{name: writer, key_sha256: {key_sha256(RKEYS["writer"])}, policies: [write]}}
+  policies:
+    - name: fr-only
+      statements:
+        - effect: allow
+          actions: ["tables:Select"]
+          resources: ["table/curated.events"]
+          columns: [id, n, country, email, phone]
+          row_filter: "country = 'FR' AND n < 100"
+          masks:
+            - {{column: email, mask: hash}}
+            - {{column: phone, mask: redact}}
+    - name: write
+      statements:
+        - {{effect: allow, actions: ["events:Put", "tables:*"], resources: ["*"]}}
+"""
+
+
+def test_column_lists_row_filters_and_masks_hold_under_every_shape(server):
+    import hashlib
+    srv = server(config=RESTRICTED)
+    writer, analyst = bearer(RKEYS["writer"]), bearer(RKEYS["fr-analyst"])
+    events = [event(i, n=i, country="FR" if i % 2 == 0 else "DE", email=f"u{i}@x.eu",
+                    phone=f"+33 {i}", secret=f"s{i}") for i in range(8)]
+    r = srv.post("/v1/sources/events/events", data=json.dumps(events),
+                 headers={**writer, "Content-Type": "application/cloudevents-batch+json"})
+    assert r.status_code == 200, r.text
+    deadline = time.monotonic() + 30
+    while describe_with(srv, writer)["rows"] < 8:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    version = describe_with(srv, writer)["version"]
+
+    def rows(sql, headers=analyst):
+        r = query(srv, sql, headers=headers)
+        assert r.status_code == 200, (sql, r.text)
+        return r.json()
+
+    everything = rows("SELECT * FROM curated.events ORDER BY n")
+    assert [c["name"] for c in everything["columns"]] == ["id", "n", "country", "email", "phone"]
+    assert [row[1] for row in everything["rows"]] == [0, 2, 4, 6]
+    assert everything["rows"][1][3] == hashlib.sha256(b"u2@x.eu").hexdigest()
+    assert everything["rows"][1][4] == "REDACTED"
+    assert rows("SELECT * FROM curated.events ORDER BY n", writer)["rows"][1][-1] != "REDACTED"
+    # Joins, subqueries, CTEs, aggregates, time travel: the same four rows.
+    for sql in ["SELECT count(*) FROM curated.events a JOIN curated.events b USING (id)",
+                "SELECT count(*) FROM (SELECT * FROM curated.events) t",
+                "WITH t AS (SELECT * FROM curated.events) SELECT count(*) FROM t",
+                "SELECT count(*) FROM curated.events WHERE country = 'DE' OR true",
+                "SELECT (SELECT count(*) FROM curated.events)",
+                f"SELECT count(*) FROM curated.events AT (VERSION => {version})"]:
+        assert rows(sql)["rows"] == [[4]], sql
+    # Hidden columns do not exist for this caller, and errors do not name the filter.
+    for sql in ["SELECT secret FROM curated.events", "SELECT count(*) FROM curated.events WHERE secret = 's1'",
+                f"SELECT secret FROM curated.events AT (VERSION => {version})"]:
+        r = query(srv, sql, headers=analyst)
+        assert r.status_code == 400 and "not found" in r.json()["detail"], r.text
+        assert "country = 'FR'" not in r.text and "source" not in r.json()["detail"]
+    columns = rows("SELECT column_name FROM information_schema.columns ORDER BY ordinal_position")
+    assert [c[0] for c in columns["rows"]] == ["id", "n", "country", "email", "phone"]
+    # The same over the Postgres protocol.
+    with psycopg.connect(f"host=127.0.0.1 port={srv.pg_port} user=a dbname=lake "
+                         f"password={RKEYS['fr-analyst']}", autocommit=True) as conn:
+        got = conn.execute("SELECT n, email FROM curated.events ORDER BY n").fetchall()
+        assert [g[0] for g in got] == [0, 2, 4, 6]
+        assert got[0][1] == hashlib.sha256(b"u0@x.eu").hexdigest()
+        with pytest.raises(psycopg.errors.UndefinedColumn):
+            conn.execute("SELECT secret FROM curated.events")
+
+
+def describe_with(srv, headers):
+    r = srv.get("/v1/tables/curated.events", headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()
