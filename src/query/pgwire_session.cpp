@@ -86,6 +86,7 @@ std::string_view SqlState(const Status& s) {
     case StatusCode::kUnavailable: return "57P03";
     case StatusCode::kNotFound: return "42P01";
     case StatusCode::kFailedPrecondition:
+      if (m.starts_with("cached plan must not change")) return "0A000";
       return m.starts_with("current transaction is aborted") ? "25P02" : "55000";
     default: return "XX000";
   }
@@ -95,9 +96,19 @@ std::string_view SqlState(const Status& s) {
 // RowDescription first).
 class DataRowSink : public RowSink {
  public:
-  DataRowSink(PgWriter& w, std::vector<int16_t> formats, bool describe)
-      : w_(w), formats_(std::move(formats)), describe_(describe) {}
+  // `expected`: the columns a Describe announced (the rows must match them).
+  DataRowSink(PgWriter& w, std::vector<int16_t> formats, bool describe,
+              const std::optional<std::vector<QueryColumn>>* expected)
+      : w_(w), formats_(std::move(formats)), describe_(describe), expected_(expected) {}
   Status Columns(std::span<const QueryColumn> columns) override {
+    if (expected_ != nullptr && expected_->has_value()) {
+      const std::vector<QueryColumn>& e = **expected_;
+      bool same = e.size() == columns.size();
+      for (size_t i = 0; same && i < e.size(); ++i) {
+        same = e[i].name == columns[i].name && PgTypeOf(e[i].type).oid == PgTypeOf(columns[i].type).oid;
+      }
+      if (!same) return Status(StatusCode::kFailedPrecondition, "cached plan must not change result type");
+    }
     types_.clear();
     for (const QueryColumn& c : columns) types_.push_back(PgTypeOf(c.type));
     if (formats_.size() > 1 && formats_.size() != columns.size()) {
@@ -141,6 +152,7 @@ class DataRowSink : public RowSink {
   PgWriter& w_;
   std::vector<int16_t> formats_;
   bool describe_;
+  const std::optional<std::vector<QueryColumn>>* expected_;
   std::vector<PgType> types_;
   std::vector<std::optional<std::string>> cells_;
 };
@@ -436,6 +448,13 @@ Status PgSession::DescribeStatement(Statement& statement) {
     }
     return Status::Ok();
   }
+  const auto now = std::chrono::steady_clock::now();
+  if (auto it = described_.find(statement.sql);
+      it != described_.end() && now - it->second.at < std::chrono::seconds(1)) {
+    statement.columns = it->second.columns;
+    statement.described_parameters = it->second.parameters;
+    return Status::Ok();
+  }
   DescribeSink sink;
   QueryRequest request{.sql = statement.sql, .principal = principal_, .describe_only = true};
   auto outcome = options_.engine->Run(request, sink);
@@ -443,7 +462,9 @@ Status PgSession::DescribeStatement(Statement& statement) {
   statement.columns = sink.columns;
   std::vector<int32_t> oids;
   for (const std::string& t : sink.parameters) oids.push_back(PgParameterOid(t));
-  statement.described_parameters = std::move(oids);
+  statement.described_parameters = oids;
+  if (described_.size() >= kMaxStatements) described_.clear();
+  described_[statement.sql] = {std::move(oids), sink.columns, now};
   return Status::Ok();
 }
 
@@ -575,7 +596,7 @@ Status PgSession::Run(const Statement& statement, const std::vector<QueryParamet
   }
   if (!statement.utility_tag.empty()) return RunUtility(statement, describe, w);
   const size_t mark = w.buffer().size();
-  DataRowSink sink(w, formats, describe);
+  DataRowSink sink(w, formats, describe, describe ? nullptr : &statement.columns);
   QueryRequest request{.sql = statement.sql,
                        .parameters = parameters,
                        .principal = principal_,
@@ -584,6 +605,9 @@ Status PgSession::Run(const Statement& statement, const std::vector<QueryParamet
   if (auto* f = std::get_if<QueryFailure>(&outcome)) {
     w.buffer().resize(mark);  // no half result before the error
     error_position_ = f->position;
+    if (f->status.message().starts_with("cached plan must not change")) {
+      described_.erase(statement.sql);  // the table changed: the next Describe plans again
+    }
     return f->status;
   }
   const QueryStats& stats = std::get<QueryStats>(outcome);

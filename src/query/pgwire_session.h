@@ -18,6 +18,7 @@
 // SQL goes to the QueryEngine, under the principal the key names.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -95,6 +96,16 @@ class PgSession {
   std::map<std::string, Statement> statements_;
   std::map<std::string, Portal> portals_;
   std::map<std::string, std::string> settings_;  // SET name = value
+  // What Describe learnt per SQL text, for a second, so that a client that
+  // describes the same unnamed statement before each execution (psycopg,
+  // JDBC) does not have it planned twice each time. Execute checks that the
+  // columns still match (0A000, as PostgreSQL, when a table changed between).
+  struct Described {
+    std::vector<int32_t> parameters;
+    std::vector<QueryColumn> columns;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::map<std::string, Described> described_;
   char transaction_ = 'I';                        // I, T, E
   bool skipping_to_sync_ = false;
   std::optional<size_t> error_position_;          // of the last failed query, for Fail
