@@ -237,6 +237,11 @@ std::variant<QueryStats, QueryFailure> QueryEngine::Run(const QueryRequest& requ
   if (!result.has_value()) {
     if (queries_failed_ != nullptr) queries_failed_->Increment();
     Status status = result.error();
+    // DuckDB quotes the SQL it ran, which is the query with its tables
+    // expanded into their views: not the caller's text, and not theirs to see.
+    if (size_t line = status.message().find("\n\nLINE "); line != std::string::npos) {
+      status = Status(status.code(), status.message().substr(0, line));
+    }
     if (status.code() == StatusCode::kDeadlineExceeded) {
       status = DeadlineExceeded(cancelled ? "the query was cancelled"
                                           : "the query ran longer than its timeout of " +
@@ -298,7 +303,8 @@ Status QueryEngine::CreateCatalogView(engine::Connection& connection, const Tabl
 }
 
 Status QueryEngine::CreateView(engine::Connection& connection, const TableReference& ref,
-                               const security::Statement* allowed, QueryStats& stats) {
+                               const security::Statement* allowed, QueryStats& stats,
+                               std::vector<std::pair<std::string, std::string>>* expansions) {
   EL_ASSIGN_OR_RETURN(auto snapshot, SnapshotFor(ref));
   EL_ASSIGN_OR_RETURN(std::string prefix, lake::TablePrefix(ref.table));
   const std::string key = ref.table + "@" + std::to_string(snapshot->version);
@@ -329,7 +335,10 @@ Status QueryEngine::CreateView(engine::Connection& connection, const TableRefere
     select = "(" + select + ") UNION ALL BY NAME (" + loaded.select + ")";
   }
   if (allowed == nullptr || !allowed->Restricts()) {
-    return connection.Execute("CREATE TEMP VIEW " + SqlIdentifier(ref.view) + " AS " + select);
+    // Expanded into the query's tree (ExpandViews), not created: one bind.
+    EL_ASSIGN_OR_RETURN(std::string serialized, Serialize(connection, select));
+    expansions->emplace_back(ref.view, std::move(serialized));
+    return Status::Ok();
   }
   // The whole table as a view of its own, then what the statement shows of it.
   const std::string base = ref.view + "#base";
@@ -370,11 +379,15 @@ Result<QueryStats> QueryEngine::Execute(const QueryRequest& request, engine::Con
     EL_ASSIGN_OR_RETURN(allowed[i], options_.access->AuthorizingStatement(request.principal, "tables:Select",
                                                                           "table/" + ref.table));
   }
+  std::vector<std::pair<std::string, std::string>> expansions;
   for (size_t i = 0; i < guarded.tables.size(); ++i) {
     const TableReference& ref = guarded.tables[i];
     EL_RETURN_IF_ERROR(ref.table.starts_with(kCatalogSchema)
                            ? CreateCatalogView(connection, ref, request.principal)
-                           : CreateView(connection, ref, allowed[i], stats));
+                           : CreateView(connection, ref, allowed[i], stats, &expansions));
+  }
+  if (!expansions.empty()) {
+    EL_ASSIGN_OR_RETURN(guarded.tree, ExpandViews(guarded.tree, expansions));
   }
   EL_ASSIGN_OR_RETURN(engine::QueryResult rendered,
                       connection.Query("SELECT json_deserialize_sql(" + SqlString(guarded.tree) + ")"));

@@ -5,7 +5,8 @@
 //
 //   1. the SQL guard checks the parse tree (sql_guard.h);
 //   2. the caller must have tables:Select on table/<name> for each table;
-//   3. each table becomes a temporary view on that connection over the files
+//   3. each table becomes a view on that connection (expanded into the
+//      query's parse tree, or created when restricted) over the files
 //      of its current snapshot plus the rows its loaders have not committed
 //      yet (pending_table.h), or over the files of the version asked AT;
 //   4. DuckDB renders each result row as a JSON array, streamed in chunks to
@@ -133,8 +134,11 @@ class QueryEngine {
                              RowSink& sink, SyntaxError* syntax);
   // `allowed`: the statement that allows the caller to read the table (its
   // restrictions apply); null when access control is off.
+  // Unrestricted tables are not created as views but added to `expansions`
+  // (view name, serialized parse tree) for ExpandViews.
   Status CreateView(engine::Connection& connection, const TableReference& ref,
-                    const security::Statement* allowed, QueryStats& stats);
+                    const security::Statement* allowed, QueryStats& stats,
+                    std::vector<std::pair<std::string, std::string>>* expansions);
   Status CreateCatalogView(engine::Connection& connection, const TableReference& ref,
                            const security::Principal& principal);
   Result<std::shared_ptr<const lake::TableSnapshot>> SnapshotFor(const TableReference& ref) const;

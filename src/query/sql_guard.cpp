@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -181,6 +182,48 @@ class Walker {
 };
 
 }  // namespace
+
+namespace {
+
+void Expand(Json& node, const std::map<std::string, Json>& views, size_t depth) {
+  if (depth > kMaxTreeDepth) return;
+  if (node.is_object() && !node.contains("class") && StringMember(node, "type") == "BASE_TABLE" &&
+      StringMember(node, "schema_name").empty()) {
+    auto it = views.find(StringMember(node, "table_name"));
+    if (it != views.end()) {
+      Json ref = {{"type", "SUBQUERY"},
+                  {"alias", node.value("alias", Json(""))},
+                  {"sample", node.value("sample", Json(nullptr))},
+                  {"query_location", node.value("query_location", Json(0))},
+                  {"subquery", {{"node", it->second}, {"named_param_map", Json::array()}}},
+                  {"column_name_alias", node.value("column_name_alias", Json::array())}};
+      node = std::move(ref);
+      return;
+    }
+  }
+  if (node.is_structured()) {
+    for (Json& child : node) Expand(child, views, depth + 1);
+  }
+}
+
+}  // namespace
+
+Result<std::string> ExpandViews(std::string_view tree,
+                                const std::vector<std::pair<std::string, std::string>>& views) {
+  Json root = Json::parse(tree, nullptr, false);
+  if (!root.is_object()) return Err(Internal("the guarded tree is not JSON"));
+  std::map<std::string, Json> nodes;
+  for (const auto& [name, serialized] : views) {
+    Json view = Json::parse(serialized, nullptr, false);
+    if (!view.is_object() || view.value("error", true) || !view.contains("statements") ||
+        view["statements"].size() != 1) {
+      return Err(Internal("the parse tree of view " + name + " is not one statement"));
+    }
+    nodes[name] = std::move(view["statements"][0]["node"]);
+  }
+  Expand(root, nodes, 0);
+  return root.dump();
+}
 
 std::string ViewNameFor(std::string_view table, std::optional<int64_t> version,
                         const std::optional<std::string>& timestamp) {

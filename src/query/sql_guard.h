@@ -64,6 +64,13 @@ inline constexpr size_t kMaxTableReferences = 256;
 // PermissionDenied for anything the guard refuses, naming it.
 Result<GuardedTree> GuardParseTree(std::string_view serialized, SyntaxError* syntax = nullptr);
 
+// Replaces each reference to one of `views` (by view name) in a guarded
+// tree with a subquery of that view's own parse tree (the "node" of its
+// json_serialize_sql), keeping the reference's alias: DuckDB then binds each
+// table once, where a temporary view would be bound at its creation too.
+Result<std::string> ExpandViews(std::string_view tree,
+                                const std::vector<std::pair<std::string, std::string>>& views);
+
 // The view name for a reference: "curated.events", "curated.events@3",
 // "curated.events@2026-12-01 10:00:00".
 std::string ViewNameFor(std::string_view table, std::optional<int64_t> version,
