@@ -20,6 +20,7 @@
 #include "cli/streams_command.h"
 #include "cli/maintenance_command.h"
 #include "cli/query_command.h"
+#include "cli/sql_command.h"
 #include "cli/tables_command.h"
 #include "cli/tail_command.h"
 
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
     cli::AddStreamsCommand(app);
     cli::AddTablesCommand(app);
     cli::AddQueryCommand(app);
+    cli::AddSqlCommand(app);
     cli::AddMaintenanceCommands(app);
     cli::AddSendCommand(app);
     cli::AddTailCommand(app);

@@ -84,32 +84,35 @@ void AddQueryCommand(CLI::App& app) {
   query->callback([query, args] {
     std::string sql = args->sql;
     if (sql == "-") sql.assign(std::istreambuf_iterator<char>(std::cin), {});
-    Json body = {{"sql", sql}, {"format", args->format == "table" ? "json" : args->format}};
-    if (!args->params.empty()) {
-      Json params = Json::array();
-      for (const std::string& p : args->params) params.push_back(ParameterFromText(p));
-      body["parameters"] = std::move(params);
-    }
-    if (!args->timeout.empty()) body["timeout"] = args->timeout;
-    if (args->max_rows) body["max_rows"] = *args->max_rows;
+    QueryRunOptions options{.format = args->format, .timeout = args->timeout, .max_rows = args->max_rows};
+    for (const std::string& p : args->params) options.parameters.push_back(ParameterFromText(p));
     auto client = ClientOrExit(*query);
-    // The server stops a query at its own timeout; wait a little longer.
-    auto response = client->Send("POST", "/v1/query", body.dump(), "application/json",
-                                 std::chrono::minutes(10));
-    if (!response) ExitWith(ReportFailure(response.error()));
-    if (response->status >= 300) {
-      std::cerr << SyntaxErrorPointer(sql, response->body);
-      ExitWith(ReportFailure(
-          StatusFromHttpError(response->status, response->content_type, response->body)));
-    }
-    if (args->format != "table") {
-      std::cout << response->body << std::flush;
-      return;
-    }
-    auto parsed = ParseJson(response->body, "the query result");
-    if (!parsed) ExitWith(ReportFailure(parsed.error()));
-    std::cout << RenderQueryResult(*parsed) << std::flush;
+    const int code = RunQueryAndPrint(*client, sql, options, std::cout, std::cerr);
+    if (code != kExitOk) ExitWith(code);
   });
+}
+
+int RunQueryAndPrint(HttpClient& client, const std::string& sql, const QueryRunOptions& options,
+                     std::ostream& out, std::ostream& err) {
+  Json body = {{"sql", sql}, {"format", options.format == "table" ? "json" : options.format}};
+  if (!options.parameters.empty()) body["parameters"] = options.parameters;
+  if (!options.timeout.empty()) body["timeout"] = options.timeout;
+  if (options.max_rows) body["max_rows"] = *options.max_rows;
+  // The server stops a query at its own timeout; wait a little longer.
+  auto response = client.Send("POST", "/v1/query", body.dump(), "application/json", std::chrono::minutes(10));
+  if (!response) return ReportFailure(response.error());
+  if (response->status >= 300) {
+    err << SyntaxErrorPointer(sql, response->body);
+    return ReportFailure(StatusFromHttpError(response->status, response->content_type, response->body));
+  }
+  if (options.format != "table") {
+    out << response->body << std::flush;
+    return kExitOk;
+  }
+  auto parsed = ParseJson(response->body, "the query result");
+  if (!parsed) return ReportFailure(parsed.error());
+  out << RenderQueryResult(*parsed) << std::flush;
+  return kExitOk;
 }
 
 }  // namespace eventlake::cli

@@ -9,11 +9,27 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <ostream>
 #include <string>
+
+#include "cli/http_client.h"
 
 namespace eventlake::cli {
 
 void AddQueryCommand(CLI::App& app);
+
+struct QueryRunOptions {
+  std::string format = "table";  // table, json, ndjson, csv
+  nlohmann::ordered_json parameters = nlohmann::ordered_json::array();
+  std::string timeout;           // "" = the server's
+  std::optional<uint64_t> max_rows;
+};
+
+// Runs `sql` on the server and prints the result to `out` (errors, with a
+// caret under a syntax error's position, to `err`); the exit code.
+int RunQueryAndPrint(HttpClient& client, const std::string& sql, const QueryRunOptions& options,
+                     std::ostream& out, std::ostream& err);
 
 // A --param value as a JSON parameter: numbers, true, false, null and
 // "quoted strings" as JSON; anything else is the string itself.

@@ -6,6 +6,7 @@ COPY, ATTACH, INSTALL/LOAD, SET, URLs); a principal reads only the tables
 its policies allow; timeouts, cancels and syntax errors answer as problems."""
 
 import csv
+import os
 import io
 import json
 import subprocess
@@ -402,3 +403,45 @@ def describe_with(srv, headers):
     r = srv.get("/v1/tables/curated.events", headers=headers)
     assert r.status_code == 200, r.text
     return r.json()
+
+
+def test_the_sql_shell_runs_statements_meta_commands_and_keeps_history(loaded, eventlake_bin, tmp_path):
+    base = [eventlake_bin, "--server", loaded.url, "sql"]
+    script = "SELECT count(*) AS c\nFROM curated.events;\n\\dt\n\\f csv\nSELECT 'a;b' AS s; SELECT 2 AS two;\n"
+    out = subprocess.run(base, input=script, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "c" in out.stdout and "6" in out.stdout and "curated.events" in out.stdout
+    assert "s\na;b\n" in out.stdout and "two\n2\n" in out.stdout
+    bad = subprocess.run(base, input="SELECT * FORM x;\n", capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0 and "syntax error" in bad.stderr
+
+    # On a terminal: line editing and a history file (up-arrow runs the last statement again).
+    import pty
+    env = {**os.environ, "HOME": str(tmp_path), "TERM": "xterm"}
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(eventlake_bin, base, env)
+    seen = b""
+
+    def read_until(token, timeout=30):
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while token not in seen:
+            assert time.monotonic() < deadline, seen
+            try:
+                seen += os.read(fd, 4096)
+            except OSError:
+                break
+
+    read_until(b"eventlake> ")
+    os.write(fd, b"SELECT 40 + 2 AS answer;\r")
+    read_until(b"(1 row")
+    seen = b""
+    os.write(fd, b"\x1b[A\r")  # up-arrow, Enter
+    read_until(b"(1 row")
+    assert b"42" in seen
+    os.write(fd, b"\\q\r")
+    os.waitpid(pid, 0)
+    os.close(fd)
+    history = (tmp_path / ".eventlake_history").read_text()
+    assert history.count("answer;") == 2  # libedit writes spaces as \\040
