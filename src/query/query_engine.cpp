@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/cloud_event.h"
+#include "core/id.h"
 #include "core/logging.h"
 #include "lake/table_writer.h"
 #include "query/access_view.h"
@@ -108,7 +109,16 @@ Result<std::unique_ptr<QueryEngine>> QueryEngine::Open(QueryEngineOptions option
 Status QueryEngine::Open() {
   std::optional<std::string> root = options_.lake->LocalRoot();
   if (!root.has_value()) {
-    return FailedPrecondition("SQL over a lake in S3 is not built yet: the query engine reads local files");
+    // A lake in S3: queries read local copies of its data files, which
+    // never change once written (file_cache_ below).
+    if (options_.cache_directory.empty()) {
+      return FailedPrecondition("a lake in S3 needs a query cache directory");
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(options_.cache_directory, ec);
+    if (ec) return IOError("creating " + options_.cache_directory + ": " + ec.message());
+    remote_ = true;
+    root = options_.cache_directory;
   }
   lake_dir_ = *root;
   while (lake_dir_.size() > 1 && lake_dir_.back() == '/') lake_dir_.pop_back();
@@ -132,6 +142,8 @@ Status QueryEngine::Open() {
     rows_returned_ = &m->GetCounter("eventlake_query_rows_returned_total", "Result rows returned.");
     files_in_scope_ = &m->GetCounter("eventlake_query_files_in_scope_total",
                                      "Data files of the snapshots queries read (before pruning).");
+    files_fetched_ = &m->GetCounter("eventlake_query_files_fetched_total",
+                                    "Data files downloaded from S3 into the query cache.");
     query_seconds_ = &m->GetHistogram("eventlake_query_seconds", "Query time, guard to last row.",
                                       {0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60});
   }
@@ -302,11 +314,42 @@ Status QueryEngine::CreateCatalogView(engine::Connection& connection, const Tabl
                             CatalogViewSelect(view, tables));
 }
 
+Status QueryEngine::CacheFiles(const std::string& prefix, const lake::TableSnapshot& snapshot) {
+  for (const auto& [path, add] : snapshot.files) {
+    const std::string key = prefix + "/" + path;
+    {
+      std::lock_guard lock(views_mu_);
+      if (cached_files_.contains(key)) continue;
+    }
+    const std::string local = lake_dir_ + "/" + key;
+    std::error_code ec;
+    if (!std::filesystem::exists(local, ec)) {
+      std::filesystem::create_directories(std::filesystem::path(local).parent_path(), ec);
+      // A unique name, then rename: queries downloading the same file at once
+      // never see half of it.
+      const std::string partial = local + ".part-" + NewEventId();
+      Status got = options_.lake->store().GetToFile(key, partial);
+      if (!got.ok()) {
+        std::filesystem::remove(partial, ec);
+        return got.WithContext("fetching " + key + " for a query");
+      }
+      std::filesystem::rename(partial, local, ec);
+      if (ec) return IOError("caching " + key + ": " + ec.message());
+      if (files_fetched_ != nullptr) files_fetched_->Increment();
+    }
+    std::lock_guard lock(views_mu_);
+    if (cached_files_.size() > 1'000'000) cached_files_.clear();
+    cached_files_.insert(key);
+  }
+  return Status::Ok();
+}
+
 Status QueryEngine::CreateView(engine::Connection& connection, const TableReference& ref,
                                const security::Statement* allowed, QueryStats& stats,
                                std::vector<std::pair<std::string, std::string>>* expansions) {
   EL_ASSIGN_OR_RETURN(auto snapshot, SnapshotFor(ref));
   EL_ASSIGN_OR_RETURN(std::string prefix, lake::TablePrefix(ref.table));
+  if (remote_) EL_RETURN_IF_ERROR(CacheFiles(prefix, *snapshot));
   const std::string key = ref.table + "@" + std::to_string(snapshot->version);
   std::string select;
   {

@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -49,6 +50,7 @@ struct QueryEngineOptions {
   int threads = 0;                                     // DuckDB's; 0 = the cores
   std::string memory_limit;                            // DuckDB's, for all queries; "" = its default
   std::string temp_directory;                          // where DuckDB spills; "" = none
+  std::string cache_directory;                         // local copies of an S3 lake's data files
   size_t workers = 4;                                  // queries at once (Submit)
   size_t max_queued = 64;                              // waiting beyond that: ResourceExhausted
   std::chrono::milliseconds timeout{60'000};
@@ -142,6 +144,8 @@ class QueryEngine {
   Status CreateCatalogView(engine::Connection& connection, const TableReference& ref,
                            const security::Principal& principal);
   Result<std::shared_ptr<const lake::TableSnapshot>> SnapshotFor(const TableReference& ref) const;
+  // For a lake in S3: each data file of `snapshot` in the cache directory.
+  Status CacheFiles(const std::string& prefix, const lake::TableSnapshot& snapshot);
 
   struct Running {
     engine::Connection* connection;
@@ -171,11 +175,14 @@ class QueryEngine {
   // (table@version) -> its view's SELECT; small, cleared when it grows.
   std::mutex views_mu_;
   std::map<std::string, std::string> view_cache_;
+  bool remote_ = false;                        // the lake is in S3: lake_dir_ is the cache
+  std::set<std::string> cached_files_;         // guarded by views_mu_: keys known to be cached
 
   Counter* queries_ok_ = nullptr;
   Counter* queries_failed_ = nullptr;
   Counter* rows_returned_ = nullptr;
   Counter* files_in_scope_ = nullptr;
+  Counter* files_fetched_ = nullptr;
   Histogram* query_seconds_ = nullptr;
 };
 

@@ -95,6 +95,7 @@ Status Server::Open() {
        .threads = static_cast<int>(config_.query.threads),
        .memory_limit = config_.query.memory_limit,
        .temp_directory = data_dir + "/query-tmp",
+       .cache_directory = data_dir + "/query-cache",
        .workers = config_.query.workers,
        .max_queued = config_.query.max_queued,
        .timeout = config_.query.timeout,

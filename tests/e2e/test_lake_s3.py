@@ -121,6 +121,17 @@ def test_the_server_loads_a_table_in_a_bucket_that_delta_rs_reads_over_s3(server
                       "data": {"n": 99}}])
     wait_for_rows(srv, "curated.events", 21)
     assert srv.get("/v1/tables/curated.events").json()["rows"] == 21
+    # SQL over the bucket: the data files are fetched into the query cache once.
+    r = srv.post("/v1/query", json={"sql": "SELECT count(*), count(DISTINCT id), min(who) "
+                                           "FROM curated.events"})
+    assert r.status_code == 200, r.text
+    assert r.json()["rows"] == [[21, 21, "é/ü"]]
+    r = srv.post("/v1/query", json={"sql": "SELECT count(*) FROM curated.events AT (VERSION => 1)"})
+    assert r.json()["rows"] == [[4]], r.text
+    metrics = srv.get("/metrics").text
+    fetched = [line for line in metrics.splitlines()
+               if line.startswith("eventlake_query_files_fetched_total")]
+    assert fetched and float(fetched[0].split()[-1]) >= 1
 
 
 class IgnoresConditions(http.server.BaseHTTPRequestHandler):
