@@ -259,6 +259,7 @@ std::variant<QueryStats, QueryFailure> QueryEngine::Run(const QueryRequest& requ
                                           : "the query ran longer than its timeout of " +
                                                 std::to_string(timeout.count()) + " ms");
     }
+    Audit(request, nullptr, status, seconds);
     return QueryFailure{std::move(status), syntax.position};
   }
   result->seconds = seconds;
@@ -267,7 +268,31 @@ std::variant<QueryStats, QueryFailure> QueryEngine::Run(const QueryRequest& requ
     rows_returned_->Increment(result->rows);
     files_in_scope_->Increment(result->files);
   }
+  Audit(request, &*result, Status::Ok(), seconds);
   return *result;
+}
+
+void QueryEngine::Audit(const QueryRequest& request, const QueryStats* stats, const Status& status,
+                        double seconds) const {
+  if (request.describe_only) return;  // the Execute that follows is the query
+  constexpr size_t kMaxAuditedSql = 4096;
+  const std::string sql = request.sql.size() > kMaxAuditedSql
+                              ? request.sql.substr(0, kMaxAuditedSql) + "..."
+                              : request.sql;
+  std::string tables;
+  if (stats != nullptr) {
+    for (const std::string& t : stats->tables) tables += (tables.empty() ? "" : ",") + t;
+  }
+  LogInfo("audit", "query",
+          {{"principal", request.principal.name},
+           {"outcome", status.ok() ? std::string("ok") : std::string(StatusCodeName(status.code()))},
+           {"sql", sql},
+           {"tables", tables},
+           {"files", static_cast<uint64_t>(stats != nullptr ? stats->files : 0)},
+           {"bytes", stats != nullptr ? stats->bytes : 0},
+           {"pending_rows", stats != nullptr ? stats->pending_rows : 0},
+           {"rows", stats != nullptr ? stats->rows : 0},
+           {"seconds", seconds}});
 }
 
 Result<std::shared_ptr<const lake::TableSnapshot>> QueryEngine::SnapshotFor(

@@ -12,6 +12,10 @@
 //   4. DuckDB renders each result row as a JSON array, streamed in chunks to
 //      a RowSink, up to the row and byte limits (beyond them: truncated).
 //
+// Every query is accounted: metrics, and one "audit" log record with the
+// principal, the SQL, the tables and versions read, their files and bytes,
+// the pending rows, the result rows, the time and the outcome.
+//
 // Queries run on a few worker threads (Submit) or on the caller's (Run).
 // Each has a timeout; Cancel(id) stops one. Both interrupt DuckDB.
 #pragma once
@@ -144,6 +148,9 @@ class QueryEngine {
   Status CreateCatalogView(engine::Connection& connection, const TableReference& ref,
                            const security::Principal& principal);
   Result<std::shared_ptr<const lake::TableSnapshot>> SnapshotFor(const TableReference& ref) const;
+  // One "audit" log record per query: who, what, what it read, the outcome.
+  void Audit(const QueryRequest& request, const QueryStats* stats, const Status& status,
+             double seconds) const;
   // For a lake in S3: each data file of `snapshot` in the cache directory.
   Status CacheFiles(const std::string& prefix, const lake::TableSnapshot& snapshot);
 

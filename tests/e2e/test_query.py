@@ -322,6 +322,14 @@ def test_a_principal_reads_only_the_tables_its_policies_allow(server):
             assert "tables:Select" in r.json()["detail"]
     assert query(srv, "SELECT 1", headers=bearer(KEYS["nobody"])).json()["rows"] == [[1]]
     assert query(srv, "SELECT 1").status_code == 401
+    # Every query is in the audit log: who, what, what it read, the outcome.
+    audit = [json.loads(line) for line in srv.log().splitlines()
+             if line.startswith("{") and '"component":"audit"' in line]
+    ok = [a for a in audit if a["principal"] == "analyst" and a["outcome"] == "ok"]
+    assert ok and ok[-1]["tables"].startswith("curated.events@") and ok[-1]["rows"] == 1
+    assert ok[-1]["sql"] == "SELECT count(*) FROM curated.events"
+    denied = [a for a in audit if a["principal"] == "clicks-only"]
+    assert denied and all(a["outcome"] == "permission_denied" for a in denied)
 
 
 RKEYS = {name: make_api_key(name) for name in ("fr-analyst", "writer")}
