@@ -203,8 +203,10 @@ void QueryEngine::Watchdog() {
     auto next = now + std::chrono::seconds(1);
     for (auto& [n, running] : running_) {
       if (running.deadline <= now) {
+        // Again and again until the query ends: an interrupt that lands
+        // between two of its statements is cleared when the next starts.
         running.connection->Interrupt();
-        running.deadline = now + std::chrono::seconds(1);  // again, in case it was not running yet
+        running.deadline = now + std::chrono::milliseconds(100);
       }
       next = std::min(next, running.deadline);
     }
@@ -218,6 +220,8 @@ bool QueryEngine::Cancel(std::string_view id) {
     if (!id.empty() && running.id == id) {
       running.cancelled = true;
       running.connection->Interrupt();
+      running.deadline = std::chrono::steady_clock::now();  // the watchdog keeps interrupting it
+      wake_.notify_all();
       return true;
     }
   }

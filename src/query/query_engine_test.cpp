@@ -158,6 +158,7 @@ TEST_F(QueryEngineTest, RefusesEverythingButSelectsOverLakeTables) {
            std::string("SELECT * FROM memory.main.t"),
            std::string("SELECT * FROM raw.events"),
            std::string("SELECT * FROM \"curated.t\""),
+           std::string("WITH \"curated.t\" AS (SELECT 1) SELECT * FROM \"curated.t\""),
            std::string("COPY (SELECT 1) TO '/tmp/x.csv'"),
            "COPY (SELECT * FROM curated.t) TO '" + dir_ + "/lake/curated/t/evil.parquet'",
            std::string("ATTACH '/tmp/x.db' AS x"),

@@ -99,7 +99,12 @@ class Walker {
     if (!catalog.empty()) return PermissionDenied("queries read lake tables only, not " + catalog + "." + schema + "." + name);
     const Json* at = node.contains("at_clause") && node["at_clause"].is_object() ? &node["at_clause"] : nullptr;
     if (schema.empty()) {
-      if (ctes_.contains(Lower(name)) && at == nullptr) return Status::Ok();
+      // The engine's own views and tables are named "<zone>.<table>...":
+      // a name with a dot is never the caller's (a CTE of that name could
+      // otherwise reach them from outside its scope).
+      if (ctes_.contains(Lower(name)) && at == nullptr && name.find('.') == std::string::npos) {
+        return Status::Ok();
+      }
       return PermissionDenied("queries read lake tables only (<zone>.<table>), not " + name);
     }
     const std::string zone = Lower(schema);

@@ -5,7 +5,8 @@
 //     optionally at a version or a time: `FROM curated.events AT (VERSION => 3)`
 //     or `AT (TIMESTAMP => '2026-12-01 10:00:00')`;
 //   - information_schema.tables and .columns (catalog_views.h);
-//   - CTEs of the statement itself, VALUES lists and subqueries;
+//   - CTEs of the statement itself (names without a dot), VALUES lists and
+//     subqueries;
 //   - the table functions range, generate_series and unnest.
 // Anything else is refused: other catalogs or schemas (system tables,
 // attached files), file paths (`FROM '/etc/passwd'`), every other table

@@ -395,6 +395,14 @@ def test_column_lists_row_filters_and_masks_hold_under_every_shape(server):
         r = query(srv, sql, headers=analyst)
         assert r.status_code == 400 and "not found" in r.json()["detail"], r.text
         assert "country = 'FR'" not in r.text and "source" not in r.json()["detail"]
+    # The unrestricted table behind the caller's view cannot be named, not even
+    # through a CTE of that name referenced outside its scope.
+    for sql in ['SELECT b.* FROM curated.events e, (WITH "curated.events#base" AS (SELECT 1) SELECT 1) t, '
+                '"curated.events#base" b',
+                'SELECT * FROM curated.events, "curated.events#base"',
+                'WITH "curated.events" AS (SELECT 1) SELECT * FROM "curated.events"']:
+        r = query(srv, sql, headers=analyst)
+        assert r.status_code == 403, (sql, r.text)
     columns = rows("SELECT column_name FROM information_schema.columns ORDER BY ordinal_position")
     assert [c[0] for c in columns["rows"]] == ["id", "n", "country", "email", "phone"]
     # The same over the Postgres protocol.
