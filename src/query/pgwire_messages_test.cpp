@@ -14,9 +14,6 @@ std::string Be32(int32_t v) {
   return s;
 }
 std::string Be16(int16_t v) { return {static_cast<char>((v >> 8) & 0xFF), static_cast<char>(v & 0xFF)}; }
-std::string Message(char type, const std::string& payload) {
-  return std::string(1, type) + Be32(static_cast<int32_t>(payload.size() + 4)) + payload;
-}
 std::string Cstr(std::string_view s) { return std::string(s) + std::string(1, '\0'); }
 
 TEST(PgWire, FramesStartupPacketsAndMessages) {

@@ -127,8 +127,15 @@ Status QueryEngine::Open() {
                                                    .settings = {{"autoload_known_extensions", "false"},
                                                                 {"autoinstall_known_extensions", "false"}}}));
   EL_ASSIGN_OR_RETURN(auto setup, db_->Connect());
-  std::string sandbox = "SET parquet_metadata_cache = true; SET allowed_directories = [" +
-                        SqlString(lake_dir_ + "/") + "];";
+  std::string allowed = SqlString(lake_dir_ + "/");
+  if (!options_.results_directory.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(options_.results_directory, ec);  // what a crash left
+    std::filesystem::create_directories(options_.results_directory, ec);
+    if (ec) return IOError("creating " + options_.results_directory + ": " + ec.message());
+    allowed += ", " + SqlString(options_.results_directory + "/");
+  }
+  std::string sandbox = "SET parquet_metadata_cache = true; SET allowed_directories = [" + allowed + "];";
   if (!options_.temp_directory.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(options_.temp_directory, ec);
@@ -274,6 +281,43 @@ std::variant<QueryStats, QueryFailure> QueryEngine::Run(const QueryRequest& requ
   }
   Audit(request, &*result, Status::Ok(), seconds);
   return *result;
+}
+
+Result<QueryStats> QueryEngine::WriteParquet(const QueryRequest& request, engine::Connection& connection,
+                                             const std::string& sql, QueryStats stats) {
+  if (options_.results_directory.empty()) return Err(FailedPrecondition("Parquet results are not set up"));
+  const uint64_t max_rows = std::min(request.max_rows.value_or(options_.max_result_rows),
+                                     options_.max_result_rows);
+  const std::string file = options_.results_directory + "/" + NewEventId() + ".parquet";
+  EL_ASSIGN_OR_RETURN(auto copy, connection.Prepare("COPY (SELECT * FROM (\n" + sql + "\n) AS \"__query\" LIMIT " +
+                                                    std::to_string(max_rows) + ") TO " + SqlString(file) +
+                                                    " (FORMAT parquet, COMPRESSION zstd)"));
+  EL_RETURN_IF_ERROR(Bind(*copy, request.parameters));
+  auto written = [&]() -> Result<uint64_t> {
+    EL_ASSIGN_OR_RETURN(engine::ChunkStream stream, copy->Execute());
+    while (true) {
+      EL_ASSIGN_OR_RETURN(bool more, stream.Next());
+      if (!more) break;
+    }
+    EL_ASSIGN_OR_RETURN(engine::QueryResult counted,
+                        connection.Query("SELECT count(*) FROM read_parquet(" + SqlString(file) + ")"));
+    return static_cast<uint64_t>(counted.Int64(0, 0).value_or(0));
+  }();
+  std::error_code ec;
+  if (!written.has_value()) {
+    std::filesystem::remove(file, ec);
+    return Err(written.error());
+  }
+  stats.rows = *written;
+  stats.truncated = stats.rows == max_rows;  // maybe: exactly max_rows rows
+  stats.result_bytes = std::filesystem::file_size(file, ec);
+  if (stats.result_bytes > options_.max_result_bytes) {
+    std::filesystem::remove(file, ec);
+    return Err(InvalidArgument("the Parquet result is larger than query.max_result_bytes (" +
+                               std::to_string(options_.max_result_bytes) + " bytes); narrow the query"));
+  }
+  stats.parquet_file = file;
+  return stats;
 }
 
 void QueryEngine::Audit(const QueryRequest& request, const QueryStats* stats, const Status& status,
@@ -483,6 +527,7 @@ Result<QueryStats> QueryEngine::Execute(const QueryRequest& request, engine::Con
     EL_RETURN_IF_ERROR(sink.Columns(columns));
     return stats;
   }
+  if (request.parquet) return WriteParquet(request, connection, sql, std::move(stats));
   EL_RETURN_IF_ERROR(Bind(*statement, request.parameters));
   EL_RETURN_IF_ERROR(sink.Columns(columns));
   const uint64_t max_rows = std::min(request.max_rows.value_or(options_.max_result_rows),

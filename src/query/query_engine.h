@@ -55,6 +55,7 @@ struct QueryEngineOptions {
   std::string memory_limit;                            // DuckDB's, for all queries; "" = its default
   std::string temp_directory;                          // where DuckDB spills; "" = none
   std::string cache_directory;                         // local copies of an S3 lake's data files
+  std::string results_directory;                       // Parquet results are written here; "" = none
   size_t workers = 4;                                  // queries at once (Submit)
   size_t max_queued = 64;                              // waiting beyond that: ResourceExhausted
   std::chrono::milliseconds timeout{60'000};
@@ -75,6 +76,9 @@ struct QueryRequest {
   // Only prepare: the sink gets Parameters and Columns, no rows (what the
   // wire protocol's Describe needs); the parameters need not be given.
   bool describe_only = false;
+  // The result as a zstd Parquet file (QueryStats::parquet_file, the
+  // caller's to delete) instead of rows to the sink.
+  bool parquet = false;
 };
 
 struct QueryColumn {
@@ -106,6 +110,7 @@ struct QueryStats {
   uint64_t bytes = 0;          // their size
   uint64_t pending_rows = 0;   // acknowledged rows not committed yet, read from the log
   bool pending_truncated = false;  // more were pending than max_pending_rows
+  std::string parquet_file;    // QueryRequest::parquet: the result's file
   double seconds = 0;
 };
 
@@ -148,6 +153,8 @@ class QueryEngine {
   Status CreateCatalogView(engine::Connection& connection, const TableReference& ref,
                            const security::Principal& principal);
   Result<std::shared_ptr<const lake::TableSnapshot>> SnapshotFor(const TableReference& ref) const;
+  Result<QueryStats> WriteParquet(const QueryRequest& request, engine::Connection& connection,
+                                  const std::string& sql, QueryStats stats);
   // One "audit" log record per query: who, what, what it read, the outcome.
   void Audit(const QueryRequest& request, const QueryStats* stats, const Status& status,
              double seconds) const;

@@ -69,6 +69,7 @@ std::optional<ResultFormat> ParseResultFormat(std::string_view name) {
     return ResultFormat::kNdjson;
   }
   if (n == "csv" || n == "text/csv") return ResultFormat::kCsv;
+  if (n == "parquet" || n == "application/vnd.apache.parquet") return ResultFormat::kParquet;
   return std::nullopt;
 }
 
@@ -95,6 +96,7 @@ std::string_view MediaTypeOf(ResultFormat format) {
     case ResultFormat::kJson: return "application/json";
     case ResultFormat::kNdjson: return "application/x-ndjson";
     case ResultFormat::kCsv: return "text/csv; charset=utf-8";
+    case ResultFormat::kParquet: return "application/vnd.apache.parquet";
   }
   return "application/json";
 }
@@ -187,6 +189,7 @@ Status FormattedResult::Columns(std::span<const QueryColumn> columns) {
     case ResultFormat::kNdjson:
       for (const QueryColumn& c : columns_) quoted_names_.push_back(JsonQuoted(c.name));
       break;
+    case ResultFormat::kParquet: break;  // the engine writes the file
     case ResultFormat::kCsv:
       for (size_t i = 0; i < columns_.size(); ++i) {
         if (i > 0) body_ += ',';
@@ -217,6 +220,7 @@ Status FormattedResult::Row(std::string_view row) {
       body_ += "}\n";
       break;
     }
+    case ResultFormat::kParquet: break;
     case ResultFormat::kCsv: {
       EL_ASSIGN_OR_RETURN(std::vector<std::string_view> values, SplitJsonArray(row));
       for (size_t i = 0; i < values.size(); ++i) {

@@ -21,9 +21,11 @@
 
 namespace eventlake::query {
 
-enum class ResultFormat { kJson, kNdjson, kCsv };
+// kParquet is written by the engine itself (QueryRequest::parquet), not by
+// FormattedResult.
+enum class ResultFormat { kJson, kNdjson, kCsv, kParquet };
 
-// "json", "ndjson", "csv" (also their media types); nullopt for others.
+// "json", "ndjson", "csv", "parquet" (also their media types); nullopt for others.
 std::optional<ResultFormat> ParseResultFormat(std::string_view name);
 // The format an Accept header asks for (the first one known; JSON for
 // "*/*" or none); nullopt when it names only unknown ones.

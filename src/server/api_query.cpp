@@ -2,9 +2,12 @@
 // (docs/http_api.md, "Query"). The query runs on the engine's workers; the
 // answer is the whole result in the format asked for, or problem+json (with
 // the `position` of a syntax error).
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include "core/config_table.h"
+#include "core/file.h"
 #include "query/result_format.h"
 #include "server/api.h"
 #include "server/problem.h"
@@ -69,7 +72,7 @@ Result<ParsedQuery> ParseQueryRequest(const ApiContext& context, const Request& 
         }
       } else if (key == "format" && value.is_string()) {
         parsed.format = query::ParseResultFormat(value.get<std::string>());
-        if (!parsed.format) return Err(InvalidArgument("format: json, ndjson or csv"));
+        if (!parsed.format) return Err(InvalidArgument("format: json, ndjson, csv or parquet"));
       } else if (key == "timeout" && value.is_string()) {
         auto timeout = config::ParseDuration(value.get<std::string>());
         if (!timeout) return Err(timeout.error().WithContext("timeout"));
@@ -91,7 +94,7 @@ Result<ParsedQuery> ParseQueryRequest(const ApiContext& context, const Request& 
   }
   if (auto format = request.Query("format")) {
     parsed.format = query::ParseResultFormat(*format);
-    if (!parsed.format) return Err(InvalidArgument("format: json, ndjson or csv"));
+    if (!parsed.format) return Err(InvalidArgument("format: json, ndjson, csv or parquet"));
   }
   return parsed;
 }
@@ -104,8 +107,10 @@ void RunQuery(const ApiContext& context, const Request& request, Responder respo
   if (!format) format = query::FormatForAccept(Header(request, http::field::accept));
   if (!format) {
     return respond(ProblemResponse(406, "not_acceptable",
-                                   "results come as application/json, application/x-ndjson or text/csv"));
+                                   "results come as application/json, application/x-ndjson, text/csv or "
+                                   "application/vnd.apache.parquet"));
   }
+  parsed->request.parquet = *format == query::ResultFormat::kParquet;
   auto result = std::make_shared<query::FormattedResult>(*format);
   auto responder = std::make_shared<Responder>(std::move(respond));
   const query::ResultFormat chosen = *format;
@@ -123,7 +128,15 @@ void RunQuery(const ApiContext& context, const Request& request, Responder respo
         const query::QueryStats& stats = std::get<query::QueryStats>(outcome);
         HttpResponse response;
         response.content_type = std::string(query::MediaTypeOf(chosen));
-        response.body = result->Finish(stats);
+        if (!stats.parquet_file.empty()) {
+          auto bytes = ReadFile(stats.parquet_file);
+          std::error_code ec;
+          std::filesystem::remove(stats.parquet_file, ec);
+          if (!bytes) return respond(ProblemResponse(bytes.error()));
+          response.body = std::move(*bytes);
+        } else {
+          response.body = result->Finish(stats);
+        }
         response.headers.emplace_back("X-Eventlake-Rows", std::to_string(stats.rows));
         response.headers.emplace_back("X-Eventlake-Truncated", stats.truncated ? "true" : "false");
         respond(std::move(response));

@@ -96,6 +96,7 @@ Status Server::Open() {
        .memory_limit = config_.query.memory_limit,
        .temp_directory = data_dir + "/query-tmp",
        .cache_directory = data_dir + "/query-cache",
+       .results_directory = data_dir + "/query-results",
        .workers = config_.query.workers,
        .max_queued = config_.query.max_queued,
        .timeout = config_.query.timeout,

@@ -461,3 +461,26 @@ def test_the_sql_shell_runs_statements_meta_commands_and_keeps_history(loaded, e
     os.close(fd)
     history = (tmp_path / ".eventlake_history").read_text()
     assert history.count("answer;") == 2  # libedit writes spaces as \\040
+
+
+def test_results_come_as_parquet_too(loaded, eventlake_bin, tmp_path):
+    import pyarrow.parquet as pq
+    r = loaded.post("/v1/query", json={"sql": "SELECT id, n, ratio, ok, dt, time FROM curated.events "
+                                              "WHERE n >= $1 ORDER BY n", "parameters": [3]},
+                    headers={"Accept": "application/vnd.apache.parquet"})
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"] == "application/vnd.apache.parquet"
+    table = pq.read_table(io.BytesIO(r.content))
+    assert table.column("id").to_pylist() == ["ev-3", "ev-4", "ev-5"]
+    assert table.column("ratio").to_pylist() == [0.75, 1.0, 1.25]
+    assert str(table.schema.field("dt").type) == "date32[day]"
+    assert r.headers["X-Eventlake-Rows"] == "3"
+    out = tmp_path / "out.parquet"
+    with open(out, "wb") as f:
+        done = subprocess.run([eventlake_bin, "--server", loaded.url, "query", "-f", "parquet",
+                               "SELECT count(*) AS c FROM curated.events"], stdout=f, timeout=60)
+    assert done.returncode == 0
+    assert pq.read_table(out).column("c").to_pylist() == [6]
+    bad = loaded.post("/v1/query", json={"sql": "SELECT * FROM read_csv('/etc/passwd')",
+                                         "format": "parquet"})
+    assert bad.status_code == 403
