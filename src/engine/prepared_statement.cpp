@@ -23,7 +23,8 @@ ChunkStream::ChunkStream(std::unique_ptr<Handle> handle) : handle_(std::move(han
 ChunkStream::ChunkStream(ChunkStream&& other) noexcept
     : handle_(std::move(other.handle_)),
       chunk_(std::exchange(other.chunk_, nullptr)),
-      rows_(std::exchange(other.rows_, 0)) {}
+      rows_(std::exchange(other.rows_, 0)),
+      columns_(std::move(other.columns_)) {}
 
 ChunkStream& ChunkStream::operator=(ChunkStream&& other) noexcept {
   if (this != &other) {
@@ -31,6 +32,7 @@ ChunkStream& ChunkStream::operator=(ChunkStream&& other) noexcept {
     handle_ = std::move(other.handle_);
     chunk_ = std::exchange(other.chunk_, nullptr);
     rows_ = std::exchange(other.rows_, 0);
+    columns_ = std::move(other.columns_);
   }
   return *this;
 }
@@ -42,6 +44,7 @@ ChunkStream::~ChunkStream() {
 Result<bool> ChunkStream::Next() {
   if (chunk_ != nullptr) duckdb_destroy_data_chunk(&chunk_);
   rows_ = 0;
+  columns_.clear();
   while (true) {
     chunk_ = duckdb_fetch_chunk(handle_->result);
     if (chunk_ == nullptr) {
@@ -57,18 +60,28 @@ Result<bool> ChunkStream::Next() {
   }
 }
 
-std::optional<std::string_view> ChunkStream::Text(size_t column, size_t row) const {
-  if (chunk_ == nullptr || row >= rows_) return std::nullopt;
+const ChunkStream::TextColumn& ChunkStream::Column(size_t column) const {
+  if (column >= columns_.size()) columns_.resize(column + 1);
+  TextColumn& c = columns_[column];
+  if (c.looked) return c;
+  c.looked = true;
   duckdb_vector vector = duckdb_data_chunk_get_vector(chunk_, column);
-  if (vector == nullptr) return std::nullopt;
+  if (vector == nullptr) return c;
   duckdb_logical_type type = duckdb_vector_get_column_type(vector);
   const bool text = duckdb_get_type_id(type) == DUCKDB_TYPE_VARCHAR;
   duckdb_destroy_logical_type(&type);
-  if (!text) return std::nullopt;
-  uint64_t* validity = duckdb_vector_get_validity(vector);
-  if (validity != nullptr && !duckdb_validity_row_is_valid(validity, row)) return std::nullopt;
-  auto* strings = static_cast<duckdb_string_t*>(duckdb_vector_get_data(vector));
-  duckdb_string_t* cell = &strings[row];
+  if (!text) return c;
+  c.strings = duckdb_vector_get_data(vector);
+  c.validity = duckdb_vector_get_validity(vector);
+  return c;
+}
+
+std::optional<std::string_view> ChunkStream::Text(size_t column, size_t row) const {
+  if (chunk_ == nullptr || row >= rows_) return std::nullopt;
+  const TextColumn& c = Column(column);
+  if (c.strings == nullptr) return std::nullopt;
+  if (c.validity != nullptr && !duckdb_validity_row_is_valid(c.validity, row)) return std::nullopt;
+  auto* cell = &static_cast<duckdb_string_t*>(const_cast<void*>(c.strings))[row];
   return std::string_view(duckdb_string_t_data(cell), duckdb_string_t_length(*cell));
 }
 

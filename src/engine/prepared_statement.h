@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 
@@ -43,9 +44,18 @@ class ChunkStream {
   friend class PreparedStatement;
   struct Handle;
   explicit ChunkStream(std::unique_ptr<Handle> handle);
+  // A column of the current chunk, looked at once per chunk, not per cell.
+  struct TextColumn {
+    bool looked = false;
+    const void* strings = nullptr;  // duckdb_string_t[], null unless VARCHAR
+    uint64_t* validity = nullptr;
+  };
+  const TextColumn& Column(size_t column) const;
+
   std::unique_ptr<Handle> handle_;
   duckdb_data_chunk chunk_ = nullptr;
   size_t rows_ = 0;
+  mutable std::vector<TextColumn> columns_;
 };
 
 class PreparedStatement {
