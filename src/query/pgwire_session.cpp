@@ -92,6 +92,17 @@ std::string_view SqlState(const Status& s) {
   }
 }
 
+void WriteRowDescription(PgWriter& w, std::span<const QueryColumn> columns,
+                         const std::vector<int16_t>& formats) {
+  w.Begin('T').Int16(static_cast<int16_t>(columns.size()));
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const PgType t = PgTypeOf(columns[i].type);
+    const int16_t format = formats.empty() ? 0 : formats.size() == 1 ? formats[0] : formats[i];
+    w.CString(columns[i].name).Int32(0).Int16(0).Int32(t.oid).Int16(t.length).Int32(-1).Int16(format);
+  }
+  w.End();
+}
+
 // Writes the engine's rows as DataRow messages (and, when asked, the
 // RowDescription first).
 class DataRowSink : public RowSink {
@@ -115,12 +126,7 @@ class DataRowSink : public RowSink {
       return InvalidArgument("Bind gave " + std::to_string(formats_.size()) + " result formats for " +
                              std::to_string(columns.size()) + " columns");
     }
-    if (!describe_) return Status::Ok();
-    w_.Begin('T').Int16(static_cast<int16_t>(columns.size()));
-    for (size_t i = 0; i < columns.size(); ++i) {
-      w_.CString(columns[i].name).Int32(0).Int16(0).Int32(types_[i].oid).Int16(types_[i].length).Int32(-1).Int16(Format(i));
-    }
-    w_.End();
+    if (describe_) WriteRowDescription(w_, columns, formats_);
     return Status::Ok();
   }
   Status Row(std::string_view json_array) override {
@@ -173,16 +179,6 @@ class DescribeSink : public RowSink {
   std::vector<QueryColumn> columns;
 };
 
-void WriteRowDescription(PgWriter& w, const std::vector<QueryColumn>& columns,
-                         const std::vector<int16_t>& formats) {
-  w.Begin('T').Int16(static_cast<int16_t>(columns.size()));
-  for (size_t i = 0; i < columns.size(); ++i) {
-    const PgType t = PgTypeOf(columns[i].type);
-    const int16_t format = formats.empty() ? 0 : formats.size() == 1 ? formats[0] : formats[i];
-    w.CString(columns[i].name).Int32(0).Int16(0).Int32(t.oid).Int16(t.length).Int32(-1).Int16(format);
-  }
-  w.End();
-}
 
 }  // namespace
 
@@ -579,7 +575,7 @@ Status PgSession::RunUtility(const Statement& statement, bool describe, PgWriter
     if (!value && name == "transaction_isolation") value = "read committed";
     if (!value && name == "max_identifier_length") value = "63";
     if (!value) return InvalidArgument("unrecognized configuration parameter \"" + name + "\"");
-    if (describe) WriteRowDescription(w, {{name, "VARCHAR"}}, {});
+    if (describe) WriteRowDescription(w, std::vector<QueryColumn>{{name, "VARCHAR"}}, {});
     w.Begin('D').Int16(1).Int32(static_cast<int32_t>(value->size())).Bytes(*value).End();
     w.CommandComplete("SHOW");
     return Status::Ok();

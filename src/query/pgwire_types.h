@@ -33,8 +33,8 @@ PgType PgTypeOf(std::string_view duckdb_type);
 // A JSON element of an engine row (query_engine.h) as the Postgres text of
 // a value of `type`; nullopt for SQL NULL.
 Result<std::optional<std::string>> PgText(std::string_view json, const PgType& type);
-// The same in Postgres's binary format; Unimplemented-like InvalidArgument
-// for types without one here.
+// The same in Postgres's binary format; InvalidArgument for the types this
+// does not encode in binary (the client can ask for text).
 Result<std::optional<std::string>> PgBinary(std::string_view json, const PgType& type);
 
 // A bound parameter (text or binary, with the OID the client declared, 0 if
