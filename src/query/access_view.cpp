@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lake/table_schema.h"
+#include "query/parse_tree.h"
 #include "query/sql_guard.h"
 
 namespace eventlake::query {
@@ -48,9 +49,7 @@ bool HasRelation(const nlohmann::json& node) {
 
 Status CheckRowFilter(engine::Connection& connection, std::string_view filter) {
   const std::string sql = "SELECT (" + std::string(filter) + ")";
-  EL_ASSIGN_OR_RETURN(engine::QueryResult r,
-                      connection.Query("SELECT json_serialize_sql(" + engine::SqlString(sql) + ")"));
-  const std::string serialized = r.String(0, 0).value_or("");
+  EL_ASSIGN_OR_RETURN(const std::string serialized, SerializeSql(connection, sql));
   // The guard's rules first (one SELECT, no denied function)...
   EL_ASSIGN_OR_RETURN(GuardedTree guarded, GuardParseTree(serialized));
   // ...then: one expression, nothing else.

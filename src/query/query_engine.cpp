@@ -10,6 +10,7 @@
 #include "lake/table_writer.h"
 #include "query/access_view.h"
 #include "query/catalog_views.h"
+#include "query/parse_tree.h"
 #include "query/pending_table.h"
 #include "query/table_view.h"
 
@@ -35,15 +36,6 @@ Result<int64_t> ParseAtTimestamp(std::string_view text) {
                                "'): expected 'YYYY-MM-DD[ HH:MM:SS[.fff]][+HH:MM]'"));
   }
   return *micros;
-}
-
-// The serialized parse tree of `sql`, from DuckDB's parser.
-Result<std::string> Serialize(engine::Connection& connection, std::string_view sql) {
-  EL_ASSIGN_OR_RETURN(engine::QueryResult r,
-                      connection.Query("SELECT json_serialize_sql(" + SqlString(sql) + ")"));
-  auto text = r.String(0, 0);
-  if (!text.has_value()) return Err(Internal("json_serialize_sql gave NULL"));
-  return *text;
 }
 
 Status Bind(engine::PreparedStatement& statement, const std::vector<QueryParameter>& parameters) {
@@ -452,7 +444,7 @@ Status QueryEngine::CreateView(engine::Connection& connection, const TableRefere
   }
   if (allowed == nullptr || !allowed->Restricts()) {
     // Expanded into the query's tree (ExpandViews), not created: one bind.
-    EL_ASSIGN_OR_RETURN(std::string serialized, Serialize(connection, select));
+    EL_ASSIGN_OR_RETURN(std::string serialized, SerializeSql(connection, select));
     expansions->emplace_back(ref.view, std::move(serialized));
     return Status::Ok();
   }
@@ -483,7 +475,7 @@ Status QueryEngine::CreateView(engine::Connection& connection, const TableRefere
 
 Result<QueryStats> QueryEngine::Execute(const QueryRequest& request, engine::Connection& connection,
                                         RowSink& sink, SyntaxError* syntax) {
-  EL_ASSIGN_OR_RETURN(std::string serialized, Serialize(connection, request.sql));
+  EL_ASSIGN_OR_RETURN(std::string serialized, SerializeSql(connection, request.sql));
   EL_ASSIGN_OR_RETURN(GuardedTree guarded, GuardParseTree(serialized, syntax));
   QueryStats stats;
   // Every table is authorized before anything is read; the allowing
@@ -505,9 +497,7 @@ Result<QueryStats> QueryEngine::Execute(const QueryRequest& request, engine::Con
   if (!expansions.empty()) {
     EL_ASSIGN_OR_RETURN(guarded.tree, ExpandViews(guarded.tree, expansions));
   }
-  EL_ASSIGN_OR_RETURN(engine::QueryResult rendered,
-                      connection.Query("SELECT json_deserialize_sql(" + SqlString(guarded.tree) + ")"));
-  const std::string sql = rendered.String(0, 0).value_or("");
+  EL_ASSIGN_OR_RETURN(const std::string sql, RenderSql(connection, guarded.tree));
   // Every row rendered as a JSON array by DuckDB, beside the columns
   // themselves (for their names and types).
   EL_ASSIGN_OR_RETURN(auto statement,
