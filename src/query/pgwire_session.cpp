@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/ascii_case.h"
 #include "query/result_format.h"
 
 namespace eventlake::query {
@@ -10,11 +11,6 @@ namespace {
 
 constexpr size_t kMaxStatements = 1024;  // prepared statements and portals per session
 
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // The statement's words, upper-cased, up to `n` of them.
 std::vector<std::string> Words(std::string_view sql, size_t n) {
@@ -25,7 +21,7 @@ std::vector<std::string> Words(std::string_view sql, size_t n) {
     size_t start = i;
     while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_')) ++i;
     if (i == start) break;
-    words.push_back(Upper(sql.substr(start, i - start)));
+    words.push_back(AsciiUpper(sql.substr(start, i - start)));
   }
   return words;
 }
@@ -438,8 +434,7 @@ Status PgSession::DescribeStatement(Statement& statement) {
     statement.described_parameters.emplace();
     if (statement.utility_tag == "SHOW") {
       const std::vector<std::string> w = Words(statement.sql, 2);
-      std::string name = w.size() > 1 ? w[1] : "setting";
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const std::string name = AsciiLower(w.size() > 1 ? w[1] : "setting");
       statement.columns->push_back({name, "VARCHAR"});
     }
     return Status::Ok();
@@ -552,25 +547,21 @@ Status PgSession::RunUtility(const Statement& statement, bool describe, PgWriter
       const bool session_word = words[1] == "SESSION" || words[1] == "LOCAL";
       std::string name = words.size() > 2 && session_word ? words[2] : words[1];
       std::string value;
-      const size_t to = Upper(statement.sql).find(" TO ");
+      const size_t to = AsciiUpper(statement.sql).find(" TO ");
       const size_t at = eq != std::string::npos ? eq + 1 : to != std::string::npos ? to + 4 : std::string::npos;
       if (at != std::string::npos) value = statement.sql.substr(at);
       value.erase(0, value.find_first_not_of(" \t'"));
       while (!value.empty() && (value.back() == ' ' || value.back() == '\'' || value.back() == '\t')) value.pop_back();
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      settings_[name] = value;
+      settings_[AsciiLower(name)] = value;
     }
   } else if (tag == "SHOW") {
     const std::vector<std::string> words = Words(statement.sql, 2);
     if (words.size() < 2) return InvalidArgument("SHOW needs a setting name");
-    std::string name = words[1];
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string name = AsciiLower(words[1]);
     std::optional<std::string> value;
     if (auto s = settings_.find(name); s != settings_.end()) value = s->second;
     for (const auto& [k, v] : ServerParameters()) {
-      std::string key = k;
-      for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (!value && key == name) value = v;
+      if (!value && AsciiLower(k) == name) value = v;
     }
     if (!value && name == "transaction_isolation") value = "read committed";
     if (!value && name == "max_identifier_length") value = "63";

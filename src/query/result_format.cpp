@@ -4,14 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/ascii_case.h"
+
 namespace eventlake::query {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string JsonQuoted(std::string_view s) { return nlohmann::json(std::string(s)).dump(); }
 
@@ -63,7 +60,7 @@ std::optional<uint32_t> Hex4(std::string_view s, size_t at) {
 }  // namespace
 
 std::optional<ResultFormat> ParseResultFormat(std::string_view name) {
-  const std::string n = Lower(name);
+  const std::string n = AsciiLower(name);
   if (n == "json" || n == "application/json") return ResultFormat::kJson;
   if (n == "ndjson" || n == "jsonl" || n == "application/x-ndjson" || n == "application/ndjson") {
     return ResultFormat::kNdjson;

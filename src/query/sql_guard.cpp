@@ -2,6 +2,7 @@
 // what user SQL may not reach and points lake tables at their views.
 #include "query/sql_guard.h"
 
+#include "core/ascii_case.h"
 #include "query/catalog_views.h"
 
 #include <algorithm>
@@ -31,12 +32,6 @@ bool OneOf(const std::array<std::string_view, N>& names, std::string_view name) 
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool ValidTableName(std::string_view name) {
   if (name.empty() || name.size() > 63 || !(name[0] >= 'a' && name[0] <= 'z')) return false;
@@ -59,7 +54,7 @@ class Walker {
         if (auto map = it->find("map"); map != it->end() && map->is_array()) {
           for (const Json& entry : *map) {
             if (entry.is_object() && entry.contains("key") && entry["key"].is_string()) {
-              ctes_.insert(Lower(entry["key"].get<std::string>()));
+              ctes_.insert(AsciiLower(entry["key"].get<std::string>()));
             }
           }
         }
@@ -102,13 +97,13 @@ class Walker {
       // The engine's own views and tables are named "<zone>.<table>...":
       // a name with a dot is never the caller's (a CTE of that name could
       // otherwise reach them from outside its scope).
-      if (ctes_.contains(Lower(name)) && at == nullptr && name.find('.') == std::string::npos) {
+      if (ctes_.contains(AsciiLower(name)) && at == nullptr && name.find('.') == std::string::npos) {
         return Status::Ok();
       }
       return PermissionDenied("queries read lake tables only (<zone>.<table>), not " + name);
     }
-    const std::string zone = Lower(schema);
-    const std::string table = Lower(name);
+    const std::string zone = AsciiLower(schema);
+    const std::string table = AsciiLower(name);
     const bool catalog_view = zone == kCatalogSchema && IsCatalogView(table);
     if (catalog_view && at != nullptr) return PermissionDenied("the catalog has no versions");
     if (!catalog_view && (!OneOf(kZones, zone) || !ValidTableName(table))) {
@@ -130,7 +125,7 @@ class Walker {
   }
 
   static Status AtClause(const Json& at, TableReference& ref) {
-    const std::string unit = Lower(StringMember(at, "unit"));
+    const std::string unit = AsciiLower(StringMember(at, "unit"));
     const Json* expr = at.contains("expr") ? &at["expr"] : nullptr;
     const bool constant = expr != nullptr && expr->is_object() && StringMember(*expr, "class") == "CONSTANT" &&
                           (*expr).contains("value") && (*expr)["value"].is_object();
@@ -162,7 +157,7 @@ class Walker {
   static Status TableFunction(const Json& node) {
     const Json* function = node.contains("function") ? &node["function"] : nullptr;
     const std::string name = function != nullptr && function->is_object()
-                                 ? Lower(StringMember(*function, "function_name"))
+                                 ? AsciiLower(StringMember(*function, "function_name"))
                                  : std::string();
     const bool qualified = function != nullptr && function->is_object() &&
                            (!StringMember(*function, "schema").empty() ||
@@ -175,7 +170,7 @@ class Walker {
   }
 
   static Status Function(const Json& node) {
-    const std::string name = Lower(StringMember(node, "function_name"));
+    const std::string name = AsciiLower(StringMember(node, "function_name"));
     if (OneOf(kDeniedFunctions, name)) return PermissionDenied("queries may not call " + name);
     if (!StringMember(node, "catalog").empty()) {
       return PermissionDenied("queries may not call functions of catalog " + StringMember(node, "catalog"));
