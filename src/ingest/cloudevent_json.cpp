@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ingest/attribute_rules.h"
-#include "ingest/base64.h"
+#include "core/base64.h"
 #include "ingest/json_text.h"
 
 namespace eventlake::ingest {

@@ -6,7 +6,7 @@
 #include <limits>
 
 #include "ingest/attribute_rules.h"
-#include "ingest/base64.h"
+#include "core/base64.h"
 #include "ingest/event_decoder.h"
 #include "ingest/event_decoder_internal.h"
 #include "ingest/json_spans.h"

@@ -1,4 +1,4 @@
-// Standard base64 (RFC 4648 §4), as CloudEvents' `data_base64` uses it.
+// Standard base64 (RFC 4648 §4): CloudEvents' `data_base64`, SCRAM's messages.
 #pragma once
 
 #include <string>
@@ -6,7 +6,7 @@
 
 #include "core/status.h"
 
-namespace eventlake::ingest {
+namespace eventlake {
 
 // Padded standard base64 of `bytes`.
 std::string EncodeBase64(std::string_view bytes);
@@ -16,4 +16,4 @@ void AppendBase64(std::string_view bytes, std::string* out);
 // on any other character, bad padding or impossible length.
 Result<std::string> DecodeBase64(std::string_view text);
 
-}  // namespace eventlake::ingest
+}  // namespace eventlake

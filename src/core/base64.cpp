@@ -1,11 +1,11 @@
 // Base64 by table lookup; strict decoding so that two spellings of the same
 // bytes cannot both be accepted (no stray bits in the last character).
-#include "ingest/base64.h"
+#include "core/base64.h"
 
 #include <array>
 #include <cstdint>
 
-namespace eventlake::ingest {
+namespace eventlake {
 namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -70,4 +70,4 @@ Result<std::string> DecodeBase64(std::string_view text) {
   return out;
 }
 
-}  // namespace eventlake::ingest
+}  // namespace eventlake
