@@ -7,12 +7,14 @@
 #include "cli/cli_support.h"
 #include "security/api_key.h"
 #include "security/policy.h"
+#include "security/scram.h"
 
 namespace eventlake::cli {
 
 std::string RenderGeneratedKey(std::string_view name, std::string_view key) {
   const std::string n(name);
   const std::string hash = security::HashApiKey(key);
+  const std::string scram = security::FormatScramVerifier(security::MakeScramVerifier(key));
   return "API key for \"" + n +
          "\" (shown only now: keep it in a secret store, eventlake keeps only its hash):\n\n"
          "  " +
@@ -22,7 +24,8 @@ std::string RenderGeneratedKey(std::string_view name, std::string_view key) {
          "  " +
          hash +
          "\n\n"
-         "Clients send it as `Authorization: Bearer <key>`. Add to eventlake.yaml (define each\n"
+         "Clients send it as `Authorization: Bearer <key>`; Postgres clients as the password of\n"
+         "user \"" + n + "\" (SCRAM-SHA-256). Add to eventlake.yaml (define each\n"
          "policy once; see docs/security.md):\n\n"
          "security:\n"
          "  api_keys:\n"
@@ -31,6 +34,9 @@ std::string RenderGeneratedKey(std::string_view name, std::string_view key) {
          "\n"
          "      key_sha256: " +
          hash +
+         "\n"
+         "      scram_sha256: " +
+         scram +
          "\n"
          "      policies: [producer]\n"
          "  policies:\n"

@@ -9,6 +9,7 @@
 #include "core/config_table.h"
 #include "security/api_key.h"
 #include "security/authenticator.h"
+#include "security/scram.h"
 #include "security/security_options.h"
 
 namespace eventlake::cli {
@@ -42,6 +43,12 @@ TEST(RenderGeneratedKey, SnippetIsAWorkingSecurityConfig) {
   Result<security::Principal> principal = authenticator->Authenticate("Bearer " + key);
   ASSERT_TRUE(principal.has_value()) << principal.error().ToString();
   EXPECT_EQ(principal->name, "web-frontend");
+  // The SCRAM verifier is the key's: a client that knows the key logs in.
+  const auto* scram = authenticator->ScramCredentialOf("web-frontend");
+  ASSERT_NE(scram, nullptr);
+  security::ScramServer server(scram->verifier);
+  const std::string first = server.ClientFirst("n,,n=,r=abcdef").value();
+  EXPECT_TRUE(server.ClientFinal(security::ScramClientFinal(key, "n=,r=abcdef", first).value()).has_value());
 
   Result<security::PolicySet> policies = security::PolicySet::Compile(options.policies);
   ASSERT_TRUE(policies.has_value()) << policies.error().ToString();

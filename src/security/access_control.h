@@ -38,6 +38,11 @@ class AccessControl {
   // while access control is off). For APIs that authorize per resource
   // inside (a query checks tables:Select on each table it reads).
   Result<Principal> Authenticate(std::string_view authorization_header) const;
+  // The SCRAM verifier and principal of the key named `name`; nullptr when
+  // there is no such key or it has no verifier.
+  const Authenticator::ScramCredential* ScramCredentialOf(std::string_view name) const {
+    return authenticator_.ScramCredentialOf(name);
+  }
   // The second half: OK when `principal` may do `action` on `resource`
   // (always for the anonymous principal), else PermissionDenied as Check.
   Status Authorize(const Principal& principal, std::string_view action,

@@ -23,6 +23,10 @@ Result<Authenticator> Authenticator::Create(const SecurityOptions& options) {
     EL_ASSIGN_OR_RETURN(Sha256Digest digest, ParseSha256Hex(key.key_sha256));
     Key entry{.digest = digest,
               .principal = {.name = key.name, .policies = key.policies, .anonymous = false}};
+    if (!key.scram_sha256.empty()) {
+      EL_ASSIGN_OR_RETURN(ScramVerifier verifier, ParseScramVerifier(key.scram_sha256));
+      authenticator.scram_.emplace(key.name, ScramCredential{std::move(verifier), entry.principal});
+    }
     authenticator.keys_.emplace(BucketOf(digest), std::move(entry));
   }
   return authenticator;
@@ -39,6 +43,11 @@ Result<Principal> Authenticator::Authenticate(std::string_view authorization_hea
     }
   }
   return Err(Unauthenticated("the API key is not valid: unknown or revoked"));
+}
+
+const Authenticator::ScramCredential* Authenticator::ScramCredentialOf(std::string_view name) const {
+  auto it = scram_.find(std::string(name));
+  return it == scram_.end() ? nullptr : &it->second;
 }
 
 }  // namespace eventlake::security

@@ -9,12 +9,14 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "core/status.h"
 #include "security/api_key.h"
 #include "security/principal.h"
+#include "security/scram.h"
 #include "security/security_options.h"
 
 namespace eventlake::security {
@@ -39,6 +41,14 @@ class Authenticator {
   // malformed (see ParseBearer) or the key is not configured.
   Result<Principal> Authenticate(std::string_view authorization_header) const;
 
+  // The key named `name` when it has a SCRAM verifier (scram_sha256);
+  // nullptr otherwise. For the Postgres port, where the user names the key.
+  struct ScramCredential {
+    ScramVerifier verifier;
+    Principal principal;
+  };
+  const ScramCredential* ScramCredentialOf(std::string_view name) const;
+
  private:
   struct Key {
     Sha256Digest digest;
@@ -47,6 +57,7 @@ class Authenticator {
 
   // Keyed by the first 8 bytes of the digest; the rest is compared in constant time.
   std::unordered_multimap<uint64_t, Key> keys_;
+  std::unordered_map<std::string, ScramCredential> scram_;  // by key name
 };
 
 }  // namespace eventlake::security

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "security/api_key.h"
+#include "security/scram.h"
 
 namespace eventlake::security {
 namespace {
@@ -141,6 +142,10 @@ const config::Table<ApiKeyOptions>& ApiKeyTable() {
           .Field("key_sha256", &K::key_sha256,
                  "SHA-256 of the key, 64 hex characters, as printed by `eventlake keys generate`.",
                  {.required = true, .secret = true})
+          .Field("scram_sha256", &K::scram_sha256,
+                 "A SCRAM-SHA-256 verifier of the key, as printed by `eventlake keys generate`: lets "
+                 "Postgres clients log in with the key without sending it (docs/query.md).",
+                 {.secret = true})
           .Field("policies", &K::policies, "Names of the policies granted to this key.")
           .Check(&ValidateApiKeyOptions);
   return table;
@@ -160,6 +165,11 @@ Status ValidateApiKeyOptions(const ApiKeyOptions& key) {
   }
   if (Result<Sha256Digest> digest = ParseSha256Hex(key.key_sha256); !digest) {
     return digest.error().WithContext("key_sha256");
+  }
+  if (!key.scram_sha256.empty()) {
+    if (Result<ScramVerifier> verifier = ParseScramVerifier(key.scram_sha256); !verifier) {
+      return verifier.error().WithContext("scram_sha256");
+    }
   }
   for (size_t i = 0; i < key.policies.size(); ++i) {
     Status s = ValidateName("policy name", key.policies[i]);

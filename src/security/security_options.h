@@ -5,6 +5,7 @@
 //     api_keys:
 //       - name: web-frontend                # the principal
 //         key_sha256: 5e884898da28...       # `eventlake keys generate` prints it
+//         scram_sha256: SCRAM-SHA-256$4096:...  # optional: SCRAM for the Postgres port
 //         policies: [producer]
 //     policies:
 //       - name: producer
@@ -33,6 +34,7 @@ struct ApiKeyOptions {
   std::string name;                   // the principal's name
   std::string key_sha256;             // 64 hex characters: HashApiKey(key)
   std::vector<std::string> policies;  // names of entries of SecurityOptions::policies
+  std::string scram_sha256;           // "" or a SCRAM verifier of the key (scram.h), for Postgres clients
 };
 
 struct SecurityOptions {
