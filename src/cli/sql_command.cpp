@@ -9,7 +9,7 @@
 
 #include "cli/cli_support.h"
 #include "cli/query_command.h"
-#include "query/pgwire_session.h"
+#include "query/sql_text.h"
 
 namespace eventlake::cli {
 namespace {

@@ -1,17 +1,24 @@
-// information_schema.tables and information_schema.columns as the caller
-// may see them: the lake's tables it has tables:Select on, so that clients
-// (psql, JDBC, BI tools) can list tables and columns with the SQL they
-// already use. Built per query from the lake's catalog; DuckDB's own
-// catalog views are not reachable (sql_guard.h).
+// The catalog as the caller may see it: the lake's tables it has
+// tables:Select on, as information_schema views (tables, columns, schemata)
+// and the small part of pg_catalog that Postgres clients read to list
+// tables (psql's \dt and \dn, JDBC's and BI tools' metadata queries):
+// pg_namespace, pg_class, pg_attribute, pg_type, pg_am, pg_database,
+// pg_tables, pg_description. Built per query from the lake's catalog;
+// DuckDB's own catalog views are not reachable (sql_guard.h).
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace eventlake::query {
 
-inline constexpr std::string_view kCatalogSchema = "information_schema";
+inline constexpr std::string_view kInformationSchema = "information_schema";
+inline constexpr std::string_view kPgCatalog = "pg_catalog";
+// The zones whose tables queries read (the raw zone is the log's).
+inline constexpr std::array<std::string_view, 3> kQueryableZones = {"curated", "analytics", "archive"};
 
 struct CatalogColumn {
   std::string name;
@@ -24,10 +31,18 @@ struct CatalogTable {
   std::vector<CatalogColumn> columns;
 };
 
-// True for the catalog views there are: "tables", "columns".
-bool IsCatalogView(std::string_view name);
+// True for the catalog views there are: information_schema.tables, ...,
+// pg_catalog.pg_class, ... (`schema` and `view` in lower case).
+bool IsCatalogView(std::string_view schema, std::string_view view);
+// True for "information_schema.tables", "pg_catalog.pg_class", ...
+bool IsCatalogTable(std::string_view qualified_name);
 
-// The SELECT of information_schema.<view> over `tables`.
-std::string CatalogViewSelect(std::string_view view, const std::vector<CatalogTable>& tables);
+// The SELECT of `schema`.`view` over `tables`.
+std::string CatalogViewSelect(std::string_view schema, std::string_view view,
+                              const std::vector<CatalogTable>& tables);
+
+// The OID a schema ("curated") or a table ("curated.events") has in
+// pg_catalog: the same for the same name in every query.
+int32_t CatalogOid(std::string_view name);
 
 }  // namespace eventlake::query

@@ -199,6 +199,19 @@ Result<std::string> ParsePgPassword(std::string_view payload) {
   return password;
 }
 
+Result<PgSaslInitial> ParsePgSaslInitial(std::string_view payload) {
+  Reader r(payload);
+  PgSaslInitial initial;
+  EL_ASSIGN_OR_RETURN(initial.mechanism, r.CString());
+  EL_ASSIGN_OR_RETURN(int32_t length, r.Int32());
+  if (length >= 0) {
+    EL_ASSIGN_OR_RETURN(std::string_view data, r.Bytes(static_cast<size_t>(length)));
+    initial.data = std::string(data);
+  }
+  EL_RETURN_IF_ERROR(Done(r, "a SASLInitialResponse"));
+  return initial;
+}
+
 PgWriter& PgWriter::Begin(char type) {
   start_ = out_.size();
   out_ += type;

@@ -76,6 +76,13 @@ Result<PgBind> ParsePgBind(std::string_view payload);             // 'B'
 Result<PgDescribe> ParsePgDescribe(std::string_view payload);     // 'D' (and 'C': Close)
 Result<PgExecute> ParsePgExecute(std::string_view payload);       // 'E'
 Result<std::string> ParsePgPassword(std::string_view payload);    // 'p' (cleartext)
+// 'p' as SASLInitialResponse: the mechanism and the client's first message.
+struct PgSaslInitial {
+  std::string mechanism;
+  std::string data;
+};
+Result<PgSaslInitial> ParsePgSaslInitial(std::string_view payload);
+// 'p' as SASLResponse is the message itself: no parsing.
 
 // Writes backend messages into one buffer.
 class PgWriter {
@@ -93,6 +100,9 @@ class PgWriter {
   // Whole messages.
   void AuthenticationOk() { Begin('R').Int32(0).End(); }
   void AuthenticationCleartext() { Begin('R').Int32(3).End(); }
+  void AuthenticationSasl(std::string_view mechanism) { Begin('R').Int32(10).CString(mechanism).Int8(0).End(); }
+  void AuthenticationSaslContinue(std::string_view data) { Begin('R').Int32(11).Bytes(data).End(); }
+  void AuthenticationSaslFinal(std::string_view data) { Begin('R').Int32(12).Bytes(data).End(); }
   void ParameterStatus(std::string_view name, std::string_view value) {
     Begin('S').CString(name).CString(value).End();
   }

@@ -66,17 +66,10 @@ TEST(PgWire, WritesMessagesWithTheirLengths) {
   EXPECT_NE(out.find(std::string("P15\0", 4)), std::string::npos);  // 1-based position
 }
 
-TEST(PgWire, SplitsStatementsOutsideQuotesAndComments) {
-  EXPECT_EQ(SplitSqlStatements("SELECT 1; SELECT 'a;b' ; -- c;\n SELECT \"x;\" /* ; */ ;;"),
-            (std::vector<std::string>{"SELECT 1", " SELECT 'a;b' ", " -- c;\n SELECT \"x;\" /* ; */ "}));
-  EXPECT_EQ(SplitSqlStatements("SELECT $$a;b$$; SELECT $1"),
-            (std::vector<std::string>{"SELECT $$a;b$$", " SELECT $1"}));
-  EXPECT_TRUE(SplitSqlStatements("  ;  ").empty());
-}
-
 TEST(PgWire, TypesAndValuesFollowPostgres) {
   EXPECT_EQ(PgTypeOf("BIGINT").oid, kPgInt8);
   EXPECT_EQ(PgTypeOf("TIMESTAMP WITH TIME ZONE").oid, kPgTimestamptz);
+  EXPECT_EQ(PgTypeOf("TIMESTAMPTZ").oid, kPgTimestamptz);  // the Delta schema's spelling
   EXPECT_EQ(PgTypeOf("DECIMAL(18,3)").oid, kPgNumeric);
   EXPECT_EQ(PgTypeOf("VARCHAR[]").oid, 1009);
   EXPECT_EQ(PgTypeOf("STRUCT(a INTEGER)").oid, kPgJson);

@@ -62,6 +62,18 @@ Result<std::unique_ptr<PgServer>> PgServer::Start(PgServerOptions options) {
     return Err(InvalidArgument("pg_listen " + options.listen + ": " + gai_strerror(rc)));
   }
   auto server = std::unique_ptr<PgServer>(new PgServer(std::move(options)));
+  if (server->options_.tls_cert_file.empty() != server->options_.tls_key_file.empty()) {
+    ::freeaddrinfo(found);
+    return Err(InvalidArgument("pg_tls_cert and pg_tls_key go together"));
+  }
+  if (!server->options_.tls_cert_file.empty()) {
+    auto tls = TlsContext::Load(server->options_.tls_cert_file, server->options_.tls_key_file);
+    if (!tls.has_value()) {
+      ::freeaddrinfo(found);
+      return Err(tls.error());
+    }
+    server->tls_ = std::move(*tls);
+  }
   const int fd = ::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     ::freeaddrinfo(found);
@@ -96,9 +108,15 @@ Result<std::unique_ptr<PgServer>> PgServer::Start(PgServerOptions options) {
   if (MetricsRegistry* m = server->options_.metrics) {
     server->accepted_ = &m->GetCounter("eventlake_pg_connections_total", "Postgres connections accepted.");
     server->open_ = &m->GetGauge("eventlake_pg_connections_open", "Postgres connections open.");
+    server->tls_handshakes_ = &m->GetCounter("eventlake_pg_tls_connections_total",
+                                             "Postgres connections that switched to TLS.");
+    server->scram_logins_ = &m->GetCounter("eventlake_pg_logins_total", "Postgres logins with an API key.",
+                                           {{"method", "scram-sha-256"}});
+    server->cleartext_logins_ = &m->GetCounter("eventlake_pg_logins_total", "Postgres logins with an API key.",
+                                               {{"method", "cleartext"}});
   }
   server->acceptor_ = std::thread([s = server.get()] { s->AcceptLoop(); });
-  LogInfo("pgwire", "listening", {{"address", server->address_}});
+  LogInfo("pgwire", "listening", {{"address", server->address_}, {"tls", server->tls_ != nullptr}});
   return server;
 }
 
@@ -157,22 +175,37 @@ void PgServer::Serve(int fd, bool loopback, uint64_t id) {
   PgSession session({.engine = options_.engine,
                      .access = options_.access,
                      .peer_is_loopback = loopback,
+                     .tls_available = tls_ != nullptr,
+                     .scram_logins = scram_logins_,
+                     .cleartext_logins = cleartext_logins_,
                      .process_id = static_cast<int32_t>(id & 0x7FFFFFFF),
                      .secret = static_cast<int32_t>(random())});
   char buffer[64 * 1024];
   std::string out;
+  std::unique_ptr<TlsConnection> tls;
   while (!stopping_) {
-    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    const ssize_t n = tls != nullptr ? tls->Read(buffer, sizeof buffer) : ::recv(fd, buffer, sizeof buffer, 0);
     if (n == 0) break;
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (tls == nullptr && errno == EINTR) continue;
       break;
     }
     out.clear();
     const bool open = session.Feed(std::string_view(buffer, static_cast<size_t>(n)), &out);
-    if (!out.empty() && !SendAll(fd, out)) break;
+    if (!out.empty() && !(tls != nullptr ? tls->WriteAll(out) : SendAll(fd, out))) break;
     if (!open) break;
+    if (session.StartTls()) {
+      auto accepted = TlsConnection::Accept(*tls_, fd);
+      if (!accepted.has_value()) {
+        LogWarn("pgwire", "a TLS handshake failed", {{"error", accepted.error().message()}});
+        break;
+      }
+      tls = std::move(*accepted);
+      session.Encrypted();
+      if (tls_handshakes_ != nullptr) tls_handshakes_->Increment();
+    }
   }
+  tls.reset();  // close_notify before the socket closes
   std::lock_guard lock(mu_);
   ::close(fd);
   connections_.erase(id);

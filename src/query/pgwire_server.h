@@ -2,7 +2,8 @@
 // thread accepts; each connection gets a thread that reads the socket,
 // feeds its PgSession and writes the answers (queries run on that thread).
 // At most `max_connections` at once; beyond that a client gets an
-// ErrorResponse (53300, too many connections) and is closed.
+// ErrorResponse (53300, too many connections) and is closed. With a
+// certificate, a client's SSLRequest starts TLS (pgwire_tls.h).
 #pragma once
 
 #include <atomic>
@@ -15,6 +16,7 @@
 
 #include "core/metrics.h"
 #include "core/status.h"
+#include "query/pgwire_tls.h"
 #include "query/query_engine.h"
 #include "security/access_control.h"
 
@@ -26,6 +28,9 @@ struct PgServerOptions {
   const security::AccessControl* access = nullptr;
   size_t max_connections = 256;
   MetricsRegistry* metrics = nullptr;
+  // PEM files; both set: TLS is offered (SSLRequest answered 'S').
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class PgServer {
@@ -45,6 +50,7 @@ class PgServer {
   void Serve(int fd, bool loopback, uint64_t id);
 
   PgServerOptions options_;
+  std::unique_ptr<TlsContext> tls_;  // null: no TLS
   int listen_fd_ = -1;
   std::string address_;
   std::thread acceptor_;
@@ -56,6 +62,9 @@ class PgServer {
   uint64_t next_id_ = 1;
   Counter* accepted_ = nullptr;
   Gauge* open_ = nullptr;
+  Counter* tls_handshakes_ = nullptr;
+  Counter* scram_logins_ = nullptr;
+  Counter* cleartext_logins_ = nullptr;
 };
 
 }  // namespace eventlake::query

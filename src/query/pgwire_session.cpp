@@ -182,53 +182,6 @@ std::string PgQueryId(int32_t process_id, int32_t secret) {
   return "pg:" + std::to_string(process_id) + ":" + std::to_string(secret);
 }
 
-std::vector<std::string> SplitSqlStatements(std::string_view text) {
-  std::vector<std::string> out;
-  size_t start = 0, i = 0;
-  auto flush = [&](size_t end) {
-    std::string_view s = text.substr(start, end - start);
-    const bool blank = std::all_of(s.begin(), s.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
-    if (!blank) out.emplace_back(s);
-  };
-  while (i < text.size()) {
-    const char c = text[i];
-    if (c == '\'' || c == '"') {
-      const char quote = c;
-      for (++i; i < text.size(); ++i) {
-        if (text[i] == quote) {
-          if (i + 1 < text.size() && text[i + 1] == quote) { ++i; continue; }
-          break;
-        }
-      }
-      ++i;
-    } else if (c == '-' && i + 1 < text.size() && text[i + 1] == '-') {
-      while (i < text.size() && text[i] != '\n') ++i;
-    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
-      const size_t end = text.find("*/", i + 2);
-      i = end == std::string_view::npos ? text.size() : end + 2;
-    } else if (c == '$') {
-      const size_t close = text.find('$', i + 1);
-      std::string_view tag = close == std::string_view::npos ? "" : text.substr(i, close - i + 1);
-      const bool is_tag = !tag.empty() && std::all_of(tag.begin() + 1, tag.end() - 1, [](char t) {
-        return std::isalnum(static_cast<unsigned char>(t)) || t == '_';
-      }) && !(tag.size() > 2 && std::isdigit(static_cast<unsigned char>(tag[1])));
-      if (is_tag) {
-        const size_t end = text.find(tag, close + 1);
-        i = end == std::string_view::npos ? text.size() : end + tag.size();
-      } else {
-        ++i;
-      }
-    } else if (c == ';') {
-      flush(i);
-      start = ++i;
-    } else {
-      ++i;
-    }
-  }
-  flush(std::min(i, text.size()));
-  return out;
-}
-
 bool PgSession::Feed(std::string_view bytes, std::string* out) {
   if (phase_ == Phase::kClosed) return false;
   in_.append(bytes);
@@ -246,6 +199,13 @@ bool PgSession::Feed(std::string_view bytes, std::string* out) {
     in_.erase(0, **length);
     if (phase_ == Phase::kStartup) {
       open = Startup(frame, w);
+      if (start_tls_ && !in_.empty()) {
+        // Bytes sent before the handshake would be taken as if they came
+        // over TLS (CVE-2021-23214): refuse them.
+        w.Error("08P01", "received unencrypted data after SSL request");
+        open = false;
+      }
+      if (start_tls_) break;
     } else {
       open = Message(SplitPgMessage(frame), w);
     }
@@ -263,8 +223,15 @@ bool PgSession::Startup(std::string_view frame, PgWriter& w) {
   }
   switch (startup->kind) {
     case PgStartup::Kind::kSslRequest:
-    case PgStartup::Kind::kGssEncRequest:
+      if (options_.tls_available && !encrypted_) {
+        w.buffer() += 'S';
+        start_tls_ = true;
+        return true;
+      }
       w.buffer() += 'N';  // not encrypted; the client goes on in the clear or gives up
+      return true;
+    case PgStartup::Kind::kGssEncRequest:
+      w.buffer() += 'N';
       return true;
     case PgStartup::Kind::kCancel:
       if (options_.engine != nullptr) options_.engine->Cancel(PgQueryId(startup->process_id, startup->secret));
@@ -279,9 +246,16 @@ bool PgSession::Startup(std::string_view frame, PgWriter& w) {
     SendReady(w);
     return true;
   }
-  if (!options_.peer_is_loopback) {
-    w.Error("28000", "password authentication is only accepted from loopback clients until TLS "
-                     "is configurable on the Postgres port");
+  const std::string user = StartupParameter("user");
+  scram_ = options_.access->ScramCredentialOf(user);
+  if (scram_ != nullptr) {
+    phase_ = Phase::kSaslInitial;
+    w.AuthenticationSasl(security::kScramMechanism);
+    return true;
+  }
+  if (!options_.peer_is_loopback && !encrypted_) {
+    w.Error("28000", "the API key of user \"" + user + "\" has no scram_sha256 verifier, and a key is "
+                     "taken in cleartext only over TLS or from a loopback client (docs/query.md)");
     return false;
   }
   phase_ = Phase::kPassword;
@@ -289,22 +263,60 @@ bool PgSession::Startup(std::string_view frame, PgWriter& w) {
   return true;
 }
 
+bool PgSession::SaslMessage(const PgMessage& m, PgWriter& w) {
+  const auto failed = [&](const Status& s) {
+    const std::string user = StartupParameter("user");
+    const bool protocol = s.code() == StatusCode::kInvalidArgument;
+    w.Error(protocol ? "08P01" : "28P01",
+            protocol ? s.message() : "password authentication failed for user \"" + user + "\"");
+    return false;
+  };
+  if (m.type != 'p') return failed(InvalidArgument("expected a SASL response"));
+  if (phase_ == Phase::kSaslInitial) {
+    auto initial = ParsePgSaslInitial(m.payload);
+    if (!initial.has_value()) return failed(initial.error());
+    if (initial->mechanism != security::kScramMechanism) {
+      return failed(InvalidArgument("SASL mechanism " + initial->mechanism + " is not offered (SCRAM-SHA-256 is)"));
+    }
+    scram_exchange_.emplace(scram_->verifier);
+    auto first = scram_exchange_->ClientFirst(initial->data);
+    if (!first.has_value()) return failed(first.error());
+    phase_ = Phase::kSaslResponse;
+    w.AuthenticationSaslContinue(*first);
+    return true;
+  }
+  auto final_message = scram_exchange_->ClientFinal(m.payload);
+  if (!final_message.has_value()) return failed(final_message.error());
+  w.AuthenticationSaslFinal(*final_message);
+  return Authenticated(scram_->principal, options_.scram_logins, w);
+}
+
 bool PgSession::Authenticate(std::string_view password, PgWriter& w) {
   auto principal = options_.access->Authenticate("Bearer " + std::string(password));
   if (!principal.has_value()) {
-    std::string user;
-    for (const auto& [k, v] : startup_parameters_) {
-      if (k == "user") user = v;
-    }
+    const std::string user = StartupParameter("user");
     w.Error("28P01", "password authentication failed for user \"" + user +
                          "\": the password is an API key");
     return false;
   }
-  principal_ = std::move(*principal);
+  return Authenticated(std::move(*principal), options_.cleartext_logins, w);
+}
+
+bool PgSession::Authenticated(security::Principal principal, Counter* logins, PgWriter& w) {
+  if (logins != nullptr) logins->Increment();
+  principal_ = std::move(principal);
   phase_ = Phase::kReady;
+  scram_exchange_.reset();
   w.AuthenticationOk();
   SendReady(w);
   return true;
+}
+
+std::string PgSession::StartupParameter(std::string_view name) const {
+  for (const auto& [k, v] : startup_parameters_) {
+    if (k == name) return v;
+  }
+  return "";
 }
 
 void PgSession::SendReady(PgWriter& w) {
@@ -323,6 +335,7 @@ void PgSession::Fail(const Status& status, PgWriter& w) {
 }
 
 bool PgSession::Message(const PgMessage& m, PgWriter& w) {
+  if (phase_ == Phase::kSaslInitial || phase_ == Phase::kSaslResponse) return SaslMessage(m, w);
   if (phase_ == Phase::kPassword) {
     if (m.type != 'p') {
       w.Error("08P01", "expected a password message");
@@ -406,7 +419,7 @@ void PgSession::SimpleQuery(std::string_view text, PgWriter& w) {
     return;
   }
   for (const std::string& sql : statements) {
-    Statement statement{.sql = sql, .utility_tag = UtilityTag(sql)};
+    Statement statement{.sql = PgCompatibleSql(sql), .utility_tag = UtilityTag(sql)};
     Status s = Run(statement, {}, {}, /*describe=*/true, w);
     if (!s.ok()) {
       Fail(s, w);
@@ -421,7 +434,7 @@ Status PgSession::Parse(const PgParse& p) {
   }
   const std::vector<std::string> parts = SplitSqlStatements(p.query);
   if (parts.size() > 1) return InvalidArgument("cannot insert multiple commands into a prepared statement");
-  Statement statement{.sql = parts.empty() ? "" : parts[0], .parameter_types = p.parameter_types};
+  Statement statement{.sql = parts.empty() ? "" : PgCompatibleSql(parts[0]), .parameter_types = p.parameter_types};
   statement.utility_tag = UtilityTag(statement.sql);
   statements_[p.statement] = std::move(statement);
   return Status::Ok();
@@ -447,7 +460,10 @@ Status PgSession::DescribeStatement(Statement& statement) {
     return Status::Ok();
   }
   DescribeSink sink;
-  QueryRequest request{.sql = statement.sql, .principal = principal_, .describe_only = true};
+  QueryRequest request{.sql = statement.sql,
+                       .principal = principal_,
+                       .describe_only = true,
+                       .dialect = SqlDialect::kPostgres};
   auto outcome = options_.engine->Run(request, sink);
   if (auto* f = std::get_if<QueryFailure>(&outcome)) return f->status;
   statement.columns = sink.columns;
@@ -587,7 +603,8 @@ Status PgSession::Run(const Statement& statement, const std::vector<QueryParamet
   QueryRequest request{.sql = statement.sql,
                        .parameters = parameters,
                        .principal = principal_,
-                       .id = PgQueryId(options_.process_id, options_.secret)};
+                       .id = PgQueryId(options_.process_id, options_.secret),
+                       .dialect = SqlDialect::kPostgres};
   auto outcome = options_.engine->Run(request, sink);
   if (auto* f = std::get_if<QueryFailure>(&outcome)) {
     w.buffer().resize(mark);  // no half result before the error

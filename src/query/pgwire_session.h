@@ -2,10 +2,13 @@
 // (no I/O: pgwire_server.h reads and writes the socket). It speaks protocol
 // 3.0 as psql, psycopg, the JDBC driver and node's pg expect:
 //
-//   - startup: SSLRequest and GSSENCRequest are declined ('N': no TLS yet);
-//     with access control off the client is trusted; with API keys the
-//     password is an API key, asked for in cleartext, and only from a
-//     loopback peer (no TLS to protect it otherwise);
+//   - startup: SSLRequest is accepted ('S') when the server has TLS set up
+//     (the server then runs the handshake: StartTls), else declined ('N');
+//     GSSENCRequest is declined. With access control off the client is
+//     trusted. With API keys the user names a key and the password is the
+//     key: by SCRAM-SHA-256 when the key has a verifier (scram_sha256),
+//     else in cleartext, and cleartext only over TLS or from a loopback
+//     peer;
 //   - the simple query protocol, several statements per message;
 //   - the extended protocol: Parse, Bind, Describe, Execute, Sync, Flush,
 //     Close, named and unnamed statements and portals, parameter types,
@@ -15,7 +18,8 @@
 //   - ReadyForQuery with the transaction status (I, T, E), errors with
 //     SQLSTATE codes, skipping to Sync after an error in the extended
 //     protocol.
-// SQL goes to the QueryEngine, under the principal the key names.
+// SQL goes to the QueryEngine, under the principal the key names, with the
+// Postgres-only spellings psql writes made DuckDB's (sql_text.h).
 #pragma once
 
 #include <chrono>
@@ -24,12 +28,16 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "core/metrics.h"
 #include "query/pgwire_messages.h"
 #include "query/pgwire_types.h"
 #include "query/query_engine.h"
+#include "query/sql_text.h"
 #include "security/access_control.h"
+#include "security/scram.h"
 
 namespace eventlake::query {
 
@@ -37,6 +45,9 @@ struct PgSessionOptions {
   QueryEngine* engine = nullptr;
   const security::AccessControl* access = nullptr;  // null or disabled: trust
   bool peer_is_loopback = false;
+  bool tls_available = false;  // the server can answer an SSLRequest with a handshake
+  Counter* scram_logins = nullptr;      // optional: logins by SCRAM-SHA-256
+  Counter* cleartext_logins = nullptr;  // optional: logins by a cleartext key
   int32_t process_id = 0;  // BackendKeyData, for CancelRequest
   int32_t secret = 0;
 };
@@ -52,6 +63,10 @@ class PgSession {
   // Consumes bytes from the client and appends what to answer to `out`.
   // False when the connection is to be closed once `out` is sent.
   bool Feed(std::string_view bytes, std::string* out);
+  // True once when the client asked for TLS and was answered 'S': the
+  // server sends `out`, runs the TLS handshake, then calls Encrypted().
+  bool StartTls() { return std::exchange(start_tls_, false); }
+  void Encrypted() { encrypted_ = true; }
 
  private:
   struct Statement {
@@ -69,7 +84,10 @@ class PgSession {
 
   bool Startup(std::string_view frame, PgWriter& w);
   bool Authenticate(std::string_view password, PgWriter& w);
+  bool Authenticated(security::Principal principal, Counter* logins, PgWriter& w);
+  bool SaslMessage(const PgMessage& m, PgWriter& w);
   void SendReady(PgWriter& w);
+  std::string StartupParameter(std::string_view name) const;  // "" when not sent
   bool Message(const PgMessage& m, PgWriter& w);
 
   void SimpleQuery(std::string_view text, PgWriter& w);
@@ -90,7 +108,11 @@ class PgSession {
 
   PgSessionOptions options_;
   std::string in_;
-  enum class Phase { kStartup, kPassword, kReady, kClosed } phase_ = Phase::kStartup;
+  enum class Phase { kStartup, kPassword, kSaslInitial, kSaslResponse, kReady, kClosed } phase_ = Phase::kStartup;
+  bool start_tls_ = false;
+  bool encrypted_ = false;
+  const security::Authenticator::ScramCredential* scram_ = nullptr;  // the key's, while in kSasl*
+  std::optional<security::ScramServer> scram_exchange_;
   std::vector<std::pair<std::string, std::string>> startup_parameters_;
   security::Principal principal_ = security::AnonymousPrincipal();
   std::map<std::string, Statement> statements_;
@@ -110,9 +132,5 @@ class PgSession {
   bool skipping_to_sync_ = false;
   std::optional<size_t> error_position_;          // of the last failed query, for Fail
 };
-
-// Splits a simple-query string into statements at semicolons outside
-// quotes, identifiers, comments and dollar-quoted strings; empty ones dropped.
-std::vector<std::string> SplitSqlStatements(std::string_view text);
 
 }  // namespace eventlake::query

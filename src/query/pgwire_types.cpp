@@ -177,7 +177,7 @@ PgType PgTypeOf(std::string_view t) {
   if (t == "TIMESTAMP" || t == "TIMESTAMP_S" || t == "TIMESTAMP_MS" || t == "TIMESTAMP_NS") {
     return {kPgTimestamp, 8};
   }
-  if (t == "TIMESTAMP WITH TIME ZONE") return {kPgTimestamptz, 8};
+  if (t == "TIMESTAMP WITH TIME ZONE" || t == "TIMESTAMPTZ") return {kPgTimestamptz, 8};
   if (t == "INTERVAL") return {kPgInterval, 16};
   if (t == "UUID") return {kPgUuid, 16};
   if (t == "NULL") return {kPgText, -1};

@@ -141,6 +141,10 @@ Status QueryEngine::Open() {
     rows_returned_ = &m->GetCounter("eventlake_query_rows_returned_total", "Result rows returned.");
     files_in_scope_ = &m->GetCounter("eventlake_query_files_in_scope_total",
                                      "Data files of the snapshots queries read (before pruning).");
+    bytes_in_scope_ = &m->GetCounter("eventlake_query_bytes_in_scope_total",
+                                     "Bytes of the data files in scope of queries (before pruning).");
+    rows_in_scope_ = &m->GetCounter("eventlake_query_rows_in_scope_total",
+                                    "Rows of the data files in scope of queries (before pruning).");
     files_fetched_ = &m->GetCounter("eventlake_query_files_fetched_total",
                                     "Data files downloaded from S3 into the query cache.");
     query_seconds_ = &m->GetHistogram("eventlake_query_seconds", "Query time, guard to last row.",
@@ -270,6 +274,8 @@ std::variant<QueryStats, QueryFailure> QueryEngine::Run(const QueryRequest& requ
     queries_ok_->Increment();
     rows_returned_->Increment(result->rows);
     files_in_scope_->Increment(result->files);
+    bytes_in_scope_->Increment(result->bytes);
+    rows_in_scope_->Increment(result->rows_in_scope);
   }
   Audit(request, &*result, Status::Ok(), seconds);
   return *result;
@@ -330,6 +336,7 @@ void QueryEngine::Audit(const QueryRequest& request, const QueryStats* stats, co
            {"tables", tables},
            {"files", static_cast<uint64_t>(stats != nullptr ? stats->files : 0)},
            {"bytes", stats != nullptr ? stats->bytes : 0},
+           {"rows_in_scope", stats != nullptr ? stats->rows_in_scope : 0},
            {"pending_rows", stats != nullptr ? stats->pending_rows : 0},
            {"rows", stats != nullptr ? stats->rows : 0},
            {"seconds", seconds}});
@@ -374,9 +381,9 @@ Status QueryEngine::CreateCatalogView(engine::Connection& connection, const Tabl
     for (ViewColumn& c : columns) t.columns.push_back({std::move(c.name), std::move(c.type)});
     tables.push_back(std::move(t));
   }
-  const std::string view = ref.table.substr(kCatalogSchema.size() + 1);
+  const size_t dot = ref.table.find('.');
   return connection.Execute("CREATE TEMP VIEW " + SqlIdentifier(ref.view) + " AS " +
-                            CatalogViewSelect(view, tables));
+                            CatalogViewSelect(ref.table.substr(0, dot), ref.table.substr(dot + 1), tables));
 }
 
 Status QueryEngine::CacheFiles(const std::string& prefix, const lake::TableSnapshot& snapshot) {
@@ -429,7 +436,8 @@ Status QueryEngine::CreateView(engine::Connection& connection, const TableRefere
     if (view_cache_.size() >= kMaxCachedViews) view_cache_.clear();
     view_cache_[key] = select;
   }
-  for (const auto& [path, add] : snapshot->files) stats.bytes += static_cast<uint64_t>(add.size);
+  stats.bytes += snapshot->SizeBytes();
+  stats.rows_in_scope += snapshot->RowCount();
   stats.files += snapshot->files.size();
   stats.tables.push_back(key);
   if (!ref.version.has_value() && !ref.timestamp.has_value()) {
@@ -476,21 +484,21 @@ Status QueryEngine::CreateView(engine::Connection& connection, const TableRefere
 Result<QueryStats> QueryEngine::Execute(const QueryRequest& request, engine::Connection& connection,
                                         RowSink& sink, SyntaxError* syntax) {
   EL_ASSIGN_OR_RETURN(std::string serialized, SerializeSql(connection, request.sql));
-  EL_ASSIGN_OR_RETURN(GuardedTree guarded, GuardParseTree(serialized, syntax));
+  EL_ASSIGN_OR_RETURN(GuardedTree guarded, GuardParseTree(serialized, syntax, request.dialect));
   QueryStats stats;
   // Every table is authorized before anything is read; the allowing
   // statement's restrictions shape the table's view.
   std::vector<const security::Statement*> allowed(guarded.tables.size(), nullptr);
   for (size_t i = 0; i < guarded.tables.size(); ++i) {
     const TableReference& ref = guarded.tables[i];
-    if (ref.table.starts_with(kCatalogSchema) || options_.access == nullptr) continue;  // catalog: filtered inside
+    if (IsCatalogTable(ref.table) || options_.access == nullptr) continue;  // catalog: filtered inside
     EL_ASSIGN_OR_RETURN(allowed[i], options_.access->AuthorizingStatement(request.principal, "tables:Select",
                                                                           "table/" + ref.table));
   }
   std::vector<std::pair<std::string, std::string>> expansions;
   for (size_t i = 0; i < guarded.tables.size(); ++i) {
     const TableReference& ref = guarded.tables[i];
-    EL_RETURN_IF_ERROR(ref.table.starts_with(kCatalogSchema)
+    EL_RETURN_IF_ERROR(IsCatalogTable(ref.table)
                            ? CreateCatalogView(connection, ref, request.principal)
                            : CreateView(connection, ref, allowed[i], stats, &expansions));
   }

@@ -76,6 +76,7 @@ struct QueryRequest {
   // Only prepare: the sink gets Parameters and Columns, no rows (what the
   // wire protocol's Describe needs); the parameters need not be given.
   bool describe_only = false;
+  SqlDialect dialect = SqlDialect::kDuckDb;  // the wire protocol's: kPostgres
   // The result as a zstd Parquet file (QueryStats::parquet_file, the
   // caller's to delete) instead of rows to the sink.
   bool parquet = false;
@@ -108,6 +109,7 @@ struct QueryStats {
   std::vector<std::string> tables;  // "curated.events@3"
   size_t files = 0;            // data files of the snapshots read (before pruning)
   uint64_t bytes = 0;          // their size
+  uint64_t rows_in_scope = 0;  // their rows (Delta stats' numRecords), before pruning
   uint64_t pending_rows = 0;   // acknowledged rows not committed yet, read from the log
   bool pending_truncated = false;  // more were pending than max_pending_rows
   std::string parquet_file;    // QueryRequest::parquet: the result's file
@@ -196,6 +198,8 @@ class QueryEngine {
   Counter* queries_failed_ = nullptr;
   Counter* rows_returned_ = nullptr;
   Counter* files_in_scope_ = nullptr;
+  Counter* bytes_in_scope_ = nullptr;
+  Counter* rows_in_scope_ = nullptr;
   Counter* files_fetched_ = nullptr;
   Histogram* query_seconds_ = nullptr;
 };

@@ -154,6 +154,11 @@ TEST_F(QueryEngineTest, RefusesEverythingButSelectsOverLakeTables) {
            std::string("SELECT current_setting('allowed_directories')"),
            std::string("SELECT * FROM information_schema.views"),
            std::string("SELECT * FROM pg_catalog.pg_settings"),
+           std::string("SELECT * FROM pg_settings"),
+           std::string("SELECT current_query()"),
+           std::string("SELECT pg_catalog.current_query()"),
+           std::string("SELECT pg_get_viewdef(x) FROM range(100000) t(x)"),
+           std::string("SELECT pg_catalog.pg_get_constraintdef(1)"),
            std::string("SELECT * FROM main.t"),
            std::string("SELECT * FROM memory.main.t"),
            std::string("SELECT * FROM raw.events"),
@@ -182,6 +187,38 @@ TEST_F(QueryEngineTest, RefusesEverythingButSelectsOverLakeTables) {
   // The lake's tables still read whole.
   EXPECT_EQ(Rows("SELECT count(*) FROM curated.t"), (std::vector<std::string>{"[3]"}));
   EXPECT_EQ(Rows("SELECT sum(range) FROM range(4)"), (std::vector<std::string>{"[6]"}));
+}
+
+TEST_F(QueryEngineTest, ThePgCatalogListsTheLakesTablesAsPsqlAsksForThem) {
+  // psql 15's \dt, as it sends it (after PgCompatibleSql).
+  const std::string dt =
+      "SELECT n.nspname as \"Schema\", c.relname as \"Name\", "
+      "CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' END as \"Type\", "
+      "pg_catalog.pg_get_userbyid(c.relowner) as \"Owner\" "
+      "FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam "
+      "WHERE c.relkind IN ('r','p','') AND n.nspname <> 'pg_catalog' AND n.nspname !~ '^pg_toast' "
+      "AND n.nspname <> 'information_schema' AND pg_catalog.pg_table_is_visible(c.oid) ORDER BY 1,2";
+  EXPECT_EQ(Rows(dt), (std::vector<std::string>{"[\"curated\",\"t\",\"table\",\"eventlake\"]"}));
+  // Columns with their Postgres types, joined by OID.
+  EXPECT_EQ(Rows("SELECT a.attname, t.typname FROM pg_attribute a JOIN pg_class c ON a.attrelid = c.oid "
+                 "JOIN pg_type t ON t.oid = a.atttypid WHERE c.relname = 't' ORDER BY a.attnum"),
+            (std::vector<std::string>{"[\"id\",\"text\"]", "[\"time\",\"timestamptz\"]", "[\"n\",\"int8\"]",
+                                      "[\"kind\",\"text\"]", "[\"dt\",\"date\"]"}));
+  EXPECT_EQ(Rows("SELECT schemaname, tablename FROM pg_catalog.pg_tables"),
+            (std::vector<std::string>{"[\"curated\",\"t\"]"}));
+  EXPECT_EQ(Rows("SELECT schema_name FROM information_schema.schemata ORDER BY 1"),
+            (std::vector<std::string>{"[\"analytics\"]", "[\"archive\"]", "[\"curated\"]"}));
+  EXPECT_EQ(Rows("SELECT count(*) FROM pg_catalog.pg_description"), (std::vector<std::string>{"[0]"}));
+  EXPECT_EQ(Rows("SELECT version()"), (std::vector<std::string>{"[\"PostgreSQL 16.0 (eventlake)\"]"}));
+  // `~` as each dialect means it: DuckDB's matches the whole string, Postgres's anywhere
+  // (psql's \dn filters schemas with n.nspname !~ '^pg_').
+  const std::string regex = "SELECT 'pg_catalog' ~ '^pg_', 'pg_catalog' !~ '^pg_'";
+  EXPECT_EQ(Rows(regex), (std::vector<std::string>{"[false,true]"}));
+  CollectingSink pg;
+  auto r = engine_->Run({.sql = regex, .dialect = SqlDialect::kPostgres}, pg);
+  ASSERT_TRUE(std::holds_alternative<QueryStats>(r));
+  EXPECT_EQ(pg.rows, (std::vector<std::string>{"[true,false]"}));
 }
 
 TEST_F(QueryEngineTest, ReportsWhereASyntaxErrorIs) {

@@ -242,7 +242,8 @@ Status FormattedResult::Row(std::string_view row) {
 std::string FormattedResult::Finish(const QueryStats& stats) {
   if (format_ != ResultFormat::kJson) return std::move(body_);
   nlohmann::json s = {{"seconds", stats.seconds}, {"files", stats.files},
-                      {"bytes", stats.bytes},     {"tables", stats.tables},
+                      {"bytes", stats.bytes},     {"rows_in_scope", stats.rows_in_scope},
+                      {"tables", stats.tables},
                       {"result_bytes", stats.result_bytes}, {"pending_rows", stats.pending_rows},
                       {"pending_truncated", stats.pending_truncated}};
   body_ += "],\"row_count\":" + std::to_string(stats.rows) +

@@ -17,11 +17,19 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr std::array<std::string_view, 3> kZones = {"curated", "analytics", "archive"};
 constexpr std::array<std::string_view, 3> kTableFunctions = {"range", "generate_series", "unnest"};
-// Scalar functions that tell about the process rather than the data.
-constexpr std::array<std::string_view, 4> kDeniedFunctions = {"current_setting", "getenv",
-                                                             "current_database", "version"};
+// Scalar functions that tell about the process rather than the data, or
+// read DuckDB's own catalog (the engine's views, their SQL and the
+// restrictions in it: pg_get_viewdef, current_query).
+constexpr std::array<std::string_view, 7> kDeniedFunctions = {
+    "current_setting", "getenv", "current_database", "current_query", "pg_get_viewdef",
+    "pg_get_constraintdef", "current_query_id"};
+// What Postgres clients call and get a constant for: version() is parsed by
+// drivers and BI tools, pg_get_userbyid(owner) by psql's \dt.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 2> kConstantFunctions = {{
+    {"version", "PostgreSQL 16.0 (eventlake)"},
+    {"pg_get_userbyid", "eventlake"},
+}};
 // Table references that reach past the guard's rewrite.
 constexpr std::array<std::string_view, 5> kDeniedReferences = {"SHOW_REF", "COLUMN_DATA",
                                                               "DELIM_GET", "BOUND_TABLE_REF",
@@ -47,6 +55,8 @@ std::string StringMember(const Json& node, const char* key) {
 
 class Walker {
  public:
+  explicit Walker(SqlDialect dialect) : dialect_(dialect) {}
+
   Status CollectCtes(const Json& node, size_t depth) {
     if (depth > kMaxTreeDepth) return InvalidArgument("the query is nested too deeply");
     if (node.is_object()) {
@@ -100,13 +110,18 @@ class Walker {
       if (ctes_.contains(AsciiLower(name)) && at == nullptr && name.find('.') == std::string::npos) {
         return Status::Ok();
       }
+      // As in Postgres, pg_catalog is on every search path.
+      if (IsCatalogView(kPgCatalog, AsciiLower(name))) {
+        node["schema_name"] = std::string(kPgCatalog);
+        return Table(node);
+      }
       return PermissionDenied("queries read lake tables only (<zone>.<table>), not " + name);
     }
     const std::string zone = AsciiLower(schema);
     const std::string table = AsciiLower(name);
-    const bool catalog_view = zone == kCatalogSchema && IsCatalogView(table);
+    const bool catalog_view = IsCatalogView(zone, table);
     if (catalog_view && at != nullptr) return PermissionDenied("the catalog has no versions");
-    if (!catalog_view && (!OneOf(kZones, zone) || !ValidTableName(table))) {
+    if (!catalog_view && (!OneOf(kQueryableZones, zone) || !ValidTableName(table))) {
       return PermissionDenied("queries read lake tables only (zones curated, analytics and archive), not " +
                               schema + "." + name);
     }
@@ -169,9 +184,22 @@ class Walker {
     return Status::Ok();
   }
 
-  static Status Function(const Json& node) {
+  Status Function(Json& node) const {
     const std::string name = AsciiLower(StringMember(node, "function_name"));
+    if (dialect_ == SqlDialect::kPostgres && name == "regexp_full_match") {
+      node["function_name"] = "regexp_matches";  // ~ and !~ as Postgres means them
+    }
     if (OneOf(kDeniedFunctions, name)) return PermissionDenied("queries may not call " + name);
+    for (const auto& [function, value] : kConstantFunctions) {
+      if (name != function) continue;
+      std::string alias = StringMember(node, "alias");
+      node = {{"class", "CONSTANT"},
+              {"type", "VALUE_CONSTANT"},
+              {"alias", alias.empty() ? name : alias},
+              {"query_location", node.value("query_location", Json(0))},
+              {"value", {{"type", {{"id", "VARCHAR"}, {"type_info", nullptr}}}, {"is_null", false}, {"value", value}}}};
+      return Status::Ok();
+    }
     if (!StringMember(node, "catalog").empty()) {
       return PermissionDenied("queries may not call functions of catalog " + StringMember(node, "catalog"));
     }
@@ -179,6 +207,7 @@ class Walker {
   }
 
   std::set<std::string> ctes_;
+  SqlDialect dialect_;
 };
 
 }  // namespace
@@ -233,7 +262,7 @@ std::string ViewNameFor(std::string_view table, std::optional<int64_t> version,
   return view;
 }
 
-Result<GuardedTree> GuardParseTree(std::string_view serialized, SyntaxError* syntax) {
+Result<GuardedTree> GuardParseTree(std::string_view serialized, SyntaxError* syntax, SqlDialect dialect) {
   if (serialized.size() > kMaxTreeBytes) return Err(InvalidArgument("the query is too large"));
   Json root = Json::parse(serialized, nullptr, /*allow_exceptions=*/false);
   if (!root.is_object()) return Err(Internal("the parse tree is not JSON"));
@@ -261,7 +290,7 @@ Result<GuardedTree> GuardParseTree(std::string_view serialized, SyntaxError* syn
     return Err(InvalidArgument("a query is one SELECT statement; this has " +
                                std::to_string(root["statements"].size())));
   }
-  Walker walker;
+  Walker walker(dialect);
   EL_RETURN_IF_ERROR(walker.CollectCtes(root, 0));
   EL_RETURN_IF_ERROR(walker.Walk(root, 0));
   return GuardedTree{.tree = root.dump(), .tables = std::move(walker.tables)};

@@ -60,10 +60,16 @@ inline constexpr size_t kMaxTreeBytes = 16u << 20;  // json_serialize_sql output
 inline constexpr size_t kMaxTreeDepth = 512;
 inline constexpr size_t kMaxTableReferences = 256;
 
+// Whose meaning operators have where the two differ. kPostgres (the wire
+// protocol): `a ~ 'p'` matches anywhere in `a`, as in Postgres, where
+// DuckDB's `~` must match all of it.
+enum class SqlDialect { kDuckDb, kPostgres };
+
 // InvalidArgument for a syntax error (its position in `syntax` when given),
 // for more than one statement, or an over-large or over-deep tree;
 // PermissionDenied for anything the guard refuses, naming it.
-Result<GuardedTree> GuardParseTree(std::string_view serialized, SyntaxError* syntax = nullptr);
+Result<GuardedTree> GuardParseTree(std::string_view serialized, SyntaxError* syntax = nullptr,
+                                   SqlDialect dialect = SqlDialect::kDuckDb);
 
 // Replaces each reference to one of `views` (by view name) in a guarded
 // tree with a subquery of that view's own parse tree (the "node" of its

@@ -108,7 +108,9 @@ Status Server::Open() {
     EL_ASSIGN_OR_RETURN(pg_, query::PgServer::Start({.listen = config_.server.pg_listen,
                                                       .engine = query_.get(),
                                                       .access = access_.get(),
-                                                      .metrics = metrics_.get()}));
+                                                      .metrics = metrics_.get(),
+                                                      .tls_cert_file = config_.server.pg_tls_cert,
+                                                      .tls_key_file = config_.server.pg_tls_key}));
   } else if (query.error().code() == StatusCode::kFailedPrecondition) {
     LogWarn("server", "no SQL queries", {{"reason", query.error().message()}});
     api_.query_unavailable = query.error();

@@ -18,6 +18,9 @@ Status ValidateServerOptions(const ServerOptions& options) {
   EL_RETURN_IF_ERROR(CheckAddress("listen", options.listen));
   EL_RETURN_IF_ERROR(CheckAddress("pg_listen", options.pg_listen));
   if (options.data_dir.empty()) return InvalidArgument("data_dir: must not be empty");
+  if (options.pg_tls_cert.empty() != options.pg_tls_key.empty()) {
+    return InvalidArgument("pg_tls_cert and pg_tls_key: set both or neither");
+  }
   return Status::Ok();
 }
 
@@ -33,6 +36,10 @@ const config::Table<ServerOptions>& ServerOptionsTable() {
                  "Directory of all stored data (the log under `log/`).")
           .Field("pg_listen", &ServerOptions::pg_listen,
                  "host:port of the Postgres wire protocol. Loopback only, as `listen`.")
+          .Field("pg_tls_cert", &ServerOptions::pg_tls_cert,
+                 "PEM certificate chain for TLS on `pg_listen` (clients' `sslmode=require`); with "
+                 "`pg_tls_key`. Without it, SSLRequest is declined.")
+          .Field("pg_tls_key", &ServerOptions::pg_tls_key, "PEM private key of `pg_tls_cert`.")
           .Field("threads", &ServerOptions::threads,
                  "HTTP io threads, each with its own event loop; 0 means one per core.",
                  {.max = 1024})

@@ -14,6 +14,8 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "./data";
   std::string pg_listen = "127.0.0.1:5433";
+  std::string pg_tls_cert;  // PEM certificate chain: TLS on pg_listen
+  std::string pg_tls_key;   // its PEM private key
   uint32_t threads = 0;  // io threads; 0: one per core
   std::string log_level = "info";
   uint64_t max_body_bytes = 16ull << 20;

@@ -26,8 +26,8 @@ JDBC_JAR = "/usr/share/java/postgresql.jar"
 NODE_PATH = REPO / "third_party" / "node" / "node_modules"
 
 
-def conninfo(srv, user="analyst", password=""):
-    return f"host=127.0.0.1 port={srv.pg_port} user={user} dbname=lake password={password}"
+def conninfo(srv, user="analyst", password="", extra=""):
+    return f"host=127.0.0.1 port={srv.pg_port} user={user} dbname=lake {extra} password='{password}'"
 
 
 @pytest.fixture
@@ -202,3 +202,99 @@ def test_with_api_keys_the_password_is_a_key_and_policies_decide(server):
         assert conn.execute("SELECT count(*) FROM information_schema.tables").fetchone() == (0,)
     out = psql(srv, "-c", "SELECT count(*) FROM curated.events", env={"PGPASSWORD": KEYS["analyst"]})
     assert out.stdout.strip() == "1", out.stderr
+
+
+def test_psql_lists_tables_and_schemas_with_its_backslash_commands(loaded):
+    # psql's own catalog queries: pg_class, pg_namespace, pg_am, and its
+    # OPERATOR(pg_catalog.~) ... COLLATE pg_catalog.default patterns.
+    for command in ["\\dt", "\\dt curated.*", "\\dt *.events"]:
+        out = psql(loaded, "-c", command)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.split() == ["curated|events|table|eventlake"], (command, out.stdout)
+    out = psql(loaded, "-c", "\\dt analytics.*")
+    assert out.returncode == 0 and out.stdout.strip() == "", out.stderr
+    out = psql(loaded, "-c", "\\dn")
+    assert out.stdout.split() == ["analytics|eventlake", "archive|eventlake", "curated|eventlake"], out.stderr
+    out = psql(loaded, "-c", "SELECT version()")
+    assert out.stdout.strip() == "PostgreSQL 16.0 (eventlake)", out.stderr
+    # DuckDB's catalog functions, which would show the engine's own views, are not reachable.
+    for sql in ["SELECT pg_get_viewdef(x) FROM range(100000) t(x)", "SELECT current_query()"]:
+        out = psql(loaded, "-c", sql)
+        assert out.returncode != 0 and "may not call" in out.stderr, (sql, out.stdout)
+
+
+def generated_key(eventlake_bin, name):
+    """`eventlake keys generate`: the key, its SHA-256 and its SCRAM verifier."""
+    out = subprocess.run([str(eventlake_bin), "keys", "generate", "--name", name],
+                         capture_output=True, text=True, check=True, timeout=30).stdout
+    key = next(line.strip() for line in out.splitlines() if line.strip().startswith("elk_"))
+    fields = dict(line.strip().split(": ", 1) for line in out.splitlines()
+                  if line.strip().startswith(("key_sha256:", "scram_sha256:")))
+    return key, fields["key_sha256"], fields["scram_sha256"]
+
+
+def metric(srv, name, headers=None):
+    text = srv.get("/metrics", headers=headers).text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name))
+
+
+def test_scram_logs_in_with_the_key_without_sending_it(server, eventlake_bin):
+    key, sha, scram = generated_key(eventlake_bin, "analyst")
+    srv = server(config=FAST + f"""
+security:
+  api_keys:
+    - name: analyst
+      key_sha256: {sha}
+      scram_sha256: "{scram}"
+      policies: [read]
+  policies:
+    - name: read
+      statements:
+        - {{effect: allow, actions: ["tables:Select", "metrics:Read", "events:Put"], resources: ["*"]}}
+""")
+    admin = {"Authorization": f"Bearer {key}"}
+    r = srv.post("/v1/sources/events/events", json={"n": 7}, headers=admin)
+    assert r.status_code == 200, r.text
+    with psycopg.connect(conninfo(srv, "analyst", key), autocommit=True) as conn:
+        deadline = time.monotonic() + 30
+        while conn.execute("SELECT count(*) FROM curated.events").fetchone() != (1,):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(conninfo(srv, "analyst", make_api_key("someone else")))
+    out = psql(srv, "-c", "SELECT 1 + 1", env={"PGPASSWORD": key})
+    assert out.stdout.strip() == "2", out.stderr
+    out = subprocess.run(["node", str(CLIENTS / "pg_types.js"), str(srv.pg_port), "analyst", key, "5"],
+                         capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "NODE_PATH": str(NODE_PATH)})
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["rows"][0]["n"] == "7"
+    assert metric(srv, 'eventlake_pg_logins_total{method="scram-sha-256"}', admin) == 3
+    assert metric(srv, 'eventlake_pg_logins_total{method="cleartext"}', admin) == 0
+
+
+def self_signed_certificate(directory):
+    cert, key = directory / "pg.crt", directory / "pg.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                    "-out", str(cert), "-days", "2", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+def test_tls_on_the_postgres_port(server, tmp_path):
+    cert, key = self_signed_certificate(tmp_path)
+    srv = server(config=FAST + f"server:\n  pg_tls_cert: {cert}\n  pg_tls_key: {key}\n")
+    with psycopg.connect(conninfo(srv, extra=f"sslmode=verify-full sslrootcert={cert}"), autocommit=True) as conn:
+        assert conn.pgconn.ssl_in_use
+        assert conn.execute("SELECT 40 + 2").fetchone() == (42,)
+    out = psql(srv, "-c", "SELECT 'over tls'", env={"PGSSLMODE": "require"})
+    assert out.stdout.strip() == "over tls", out.stderr
+    assert metric(srv, "eventlake_pg_tls_connections_total") == 2
+    # A client that does not ask for TLS still gets in (as with Postgres).
+    with psycopg.connect(conninfo(srv, extra="sslmode=disable")) as conn:
+        assert not conn.pgconn.ssl_in_use
+    # Without a certificate, TLS is declined.
+    plain = server(config=FAST)
+    with pytest.raises(psycopg.OperationalError, match="SSL"):
+        psycopg.connect(conninfo(plain, extra="sslmode=require"))

@@ -64,6 +64,9 @@ def test_requests_reads_every_column_type_back(loaded):
         assert r["time"].startswith(f"2026-11-{20 + i % 3} 10:{i % 60:02d}:00.123456")
     assert body["stats"]["tables"] == ["curated.events@" + str(describe(loaded, "curated.events")["version"])]
     assert body["stats"]["files"] >= 1
+    # In scope: the committed rows (all six; none pending) and their files' bytes.
+    assert body["stats"]["rows_in_scope"] + body["stats"]["pending_rows"] == 6
+    assert body["stats"]["bytes"] > 0
 
 
 def test_parameters_filters_partitions_and_joins(loaded):
@@ -328,6 +331,7 @@ def test_a_principal_reads_only_the_tables_its_policies_allow(server):
     ok = [a for a in audit if a["principal"] == "analyst" and a["outcome"] == "ok"]
     assert ok and ok[-1]["tables"].startswith("curated.events@") and ok[-1]["rows"] == 1
     assert ok[-1]["sql"] == "SELECT count(*) FROM curated.events"
+    assert ok[-1]["rows_in_scope"] + ok[-1]["pending_rows"] >= 1 and "bytes" in ok[-1]
     denied = [a for a in audit if a["principal"] == "clicks-only"]
     assert denied and all(a["outcome"] == "permission_denied" for a in denied)
 

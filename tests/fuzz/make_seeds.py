@@ -238,6 +238,17 @@ SEEDS["pgwire_messages"] = {
     + pg_message(b"S", b""),
     "cancel": struct.pack(">iiii", 16, 80877102, 7, 12345),
     "password": PG_STARTUP + pg_message(b"p", b"el_secret\0"),
+    "sasl": PG_STARTUP + pg_message(b"p", b"SCRAM-SHA-256\0" + struct.pack(">i", 22) + b"n,,n=,r=rOprNGfwEbeRWg")
+    + pg_message(b"p", b"c=biws,r=rOprNGfwEbeRWgservernonce,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="),
+}
+
+# SCRAM-SHA-256 (src/security/scram.h): client-first NUL client-final, and verifiers.
+SEEDS["scram"] = {
+    "exchange": b"n,,n=,r=rOprNGfwEbeRWg\0c=biws,r=rOprNGfwEbeRWgservernonce,"
+    b"p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
+    "yflag": b"y,,n=user,r=abc\0c=eSws,r=abcservernonce,p=AAAA",
+    "verifier": b"SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:"
+    b"wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
 }
 
 

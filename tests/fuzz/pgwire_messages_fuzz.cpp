@@ -55,7 +55,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       case 'D': case 'C': Check(ParsePgDescribe(m.payload)); break;
       case 'E': Check(ParsePgExecute(m.payload)); break;
-      case 'p': Check(ParsePgPassword(m.payload)); break;
+      case 'p':  // a PasswordMessage or a SASLInitialResponse: the phase decides
+        Check(ParsePgPassword(m.payload));
+        Check(ParsePgSaslInitial(m.payload));
+        break;
       default: break;
     }
   }

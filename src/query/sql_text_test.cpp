@@ -1,0 +1,41 @@
+// ScanSql, the statement splitter and the Postgres spelling rewrite.
+#include "query/sql_text.h"
+
+#include <gtest/gtest.h>
+
+namespace eventlake::query {
+namespace {
+
+TEST(SqlText, ScansQuotesIdentifiersCommentsAndDollarQuotes) {
+  const std::string_view sql = "SELECT 'a' || \"b\" -- c\n/* d */ $$e$$, $1";
+  std::vector<std::string> quoted;
+  for (const SqlSpan& s : ScanSql(sql)) {
+    if (!s.code) quoted.emplace_back(sql.substr(s.begin, s.end - s.begin));
+  }
+  EXPECT_EQ(quoted, (std::vector<std::string>{"'a'", "\"b\"", "-- c", "/* d */", "$$e$$"}));
+  // Unterminated: to the end.
+  const auto spans = ScanSql("SELECT 'it''s");
+  ASSERT_EQ(spans.size(), 2u);
+  EXPECT_FALSE(spans[1].code);
+  EXPECT_EQ(spans[1].end, 13u);
+}
+
+TEST(SqlText, SplitsStatementsOutsideQuotesAndComments) {
+  EXPECT_EQ(SplitSqlStatements("SELECT 1; SELECT 'a;b' ; -- c;\n SELECT \"x;\" /* ; */ ;;"),
+            (std::vector<std::string>{"SELECT 1", " SELECT 'a;b' ", " -- c;\n SELECT \"x;\" /* ; */ "}));
+  EXPECT_EQ(SplitSqlStatements("SELECT $$a;b$$; SELECT $1"),
+            (std::vector<std::string>{"SELECT $$a;b$$", " SELECT $1"}));
+  EXPECT_TRUE(SplitSqlStatements("  ;  ").empty());
+}
+
+TEST(SqlText, RewritesPsqlOperatorsAndCollationsInCodeOnly) {
+  EXPECT_EQ(PgCompatibleSql("WHERE c.relname OPERATOR(pg_catalog.~) '^(events)$' COLLATE pg_catalog.default"),
+            "WHERE c.relname  ~  '^(events)$' ");
+  EXPECT_EQ(PgCompatibleSql("SELECT 'OPERATOR(pg_catalog.~)', \"COLLATE pg_catalog.default\""),
+            "SELECT 'OPERATOR(pg_catalog.~)', \"COLLATE pg_catalog.default\"");
+  EXPECT_EQ(PgCompatibleSql("SELECT my_operator(pg_catalog.x)"), "SELECT my_operator(pg_catalog.x)");
+  EXPECT_EQ(PgCompatibleSql("SELECT 1 OPERATOR(pg_catalog.~"), "SELECT 1 OPERATOR(pg_catalog.~");
+}
+
+}  // namespace
+}  // namespace eventlake::query
