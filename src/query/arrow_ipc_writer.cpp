@@ -5,10 +5,10 @@
 #include "query/arrow_ipc_writer.h"
 
 #include <bit>
-#include <charconv>
 #include <cstring>
 #include <optional>
 
+#include "query/arrow_ipc_field.h"
 #include "query/flatbuffer_builder.h"
 
 namespace eventlake::query {
@@ -18,13 +18,6 @@ static_assert(std::endian::native == std::endian::little, "Arrow IPC is written 
 
 using Offset = FlatBufferBuilder::Offset;
 
-// Schema.fbs: union Type.
-enum TypeId : uint8_t {
-  kNullType = 1, kInt = 2, kFloatingPoint = 3, kBinary = 4, kUtf8 = 5, kBool = 6, kDecimal = 7,
-  kDate = 8, kTime = 9, kTimestamp = 10, kInterval = 11, kList = 12, kStruct = 13, kUnion = 14,
-  kFixedSizeBinary = 15, kFixedSizeList = 16, kMap = 17, kDuration = 18, kLargeBinary = 19,
-  kLargeUtf8 = 20, kLargeList = 21,
-};
 // Message.fbs: union MessageHeader, and MetadataVersion V5.
 constexpr uint8_t kSchemaHeader = 1;
 constexpr uint8_t kDictionaryBatchHeader = 2;
@@ -32,19 +25,6 @@ constexpr uint8_t kRecordBatchHeader = 3;
 constexpr int16_t kVersionV5 = 4;
 constexpr uint32_t kContinuation = 0xFFFFFFFF;
 constexpr char kEndOfStream[8] = {'\xff', '\xff', '\xff', '\xff', 0, 0, 0, 0};
-
-// How a field's buffers are laid out (the Columnar format's "layouts").
-enum class Layout {
-  kNull,         // no buffers
-  kBitmap,       // validity, values as bits (Bool)
-  kFixed,        // validity, `width` bytes a value
-  kVarBinary,    // validity, offsets of `width` bytes, data
-  kList,         // validity, offsets of `width` bytes; one child (also Map)
-  kFixedList,    // validity; one child, `width` values a list
-  kStruct,       // validity; the children
-  kSparseUnion,  // type ids; the children
-  kDenseUnion,   // type ids, int32 offsets; the children
-};
 
 // FlatBuffers structs of Message.fbs / Schema.fbs, as laid out there.
 struct FieldNode {
@@ -58,244 +38,9 @@ struct BufferRef {
 
 size_t PaddedTo8(size_t n) { return (n + 7) & ~size_t{7}; }
 
-}  // namespace
-
-struct ArrowIpcWriter::Field {
-  std::string name;
-  bool nullable = true;
-  std::vector<std::pair<std::string, std::string>> metadata;
-  // The flatbuffer Type: its union id and what its table holds.
-  uint8_t type = 0;
-  int32_t bit_width = 0;      // Int, Decimal, Time
-  bool is_signed = false;     // Int
-  int32_t precision = 0;      // Decimal; FloatingPoint's enum
-  int32_t scale = 0;          // Decimal
-  int32_t size = 0;           // FixedSizeBinary, FixedSizeList
-  int16_t unit = 0;           // Date, Time, Timestamp, Duration, Interval; Union's mode
-  bool keys_sorted = false;   // Map
-  std::optional<std::string> timezone;  // Timestamp
-  std::vector<int32_t> type_ids;        // Union
-  Layout layout = Layout::kNull;
-  size_t width = 0;
-  std::vector<Field> children;
-  // Dictionary-encoded: this field's type is the index's, `dictionary` is
-  // the values' (the flatbuffer Field gets the values' type and children).
-  std::unique_ptr<Field> dictionary;
-  int64_t dictionary_id = -1;
-  bool ordered = false;
-};
-
-namespace {
-
-using Field = ArrowIpcWriter::Field;
-
-Status Unsupported(const Field& field, std::string_view format) {
-  return InvalidArgument("column '" + field.name + "': the Arrow type '" + std::string(format) +
-                         "' cannot be written as Arrow IPC");
-}
-
-std::optional<int32_t> ParseInt(std::string_view text) {
-  int32_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-std::optional<int16_t> TimeUnit(char c) {
-  switch (c) {
-    case 's': return 0;
-    case 'm': return 1;
-    case 'u': return 2;
-    case 'n': return 3;
-  }
-  return std::nullopt;
-}
-
-// "d:38,10" or "d:38,10,256".
-bool ParseDecimal(std::string_view spec, Field& f) {
-  const size_t comma = spec.find(',');
-  if (comma == std::string_view::npos) return false;
-  const size_t second = spec.find(',', comma + 1);
-  auto precision = ParseInt(spec.substr(0, comma));
-  auto scale = ParseInt(spec.substr(comma + 1, second == std::string_view::npos ? second : second - comma - 1));
-  auto bits = second == std::string_view::npos ? std::optional<int32_t>(128) : ParseInt(spec.substr(second + 1));
-  if (!precision || !scale || !bits || (*bits != 32 && *bits != 64 && *bits != 128 && *bits != 256)) return false;
-  f.type = kDecimal, f.precision = *precision, f.scale = *scale, f.bit_width = *bits;
-  f.layout = Layout::kFixed, f.width = static_cast<size_t>(*bits / 8);
-  return true;
-}
-
-// The temporal formats: "tdD", "ttu", "tsu:UTC", "tDn", "tin", ...
-bool ParseTemporal(std::string_view format, Field& f) {
-  if (format.size() < 3) return false;
-  f.layout = Layout::kFixed;
-  const char kind = format[1], unit = format[2];
-  if (kind == 'd' && format.size() == 3 && (unit == 'D' || unit == 'm')) {
-    f.type = kDate, f.unit = unit == 'D' ? 0 : 1, f.width = unit == 'D' ? 4 : 8;
-    return true;
-  }
-  if (kind == 'i' && format.size() == 3 && (unit == 'M' || unit == 'D' || unit == 'n')) {
-    f.type = kInterval, f.unit = unit == 'M' ? 0 : unit == 'D' ? 1 : 2;
-    f.width = unit == 'M' ? 4 : unit == 'D' ? 8 : 16;
-    return true;
-  }
-  auto time_unit = TimeUnit(unit);
-  if (!time_unit) return false;
-  f.unit = *time_unit;
-  if (kind == 't' && format.size() == 3) {
-    f.type = kTime, f.bit_width = *time_unit < 2 ? 32 : 64, f.width = *time_unit < 2 ? 4 : 8;
-    return true;
-  }
-  if (kind == 'D' && format.size() == 3) {
-    f.type = kDuration, f.width = 8;
-    return true;
-  }
-  if (kind == 's' && format.size() >= 4 && format[3] == ':') {
-    f.type = kTimestamp, f.width = 8;
-    if (format.size() > 4) f.timezone = std::string(format.substr(4));
-    return true;
-  }
-  return false;
-}
-
-// "+us:0,1,2" / "+ud:0,1".
-bool ParseUnion(std::string_view format, Field& f) {
-  if (format.size() < 4 || (format[2] != 's' && format[2] != 'd') || format[3] != ':') return false;
-  f.type = kUnion, f.unit = format[2] == 's' ? 0 : 1;
-  f.layout = format[2] == 's' ? Layout::kSparseUnion : Layout::kDenseUnion;
-  std::string_view ids = format.substr(4);
-  while (!ids.empty()) {
-    const size_t comma = ids.find(',');
-    auto id = ParseInt(ids.substr(0, comma));
-    if (!id) return false;
-    f.type_ids.push_back(*id);
-    ids = comma == std::string_view::npos ? std::string_view() : ids.substr(comma + 1);
-  }
-  return true;
-}
-
-bool ParseNested(std::string_view format, Field& f) {
-  if (format == "+l" || format == "+L") {
-    f.type = format == "+l" ? kList : kLargeList, f.layout = Layout::kList, f.width = format == "+l" ? 4 : 8;
-  } else if (format == "+s") {
-    f.type = kStruct, f.layout = Layout::kStruct;
-  } else if (format == "+m") {
-    f.type = kMap, f.layout = Layout::kList, f.width = 4;
-  } else if (format.starts_with("+w:")) {
-    auto size = ParseInt(format.substr(3));
-    if (!size || *size < 0) return false;
-    f.type = kFixedSizeList, f.layout = Layout::kFixedList, f.size = *size, f.width = static_cast<size_t>(*size);
-  } else {
-    return ParseUnion(format, f);
-  }
-  return true;
-}
-
-// The C data interface's format string as a flatbuffer type and a layout.
-bool ParseFormat(std::string_view format, Field& f) {
-  if (format.size() == 1) {
-    const char c = format[0];
-    static constexpr std::string_view kInts = "cCsSiIlL";
-    if (size_t i = kInts.find(c); i != std::string_view::npos) {
-      f.type = kInt, f.bit_width = 8 << (i / 2), f.is_signed = i % 2 == 0;
-      f.layout = Layout::kFixed, f.width = static_cast<size_t>(f.bit_width / 8);
-      return true;
-    }
-    switch (c) {
-      case 'n': f.type = kNullType, f.layout = Layout::kNull; return true;
-      case 'b': f.type = kBool, f.layout = Layout::kBitmap; return true;
-      case 'e': f.type = kFloatingPoint, f.precision = 0, f.layout = Layout::kFixed, f.width = 2; return true;
-      case 'f': f.type = kFloatingPoint, f.precision = 1, f.layout = Layout::kFixed, f.width = 4; return true;
-      case 'g': f.type = kFloatingPoint, f.precision = 2, f.layout = Layout::kFixed, f.width = 8; return true;
-      case 'z': f.type = kBinary, f.layout = Layout::kVarBinary, f.width = 4; return true;
-      case 'Z': f.type = kLargeBinary, f.layout = Layout::kVarBinary, f.width = 8; return true;
-      case 'u': f.type = kUtf8, f.layout = Layout::kVarBinary, f.width = 4; return true;
-      case 'U': f.type = kLargeUtf8, f.layout = Layout::kVarBinary, f.width = 8; return true;
-    }
-    return false;
-  }
-  if (format.starts_with("d:")) return ParseDecimal(format.substr(2), f);
-  if (format.starts_with("w:")) {
-    auto size = ParseInt(format.substr(2));
-    if (!size || *size <= 0) return false;
-    f.type = kFixedSizeBinary, f.size = *size, f.layout = Layout::kFixed, f.width = static_cast<size_t>(*size);
-    return true;
-  }
-  if (format.starts_with("t")) return ParseTemporal(format, f);
-  if (format.starts_with("+")) return ParseNested(format, f);
-  return false;
-}
-
-// The C data interface's metadata: int32 count, then (int32 length, bytes) for each key and value.
-std::vector<std::pair<std::string, std::string>> ParseMetadata(const char* metadata) {
-  std::vector<std::pair<std::string, std::string>> out;
-  if (metadata == nullptr) return out;
-  auto read_int = [&metadata] {
-    int32_t v;
-    std::memcpy(&v, metadata, 4);
-    metadata += 4;
-    return v;
-  };
-  auto read_string = [&] {
-    const int32_t n = read_int();
-    std::string s(metadata, static_cast<size_t>(n));
-    metadata += n;
-    return s;
-  };
-  for (int32_t i = 0, n = read_int(); i < n; ++i) {
-    std::string key = read_string();
-    out.emplace_back(std::move(key), read_string());
-  }
-  return out;
-}
-
-bool HasDictionary(const Field& f) {
-  if (f.dictionary != nullptr) return true;
-  for (const Field& c : f.children) {
-    if (HasDictionary(c)) return true;
-  }
-  return false;
-}
-
-Status CheckChildren(const Field& f, const ArrowSchema& schema) {
-  const size_t n = static_cast<size_t>(schema.n_children);
-  bool ok = true;
-  switch (f.layout) {
-    case Layout::kList:
-    case Layout::kFixedList: ok = n == 1; break;
-    case Layout::kStruct: break;
-    case Layout::kSparseUnion:
-    case Layout::kDenseUnion: ok = n == f.type_ids.size(); break;
-    default: ok = n == 0;
-  }
-  if (f.type == kMap) ok = ok && schema.children[0]->n_children == 2;
-  if (!ok) return InvalidArgument("column '" + f.name + "': its Arrow type has the wrong number of children");
-  return Status::Ok();
-}
-
-Result<Field> ParseField(const ArrowSchema& schema, int64_t& next_dictionary_id) {
-  Field f;
-  f.name = schema.name != nullptr ? schema.name : "";
-  f.nullable = (schema.flags & ARROW_FLAG_NULLABLE) != 0;
-  f.keys_sorted = (schema.flags & ARROW_FLAG_MAP_KEYS_SORTED) != 0;
-  f.metadata = ParseMetadata(schema.metadata);
-  const std::string_view format = schema.format != nullptr ? schema.format : "";
-  if (!ParseFormat(format, f)) return Err(Unsupported(f, format));
-  EL_RETURN_IF_ERROR(CheckChildren(f, schema));
-  for (int64_t i = 0; i < schema.n_children; ++i) {
-    EL_ASSIGN_OR_RETURN(Field child, ParseField(*schema.children[i], next_dictionary_id));
-    f.children.push_back(std::move(child));
-  }
-  if (schema.dictionary != nullptr) {
-    if (f.type != kInt) return Err(InvalidArgument("column '" + f.name + "': dictionary indices are not integers"));
-    EL_ASSIGN_OR_RETURN(Field values, ParseField(*schema.dictionary, next_dictionary_id));
-    if (HasDictionary(values)) return Err(Unsupported(f, "a dictionary of dictionaries"));
-    f.dictionary = std::make_unique<Field>(std::move(values));
-    f.dictionary_id = next_dictionary_id++;
-    f.ordered = (schema.flags & ARROW_FLAG_DICTIONARY_ORDERED) != 0;
-  }
-  return f;
-}
+using arrow_ipc::Field;
+using arrow_ipc::Layout;
+using arrow_ipc::TypeId;
 
 // --- Schema metadata ---
 
@@ -308,39 +53,49 @@ Offset IntType(FlatBufferBuilder& b, int32_t bit_width, bool is_signed) {
 
 // The table of the flatbuffer Type union's member `f.type`.
 Offset TypeTable(FlatBufferBuilder& b, const Field& f) {
-  if (f.type == kInt) return IntType(b, f.bit_width, f.is_signed);
+  if (f.type == TypeId::kInt) return IntType(b, f.bit_width, f.is_signed);
   Offset extra = 0;  // Timestamp's time zone, Union's type ids
-  if (f.type == kTimestamp && f.timezone) extra = b.String(*f.timezone);
-  if (f.type == kUnion) extra = b.ScalarVector<int32_t>(f.type_ids);
+  if (f.type == TypeId::kTimestamp && f.timezone) extra = b.String(*f.timezone);
+  if (f.type == TypeId::kUnion) extra = b.ScalarVector<int32_t>(f.type_ids);
   b.StartTable();
   switch (f.type) {
-    case kFloatingPoint: b.AddScalar<int16_t>(0, static_cast<int16_t>(f.precision)); break;
-    case kDecimal:
+    case TypeId::kFloatingPoint:
+      b.AddScalar<int16_t>(0, static_cast<int16_t>(f.precision));
+      break;
+    case TypeId::kDecimal:
       b.AddScalar<int32_t>(0, f.precision);
       b.AddScalar<int32_t>(1, f.scale);
       b.AddScalar<int32_t>(2, f.bit_width);
       break;
-    case kDate:
-    case kInterval:
-    case kDuration: b.AddScalar<int16_t>(0, f.unit); break;
-    case kTime:
+    case TypeId::kDate:
+    case TypeId::kInterval:
+    case TypeId::kDuration:
+      b.AddScalar<int16_t>(0, f.unit);
+      break;
+    case TypeId::kTime:
       b.AddScalar<int16_t>(0, f.unit);
       b.AddScalar<int32_t>(1, f.bit_width);
       break;
-    case kTimestamp:
-    case kUnion:
+    case TypeId::kTimestamp:
+    case TypeId::kUnion:
       b.AddScalar<int16_t>(0, f.unit);
       b.AddOffset(1, extra);
       break;
-    case kFixedSizeBinary:
-    case kFixedSizeList: b.AddScalar<int32_t>(0, f.size); break;
-    case kMap: b.AddScalar<uint8_t>(0, f.keys_sorted ? 1 : 0); break;
-    default: break;  // Null, Bool, Utf8, Binary, List, Struct_, ...: empty tables
+    case TypeId::kFixedSizeBinary:
+    case TypeId::kFixedSizeList:
+      b.AddScalar<int32_t>(0, f.size);
+      break;
+    case TypeId::kMap:
+      b.AddScalar<uint8_t>(0, f.keys_sorted ? 1 : 0);
+      break;
+    default:
+      break;  // Null, Bool, Utf8, Binary, List, Struct_, ...: empty tables
   }
   return b.EndTable();
 }
 
-Offset Metadata(FlatBufferBuilder& b, const std::vector<std::pair<std::string, std::string>>& metadata) {
+Offset Metadata(FlatBufferBuilder& b,
+                const std::vector<std::pair<std::string, std::string>>& metadata) {
   if (metadata.empty()) return 0;
   std::vector<Offset> pairs;
   for (const auto& [key, value] : metadata) {
@@ -385,7 +140,8 @@ Offset FieldTable(FlatBufferBuilder& b, const Field& f) {
 // --- Messages ---
 
 // A Message around the header table `header`, framed and padded.
-std::string Encapsulate(FlatBufferBuilder& b, uint8_t header_type, Offset header, std::string_view body) {
+std::string Encapsulate(FlatBufferBuilder& b, uint8_t header_type, Offset header,
+                        std::string_view body) {
   b.StartTable();
   b.AddScalar<int16_t>(0, kVersionV5);
   b.AddScalar<uint8_t>(1, header_type);
@@ -411,7 +167,9 @@ class BatchBody {
   Offset RecordBatch(FlatBufferBuilder& b, int64_t length) const;
   const std::string& body() const { return body_; }
   // The dictionary-encoded arrays met, for their DictionaryBatches.
-  const std::vector<std::pair<const Field*, const ArrowArray*>>& dictionaries() const { return dictionaries_; }
+  const std::vector<std::pair<const Field*, const ArrowArray*>>& dictionaries() const {
+    return dictionaries_;
+  }
 
  private:
   void Buffer(const void* data, size_t n);
@@ -426,12 +184,16 @@ class BatchBody {
 
 size_t BufferCount(Layout layout) {
   switch (layout) {
-    case Layout::kNull: return 0;
+    case Layout::kNull:
+      return 0;
     case Layout::kFixedList:
     case Layout::kStruct:
-    case Layout::kSparseUnion: return 1;
-    case Layout::kVarBinary: return 3;
-    default: return 2;
+    case Layout::kSparseUnion:
+      return 1;
+    case Layout::kVarBinary:
+      return 3;
+    default:
+      return 2;
   }
 }
 
@@ -482,11 +244,13 @@ Status BatchBody::Validity(const Field& f, const ArrowArray& a, int64_t null_cou
 
 Status BatchBody::Add(const Field& f, const ArrowArray& a) {
   if (a.offset != 0) {
-    return InvalidArgument("column '" + f.name + "': a sliced Arrow array (offset " + std::to_string(a.offset) +
-                           ") cannot be written");
+    return InvalidArgument("column '" + f.name + "': a sliced Arrow array (offset " +
+                           std::to_string(a.offset) + ") cannot be written");
   }
-  const size_t children = f.layout == Layout::kFixedList || f.layout == Layout::kList ? 1 : f.children.size();
-  if (a.n_buffers != static_cast<int64_t>(BufferCount(f.layout)) || a.n_children != static_cast<int64_t>(children) ||
+  const size_t children =
+      f.layout == Layout::kFixedList || f.layout == Layout::kList ? 1 : f.children.size();
+  if (a.n_buffers != static_cast<int64_t>(BufferCount(f.layout)) ||
+      a.n_children != static_cast<int64_t>(children) ||
       (f.dictionary != nullptr) != (a.dictionary != nullptr)) {
     return InvalidArgument("column '" + f.name + "': the array does not match its schema");
   }
@@ -502,7 +266,8 @@ Status BatchBody::Values(const Field& f, const ArrowArray& a) {
   const size_t length = static_cast<size_t>(a.length);
   auto missing = [&](int64_t i) { return a.buffers[i] == nullptr && length > 0; };
   switch (f.layout) {
-    case Layout::kNull: return Status::Ok();
+    case Layout::kNull:
+      return Status::Ok();
     case Layout::kBitmap:
     case Layout::kFixed:
       if (missing(1)) return InvalidArgument("column '" + f.name + "': a values buffer is missing");
@@ -516,20 +281,23 @@ Status BatchBody::Values(const Field& f, const ArrowArray& a) {
       Buffer(a.buffers[2], static_cast<size_t>(EndOffset(a, f.width)));
       return Status::Ok();
     case Layout::kList:
-      if (missing(1)) return InvalidArgument("column '" + f.name + "': the offsets buffer is missing");
+      if (missing(1))
+        return InvalidArgument("column '" + f.name + "': the offsets buffer is missing");
       Buffer(length == 0 ? nullptr : a.buffers[1], (length + 1) * f.width);
       if (a.children[0]->length < EndOffset(a, f.width)) {
         return InvalidArgument("column '" + f.name + "': list offsets beyond the values");
       }
       return Add(f.children[0], *a.children[0]);
-    case Layout::kFixedList: return Add(f.children[0], *a.children[0]);
+    case Layout::kFixedList:
+      return Add(f.children[0], *a.children[0]);
     case Layout::kDenseUnion:
     case Layout::kSparseUnion:
       Buffer(a.buffers[0], length);
       if (f.layout == Layout::kDenseUnion) Buffer(a.buffers[1], length * 4);
       [[fallthrough]];
     case Layout::kStruct:
-      for (size_t i = 0; i < f.children.size(); ++i) EL_RETURN_IF_ERROR(Add(f.children[i], *a.children[i]));
+      for (size_t i = 0; i < f.children.size(); ++i)
+        EL_RETURN_IF_ERROR(Add(f.children[i], *a.children[i]));
       return Status::Ok();
   }
   return Status::Ok();
@@ -547,7 +315,7 @@ Offset BatchBody::RecordBatch(FlatBufferBuilder& b, int64_t length) const {
 
 }  // namespace
 
-ArrowIpcWriter::ArrowIpcWriter(std::unique_ptr<Field> root) : root_(std::move(root)) {}
+ArrowIpcWriter::ArrowIpcWriter(std::unique_ptr<arrow_ipc::Field> root) : root_(std::move(root)) {}
 ArrowIpcWriter::ArrowIpcWriter(ArrowIpcWriter&&) noexcept = default;
 ArrowIpcWriter& ArrowIpcWriter::operator=(ArrowIpcWriter&&) noexcept = default;
 ArrowIpcWriter::~ArrowIpcWriter() = default;
@@ -557,7 +325,7 @@ Result<ArrowIpcWriter> ArrowIpcWriter::Open(const ArrowSchema& schema) {
     return Err(InvalidArgument("an Arrow IPC stream's schema is a struct of its columns"));
   }
   int64_t next_dictionary_id = 0;
-  EL_ASSIGN_OR_RETURN(Field root, ParseField(schema, next_dictionary_id));
+  EL_ASSIGN_OR_RETURN(Field root, arrow_ipc::ParseField(schema, next_dictionary_id));
   return ArrowIpcWriter(std::make_unique<Field>(std::move(root)));
 }
 
@@ -575,7 +343,8 @@ std::string ArrowIpcWriter::SchemaMessage() const {
   return Encapsulate(b, kSchemaHeader, schema, {});
 }
 
-Result<bool> ArrowIpcWriter::AppendBatch(const ArrowArray& batch, size_t max_bytes, std::string* out) {
+Result<bool> ArrowIpcWriter::AppendBatch(const ArrowArray& batch, size_t max_bytes,
+                                         std::string* out) {
   if (batch.n_children != static_cast<int64_t>(root_->children.size()) || batch.offset != 0) {
     return Err(InvalidArgument("a batch does not match the stream's schema"));
   }

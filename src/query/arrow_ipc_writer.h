@@ -30,6 +30,10 @@
 
 namespace eventlake::query {
 
+namespace arrow_ipc {
+struct Field;  // arrow_ipc_field.h
+}  // namespace arrow_ipc
+
 class ArrowIpcWriter {
  public:
   // InvalidArgument when `schema` is not a struct or holds a type the
@@ -48,12 +52,10 @@ class ArrowIpcWriter {
   // The end-of-stream marker: 0xFFFFFFFF, then a zero metadata size.
   static std::string_view EndOfStream();
 
-  struct Field;  // a column (or a child of one) as the writer knows it
-
  private:
-  explicit ArrowIpcWriter(std::unique_ptr<Field> root);
+  explicit ArrowIpcWriter(std::unique_ptr<arrow_ipc::Field> root);
 
-  std::unique_ptr<Field> root_;
+  std::unique_ptr<arrow_ipc::Field> root_;            // the struct of the columns
   std::map<int64_t, std::string> sent_dictionaries_;  // id -> the last DictionaryBatch sent
 };
 

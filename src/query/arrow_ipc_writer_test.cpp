@@ -13,8 +13,8 @@ using testing::HasSubstr;
 
 // Message.fbs numbers the tests look for.
 constexpr uint8_t kSchema = 1, kDictionaryBatch = 2, kRecordBatch = 3;
-constexpr uint8_t kIntType = 2, kUtf8Type = 5, kDecimalType = 7, kTimestampType = 10, kListType = 12,
-                  kStructType = 13, kMapType = 17;
+constexpr uint8_t kIntType = 2, kUtf8Type = 5, kDecimalType = 7, kTimestampType = 10,
+                  kListType = 12, kStructType = 13, kMapType = 17;
 
 struct Message {
   uint8_t header_type = 0;
@@ -95,7 +95,8 @@ std::vector<Buffer> Buffers(const FlatTable& batch, std::string_view body) {
     Buffer b{*batch.ElementAt<int64_t>({v->start, v->size * 2}, 2 * i),
              *batch.ElementAt<int64_t>({v->start, v->size * 2}, 2 * i + 1)};
     EXPECT_EQ(b.offset % 8, 0) << "buffer " << i << " misaligned";
-    EXPECT_LE(static_cast<size_t>(b.offset + b.length), body.size()) << "buffer " << i << " beyond the body";
+    EXPECT_LE(static_cast<size_t>(b.offset + b.length), body.size())
+        << "buffer " << i << " beyond the body";
     buffers.push_back(b);
   }
   return buffers;
@@ -125,7 +126,8 @@ class ArrowIpcWriterTest : public testing::Test {
       auto array = stream.ArrowChunk();
       EXPECT_TRUE(array.has_value()) << array.error().ToString();
       auto written = writer->AppendBatch(array->get(), SIZE_MAX, &out);
-      EXPECT_TRUE(written.has_value() && *written) << (written ? "too big" : written.error().ToString());
+      EXPECT_TRUE(written.has_value() && *written)
+          << (written ? "too big" : written.error().ToString());
     }
     out += ArrowIpcWriter::EndOfStream();
     return out;
@@ -137,8 +139,9 @@ class ArrowIpcWriterTest : public testing::Test {
 };
 
 TEST_F(ArrowIpcWriterTest, FramesEveryMessageOn8BytesAndEndsTheStream) {
-  const std::string stream =
-      Stream("SELECT range AS n, CASE WHEN range % 2 = 0 THEN NULL ELSE 'v' || range END AS s FROM range(3000)");
+  const std::string stream = Stream(
+      "SELECT range AS n, CASE WHEN range % 2 = 0 THEN NULL ELSE 'v' || range END AS s FROM "
+      "range(3000)");
   const std::vector<Message> messages = ReadStream(stream);
   ASSERT_EQ(messages.size(), 3u);  // the schema, then DuckDB's chunks of 2048 and 952 rows
   EXPECT_EQ(messages[0].header_type, kSchema);
@@ -148,7 +151,8 @@ TEST_F(ArrowIpcWriterTest, FramesEveryMessageOn8BytesAndEndsTheStream) {
     const Message& m = messages[i];
     ASSERT_EQ(m.header_type, kRecordBatch);
     EXPECT_EQ(m.header.Scalar<int64_t>(0), lengths[i - 1]);
-    EXPECT_EQ(Nodes(m.header), (std::vector<Node>{{lengths[i - 1], 0}, {lengths[i - 1], lengths[i - 1] / 2}}));
+    EXPECT_EQ(Nodes(m.header),
+              (std::vector<Node>{{lengths[i - 1], 0}, {lengths[i - 1], lengths[i - 1] / 2}}));
     const std::vector<Buffer> buffers = Buffers(m.header, m.body);
     ASSERT_EQ(buffers.size(), 5u);  // n: validity, values; s: validity, offsets, data
     EXPECT_EQ(buffers[0].length, 0) << "no nulls: an empty validity buffer";
@@ -163,15 +167,15 @@ TEST_F(ArrowIpcWriterTest, FramesEveryMessageOn8BytesAndEndsTheStream) {
 
 TEST_F(ArrowIpcWriterTest, SchemaNamesEveryColumnWithItsType) {
   const std::string stream = Stream(
-      "SELECT 1::BIGINT AS n, 'x' AS s, 1.5::DECIMAL(9,2) AS d, TIMESTAMPTZ '2026-12-01 10:00:00+00' AS t, "
+      "SELECT 1::BIGINT AS n, 'x' AS s, 1.5::DECIMAL(9,2) AS d, TIMESTAMPTZ '2026-12-01 "
+      "10:00:00+00' AS t, "
       "[1, 2] AS l, {'a': 1} AS st, MAP {'k': 1} AS m");
   const std::vector<Message> messages = ReadStream(stream);
   ASSERT_EQ(messages.size(), 2u);
   const FlatTable& schema = messages[0].header;
-  const std::pair<const char*, uint8_t> expected[] = {{"n", kIntType},        {"s", kUtf8Type},
-                                                      {"d", kDecimalType},    {"t", kTimestampType},
-                                                      {"l", kListType},       {"st", kStructType},
-                                                      {"m", kMapType}};
+  const std::pair<const char*, uint8_t> expected[] = {
+      {"n", kIntType},  {"s", kUtf8Type},    {"d", kDecimalType}, {"t", kTimestampType},
+      {"l", kListType}, {"st", kStructType}, {"m", kMapType}};
   for (size_t i = 0; i < std::size(expected); ++i) {
     auto field = schema.TableAt(1, i);
     ASSERT_TRUE(field.has_value()) << i;
@@ -180,13 +184,14 @@ TEST_F(ArrowIpcWriterTest, SchemaNamesEveryColumnWithItsType) {
     EXPECT_EQ(field->Scalar<uint8_t>(2), expected[i].second) << expected[i].first;
     ASSERT_TRUE(field->Table(3).has_value()) << expected[i].first;
   }
-  EXPECT_EQ(schema.TableAt(1, 0)->Table(3)->Scalar<int32_t>(0), 64);   // Int.bitWidth
-  EXPECT_EQ(schema.TableAt(1, 0)->Table(3)->Scalar<uint8_t>(1), 1);    // Int.is_signed
-  EXPECT_EQ(schema.TableAt(1, 2)->Table(3)->Scalar<int32_t>(0), 9);    // Decimal.precision
-  EXPECT_EQ(schema.TableAt(1, 2)->Table(3)->Scalar<int32_t>(1), 2);    // Decimal.scale
-  EXPECT_EQ(schema.TableAt(1, 3)->Table(3)->Scalar<int16_t>(0), 2);    // Timestamp.unit: MICROSECOND
+  EXPECT_EQ(schema.TableAt(1, 0)->Table(3)->Scalar<int32_t>(0), 64);  // Int.bitWidth
+  EXPECT_EQ(schema.TableAt(1, 0)->Table(3)->Scalar<uint8_t>(1), 1);   // Int.is_signed
+  EXPECT_EQ(schema.TableAt(1, 2)->Table(3)->Scalar<int32_t>(0), 9);   // Decimal.precision
+  EXPECT_EQ(schema.TableAt(1, 2)->Table(3)->Scalar<int32_t>(1), 2);   // Decimal.scale
+  EXPECT_EQ(schema.TableAt(1, 3)->Table(3)->Scalar<int16_t>(0), 2);   // Timestamp.unit: MICROSECOND
   EXPECT_TRUE(schema.TableAt(1, 3)->Table(3)->String(1).has_value());  // Timestamp.timezone
-  EXPECT_EQ(schema.TableAt(1, 4)->TableAt(5, 0)->Scalar<uint8_t>(2), kIntType);  // the list's values
+  EXPECT_EQ(schema.TableAt(1, 4)->TableAt(5, 0)->Scalar<uint8_t>(2),
+            kIntType);  // the list's values
   auto entries = schema.TableAt(1, 6)->TableAt(5, 0);
   ASSERT_TRUE(entries.has_value());
   EXPECT_EQ(entries->String(0), "entries");
@@ -196,9 +201,10 @@ TEST_F(ArrowIpcWriterTest, SchemaNamesEveryColumnWithItsType) {
 }
 
 TEST_F(ArrowIpcWriterTest, SendsADictionaryBeforeItsFirstBatchAndAgainOnlyWhenItChanges) {
-  const std::vector<Message> messages =
-      ReadStream(Stream("SELECT (CASE WHEN range % 2 = 0 THEN 'even' ELSE 'odd' END)::ENUM('even', 'odd') AS e "
-                        "FROM range(3000)"));
+  const std::string stream = Stream(
+      "SELECT (CASE WHEN range % 2 = 0 THEN 'even' ELSE 'odd' END)::ENUM('even', 'odd') AS e FROM "
+      "range(3000)");
+  const std::vector<Message> messages = ReadStream(stream);
   ASSERT_EQ(messages.size(), 4u);
   EXPECT_EQ(messages[1].header_type, kDictionaryBatch);
   EXPECT_EQ(messages[2].header_type, kRecordBatch);
@@ -208,9 +214,9 @@ TEST_F(ArrowIpcWriterTest, SendsADictionaryBeforeItsFirstBatchAndAgainOnlyWhenIt
   EXPECT_EQ(field->Scalar<uint8_t>(2), kUtf8Type);  // the values' type
   auto encoding = field->Table(4);
   ASSERT_TRUE(encoding.has_value());
-  EXPECT_EQ(encoding->Scalar<int64_t>(0), 0);                    // id
-  EXPECT_EQ(encoding->Table(1)->Scalar<int32_t>(0), 8);          // indexType: uint8
-  EXPECT_EQ(messages[1].header.Scalar<int64_t>(0), 0);            // DictionaryBatch.id
+  EXPECT_EQ(encoding->Scalar<int64_t>(0), 0);            // id
+  EXPECT_EQ(encoding->Table(1)->Scalar<int32_t>(0), 8);  // indexType: uint8
+  EXPECT_EQ(messages[1].header.Scalar<int64_t>(0), 0);   // DictionaryBatch.id
   auto data = messages[1].header.Table(1);
   ASSERT_TRUE(data.has_value());
   EXPECT_EQ(data->Scalar<int64_t>(0), 2);  // two values
@@ -272,7 +278,8 @@ void NoRelease(ArrowSchema*) {}
 TEST(ArrowIpcWriter, RefusesTypesItDoesNotKnowNamingThem) {
   ArrowSchema view{.format = "vu", .name = "v", .flags = ARROW_FLAG_NULLABLE, .release = NoRelease};
   ArrowSchema* children[] = {&view};
-  ArrowSchema root{.format = "+s", .name = "", .n_children = 1, .children = children, .release = NoRelease};
+  ArrowSchema root{
+      .format = "+s", .name = "", .n_children = 1, .children = children, .release = NoRelease};
   auto writer = ArrowIpcWriter::Open(root);
   ASSERT_FALSE(writer.has_value());
   EXPECT_THAT(writer.error().message(), HasSubstr("'vu'"));

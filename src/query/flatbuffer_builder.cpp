@@ -52,8 +52,8 @@ FlatBufferBuilder::Offset FlatBufferBuilder::String(std::string_view s) {
   return static_cast<Offset>(size());
 }
 
-FlatBufferBuilder::Offset FlatBufferBuilder::Vector(const void* data, size_t size, size_t element_size,
-                                                    size_t alignment) {
+FlatBufferBuilder::Offset FlatBufferBuilder::Vector(const void* data, size_t size,
+                                                    size_t element_size, size_t alignment) {
   assert(!in_table_);
   const size_t bytes = size * element_size;
   Align(4, bytes);

@@ -36,7 +36,8 @@ class FlatTable {
     auto target = Indirect(field);
     if (!target) return std::nullopt;
     auto length = Read<uint32_t>(buffer_, *target);
-    if (!length || *target + 4 + *length + 1 > buffer_.size() || buffer_[*target + 4 + *length] != '\0') {
+    if (!length || *target + 4 + *length + 1 > buffer_.size() ||
+        buffer_[*target + 4 + *length] != '\0') {
       return std::nullopt;
     }
     return buffer_.substr(*target + 4, *length);
@@ -87,7 +88,8 @@ class FlatTable {
     auto vtable_size = Read<uint16_t>(buffer, static_cast<size_t>(vtable));
     auto table_size = Read<uint16_t>(buffer, static_cast<size_t>(vtable) + 2);
     if (!vtable_size || !table_size || *vtable_size < 4 || *vtable_size % 2 != 0 ||
-        static_cast<size_t>(vtable) + *vtable_size > buffer.size() || position + *table_size > buffer.size()) {
+        static_cast<size_t>(vtable) + *vtable_size > buffer.size() ||
+        position + *table_size > buffer.size()) {
       return std::nullopt;
     }
     return FlatTable(buffer, position);
