@@ -141,36 +141,25 @@ bool ParseFormat(std::string_view format, Field& f) {
       Shape(f, kInt, Layout::kFixed, static_cast<size_t>(f.bit_width / 8));
       return true;
     }
+    static constexpr std::string_view kFloats = "efg";  // HALF, SINGLE, DOUBLE
+    if (size_t i = kFloats.find(c); i != std::string_view::npos) {
+      f.precision = static_cast<int32_t>(i);
+      Shape(f, kFloatingPoint, Layout::kFixed, size_t{2} << i);
+      return true;
+    }
+    // Binary and utf8, with 32- and 64-bit offsets.
+    static constexpr std::string_view kVariable = "zZuU";
+    static constexpr uint8_t kVariableTypes[] = {kBinary, kLargeBinary, kUtf8, kLargeUtf8};
+    if (size_t i = kVariable.find(c); i != std::string_view::npos) {
+      Shape(f, kVariableTypes[i], Layout::kVarBinary, size_t{4} << (i % 2));
+      return true;
+    }
     switch (c) {
       case 'n':
         Shape(f, kNullType, Layout::kNull);
         return true;
       case 'b':
         Shape(f, kBool, Layout::kBitmap);
-        return true;
-      case 'e':
-        Shape(f, kFloatingPoint, Layout::kFixed, 2);
-        f.precision = 0;
-        return true;
-      case 'f':
-        Shape(f, kFloatingPoint, Layout::kFixed, 4);
-        f.precision = 1;
-        return true;
-      case 'g':
-        Shape(f, kFloatingPoint, Layout::kFixed, 8);
-        f.precision = 2;
-        return true;
-      case 'z':
-        Shape(f, kBinary, Layout::kVarBinary, 4);
-        return true;
-      case 'Z':
-        Shape(f, kLargeBinary, Layout::kVarBinary, 8);
-        return true;
-      case 'u':
-        Shape(f, kUtf8, Layout::kVarBinary, 4);
-        return true;
-      case 'U':
-        Shape(f, kLargeUtf8, Layout::kVarBinary, 8);
         return true;
     }
     return false;

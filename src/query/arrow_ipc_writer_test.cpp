@@ -200,6 +200,32 @@ TEST_F(ArrowIpcWriterTest, SchemaNamesEveryColumnWithItsType) {
   EXPECT_EQ(Nodes(messages[1].header).size(), 12u);
 }
 
+TEST_F(ArrowIpcWriterTest, WritesEveryTypeDuckDbExportsWithAndWithoutNulls) {
+  const std::string columns =
+      "1::TINYINT, 2::UTINYINT, 3::SMALLINT, 4::USMALLINT, 5::INTEGER, 6::UINTEGER, 7::BIGINT, "
+      "8::UBIGINT, 9::HUGEINT, 10::UHUGEINT, 1.5::FLOAT, 2.5::DOUBLE, 1.23::DECIMAL(4,2), "
+      "1.23::DECIMAL(18,3), 1.23::DECIMAL(38,5), 'x' || range, 'x'::BLOB, DATE '2020-01-01', "
+      "TIME '10:00:00', TIMETZ '10:00:00+02', TIMESTAMP '2020-01-01 10:00:00', TIMESTAMP_S "
+      "'2020-01-01', "
+      "TIMESTAMP_MS '2020-01-01', TIMESTAMP_NS '2020-01-01', TIMESTAMPTZ '2020-01-01 10:00:00+00', "
+      "INTERVAL 3 DAY, uuid(), '101'::BIT, 123::VARINT, true, [1, range], {'a': 1, 'b': 'x'}, "
+      "MAP {'k': range}, 'a'::ENUM('a', 'b'), union_value(k := 1)::UNION(k INT, s VARCHAR), "
+      "[[{'x': [range]}]], '{}'::JSON";
+  // Every third row NULL in every column; the fixed-size array apart (CASE cannot return one).
+  const std::string stream = Stream(
+      "SELECT CASE WHEN r % 3 = 0 THEN NULL ELSE COLUMNS(* EXCLUDE r) END, "
+      "(CASE WHEN r % 3 = 0 THEN NULL ELSE [1, 2] END)::INTEGER[2] FROM (SELECT range AS r, " +
+      columns + " FROM range(3000))");
+  const std::vector<Message> messages = ReadStream(stream);
+  ASSERT_EQ(messages.size(), 4u);  // schema, the ENUM's dictionary, two batches
+  auto fields = messages[0].header.Vector(1, 4);
+  ASSERT_TRUE(fields.has_value());
+  EXPECT_EQ(fields->size, 38u);
+  const std::vector<Node> nodes = Nodes(messages[2].header);
+  ASSERT_FALSE(nodes.empty());
+  EXPECT_EQ(nodes[0], (Node{2048, 683}));  // TINYINT: rows 0, 3, ..., 2046 are NULL
+}
+
 TEST_F(ArrowIpcWriterTest, SendsADictionaryBeforeItsFirstBatchAndAgainOnlyWhenItChanges) {
   const std::string stream = Stream(
       "SELECT (CASE WHEN range % 2 = 0 THEN 'even' ELSE 'odd' END)::ENUM('even', 'odd') AS e FROM "
