@@ -569,6 +569,8 @@ def test_the_arrow_stream_holds_every_duckdb_type_and_keeps_to_the_limits(loaded
     cut = query(loaded, "SELECT range AS n, 'x' || range AS s FROM range(100000)", fmt="arrow", max_rows=3000)
     assert cut.headers["X-Eventlake-Truncated"] == "true" and cut.headers["X-Eventlake-Rows"] == "3000"
     assert arrow_table(cut.content).column("n").to_pylist() == list(range(3000))
+    empty = arrow_table(query(loaded, "SELECT id, n FROM curated.events WHERE false", fmt="arrow").content)
+    assert empty.num_rows == 0 and empty.schema.types == [pa.string(), pa.int64()]
     # The CLI writes the server's bytes.
     out = tmp_path / "out.arrows"
     with open(out, "wb") as f:
