@@ -503,9 +503,9 @@ Result<QueryStats> QueryEngine::Execute(const QueryRequest& request, engine::Con
   // columns themselves (for their names and types). Arrow: the columns alone.
   const bool arrow = request.output == QueryOutput::kArrow;
   const size_t first_column = arrow ? 0 : 1;
+  const std::string select = arrow ? "SELECT *" : "SELECT json_array(*COLUMNS(*))::VARCHAR AS \"__row\", *";
   EL_ASSIGN_OR_RETURN(auto statement,
-                      connection.Prepare(std::string(arrow ? "SELECT *" : "SELECT json_array(*COLUMNS(*))::VARCHAR AS \"__row\", *") +
-                                         " FROM (\n" + sql + "\n) AS \"__query\""));
+                      connection.Prepare(select + " FROM (\n" + sql + "\n) AS \"__query\""));
   if (!statement->IsSelect()) return Err(PermissionDenied("only SELECT statements are allowed"));
   std::vector<QueryColumn> columns;
   for (size_t c = first_column; c < statement->column_count(); ++c) {
@@ -555,9 +555,9 @@ Result<QueryStats> QueryEngine::StreamRows(engine::ChunkStream& stream, uint64_t
 }
 
 // Like the JSON rows, the stream stops at the limits with stats.truncated:
-// a chunk is cut to the rows left, and to about the rows whose batch fits in
-// the bytes left. The schema message and the end marker always go out, so
-// a truncated result is still a whole stream.
+// a chunk is cut to the rows left, then halved until its batch fits in the
+// bytes left. The schema message and the end marker always go out, so a
+// truncated result is still a whole stream.
 Result<QueryStats> QueryEngine::StreamArrow(engine::ChunkStream& stream, uint64_t max_rows, RowSink& sink,
                                             QueryStats stats) {
   EL_ASSIGN_OR_RETURN(engine::OwnedArrowSchema schema, stream.ArrowSchemaOf());
