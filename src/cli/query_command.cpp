@@ -76,8 +76,8 @@ void AddQueryCommand(CLI::App& app) {
   auto args = std::make_shared<QueryArgs>();
   CLI::App* query = app.add_subcommand("query", "Run SQL over the lake's tables");
   query->add_option("sql", args->sql, "The SQL (one SELECT); - reads it from stdin")->required();
-  query->add_option("--format,-f", args->format, "table, json, ndjson, csv or parquet")
-      ->check(CLI::IsMember({"table", "json", "ndjson", "csv", "parquet"}));
+  query->add_option("--format,-f", args->format, "table, json, ndjson, csv, parquet or arrow")
+      ->check(CLI::IsMember({"table", "json", "ndjson", "csv", "parquet", "arrow"}));
   query->add_option("--param,-p", args->params, "A value for $1, $2, ... (repeat, in order)");
   query->add_option("--timeout", args->timeout, "Stop the query after this long (30s)");
   query->add_option("--max-rows", args->max_rows, "Return at most this many rows");

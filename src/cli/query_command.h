@@ -4,7 +4,7 @@
 //   eventlake query "SELECT count(*) FROM curated.events"
 //   eventlake query --param 5 --param /pricing "SELECT * FROM curated.events WHERE n > \$1 AND page = \$2"
 //   echo "SELECT 1" | eventlake query -            (the SQL from stdin)
-//   eventlake query --format csv "..." > out.csv   (json, ndjson and csv are the server's bytes)
+//   eventlake query --format csv "..." > out.csv   (json, ndjson, csv, parquet and arrow are the server's bytes)
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -20,7 +20,7 @@ namespace eventlake::cli {
 void AddQueryCommand(CLI::App& app);
 
 struct QueryRunOptions {
-  std::string format = "table";  // table, json, ndjson, csv
+  std::string format = "table";  // table, json, ndjson, csv, parquet, arrow
   nlohmann::ordered_json parameters = nlohmann::ordered_json::array();
   std::string timeout;           // "" = the server's
   std::optional<uint64_t> max_rows;

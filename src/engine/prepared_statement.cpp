@@ -14,9 +14,32 @@ struct ChunkStream::Handle {
   Handle() = default;
   Handle(const Handle&) = delete;
   Handle& operator=(const Handle&) = delete;
-  ~Handle() { duckdb_destroy_result(&result); }
+  ~Handle() {
+    if (arrow_options != nullptr) duckdb_destroy_arrow_options(&arrow_options);
+    duckdb_destroy_result(&result);
+  }
+  duckdb_arrow_options ArrowOptions() {
+    if (arrow_options == nullptr) arrow_options = duckdb_result_get_arrow_options(&result);
+    return arrow_options;
+  }
   duckdb_result result{};
+  duckdb_arrow_options arrow_options = nullptr;  // the connection's Arrow settings, once asked
 };
+
+namespace {
+
+// An error DuckDB's Arrow export returned, as a Status (and the data freed).
+Status ArrowExportStatus(duckdb_error_data error) {
+  if (error == nullptr) return Status::Ok();
+  Status status = Status::Ok();
+  if (duckdb_error_data_has_error(error)) {
+    status = DuckDbError(duckdb_error_data_error_type(error), duckdb_error_data_message(error));
+  }
+  duckdb_destroy_error_data(&error);
+  return status;
+}
+
+}  // namespace
 
 ChunkStream::ChunkStream(std::unique_ptr<Handle> handle) : handle_(std::move(handle)) {}
 
@@ -83,6 +106,36 @@ std::optional<std::string_view> ChunkStream::Text(size_t column, size_t row) con
   if (c.validity != nullptr && !duckdb_validity_row_is_valid(c.validity, row)) return std::nullopt;
   auto* cell = &static_cast<duckdb_string_t*>(const_cast<void*>(c.strings))[row];
   return std::string_view(duckdb_string_t_data(cell), duckdb_string_t_length(*cell));
+}
+
+void ChunkStream::Truncate(size_t rows) {
+  if (chunk_ == nullptr || rows >= rows_) return;
+  duckdb_data_chunk_set_size(chunk_, rows);
+  rows_ = rows;
+}
+
+Result<OwnedArrowSchema> ChunkStream::ArrowSchemaOf() const {
+  const size_t count = duckdb_column_count(&handle_->result);
+  std::vector<duckdb_logical_type> types(count);
+  std::vector<const char*> names(count);
+  for (size_t c = 0; c < count; ++c) {
+    types[c] = duckdb_column_logical_type(&handle_->result, c);
+    names[c] = duckdb_column_name(&handle_->result, c);  // the result's to free
+  }
+  OwnedArrowSchema schema;
+  Status exported = ArrowExportStatus(
+      duckdb_to_arrow_schema(handle_->ArrowOptions(), types.data(), names.data(), count, schema.Fill()));
+  for (duckdb_logical_type& type : types) duckdb_destroy_logical_type(&type);
+  if (!exported.ok()) return Err(exported.WithContext("exporting the result's Arrow schema"));
+  return schema;
+}
+
+Result<OwnedArrowArray> ChunkStream::ArrowChunk() const {
+  if (chunk_ == nullptr) return Err(FailedPrecondition("no current chunk to export"));
+  OwnedArrowArray array;
+  EL_RETURN_IF_ERROR(ArrowExportStatus(duckdb_data_chunk_to_arrow(handle_->ArrowOptions(), chunk_, array.Fill()))
+                         .WithContext("exporting a result chunk to Arrow"));
+  return array;
 }
 
 PreparedStatement::~PreparedStatement() { duckdb_destroy_prepare(&statement_); }

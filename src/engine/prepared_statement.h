@@ -2,7 +2,9 @@
 // with positional parameters ($1, $2, ... or ?). Its result is read as a
 // stream of chunks, so a large result never has to fit in memory; cells are
 // read as text from VARCHAR (or JSON) columns, which is how the query room
-// takes every result (it has DuckDB render rows as JSON).
+// takes most results (it has DuckDB render rows as JSON), or a chunk at a
+// time through the Arrow C data interface (arrow_c_data.h), as DuckDB
+// exports it under the connection's Arrow settings.
 //
 // Threads: like its Connection, used by one thread at a time; the
 // connection's Interrupt() stops a running Execute or Next from another.
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "engine/arrow_c_data.h"
 
 typedef struct _duckdb_prepared_statement* duckdb_prepared_statement;  // NOLINT
 typedef struct _duckdb_data_chunk* duckdb_data_chunk;                  // NOLINT
@@ -39,6 +42,15 @@ class ChunkStream {
   // The text of a VARCHAR cell of the current chunk; nullopt for NULL (or a
   // column of another type). The view lives until the next Next().
   std::optional<std::string_view> Text(size_t column, size_t row) const;
+  // Keeps the first `rows` rows of the current chunk (at most rows()).
+  void Truncate(size_t rows);
+
+  // The result's columns as an Arrow schema: a struct ("+s") with a child
+  // per column. Any time, also before the first Next().
+  Result<OwnedArrowSchema> ArrowSchemaOf() const;
+  // The current chunk as an Arrow struct array of that schema, its rows()
+  // long. It owns its memory: it may outlive the chunk and the stream.
+  Result<OwnedArrowArray> ArrowChunk() const;
 
  private:
   friend class PreparedStatement;

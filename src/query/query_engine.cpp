@@ -9,6 +9,7 @@
 #include "core/logging.h"
 #include "lake/table_writer.h"
 #include "query/access_view.h"
+#include "query/arrow_ipc_writer.h"
 #include "query/catalog_views.h"
 #include "query/parse_tree.h"
 #include "query/pending_table.h"
@@ -506,14 +507,16 @@ Result<QueryStats> QueryEngine::Execute(const QueryRequest& request, engine::Con
     EL_ASSIGN_OR_RETURN(guarded.tree, ExpandViews(guarded.tree, expansions));
   }
   EL_ASSIGN_OR_RETURN(const std::string sql, RenderSql(connection, guarded.tree));
-  // Every row rendered as a JSON array by DuckDB, beside the columns
-  // themselves (for their names and types).
+  // Rows: each rendered as a JSON array by DuckDB (column 0), beside the
+  // columns themselves (for their names and types). Arrow: the columns alone.
+  const bool arrow = request.output == QueryOutput::kArrow;
+  const size_t first_column = arrow ? 0 : 1;
+  const std::string select = arrow ? "SELECT *" : "SELECT json_array(*COLUMNS(*))::VARCHAR AS \"__row\", *";
   EL_ASSIGN_OR_RETURN(auto statement,
-                      connection.Prepare("SELECT json_array(*COLUMNS(*))::VARCHAR AS \"__row\", * FROM (\n" +
-                                         sql + "\n) AS \"__query\""));
+                      connection.Prepare(select + " FROM (\n" + sql + "\n) AS \"__query\""));
   if (!statement->IsSelect()) return Err(PermissionDenied("only SELECT statements are allowed"));
   std::vector<QueryColumn> columns;
-  for (size_t c = 1; c < statement->column_count(); ++c) {
+  for (size_t c = first_column; c < statement->column_count(); ++c) {
     columns.push_back({statement->column_name(c), statement->column_type(c)});
   }
   std::vector<std::string> parameter_types;
@@ -525,12 +528,18 @@ Result<QueryStats> QueryEngine::Execute(const QueryRequest& request, engine::Con
     EL_RETURN_IF_ERROR(sink.Columns(columns));
     return stats;
   }
-  if (request.parquet) return WriteParquet(request, connection, sql, std::move(stats));
+  if (request.output == QueryOutput::kParquet) return WriteParquet(request, connection, sql, std::move(stats));
   EL_RETURN_IF_ERROR(Bind(*statement, request.parameters));
   EL_RETURN_IF_ERROR(sink.Columns(columns));
   const uint64_t max_rows = std::min(request.max_rows.value_or(options_.max_result_rows),
                                      options_.max_result_rows);
   EL_ASSIGN_OR_RETURN(engine::ChunkStream stream, statement->Execute());
+  return arrow ? StreamArrow(stream, max_rows, sink, std::move(stats))
+               : StreamRows(stream, max_rows, sink, std::move(stats));
+}
+
+Result<QueryStats> QueryEngine::StreamRows(engine::ChunkStream& stream, uint64_t max_rows, RowSink& sink,
+                                           QueryStats stats) {
   std::string scratch;
   while (!stats.truncated) {
     EL_ASSIGN_OR_RETURN(bool more, stream.Next());
@@ -550,6 +559,47 @@ Result<QueryStats> QueryEngine::Execute(const QueryRequest& request, engine::Con
       stats.result_bytes += row.size();
     }
   }
+  return stats;
+}
+
+// Like the JSON rows, the stream stops at the limits with stats.truncated:
+// a chunk is cut to the rows left, then halved until its batch fits in the
+// bytes left. The schema message and the end marker always go out, so a
+// truncated result is still a whole stream.
+Result<QueryStats> QueryEngine::StreamArrow(engine::ChunkStream& stream, uint64_t max_rows, RowSink& sink,
+                                            QueryStats stats) {
+  EL_ASSIGN_OR_RETURN(engine::OwnedArrowSchema schema, stream.ArrowSchemaOf());
+  EL_ASSIGN_OR_RETURN(ArrowIpcWriter writer, ArrowIpcWriter::Open(schema.get()));
+  const std::string head = writer.SchemaMessage();
+  EL_RETURN_IF_ERROR(sink.Bytes(head));
+  stats.result_bytes = head.size() + ArrowIpcWriter::EndOfStream().size();
+  std::string batch;
+  while (!stats.truncated) {
+    EL_ASSIGN_OR_RETURN(bool more, stream.Next());
+    if (!more) break;
+    if (stats.rows + stream.rows() > max_rows) {
+      stream.Truncate(static_cast<size_t>(max_rows - stats.rows));
+      stats.truncated = true;
+    }
+    const size_t left = stats.result_bytes < options_.max_result_bytes
+                            ? static_cast<size_t>(options_.max_result_bytes - stats.result_bytes)
+                            : 0;
+    batch.clear();
+    bool fits = false;
+    while (stream.rows() > 0 && !fits) {
+      EL_ASSIGN_OR_RETURN(engine::OwnedArrowArray array, stream.ArrowChunk());
+      EL_ASSIGN_OR_RETURN(fits, writer.AppendBatch(array.get(), left, &batch));
+      if (!fits) {
+        stats.truncated = true;
+        stream.Truncate(stream.rows() / 2);
+      }
+    }
+    if (!fits) break;
+    EL_RETURN_IF_ERROR(sink.Bytes(batch));
+    stats.rows += stream.rows();
+    stats.result_bytes += batch.size();
+  }
+  EL_RETURN_IF_ERROR(sink.Bytes(ArrowIpcWriter::EndOfStream()));
   return stats;
 }
 

@@ -10,7 +10,9 @@
 //      of its current snapshot plus the rows its loaders have not committed
 //      yet (pending_table.h), or over the files of the version asked AT;
 //   4. DuckDB renders each result row as a JSON array, streamed in chunks to
-//      a RowSink, up to the row and byte limits (beyond them: truncated).
+//      a RowSink, up to the row and byte limits (beyond them: truncated);
+//      or the result goes out as a Parquet file, or as an Arrow IPC stream
+//      (QueryOutput).
 //
 // Every query is accounted: metrics, and one "audit" log record with the
 // principal, the SQL, the tables and versions read, their files and bytes,
@@ -60,11 +62,18 @@ struct QueryEngineOptions {
   size_t max_queued = 64;                              // waiting beyond that: ResourceExhausted
   std::chrono::milliseconds timeout{60'000};
   uint64_t max_result_rows = 1'000'000;
-  uint64_t max_result_bytes = 256ull << 20;            // of rendered JSON rows
+  uint64_t max_result_bytes = 256ull << 20;            // of rendered JSON rows (or the file, the stream)
   uint64_t max_pending_rows = 1'000'000;               // per table per query (pending_table.h)
 };
 
 using QueryParameter = std::variant<std::monostate, bool, int64_t, double, std::string>;
+
+// What a query's result becomes.
+enum class QueryOutput {
+  kRows,     // JSON arrays to RowSink::Row
+  kParquet,  // a zstd Parquet file (QueryStats::parquet_file, the caller's to delete)
+  kArrow,    // an Arrow IPC stream to RowSink::Bytes (arrow_ipc_writer.h), no JSON rendered
+};
 
 struct QueryRequest {
   std::string sql;
@@ -77,9 +86,7 @@ struct QueryRequest {
   // wire protocol's Describe needs); the parameters need not be given.
   bool describe_only = false;
   SqlDialect dialect = SqlDialect::kDuckDb;  // the wire protocol's: kPostgres
-  // The result as a zstd Parquet file (QueryStats::parquet_file, the
-  // caller's to delete) instead of rows to the sink.
-  bool parquet = false;
+  QueryOutput output = QueryOutput::kRows;
 };
 
 struct QueryColumn {
@@ -100,11 +107,17 @@ class RowSink {
   }
   // One row as a JSON array (values in column order).
   virtual Status Row(std::string_view json_array) = 0;
+  // QueryOutput::kArrow: the next piece of the result's Arrow IPC stream
+  // (the pieces in order are the whole stream), after Columns.
+  virtual Status Bytes(std::string_view piece) {
+    (void)piece;
+    return FailedPrecondition("this result sink takes rows, not an Arrow stream");
+  }
 };
 
 struct QueryStats {
   uint64_t rows = 0;           // result rows delivered
-  uint64_t result_bytes = 0;   // their JSON text
+  uint64_t result_bytes = 0;   // their JSON text (the Parquet file, the Arrow stream)
   bool truncated = false;      // a limit cut the result
   std::vector<std::string> tables;  // "curated.events@3"
   size_t files = 0;            // data files of the snapshots read (before pruning)
@@ -112,7 +125,7 @@ struct QueryStats {
   uint64_t rows_in_scope = 0;  // their rows (Delta stats' numRecords), before pruning
   uint64_t pending_rows = 0;   // acknowledged rows not committed yet, read from the log
   bool pending_truncated = false;  // more were pending than max_pending_rows
-  std::string parquet_file;    // QueryRequest::parquet: the result's file
+  std::string parquet_file;    // QueryOutput::kParquet: the result's file
   double seconds = 0;
 };
 
@@ -157,6 +170,12 @@ class QueryEngine {
   Result<std::shared_ptr<const lake::TableSnapshot>> SnapshotFor(const TableReference& ref) const;
   Result<QueryStats> WriteParquet(const QueryRequest& request, engine::Connection& connection,
                                   const std::string& sql, QueryStats stats);
+  // The rows of `stream` to the sink as JSON (column 0), up to the limits.
+  Result<QueryStats> StreamRows(engine::ChunkStream& stream, uint64_t max_rows, RowSink& sink,
+                                QueryStats stats);
+  // The result of `stream` to the sink as an Arrow IPC stream, up to the limits.
+  Result<QueryStats> StreamArrow(engine::ChunkStream& stream, uint64_t max_rows, RowSink& sink,
+                                 QueryStats stats);
   // One "audit" log record per query: who, what, what it read, the outcome.
   void Audit(const QueryRequest& request, const QueryStats* stats, const Status& status,
              double seconds) const;

@@ -29,6 +29,22 @@ class CollectingSink : public RowSink {
   std::vector<std::string> rows;
 };
 
+// An Arrow result (QueryOutput::kArrow): its columns and its stream.
+class StreamSink : public RowSink {
+ public:
+  Status Columns(std::span<const QueryColumn> columns) override {
+    this->columns.assign(columns.begin(), columns.end());
+    return Status::Ok();
+  }
+  Status Row(std::string_view) override { return Internal("a JSON row in an Arrow result"); }
+  Status Bytes(std::string_view piece) override {
+    stream += piece;
+    return Status::Ok();
+  }
+  std::vector<QueryColumn> columns;
+  std::string stream;
+};
+
 constexpr int64_t kDay = 86'400'000'000;
 constexpr int64_t kDec1 = 20'788 * kDay;  // 2026-12-01T00:00:00Z
 
@@ -252,6 +268,47 @@ TEST_F(QueryEngineTest, LimitsRowsAndTimeAndCancels) {
   ASSERT_TRUE(std::holds_alternative<QueryFailure>(cancelled));
   EXPECT_THAT(std::get<QueryFailure>(cancelled).status.message(), HasSubstr("cancelled"));
   EXPECT_FALSE(engine_->Cancel("q1"));
+}
+
+TEST_F(QueryEngineTest, ArrowResultsHaveTheColumnsAloneAndStayWholeWhenCut) {
+  const std::string_view end("\xff\xff\xff\xff\0\0\0\0", 8);
+  StreamSink sink;
+  auto r = engine_->Run({.sql = "SELECT id, n, dt FROM curated.t ORDER BY id", .output = QueryOutput::kArrow}, sink);
+  ASSERT_TRUE(std::holds_alternative<QueryStats>(r)) << std::get<QueryFailure>(r).status.ToString();
+  ASSERT_EQ(sink.columns.size(), 3u);  // no "__row" column of JSON
+  EXPECT_EQ(sink.columns[0].name, "id");
+  EXPECT_EQ(sink.columns[2].type, "DATE");
+  EXPECT_EQ(std::get<QueryStats>(r).rows, 3u);
+  EXPECT_TRUE(sink.stream.starts_with("\xff\xff\xff\xff"));
+  EXPECT_TRUE(sink.stream.ends_with(end));
+  EXPECT_EQ(std::get<QueryStats>(r).result_bytes, sink.stream.size());
+
+  // max_rows cuts a chunk (DuckDB's are 2048 rows) in the middle.
+  StreamSink rows;
+  r = engine_->Run({.sql = "SELECT * FROM range(10000)", .max_rows = 2500, .output = QueryOutput::kArrow}, rows);
+  ASSERT_TRUE(std::holds_alternative<QueryStats>(r));
+  EXPECT_TRUE(std::get<QueryStats>(r).truncated);
+  EXPECT_EQ(std::get<QueryStats>(r).rows, 2500u);
+  EXPECT_TRUE(rows.stream.ends_with(end));
+
+  // max_result_bytes: as many rows as fit, about; the stream within the limit.
+  auto small = QueryEngine::Open({.lake = lake_.get(), .threads = 1, .workers = 1, .max_result_bytes = 20'000});
+  ASSERT_TRUE(small.has_value());
+  StreamSink bytes;
+  r = (*small)->Run({.sql = "SELECT * FROM range(10000)", .output = QueryOutput::kArrow}, bytes);
+  ASSERT_TRUE(std::holds_alternative<QueryStats>(r));
+  const QueryStats& stats = std::get<QueryStats>(r);
+  EXPECT_TRUE(stats.truncated);
+  EXPECT_GT(stats.rows, 1000u);
+  EXPECT_LT(stats.rows, 2500u);
+  EXPECT_LE(bytes.stream.size(), 20'000u);
+  EXPECT_EQ(stats.result_bytes, bytes.stream.size());
+  EXPECT_TRUE(bytes.stream.ends_with(end));
+
+  // A sink that takes rows only refuses the stream.
+  CollectingSink json;
+  r = engine_->Run({.sql = "SELECT 1", .output = QueryOutput::kArrow}, json);
+  ASSERT_TRUE(std::holds_alternative<QueryFailure>(r));
 }
 
 TEST_F(QueryEngineTest, NanAndInfinityBecomeStringsSoTheJsonParses) {

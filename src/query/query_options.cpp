@@ -22,7 +22,8 @@ const config::Table<QueryOptions>& QueryOptionsTable() {
                  "Rows a result holds at most; beyond them it is cut and marked truncated.",
                  {.min = 1})
           .Field("max_result_bytes", &O::max_result_bytes,
-                 "JSON bytes a result holds at most; beyond them it is cut and marked truncated.",
+                 "Bytes a result holds at most (its JSON rows, its Arrow stream); beyond them it is "
+                 "cut and marked truncated. A larger Parquet result fails.",
                  {.min = 1024, .bytes = true});
   return table;
 }

@@ -67,6 +67,7 @@ std::optional<ResultFormat> ParseResultFormat(std::string_view name) {
   }
   if (n == "csv" || n == "text/csv") return ResultFormat::kCsv;
   if (n == "parquet" || n == "application/vnd.apache.parquet") return ResultFormat::kParquet;
+  if (n == "arrow" || n == "application/vnd.apache.arrow.stream") return ResultFormat::kArrow;
   return std::nullopt;
 }
 
@@ -94,6 +95,7 @@ std::string_view MediaTypeOf(ResultFormat format) {
     case ResultFormat::kNdjson: return "application/x-ndjson";
     case ResultFormat::kCsv: return "text/csv; charset=utf-8";
     case ResultFormat::kParquet: return "application/vnd.apache.parquet";
+    case ResultFormat::kArrow: return "application/vnd.apache.arrow.stream";
   }
   return "application/json";
 }
@@ -186,7 +188,8 @@ Status FormattedResult::Columns(std::span<const QueryColumn> columns) {
     case ResultFormat::kNdjson:
       for (const QueryColumn& c : columns_) quoted_names_.push_back(JsonQuoted(c.name));
       break;
-    case ResultFormat::kParquet: break;  // the engine writes the file
+    case ResultFormat::kParquet:  // the engine writes the file
+    case ResultFormat::kArrow: break;  // the engine writes the stream (Bytes)
     case ResultFormat::kCsv:
       for (size_t i = 0; i < columns_.size(); ++i) {
         if (i > 0) body_ += ',';
@@ -217,7 +220,8 @@ Status FormattedResult::Row(std::string_view row) {
       body_ += "}\n";
       break;
     }
-    case ResultFormat::kParquet: break;
+    case ResultFormat::kParquet:
+    case ResultFormat::kArrow: return Internal("a " + std::string(MediaTypeOf(format_)) + " result has no rows");
     case ResultFormat::kCsv: {
       EL_ASSIGN_OR_RETURN(std::vector<std::string_view> values, SplitJsonArray(row));
       for (size_t i = 0; i < values.size(); ++i) {
@@ -236,6 +240,12 @@ Status FormattedResult::Row(std::string_view row) {
     }
   }
   ++rows_;
+  return Status::Ok();
+}
+
+Status FormattedResult::Bytes(std::string_view piece) {
+  if (format_ != ResultFormat::kArrow) return RowSink::Bytes(piece);
+  body_ += piece;
   return Status::Ok();
 }
 

@@ -1,5 +1,6 @@
 // Result rows in the formats the HTTP API and the CLI answer with, built
-// from the JSON arrays the engine hands out (query_engine.h):
+// from the JSON arrays the engine hands out (query_engine.h), or the bytes
+// of the stream it writes:
 //
 //   json    {"columns":[{"name":"id","type":"VARCHAR"},...],
 //            "rows":[["a",1],...],"row_count":2,"truncated":false,
@@ -21,11 +22,15 @@
 
 namespace eventlake::query {
 
-// kParquet is written by the engine itself (QueryRequest::parquet), not by
+//   arrow   an Arrow IPC stream (application/vnd.apache.arrow.stream), written
+//           by the engine (QueryOutput::kArrow) and collected here as it comes.
+//
+// kParquet is written by the engine itself (QueryOutput::kParquet), not by
 // FormattedResult.
-enum class ResultFormat { kJson, kNdjson, kCsv, kParquet };
+enum class ResultFormat { kJson, kNdjson, kCsv, kParquet, kArrow };
 
-// "json", "ndjson", "csv", "parquet" (also their media types); nullopt for others.
+// "json", "ndjson", "csv", "parquet", "arrow" (also their media types);
+// nullopt for others.
 std::optional<ResultFormat> ParseResultFormat(std::string_view name);
 // The format an Accept header asks for (the first one known; JSON for
 // "*/*" or none); nullopt when it names only unknown ones.
@@ -38,6 +43,7 @@ class FormattedResult : public RowSink {
   explicit FormattedResult(ResultFormat format) : format_(format) {}
   Status Columns(std::span<const QueryColumn> columns) override;
   Status Row(std::string_view json_array) override;
+  Status Bytes(std::string_view piece) override;  // kArrow only
   // The whole body; for JSON the stats close it.
   std::string Finish(const QueryStats& stats);
 

@@ -55,6 +55,20 @@ TEST(ResultFormat, AcceptHeadersChooseTheFormat) {
   EXPECT_EQ(FormatForAccept("image/png, */*;q=0.1"), ResultFormat::kJson);
   EXPECT_EQ(FormatForAccept("image/png"), std::nullopt);
   EXPECT_EQ(ParseResultFormat("CSV"), ResultFormat::kCsv);
+  EXPECT_EQ(FormatForAccept("application/vnd.apache.arrow.stream"), ResultFormat::kArrow);
+  EXPECT_EQ(ParseResultFormat("arrow"), ResultFormat::kArrow);
+  EXPECT_EQ(MediaTypeOf(ResultFormat::kArrow), "application/vnd.apache.arrow.stream");
+}
+
+TEST(ResultFormat, ArrowIsTheEnginesStreamAsItCame) {
+  FormattedResult result(ResultFormat::kArrow);
+  ASSERT_TRUE(result.Columns(kColumns).ok());
+  ASSERT_TRUE(result.Bytes("schema").ok());
+  ASSERT_TRUE(result.Bytes("batch").ok());
+  EXPECT_FALSE(result.Row(kRows[0]).ok());
+  EXPECT_EQ(result.Finish({.rows = 2}), "schemabatch");
+  FormattedResult json(ResultFormat::kJson);
+  EXPECT_FALSE(json.Bytes("schema").ok());
 }
 
 TEST(ResultFormat, SplitsAndUnquotesJson) {

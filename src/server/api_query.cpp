@@ -72,7 +72,7 @@ Result<ParsedQuery> ParseQueryRequest(const ApiContext& context, const Request& 
         }
       } else if (key == "format" && value.is_string()) {
         parsed.format = query::ParseResultFormat(value.get<std::string>());
-        if (!parsed.format) return Err(InvalidArgument("format: json, ndjson, csv or parquet"));
+        if (!parsed.format) return Err(InvalidArgument("format: json, ndjson, csv, parquet or arrow"));
       } else if (key == "timeout" && value.is_string()) {
         auto timeout = config::ParseDuration(value.get<std::string>());
         if (!timeout) return Err(timeout.error().WithContext("timeout"));
@@ -94,7 +94,7 @@ Result<ParsedQuery> ParseQueryRequest(const ApiContext& context, const Request& 
   }
   if (auto format = request.Query("format")) {
     parsed.format = query::ParseResultFormat(*format);
-    if (!parsed.format) return Err(InvalidArgument("format: json, ndjson, csv or parquet"));
+    if (!parsed.format) return Err(InvalidArgument("format: json, ndjson, csv, parquet or arrow"));
   }
   return parsed;
 }
@@ -107,10 +107,12 @@ void RunQuery(const ApiContext& context, const Request& request, Responder respo
   if (!format) format = query::FormatForAccept(Header(request, http::field::accept));
   if (!format) {
     return respond(ProblemResponse(406, "not_acceptable",
-                                   "results come as application/json, application/x-ndjson, text/csv or "
-                                   "application/vnd.apache.parquet"));
+                                   "results come as application/json, application/x-ndjson, text/csv, "
+                                   "application/vnd.apache.parquet or application/vnd.apache.arrow.stream"));
   }
-  parsed->request.parquet = *format == query::ResultFormat::kParquet;
+  parsed->request.output = *format == query::ResultFormat::kParquet ? query::QueryOutput::kParquet
+                           : *format == query::ResultFormat::kArrow ? query::QueryOutput::kArrow
+                                                                    : query::QueryOutput::kRows;
   auto result = std::make_shared<query::FormattedResult>(*format);
   auto responder = std::make_shared<Responder>(std::move(respond));
   const query::ResultFormat chosen = *format;

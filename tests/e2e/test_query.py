@@ -488,3 +488,100 @@ def test_results_come_as_parquet_too(loaded, eventlake_bin, tmp_path):
     bad = loaded.post("/v1/query", json={"sql": "SELECT * FROM read_csv('/etc/passwd')",
                                          "format": "parquet"})
     assert bad.status_code == 403
+
+
+def arrow_table(body):
+    import pyarrow.ipc
+    return pyarrow.ipc.open_stream(body).read_all()
+
+
+def arrow_type_matches(duckdb_type, arrow_type):
+    """Whether `arrow_type` is what DuckDB exports for `duckdb_type`
+    (docs/formats/arrow-ipc.md)."""
+    import pyarrow as pa
+    if duckdb_type == "TIMESTAMP WITH TIME ZONE":
+        return pa.types.is_timestamp(arrow_type) and arrow_type.unit == "us" and arrow_type.tz
+    return arrow_type == {"VARCHAR": pa.string(), "JSON": pa.string(), "BIGINT": pa.int64(),
+                          "INTEGER": pa.int32(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(),
+                          "DATE": pa.date32(), "TIMESTAMP": pa.timestamp("us")}.get(duckdb_type)
+
+
+def json_value_of(arrow_value):
+    """An Arrow value as the JSON result shows it."""
+    import datetime
+    if isinstance(arrow_value, datetime.datetime):
+        return arrow_value
+    if isinstance(arrow_value, datetime.date):
+        return arrow_value.isoformat()
+    return arrow_value
+
+
+def test_results_come_as_an_arrow_stream_with_duckdbs_types(loaded):
+    import datetime
+    sql = "SELECT * FROM curated.events ORDER BY id"
+    expected = query(loaded, sql).json()
+    r = query(loaded, sql, headers={"Accept": "application/vnd.apache.arrow.stream"})
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"] == "application/vnd.apache.arrow.stream"
+    assert r.headers["X-Eventlake-Rows"] == "6" and r.headers["X-Eventlake-Truncated"] == "false"
+    table = arrow_table(r.content)
+    table.validate(full=True)
+    assert table.column_names == [c["name"] for c in expected["columns"]]
+    for c in expected["columns"]:
+        assert arrow_type_matches(c["type"], table.schema.field(c["name"]).type), (c, table.schema)
+    for json_row, arrow_row in zip(expected["rows"], table.to_pylist(), strict=True):
+        for c, json_value in zip(expected["columns"], json_row, strict=True):
+            got = json_value_of(arrow_row[c["name"]])
+            if isinstance(got, datetime.datetime):
+                json_value = datetime.datetime.fromisoformat(json_value)
+            assert got == json_value, (c, got, json_value)
+
+
+def test_the_arrow_stream_holds_every_duckdb_type_and_keeps_to_the_limits(loaded, eventlake_bin, tmp_path):
+    import datetime
+    import decimal
+    import pyarrow as pa
+    columns = {  # name: (SQL, the Arrow type, the value read back)
+        "i8": ("1::TINYINT", pa.int8(), 1),
+        "u64": ("2::UBIGINT", pa.uint64(), 2),
+        "huge": ("3::HUGEINT", pa.decimal128(38, 0), decimal.Decimal(3)),
+        "dec": ("1.25::DECIMAL(9,2)", pa.decimal128(9, 2), decimal.Decimal("1.25")),
+        "f": ("1.5::FLOAT", pa.float32(), 1.5),
+        "b": ("'\\x01'::BLOB", pa.binary(), b"\x01"),
+        "u": ("'00000000-0000-0000-0000-000000000001'::UUID", pa.string(),
+              "00000000-0000-0000-0000-000000000001"),
+        "t": ("TIME '10:00:00'", pa.time64("us"), datetime.time(10)),
+        "ns": ("TIMESTAMP_NS '2026-12-01 10:00:00'", pa.timestamp("ns"), datetime.datetime(2026, 12, 1, 10)),
+        "iv": ("INTERVAL 3 DAY", pa.month_day_nano_interval(), pa.MonthDayNano([0, 3, 0])),
+        "l": ("[1, NULL, 3]", pa.list_(pa.field("l", pa.int32())), [1, None, 3]),
+        "s": ("{'a': 1, 'b': 'x'}", pa.struct([("a", pa.int32()), ("b", pa.string())]), {"a": 1, "b": "x"}),
+        "m": ("MAP {'k': 1}", pa.map_(pa.string(), pa.int32()), [("k", 1)]),
+        "e": ("'b'::ENUM('a', 'b')", pa.dictionary(pa.uint8(), pa.string()), "b"),
+        "arr": ("[1, 2]::INTEGER[2]", pa.list_(pa.field("", pa.int32()), 2), [1, 2]),
+        "nothing": ("NULL", pa.int32(), None),
+    }
+    sql = "SELECT " + ", ".join(f"{expr} AS {name}" for name, (expr, _, _) in columns.items())
+    r = query(loaded, sql, fmt="arrow")
+    assert r.status_code == 200, r.text
+    table = arrow_table(r.content)
+    table.validate(full=True)
+    row = table.to_pylist()[0]
+    for name, (_, arrow_type, value) in columns.items():
+        assert table.schema.field(name).type == arrow_type, (name, table.schema.field(name).type)
+        assert row[name] == value, (name, row[name])
+    # The limits cut the stream, which stays whole.
+    cut = query(loaded, "SELECT range AS n, 'x' || range AS s FROM range(100000)", fmt="arrow", max_rows=3000)
+    assert cut.headers["X-Eventlake-Truncated"] == "true" and cut.headers["X-Eventlake-Rows"] == "3000"
+    assert arrow_table(cut.content).column("n").to_pylist() == list(range(3000))
+    empty = arrow_table(query(loaded, "SELECT id, n FROM curated.events WHERE false", fmt="arrow").content)
+    assert empty.num_rows == 0 and empty.schema.types == [pa.string(), pa.int64()]
+    # The CLI writes the server's bytes.
+    out = tmp_path / "out.arrows"
+    with open(out, "wb") as f:
+        done = subprocess.run([eventlake_bin, "--server", loaded.url, "query", "-f", "arrow",
+                               "SELECT count(*) AS c FROM curated.events"], stdout=f, timeout=60)
+    assert done.returncode == 0
+    counted = arrow_table(out.read_bytes())
+    assert counted.column("c").to_pylist() == [6] and counted.schema.field("c").type == pa.int64()
+    bad = query(loaded, "SELECT * FROM read_csv('/etc/passwd')", fmt="arrow")
+    assert bad.status_code == 403 and bad.headers["Content-Type"].startswith("application/problem+json")
