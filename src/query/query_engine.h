@@ -17,7 +17,8 @@
 // the pending rows, the result rows, the time and the outcome.
 //
 // Queries run on a few worker threads (Submit) or on the caller's (Run).
-// Each has a timeout; Cancel(id) stops one. Both interrupt DuckDB.
+// Each has a timeout; Cancel(id) stops one. Both interrupt DuckDB and the
+// sink (RowSink::Interrupt).
 #pragma once
 
 #include <chrono>
@@ -99,6 +100,11 @@ class RowSink {
   }
   // One row as a JSON array (values in column order).
   virtual Status Row(std::string_view json_array) = 0;
+  // From another thread (the watchdog at the timeout, Cancel, the engine
+  // stopping), possibly many times while the query runs: DuckDB is
+  // interrupted, and a sink that blocks in Row (a slow client) must return
+  // an error soon after.
+  virtual void Interrupt() {}
 };
 
 struct QueryStats {
@@ -163,6 +169,7 @@ class QueryEngine {
 
   struct Running {
     engine::Connection* connection;
+    RowSink* sink;
     std::chrono::steady_clock::time_point deadline;
     std::string id;
     bool cancelled = false;
