@@ -38,7 +38,7 @@ std::optional<ResultFormat> FormatForAccept(std::string_view accept);
 std::string_view MediaTypeOf(ResultFormat format);
 
 // Where a ResultWriter's bytes go, piece by piece (about a row each). A
-// non-OK Status stops the query.
+// non-OK Status stops the query; the piece counts as written either way.
 class ResultOutput {
  public:
   virtual ~ResultOutput() = default;
@@ -59,7 +59,7 @@ class ResultWriter : public RowSink {
   // "row_count" (the rows written) instead of the stats; NDJSON and CSV
   // have no way to say it and write nothing.
   Status FinishWithError(std::string_view problem);
-  uint64_t rows() const { return rows_; }
+  uint64_t rows() const { return rows_; }  // handed to the output
 
  private:
   ResultFormat format_;

@@ -88,8 +88,10 @@ StreamWriter::~StreamWriter() {
 
 Status StreamWriter::Write(std::string_view bytes) {
   if (connection_ == nullptr) return Unavailable("the answer has ended or the server has stopped");
-  EL_RETURN_IF_ERROR(flow_->Check());
+  // Taken even when the answer cannot go on, so that what the producer
+  // counted as written is what Finish or Fail sends.
   buffer_.append(bytes);
+  EL_RETURN_IF_ERROR(flow_->Check());
   if (buffer_.size() < options_.flush_bytes) return Status::Ok();
   return Flush();
 }

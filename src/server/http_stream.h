@@ -89,7 +89,8 @@ class StreamWriter {
 
   // Appends body bytes; may send them (and the head) and block for
   // backpressure. Unavailable when the client went away, Interrupt's
-  // status after it: the producer should stop.
+  // status after it: the producer should stop. The bytes are taken even
+  // then (Finish or Fail sends them if the answer still can).
   Status Write(std::string_view bytes);
   // True once the head went out: the status can no longer change.
   bool started() const { return started_; }
