@@ -546,6 +546,7 @@ Result<QueryStats> QueryEngine::Execute(const QueryRequest& request, engine::Con
       ++stats.rows;
       stats.result_bytes += row.size();
     }
+    EL_RETURN_IF_ERROR(sink.ChunkEnd());
   }
   return stats;
 }

@@ -100,6 +100,10 @@ class RowSink {
   }
   // One row as a JSON array (values in column order).
   virtual Status Row(std::string_view json_array) = 0;
+  // After the rows of one of DuckDB's chunks (up to 2048): a sink that
+  // sends rows on may send what it holds now, so that a slow query's rows
+  // do not wait for more.
+  virtual Status ChunkEnd() { return Status::Ok(); }
   // From another thread (the watchdog at the timeout, Cancel, the engine
   // stopping), possibly many times while the query runs: DuckDB is
   // interrupted, and a sink that blocks in Row (a slow client) must return

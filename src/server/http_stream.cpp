@@ -93,10 +93,16 @@ Status StreamWriter::Write(std::string_view bytes) {
   buffer_.append(bytes);
   EL_RETURN_IF_ERROR(flow_->Check());
   if (buffer_.size() < options_.flush_bytes) return Status::Ok();
-  return Flush();
+  return SendBuffer();
 }
 
 Status StreamWriter::Flush() {
+  if (connection_ == nullptr || !started_) return Status::Ok();
+  EL_RETURN_IF_ERROR(flow_->Check());
+  return SendBuffer();
+}
+
+Status StreamWriter::SendBuffer() {
   if (!started_) {
     started_ = true;
     connection_->PostStreamHead(head_, options_.trailer_names, flow_);

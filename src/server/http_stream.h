@@ -92,6 +92,9 @@ class StreamWriter {
   // status after it: the producer should stop. The bytes are taken even
   // then (Finish or Fail sends them if the answer still can).
   Status Write(std::string_view bytes);
+  // Once started, sends what is buffered now (may block like Write);
+  // before, does nothing: the first flush_bytes decide the status.
+  Status Flush();
   // True once the head went out: the status can no longer change.
   bool started() const { return started_; }
   // Ends the body with `last` (never waits, never fails). Not started: one
@@ -109,7 +112,7 @@ class StreamWriter {
   uint64_t waits() const { return flow_->waits(); }
 
  private:
-  Status Flush();
+  Status SendBuffer();
   std::shared_ptr<HttpConnection> TakeConnection();
 
   std::shared_ptr<HttpConnection> connection_;  // null once finished

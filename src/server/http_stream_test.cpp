@@ -1,8 +1,8 @@
 // Tests of streamed answers (StreamWriter) over real loopback sockets: a short
 // answer stays one response, a long one is chunked with its trailers, the
-// connection stays alive after it, a writer waits while the client does not
-// read and goes on when it does, an abort cuts the body, and a client that
-// goes away or an Interrupt stops the producer.
+// connection stays alive after it, Flush sends once started, a writer waits
+// while the client does not read and goes on when it does, an abort cuts the
+// body, and a client that goes away or an Interrupt stops the producer.
 #include "server/http_stream.h"
 
 #include <gmock/gmock.h>
@@ -125,6 +125,24 @@ TEST(HttpStream, ALongAnswerIsChunkedWithTrailersAndKeepsTheConnection) {
     EXPECT_EQ(response.body(), Pieces(10, 300));
     EXPECT_TRUE(response.keep_alive());
   }
+}
+
+TEST(HttpStream, FlushSendsWhatIsBufferedOnlyOnceStarted) {
+  StreamServer server;
+  Client client(server.address());
+  StreamWriter* writer = server.Request(client);
+  ASSERT_TRUE(writer->Write("early,").ok());
+  ASSERT_TRUE(writer->Flush().ok());
+  EXPECT_FALSE(writer->started());  // an early failure could still be a problem
+  ASSERT_TRUE(writer->Write(Piece(0, 1000)).ok());
+  ASSERT_TRUE(writer->started());
+  ASSERT_TRUE(writer->Write("late piece").ok());
+  ASSERT_TRUE(writer->Flush().ok());
+  // Arrives before the answer ends (the test would hang, not pass, otherwise).
+  const std::string got = client.ReadRawUntil("late piece");
+  EXPECT_THAT(got, HasSubstr("Transfer-Encoding: chunked"));
+  EXPECT_THAT(got, HasSubstr("early,0:x"));
+  writer->Finish({});
 }
 
 TEST(HttpStream, AWriterWaitsWhileTheClientDoesNotReadAndGoesOnWhenItDoes) {

@@ -63,6 +63,16 @@ class Client {
     http::read_header(socket_, buffer_, parser, ec);
     return ec;
   }
+  // Reads raw bytes (after what Read consumed) until they contain `needle`.
+  std::string ReadRawUntil(std::string_view needle) {
+    std::string got(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    buffer_.consume(buffer_.size());
+    char bytes[4096];
+    while (got.find(needle) == std::string::npos) {
+      got.append(bytes, socket_.read_some(asio::buffer(bytes)));
+    }
+    return got;
+  }
   void Close() {
     boost::system::error_code ignored;
     socket_.close(ignored);

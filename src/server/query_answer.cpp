@@ -49,6 +49,8 @@ Status QueryAnswer::Columns(std::span<const query::QueryColumn> columns) {
 
 Status QueryAnswer::Row(std::string_view json_array) { return formatter_.Row(json_array); }
 
+Status QueryAnswer::ChunkEnd() { return stream_->Flush(); }
+
 Status QueryAnswer::Write(std::string_view bytes) {
   if (tail_ != nullptr) {
     tail_->append(bytes);

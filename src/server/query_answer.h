@@ -4,7 +4,8 @@
 // and every failure before that, is one ordinary response: the result with
 // Content-Length and the X-Eventlake-Rows / X-Eventlake-Truncated header
 // fields, or the problem+json with its status. A longer result is sent as it
-// comes (chunked, the client's reading paces the query) and those fields
+// comes (chunked, at each DuckDB chunk's end or 64 KiB; the client's reading
+// paces the query) and those fields
 // become trailers. An error once rows went out cannot change the 200: JSON
 // ends its envelope with an "error" member (and the X-Eventlake-Error
 // trailer); NDJSON and CSV end the body without the last chunk, so the
@@ -28,6 +29,8 @@ class QueryAnswer : public query::RowSink, private query::ResultOutput {
 
   Status Columns(std::span<const query::QueryColumn> columns) override;
   Status Row(std::string_view json_array) override;
+  // Once the answer has started, the chunk's rows go out now.
+  Status ChunkEnd() override;
   // The timeout, a cancel or the engine stopping: a Row waiting on a slow
   // client returns DeadlineExceeded.
   void Interrupt() override;
