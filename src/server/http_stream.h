@@ -76,6 +76,9 @@ class StreamFlow {
   std::optional<Status> interrupted_;  // guarded by mu_
 };
 
+// Holds its connection until Finish or Fail; like a Responder it must not
+// outlive the HttpServer (Stop closes its connection, so a waiting Write
+// returns and the producer can end).
 class StreamWriter {
  public:
   // Made by Responder::Stream. `head`: status, content type and header
