@@ -107,10 +107,17 @@ int RunQueryAndPrint(HttpClient& client, const std::string& sql, const QueryRunO
   }
   if (options.format != "table") {
     out << response->body << std::flush;
-    return kExitOk;
+    // NDJSON and CSV cut short fail in Send; whole JSON ends with its stats ("}}").
+    if (options.format != "json" || response->body.ends_with("}}")) return kExitOk;
   }
   auto parsed = ParseJson(response->body, "the query result");
   if (!parsed) return ReportFailure(parsed.error());
+  if (const auto error = parsed->find("error"); error != parsed->end()) {
+    // The answer had started when the query failed: what came is partial.
+    const int status = error->value("status", 500);
+    return ReportFailure(StatusFromHttpError(status, "application/problem+json", error->dump()));
+  }
+  if (options.format != "table") return kExitOk;
   out << RenderQueryResult(*parsed) << std::flush;
   return kExitOk;
 }

@@ -164,7 +164,10 @@ QueryEngine::~QueryEngine() {
     std::lock_guard lock(mu_);
     stopping_ = true;
     cancelled.swap(queue_);
-    for (auto& [n, running] : running_) running.connection->Interrupt();
+    for (auto& [n, running] : running_) {
+      running.connection->Interrupt();
+      running.sink->Interrupt();
+    }
   }
   wake_.notify_all();
   for (std::thread& t : workers_) t.join();
@@ -210,6 +213,7 @@ void QueryEngine::Watchdog() {
         // Again and again until the query ends: an interrupt that lands
         // between two of its statements is cleared when the next starts.
         running.connection->Interrupt();
+        running.sink->Interrupt();
         running.deadline = now + std::chrono::milliseconds(100);
       }
       next = std::min(next, running.deadline);
@@ -224,6 +228,7 @@ bool QueryEngine::Cancel(std::string_view id) {
     if (!id.empty() && running.id == id) {
       running.cancelled = true;
       running.connection->Interrupt();
+      running.sink->Interrupt();
       running.deadline = std::chrono::steady_clock::now();  // the watchdog keeps interrupting it
       wake_.notify_all();
       return true;
@@ -241,7 +246,7 @@ std::variant<QueryStats, QueryFailure> QueryEngine::Run(const QueryRequest& requ
   {
     std::lock_guard lock(mu_);
     slot = next_running_++;
-    running_[slot] = {connection->get(), started + timeout, request.id};
+    running_[slot] = {connection->get(), &sink, started + timeout, request.id};
   }
   wake_.notify_all();
   SyntaxError syntax;
@@ -558,6 +563,7 @@ Result<QueryStats> QueryEngine::StreamRows(engine::ChunkStream& stream, uint64_t
       ++stats.rows;
       stats.result_bytes += row.size();
     }
+    EL_RETURN_IF_ERROR(sink.ChunkEnd());
   }
   return stats;
 }

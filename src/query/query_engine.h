@@ -19,7 +19,8 @@
 // the pending rows, the result rows, the time and the outcome.
 //
 // Queries run on a few worker threads (Submit) or on the caller's (Run).
-// Each has a timeout; Cancel(id) stops one. Both interrupt DuckDB.
+// Each has a timeout; Cancel(id) stops one. Both interrupt DuckDB and the
+// sink (RowSink::Interrupt).
 #pragma once
 
 #include <chrono>
@@ -113,6 +114,15 @@ class RowSink {
     (void)piece;
     return FailedPrecondition("this result sink takes rows, not an Arrow stream");
   }
+  // After the rows of one of DuckDB's chunks (up to 2048): a sink that
+  // sends rows on may send what it holds now, so that a slow query's rows
+  // do not wait for more.
+  virtual Status ChunkEnd() { return Status::Ok(); }
+  // From another thread (the watchdog at the timeout, Cancel, the engine
+  // stopping), possibly many times while the query runs: DuckDB is
+  // interrupted, and a sink that blocks in Row (a slow client) must return
+  // an error soon after.
+  virtual void Interrupt() {}
 };
 
 struct QueryStats {
@@ -184,6 +194,7 @@ class QueryEngine {
 
   struct Running {
     engine::Connection* connection;
+    RowSink* sink;
     std::chrono::steady_clock::time_point deadline;
     std::string id;
     bool cancelled = false;

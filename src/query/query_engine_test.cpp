@@ -3,8 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "lake/table_writer.h"
@@ -93,6 +95,18 @@ class QueryEngineTest : public testing::Test {
     auto r = Run(std::move(sql), std::move(params), &sink);
     if (auto* f = std::get_if<QueryFailure>(&r)) ADD_FAILURE() << f->status.ToString();
     return sink.rows;
+  }
+
+  // Submits `sql` as query `id`, cancels it once it runs: its failure (OK
+  // when it did not fail).
+  Status Cancelled(std::string sql, std::string id, RowSink& sink) {
+    std::promise<std::variant<QueryStats, QueryFailure>> done;
+    engine_->Submit({.sql = std::move(sql), .id = id}, &sink,
+                    [&](std::variant<QueryStats, QueryFailure> result) { done.set_value(std::move(result)); });
+    while (!engine_->Cancel(id)) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    auto outcome = done.get_future().get();
+    if (auto* f = std::get_if<QueryFailure>(&outcome)) return f->status;
+    return Status::Ok();
   }
 
   Status Failure(std::string sql) {
@@ -259,14 +273,9 @@ TEST_F(QueryEngineTest, LimitsRowsAndTimeAndCancels) {
   EXPECT_EQ(std::get<QueryFailure>(slow).status.code(), StatusCode::kDeadlineExceeded);
   EXPECT_THAT(std::get<QueryFailure>(slow).status.message(), HasSubstr("timeout"));
 
-  std::promise<std::variant<QueryStats, QueryFailure>> done;
   CollectingSink cancelled_sink;
-  engine_->Submit({.sql = "SELECT count(*) FROM range(1000000000000)", .id = "q1"}, &cancelled_sink,
-                  [&](std::variant<QueryStats, QueryFailure> result) { done.set_value(std::move(result)); });
-  while (!engine_->Cancel("q1")) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  auto cancelled = done.get_future().get();
-  ASSERT_TRUE(std::holds_alternative<QueryFailure>(cancelled));
-  EXPECT_THAT(std::get<QueryFailure>(cancelled).status.message(), HasSubstr("cancelled"));
+  EXPECT_THAT(Cancelled("SELECT count(*) FROM range(1000000000000)", "q1", cancelled_sink).message(),
+              HasSubstr("cancelled"));
   EXPECT_FALSE(engine_->Cancel("q1"));
 }
 
@@ -309,6 +318,39 @@ TEST_F(QueryEngineTest, ArrowResultsHaveTheColumnsAloneAndStayWholeWhenCut) {
   CollectingSink json;
   r = engine_->Run({.sql = "SELECT 1", .output = QueryOutput::kArrow}, json);
   ASSERT_TRUE(std::holds_alternative<QueryFailure>(r));
+}
+
+// A sink that stands for a client that stopped reading: Row blocks until
+// the engine interrupts it.
+class BlockingSink : public CollectingSink {
+ public:
+  Status Row(std::string_view json_array) override {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return interrupted_; });
+    (void)CollectingSink::Row(json_array);
+    return DeadlineExceeded("interrupted");
+  }
+  void Interrupt() override {
+    std::lock_guard lock(mu_);
+    interrupted_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool interrupted_ = false;
+};
+
+TEST_F(QueryEngineTest, TimeoutAndCancelReachASinkThatBlocks) {
+  BlockingSink sink;
+  auto slow = engine_->Run({.sql = "SELECT * FROM range(10)", .timeout = std::chrono::milliseconds(100)}, sink);
+  ASSERT_TRUE(std::holds_alternative<QueryFailure>(slow));
+  EXPECT_THAT(std::get<QueryFailure>(slow).status.message(), HasSubstr("timeout"));
+  EXPECT_EQ(sink.rows.size(), 1u);
+
+  BlockingSink cancelled_sink;
+  EXPECT_THAT(Cancelled("SELECT * FROM range(10)", "q2", cancelled_sink).message(), HasSubstr("cancelled"));
 }
 
 TEST_F(QueryEngineTest, NanAndInfinityBecomeStringsSoTheJsonParses) {

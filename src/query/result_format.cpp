@@ -1,5 +1,5 @@
-// FormattedResult and the small JSON helpers it needs to turn rows (JSON
-// arrays rendered by DuckDB) into objects or CSV fields.
+// ResultWriter, FormattedResult and the small JSON helpers they need to
+// turn rows (JSON arrays rendered by DuckDB) into objects or CSV fields.
 #include "query/result_format.h"
 
 #include <nlohmann/json.hpp>
@@ -176,48 +176,50 @@ Result<std::string> UnquoteJsonString(std::string_view s) {
   return out;
 }
 
-Status FormattedResult::Columns(std::span<const QueryColumn> columns) {
-  columns_.assign(columns.begin(), columns.end());
+Status ResultWriter::Columns(std::span<const QueryColumn> columns) {
+  line_.clear();
   switch (format_) {
     case ResultFormat::kJson: {
       nlohmann::json list = nlohmann::json::array();
-      for (const QueryColumn& c : columns_) list.push_back({{"name", c.name}, {"type", c.type}});
-      body_ = "{\"columns\":" + list.dump() + ",\"rows\":[";
+      for (const QueryColumn& c : columns) list.push_back({{"name", c.name}, {"type", c.type}});
+      line_ = "{\"columns\":" + list.dump() + ",\"rows\":[";
       break;
     }
     case ResultFormat::kNdjson:
-      for (const QueryColumn& c : columns_) quoted_names_.push_back(JsonQuoted(c.name));
+      for (const QueryColumn& c : columns) quoted_names_.push_back(JsonQuoted(c.name));
       break;
     case ResultFormat::kParquet:  // the engine writes the file
     case ResultFormat::kArrow: break;  // the engine writes the stream (Bytes)
     case ResultFormat::kCsv:
-      for (size_t i = 0; i < columns_.size(); ++i) {
-        if (i > 0) body_ += ',';
-        AppendCsvField(body_, columns_[i].name);
+      for (size_t i = 0; i < columns.size(); ++i) {
+        if (i > 0) line_ += ',';
+        AppendCsvField(line_, columns[i].name);
       }
-      body_ += "\r\n";
+      line_ += "\r\n";
       break;
   }
-  return Status::Ok();
+  columns_written_ = true;
+  return line_.empty() ? Status::Ok() : out_->Write(line_);
 }
 
-Status FormattedResult::Row(std::string_view row) {
+Status ResultWriter::Row(std::string_view row) {
+  line_.clear();
   switch (format_) {
     case ResultFormat::kJson:
-      if (rows_ > 0) body_ += ',';
-      body_ += row;
+      if (rows_ > 0) line_ += ',';
+      line_ += row;
       break;
     case ResultFormat::kNdjson: {
       EL_ASSIGN_OR_RETURN(std::vector<std::string_view> values, SplitJsonArray(row));
       if (values.size() != quoted_names_.size()) return Internal("a row does not match its columns");
-      body_ += '{';
+      line_ += '{';
       for (size_t i = 0; i < values.size(); ++i) {
-        if (i > 0) body_ += ',';
-        body_ += quoted_names_[i];
-        body_ += ':';
-        body_ += values[i];
+        if (i > 0) line_ += ',';
+        line_ += quoted_names_[i];
+        line_ += ':';
+        line_ += values[i];
       }
-      body_ += "}\n";
+      line_ += "}\n";
       break;
     }
     case ResultFormat::kParquet:
@@ -225,40 +227,49 @@ Status FormattedResult::Row(std::string_view row) {
     case ResultFormat::kCsv: {
       EL_ASSIGN_OR_RETURN(std::vector<std::string_view> values, SplitJsonArray(row));
       for (size_t i = 0; i < values.size(); ++i) {
-        if (i > 0) body_ += ',';
+        if (i > 0) line_ += ',';
         const std::string_view v = values[i];
         if (v == "null") continue;
         if (!v.empty() && v.front() == '"') {
           EL_ASSIGN_OR_RETURN(std::string text, UnquoteJsonString(v));
-          AppendCsvField(body_, text);
+          AppendCsvField(line_, text);
         } else {
-          AppendCsvField(body_, v);
+          AppendCsvField(line_, v);
         }
       }
-      body_ += "\r\n";
+      line_ += "\r\n";
       break;
     }
   }
   ++rows_;
-  return Status::Ok();
+  return out_->Write(line_);
 }
 
-Status FormattedResult::Bytes(std::string_view piece) {
+Status ResultWriter::Bytes(std::string_view piece) {
   if (format_ != ResultFormat::kArrow) return RowSink::Bytes(piece);
-  body_ += piece;
-  return Status::Ok();
+  return out_->Write(piece);
 }
 
-std::string FormattedResult::Finish(const QueryStats& stats) {
-  if (format_ != ResultFormat::kJson) return std::move(body_);
+Status ResultWriter::Finish(const QueryStats& stats) {
+  if (format_ != ResultFormat::kJson || !columns_written_) return Status::Ok();
   nlohmann::json s = {{"seconds", stats.seconds}, {"files", stats.files},
                       {"bytes", stats.bytes},     {"rows_in_scope", stats.rows_in_scope},
                       {"tables", stats.tables},
                       {"result_bytes", stats.result_bytes}, {"pending_rows", stats.pending_rows},
                       {"pending_truncated", stats.pending_truncated}};
-  body_ += "],\"row_count\":" + std::to_string(stats.rows) +
-           ",\"truncated\":" + (stats.truncated ? "true" : "false") + ",\"stats\":" + s.dump() + "}";
-  return std::move(body_);
+  return out_->Write("],\"row_count\":" + std::to_string(stats.rows) +
+                     ",\"truncated\":" + (stats.truncated ? "true" : "false") + ",\"stats\":" + s.dump() +
+                     "}");
+}
+
+Status ResultWriter::FinishWithError(std::string_view problem) {
+  if (format_ != ResultFormat::kJson || !columns_written_) return Status::Ok();
+  return out_->Write("],\"error\":" + std::string(problem) + ",\"row_count\":" + std::to_string(rows_) + "}");
+}
+
+std::string FormattedResult::Finish(const QueryStats& stats) {
+  (void)writer_.Finish(stats);  // writing to memory does not fail
+  return std::move(body_.text);
 }
 
 }  // namespace eventlake::query

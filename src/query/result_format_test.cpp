@@ -48,6 +48,66 @@ TEST(ResultFormat, CsvQuotesWhatNeedsItAndLeavesNullEmpty) {
             ",-2.5,[],\r\n");
 }
 
+// Records each piece a ResultWriter hands out.
+struct Pieces : ResultOutput {
+  Status Write(std::string_view bytes) override {
+    pieces.emplace_back(bytes);
+    return Status::Ok();
+  }
+  std::string Joined() const {
+    std::string all;
+    for (const std::string& p : pieces) all += p;
+    return all;
+  }
+  std::vector<std::string> pieces;
+};
+
+TEST(ResultWriter, HandsOutEachRowAsItComesAndTheSameBytesAsAWholeResult) {
+  for (ResultFormat format : {ResultFormat::kJson, ResultFormat::kNdjson, ResultFormat::kCsv}) {
+    Pieces out;
+    ResultWriter writer(format, &out);
+    ASSERT_TRUE(writer.Columns(kColumns).ok());
+    const size_t after_columns = out.pieces.size();
+    for (const std::string& row : kRows) ASSERT_TRUE(writer.Row(row).ok());
+    EXPECT_EQ(out.pieces.size(), after_columns + kRows.size());
+    ASSERT_TRUE(writer.Finish({.rows = kRows.size(), .tables = {"curated.t@3"}}).ok());
+    EXPECT_EQ(out.Joined(), Format(format));
+  }
+}
+
+TEST(ResultWriter, JsonCutByAnErrorSaysSoBeforeTheClosingBrace) {
+  Pieces out;
+  ResultWriter writer(ResultFormat::kJson, &out);
+  ASSERT_TRUE(writer.Columns(kColumns).ok());
+  ASSERT_TRUE(writer.Row(kRows[0]).ok());
+  ASSERT_TRUE(writer.FinishWithError(R"({"type":"x","status":504})").ok());
+  auto body = nlohmann::json::parse(out.Joined());
+  EXPECT_EQ(body["rows"].size(), 1u);
+  EXPECT_EQ(body["error"]["status"], 504);
+  EXPECT_EQ(body["row_count"], 1);
+  EXPECT_FALSE(body.contains("stats"));
+}
+
+TEST(ResultWriter, NdjsonAndCsvWriteNothingForAnError) {
+  for (ResultFormat format : {ResultFormat::kNdjson, ResultFormat::kCsv}) {
+    Pieces out;
+    ResultWriter writer(format, &out);
+    ASSERT_TRUE(writer.Columns(kColumns).ok());
+    const std::string before = out.Joined();
+    ASSERT_TRUE(writer.FinishWithError("{}").ok());
+    EXPECT_EQ(out.Joined(), before);
+  }
+}
+
+TEST(ResultWriter, AnOutputErrorStopsTheRows) {
+  struct Refusing : ResultOutput {
+    Status Write(std::string_view) override { return Unavailable("the client closed the connection"); }
+  } out;
+  ResultWriter writer(ResultFormat::kNdjson, &out);
+  ASSERT_TRUE(writer.Columns(kColumns).ok());  // NDJSON has no header
+  EXPECT_EQ(writer.Row(kRows[0]).code(), StatusCode::kUnavailable);
+}
+
 TEST(ResultFormat, AcceptHeadersChooseTheFormat) {
   EXPECT_EQ(FormatForAccept(""), ResultFormat::kJson);
   EXPECT_EQ(FormatForAccept("text/csv"), ResultFormat::kCsv);

@@ -1,16 +1,14 @@
 // POST /v1/query and DELETE /v1/queries/{id}: SQL over the lake over HTTP
-// (docs/http_api.md, "Query"). The query runs on the engine's workers; the
-// answer is the whole result in the format asked for, or problem+json (with
-// the `position` of a syntax error).
-#include <filesystem>
-
+// (docs/http-api.md, "Query"). The query runs on the engine's workers; the
+// answer is the result in the format asked for, sent as it comes
+// (query_answer.h), or problem+json (with the `position` of a syntax error).
 #include <nlohmann/json.hpp>
 
 #include "core/config_table.h"
-#include "core/file.h"
 #include "query/result_format.h"
 #include "server/api.h"
 #include "server/problem.h"
+#include "server/query_answer.h"
 
 namespace eventlake::server {
 namespace {
@@ -113,36 +111,11 @@ void RunQuery(const ApiContext& context, const Request& request, Responder respo
   parsed->request.output = *format == query::ResultFormat::kParquet ? query::QueryOutput::kParquet
                            : *format == query::ResultFormat::kArrow ? query::QueryOutput::kArrow
                                                                     : query::QueryOutput::kRows;
-  auto result = std::make_shared<query::FormattedResult>(*format);
-  auto responder = std::make_shared<Responder>(std::move(respond));
-  const query::ResultFormat chosen = *format;
-  context.query->Submit(
-      std::move(parsed->request), result.get(),
-      [result, responder, chosen](std::variant<query::QueryStats, query::QueryFailure> outcome) {
-        Responder& respond = *responder;
-        if (auto* failure = std::get_if<query::QueryFailure>(&outcome)) {
-          if (failure->position.has_value()) {
-            return respond(ProblemResponse(failure->status,
-                                           "\"position\":" + std::to_string(*failure->position)));
-          }
-          return respond(ProblemResponse(failure->status));
-        }
-        const query::QueryStats& stats = std::get<query::QueryStats>(outcome);
-        HttpResponse response;
-        response.content_type = std::string(query::MediaTypeOf(chosen));
-        if (!stats.parquet_file.empty()) {
-          auto bytes = ReadFile(stats.parquet_file);
-          std::error_code ec;
-          std::filesystem::remove(stats.parquet_file, ec);
-          if (!bytes) return respond(ProblemResponse(bytes.error()));
-          response.body = std::move(*bytes);
-        } else {
-          response.body = result->Finish(stats);
-        }
-        response.headers.emplace_back("X-Eventlake-Rows", std::to_string(stats.rows));
-        response.headers.emplace_back("X-Eventlake-Truncated", stats.truncated ? "true" : "false");
-        respond(std::move(response));
-      });
+  auto answer = std::make_shared<QueryAnswer>(*format, std::move(respond));
+  context.query->Submit(std::move(parsed->request), answer.get(),
+                        [answer](std::variant<query::QueryStats, query::QueryFailure> outcome) {
+                          answer->Done(outcome);
+                        });
 }
 
 }  // namespace

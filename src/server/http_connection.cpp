@@ -40,8 +40,9 @@ std::string_view HttpDate() {
   return text;
 }
 
+// `length_field`: "Content-Length: N", or the chunked framing of a stream.
 void SerializeHead(const HttpResponse& response, bool keep_alive, unsigned version,
-                   std::string* out) {
+                   std::string_view length_field, std::string* out) {
   out->clear();
   out->append("HTTP/1.1 ");
   out->append(std::to_string(response.status));
@@ -51,8 +52,10 @@ void SerializeHead(const HttpResponse& response, bool keep_alive, unsigned versi
   out->append(HttpDate());
   out->append("\r\nContent-Type: ");
   out->append(response.content_type);
-  out->append("\r\nContent-Length: ");
-  out->append(std::to_string(response.body.size()));
+  if (!length_field.empty()) {
+    out->append("\r\n");
+    out->append(length_field);
+  }
   if (!keep_alive) {
     out->append("\r\nConnection: close");
   } else if (version == 10) {
@@ -66,6 +69,8 @@ void SerializeHead(const HttpResponse& response, bool keep_alive, unsigned versi
   }
   out->append("\r\n\r\n");
 }
+
+std::string ContentLength(size_t bytes) { return "Content-Length: " + std::to_string(bytes); }
 
 bool IsExpectContinue(const HttpRequest& request) {
   auto it = request.find(http::field::expect);
@@ -106,6 +111,9 @@ bool HttpConnection::ExpiredAt(int64_t now_nanos) const {
       return false;
     case State::kDraining:
       return now_nanos - last_active_nanos_ > kDrainNanos;
+    case State::kStreaming:  // expired only when the client does not take what is written
+      return stream_writing_ && now_nanos - last_active_nanos_ >
+                                    std::chrono::nanoseconds(shared()->options.idle_timeout).count();
     default:
       return now_nanos - last_active_nanos_ >
              std::chrono::nanoseconds(shared()->options.idle_timeout).count();
@@ -115,6 +123,7 @@ bool HttpConnection::ExpiredAt(int64_t now_nanos) const {
 void HttpConnection::Close() {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
+  if (flow_ != nullptr) flow_->Close();  // a producer waiting for the socket stops
   error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
@@ -219,7 +228,7 @@ void HttpConnection::Write(HttpResponse response, bool close_after) {
   state_ = State::kWriting;
   last_active_nanos_ = NowNanos();
   close_after_write_ = close_after;
-  SerializeHead(response, !close_after, version_, &head_out_);
+  SerializeHead(response, !close_after, version_, ContentLength(response.body.size()), &head_out_);
   body_out_ = std::move(response.body);
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head_out_), asio::buffer(body_out_)};
   asio::async_write(socket_, buffers,
@@ -250,6 +259,125 @@ void HttpConnection::Drain() {
                             if (ec || self->state_ != State::kDraining) return self->Close();
                             self->Drain();
                           });
+}
+
+// ---- Streamed answers ----
+//
+// The producer's posts arrive in order on the io thread: head, chunks, then
+// End or Abort. Each ends the request's accounting exactly once (in_flight,
+// the observer) in StreamDone, whatever happened to the socket meanwhile.
+
+void HttpConnection::PostStreamHead(HttpResponse head, std::vector<std::string> trailer_names,
+                                    std::shared_ptr<StreamFlow> flow) {
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this(), head = std::move(head),
+                                          names = std::move(trailer_names),
+                                          flow = std::move(flow)]() mutable {
+    self->StartStream(std::move(head), names, std::move(flow));
+  });
+}
+
+void HttpConnection::PostStreamChunk(std::string bytes) {
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this(), bytes = std::move(bytes)]() mutable {
+    if (self->state_ != State::kStreaming) return;
+    const size_t payload = bytes.size();
+    if (!self->chunked_) return self->QueueStreamBytes(std::move(bytes), payload);
+    char size[24];
+    const int n = std::snprintf(size, sizeof size, "%zx\r\n", payload);
+    std::string framed;
+    framed.reserve(payload + static_cast<size_t>(n) + 2);
+    framed.append(size, static_cast<size_t>(n)).append(bytes).append("\r\n");
+    self->QueueStreamBytes(std::move(framed), payload);
+  });
+}
+
+void HttpConnection::PostStreamEnd(HttpFields trailers) {
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this(), trailers = std::move(trailers)] {
+    if (self->state_ == State::kStreaming && self->chunked_) {
+      std::string last = "0\r\n";
+      for (const auto& [name, value] : trailers) last.append(name).append(": ").append(value).append("\r\n");
+      last.append("\r\n");
+      self->QueueStreamBytes(std::move(last), 0);
+    }
+    self->EndStream(StreamEnd::kFinish);
+  });
+}
+
+void HttpConnection::PostStreamAbort() {
+  asio::dispatch(socket_.get_executor(),
+                 [self = shared_from_this()] { self->EndStream(StreamEnd::kAbort); });
+}
+
+void HttpConnection::StartStream(HttpResponse head, const std::vector<std::string>& trailer_names,
+                                 std::shared_ptr<StreamFlow> flow) {
+  flow_ = std::move(flow);
+  if (state_ != State::kHandling) return flow_->Close();  // closed while the handler worked
+  state_ = State::kStreaming;
+  stream_out_.clear();
+  stream_status_ = head.status;
+  stream_end_ = StreamEnd::kNone;
+  chunked_ = version_ >= 11;
+  // HTTP/1.0 has no chunks: the body ends when the connection does.
+  close_after_write_ = !chunked_ || !keep_alive_ || shared()->stopping.load(std::memory_order_relaxed);
+  std::string framing;
+  if (chunked_) {
+    framing = "Transfer-Encoding: chunked";
+    for (size_t i = 0; i < trailer_names.size(); ++i) {
+      framing.append(i == 0 ? "\r\nTrailer: " : ", ").append(trailer_names[i]);
+    }
+  }
+  std::string out;
+  SerializeHead(head, !close_after_write_, version_, framing, &out);
+  QueueStreamBytes(std::move(out), 0);
+}
+
+void HttpConnection::QueueStreamBytes(std::string bytes, size_t payload) {
+  stream_out_.emplace_back(std::move(bytes), payload);
+  if (!stream_writing_) WriteStreamBytes();
+}
+
+void HttpConnection::EndStream(StreamEnd end) {
+  stream_end_ = end;
+  if (stream_writing_) return;  // OnStreamWritten goes on
+  if (state_ != State::kStreaming) return StreamDone();  // the socket is gone already
+  WriteStreamBytes();
+}
+
+void HttpConnection::WriteStreamBytes() {
+  if (stream_out_.empty()) {
+    if (stream_end_ == StreamEnd::kNone) return;  // the producer has more to say
+    const bool finished = stream_end_ == StreamEnd::kFinish && chunked_;
+    StreamDone();
+    if (!finished) return Close();  // aborted: no last chunk tells the client the body is cut
+    state_ = State::kWriting;
+    return OnWritten({});  // the next request, or closes as a written response would
+  }
+  stream_writing_ = true;
+  last_active_nanos_ = NowNanos();
+  asio::async_write(socket_, asio::buffer(stream_out_.front().first),
+                    [self = shared_from_this()](error_code ec, size_t) { self->OnStreamWritten(ec); });
+}
+
+void HttpConnection::OnStreamWritten(error_code ec) {
+  stream_writing_ = false;
+  if (ec && state_ == State::kStreaming) Close();
+  if (state_ != State::kStreaming) {
+    if (stream_end_ != StreamEnd::kNone) StreamDone();  // else EndStream will
+    return;
+  }
+  last_active_nanos_ = NowNanos();
+  flow_->Release(stream_out_.front().second);
+  stream_out_.pop_front();
+  WriteStreamBytes();
+}
+
+void HttpConnection::StreamDone() {
+  if (flow_ == nullptr) return;  // done already
+  shared()->in_flight.fetch_sub(1, std::memory_order_relaxed);
+  if (observer_ != nullptr) {
+    observer_->OnResponse(stream_status_, (NowNanos() - request_start_nanos_) / 1e9);
+    observer_ = nullptr;
+  }
+  flow_.reset();
 }
 
 }  // namespace eventlake::server

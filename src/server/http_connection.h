@@ -2,7 +2,8 @@
 // one client connection (HttpConnection). Not for use outside the server room.
 //
 // Threads: everything about a connection runs on its worker's io thread,
-// except HttpConnection::PostResponse (any thread), which posts there. The
+// except HttpConnection::PostResponse and the PostStream* calls (any
+// thread), which post there. The
 // worker's connection set is guarded by a mutex because a connection may be
 // destroyed on another thread (its last Responder dropped there).
 #pragma once
@@ -19,6 +20,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -26,6 +28,7 @@
 #include <unordered_set>
 
 #include "server/http_server.h"
+#include "server/http_stream.h"
 
 namespace eventlake::server {
 
@@ -69,6 +72,15 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void Start();
   // Any thread: hands the response for the current request to the io thread.
   void PostResponse(HttpResponse response);
+  // Any thread, in this order, for a streamed answer (StreamWriter): the
+  // head (chunked; `flow` learns what the socket took), body pieces, then
+  // exactly one of End (last chunk and trailers) or Abort (close without
+  // the last chunk, after what is queued). Once closed they drop their bytes.
+  void PostStreamHead(HttpResponse head, std::vector<std::string> trailer_names,
+                      std::shared_ptr<StreamFlow> flow);
+  void PostStreamChunk(std::string bytes);
+  void PostStreamEnd(HttpFields trailers);
+  void PostStreamAbort();
 
   boost::asio::any_io_executor executor() { return socket_.get_executor(); }
   HttpServerShared* shared() const { return worker_->shared(); }
@@ -77,13 +89,15 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   // On the io thread, for the sweeps: true when the connection waits on the
   // client (reading, writing, draining) for longer than allowed.
   bool ExpiredAt(int64_t now_nanos) const;
-  // True between a request being handed to the handler and its response.
-  bool handling() const { return state_ == State::kHandling; }
+  // True between a request being handed to the handler and the end of its
+  // response (streamed answers included).
+  bool handling() const { return state_ == State::kHandling || state_ == State::kStreaming; }
   // On the io thread: closes the socket; pending operations end.
   void Close();
 
  private:
-  enum class State { kReading, kHandling, kWriting, kDraining, kClosed };
+  enum class State { kReading, kHandling, kStreaming, kWriting, kDraining, kClosed };
+  enum class StreamEnd { kNone, kFinish, kAbort };
 
   void ReadHeader();
   void OnHeader(boost::system::error_code ec);
@@ -94,6 +108,13 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void Write(HttpResponse response, bool close_after);
   void OnWritten(boost::system::error_code ec);
   void FailRead(boost::system::error_code ec);
+  void StartStream(HttpResponse head, const std::vector<std::string>& trailer_names,
+                   std::shared_ptr<StreamFlow> flow);
+  void QueueStreamBytes(std::string bytes, size_t payload);
+  void EndStream(StreamEnd end);
+  void WriteStreamBytes();
+  void OnStreamWritten(boost::system::error_code ec);
+  void StreamDone();
   void Drain();
   void Unregister();
 
@@ -111,6 +132,14 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   ResponseObserver* observer_ = nullptr;
   std::string head_out_;  // serialised status line and header fields
   std::string body_out_;
+  // A streamed answer: what waits for the socket (framed bytes, the payload
+  // bytes they hold for flow_), and how it ends once they are written.
+  std::shared_ptr<StreamFlow> flow_;
+  std::deque<std::pair<std::string, size_t>> stream_out_;
+  bool stream_writing_ = false;
+  bool chunked_ = true;  // false for HTTP/1.0 clients: the body ends with the connection
+  StreamEnd stream_end_ = StreamEnd::kNone;
+  unsigned stream_status_ = 200;
 };
 
 // Monotonic nanoseconds for connection timing.

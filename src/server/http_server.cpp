@@ -56,6 +56,18 @@ void Responder::Send(HttpResponse response) {
   connection->PostResponse(std::move(response));
 }
 
+std::unique_ptr<StreamWriter> Responder::Stream(HttpResponse head, StreamOptions options) {
+  std::shared_ptr<HttpConnection> connection = std::move(connection_);
+  connection_ = nullptr;
+  if (connection == nullptr) {
+    LogError("http", "a handler answered one request twice");
+  } else if (connection->shared()->io_stopped.load()) {
+    connection->shared()->in_flight.fetch_sub(1, std::memory_order_relaxed);
+    connection = nullptr;
+  }
+  return std::make_unique<StreamWriter>(std::move(connection), std::move(head), std::move(options));
+}
+
 boost::asio::any_io_executor Responder::executor() const { return connection_->executor(); }
 
 bool Responder::stopping() const { return connection_->shared()->stopping.load(); }

@@ -33,6 +33,7 @@
 #include "core/metrics.h"
 #include "core/status.h"
 #include "server/http_message.h"
+#include "server/http_stream.h"
 
 namespace eventlake::server {
 
@@ -71,6 +72,10 @@ class Responder {
   // Sends the response. Call exactly once, from any thread.
   void Send(HttpResponse response);
   void operator()(HttpResponse response) { Send(std::move(response)); }
+  // Instead of Send: an answer whose body comes in pieces from a thread
+  // that may block (http_stream.h). `head` gives the status, content type
+  // and header fields. Call once, from any thread; the writer answers.
+  std::unique_ptr<StreamWriter> Stream(HttpResponse head, StreamOptions options = {});
 
   // The connection's io executor, for timers of handlers that wait (long polls).
   boost::asio::any_io_executor executor() const;

@@ -7,67 +7,17 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <future>
 #include <thread>
 
+#include "server/http_test_util.h"
 #include "server/problem.h"
 
 namespace eventlake::server {
 namespace {
 
-namespace asio = boost::asio;
-namespace http = boost::beast::http;
-using asio::ip::tcp;
+using namespace testing_util;  // Client, TestOptions, http
 using ::testing::HasSubstr;
-
-// A blocking client on one connection.
-class Client {
- public:
-  explicit Client(const std::string& address) {
-    auto [host, port] = SplitHostPort(address).value();
-    socket_.connect(tcp::endpoint(asio::ip::make_address(host), port));
-  }
-  void SendRaw(std::string_view bytes) { asio::write(socket_, asio::buffer(bytes)); }
-  http::response<http::string_body> Read() {
-    http::response<http::string_body> response;
-    http::read(socket_, buffer_, response);
-    return response;
-  }
-  http::response<http::string_body> Request(std::string_view method, std::string_view target,
-                                            std::string_view body = "",
-                                            std::string_view extra = "") {
-    SendRaw(std::string(method) + " " + std::string(target) + " HTTP/1.1\r\nHost: x\r\n" +
-            std::string(extra) + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
-            std::string(body));
-    return Read();
-  }
-  // True when the server closed the connection (read returns EOF or reset).
-  bool ClosedByServer() {
-    char byte;
-    boost::system::error_code ec;
-    socket_.read_some(asio::buffer(&byte, 1), ec);
-    return ec == asio::error::eof || ec == asio::error::connection_reset;
-  }
-
- private:
-  asio::io_context context_;
-  tcp::socket socket_{context_};
-  boost::beast::flat_buffer buffer_;
-};
-
-HttpServerOptions TestOptions() {
-  HttpServerOptions options;
-  options.listen = "127.0.0.1:0";
-  options.threads = 2;
-  return options;
-}
 
 HttpHandler Echo() {
   return [](HttpRequest request, Responder respond) {

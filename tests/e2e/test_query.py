@@ -585,3 +585,132 @@ def test_the_arrow_stream_holds_every_duckdb_type_and_keeps_to_the_limits(loaded
     assert counted.column("c").to_pylist() == [6] and counted.schema.field("c").type == pa.int64()
     bad = query(loaded, "SELECT * FROM read_csv('/etc/passwd')", fmt="arrow")
     assert bad.status_code == 403 and bad.headers["Content-Type"].startswith("application/problem+json")
+
+
+# ---- Streamed answers: a result beyond the first 64 KiB goes out as it comes ----
+
+BIG = "SELECT range AS i, 'row ' || range AS s FROM range(200000) ORDER BY range"
+# Rows far beyond what the socket buffers hold, so that a client that stops
+# reading holds the query back (backpressure) while it still runs.
+HUGE = "SELECT range AS i, repeat('x', 200) AS pad FROM range(1000000)"
+LATE_ERROR = ("SELECT CASE WHEN range < 150000 THEN range::VARCHAR ELSE 'not a number' END::BIGINT "
+              "AS i FROM range(300000)")
+
+
+def test_a_long_result_streams_chunked_and_whole_in_every_format(loaded):
+    expected = [[i, f"row {i}"] for i in range(200000)]
+    r = query(loaded, BIG)
+    assert r.status_code == 200 and r.headers["Transfer-Encoding"] == "chunked"
+    assert "X-Eventlake-Rows" not in r.headers and "X-Eventlake-Rows" in r.headers["Trailer"]
+    body = r.json()
+    assert [c["name"] for c in body["columns"]] == ["i", "s"]
+    assert body["rows"] == expected
+    assert body["row_count"] == 200000 and body["truncated"] is False
+    assert set(body["stats"]) >= {"seconds", "files", "bytes", "tables", "result_bytes"}
+    # The same shape as an answer that fits in one piece.
+    small = query(loaded, "SELECT range AS i, 'row ' || range AS s FROM range(3)")
+    assert "Transfer-Encoding" not in small.headers and small.headers["X-Eventlake-Rows"] == "3"
+    assert set(small.json()) == set(body)
+
+    r = query(loaded, BIG, fmt="ndjson")
+    assert r.headers["Transfer-Encoding"] == "chunked"
+    lines = [json.loads(line) for line in r.text.splitlines()]
+    assert lines == [{"i": i, "s": s} for i, s in expected]
+
+    r = query(loaded, BIG, fmt="csv")
+    assert r.headers["Transfer-Encoding"] == "chunked"
+    table = list(csv.reader(io.StringIO(r.text, newline="")))
+    assert table[0] == ["i", "s"] and table[1:] == [[str(i), s] for i, s in expected]
+
+
+def test_curl_reads_a_streamed_answer_and_its_trailers(loaded, tmp_path):
+    body = tmp_path / "body.ndjson"
+    out = subprocess.run(["curl", "-sS", "-f", "-D", "-", "-o", str(body), "-H",
+                          "Accept: application/x-ndjson", "-H", "Content-Type: application/sql",
+                          "--data-binary", BIG, loaded.url + "/v1/query"],
+                         capture_output=True, check=True, text=True)
+    assert "Transfer-Encoding: chunked" in out.stdout
+    assert "X-Eventlake-Rows: 200000" in out.stdout  # curl shows the trailers after the head
+    lines = body.read_text().splitlines()
+    assert len(lines) == 200000 and json.loads(lines[-1]) == {"i": 199999, "s": "row 199999"}
+
+
+def test_the_first_rows_arrive_while_the_query_still_runs(loaded):
+    with requests.Session() as session:
+        r = session.post(loaded.url + "/v1/query", json={"sql": HUGE, "query_id": "early"},
+                         stream=True, timeout=60)
+        assert r.status_code == 200 and r.headers["Transfer-Encoding"] == "chunked"
+        pieces = r.iter_content(chunk_size=4096)
+        first = next(pieces)
+        assert first.startswith(b'{"columns":[{"name":"i","type":"BIGINT"}')
+        # Not reading holds the query back: it is still running, so it can be cancelled.
+        assert requests.delete(loaded.url + "/v1/queries/early", timeout=5).status_code == 204
+        body = json.loads(first + b"".join(pieces))
+    # Cancelled after the start: the status stayed 200, the JSON says why it is cut.
+    assert body["error"]["status"] == 504 and "cancelled" in body["error"]["detail"]
+    assert body["row_count"] == len(body["rows"]) and 0 < body["row_count"] < 1000000
+    assert "stats" not in body
+
+
+def test_a_timeout_after_the_start_ends_the_json_with_an_error(loaded):
+    with requests.Session() as session:
+        r = session.post(loaded.url + "/v1/query", json={"sql": HUGE, "timeout": "1s"},
+                         stream=True, timeout=60)
+        assert r.status_code == 200
+        pieces = r.iter_content(chunk_size=4096)
+        first = next(pieces)
+        # A client slower than the timeout: the query waits for it (the
+        # socket buffers are far smaller than the result) until the timeout
+        # interrupts it. The sleep makes the client slow; nothing is timed.
+        time.sleep(2)
+        body = json.loads(first + b"".join(pieces))
+    assert body["error"]["type"].endswith("deadline_exceeded") and "timeout" in body["error"]["detail"]
+    assert body["row_count"] == len(body["rows"])
+
+
+def test_a_runtime_error_after_the_start(loaded):
+    r = query(loaded, LATE_ERROR)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["error"]["status"] == 400 and "not a number" in body["error"]["detail"]
+    assert body["rows"][:3] == [[0], [1], [2]] and body["row_count"] == len(body["rows"]) < 300000
+    # NDJSON and CSV cannot say it in the body: it ends without the last chunk.
+    for fmt in ("ndjson", "csv"):
+        r = query(loaded, "SELECT 1", fmt=fmt)  # the connection pool is fine afterwards
+        with requests.Session() as session:
+            cut = session.post(loaded.url + "/v1/query", json={"sql": LATE_ERROR, "format": fmt},
+                               stream=True, timeout=60)
+            assert cut.status_code == 200
+            with pytest.raises(requests.exceptions.ChunkedEncodingError):
+                cut.content
+    out = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-H", "Accept: text/csv",
+                          "-H", "Content-Type: application/sql", "--data-binary", LATE_ERROR,
+                          loaded.url + "/v1/query"], capture_output=True, text=True)
+    assert out.returncode != 0  # curl knows the transfer is incomplete
+
+
+def test_an_error_before_the_first_rows_is_still_a_problem(loaded):
+    r = query(loaded, "SELECT 'x'::BIGINT FROM range(300000)")
+    assert r.status_code == 400 and r.headers["Content-Type"].startswith("application/problem+json")
+    r = query(loaded, "SELECT count(*) FROM range(1000000000000)", timeout="300ms", fmt="ndjson")
+    assert r.status_code == 504
+
+
+def test_clients_that_go_away_free_the_query_workers(server):
+    srv = server(config=FAST + "query:\n  workers: 2\n")
+    for n in range(4):  # twice the workers
+        session = requests.Session()
+        r = session.post(srv.url + "/v1/query", json={"sql": HUGE, "format": "ndjson"},
+                         stream=True, timeout=60)
+        assert r.status_code == 200
+        next(r.iter_content(chunk_size=4096))
+        r.close()  # mid-stream: the socket closes with the rest unread
+        session.close()
+    # Were a worker still held by a departed client, these would wait (and time out).
+    for _ in range(3):
+        assert rows_of(query(srv, "SELECT 42", timeout="20s")) == [[42]]
+    # Keep-alive works after a streamed answer.
+    with requests.Session() as session:
+        for _ in range(2):
+            r = session.post(srv.url + "/v1/query", json={"sql": BIG}, timeout=60)
+            assert r.json()["row_count"] == 200000
