@@ -622,6 +622,13 @@ def test_a_long_result_streams_chunked_and_whole_in_every_format(loaded):
     table = list(csv.reader(io.StringIO(r.text, newline="")))
     assert table[0] == ["i", "s"] and table[1:] == [[str(i), s] for i, s in expected]
 
+    # An Arrow stream goes out batch by batch the same way.
+    r = query(loaded, BIG, fmt="arrow")
+    assert r.headers["Transfer-Encoding"] == "chunked"
+    arrow = arrow_table(r.content)
+    assert arrow.column("i").to_pylist() == list(range(200000))
+    assert arrow.column("s").to_pylist()[-1] == "row 199999"
+
 
 def test_curl_reads_a_streamed_answer_and_its_trailers(loaded, tmp_path):
     body = tmp_path / "body.ndjson"
