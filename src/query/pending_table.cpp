@@ -42,9 +42,11 @@ Status AppendValue(engine::Appender& a, lake::ColumnType type, const lake::CellV
 }
 
 // The snapshot's schema grown as the writer will grow it for the pending
-// rows: new members become nullable columns, numbers widen.
+// rows: new members become nullable columns, numbers widen. `rows`: how
+// many are pending.
 Result<lake::TableSchema> EvolvedSchema(const lake::Lake& lake, const std::string& table,
-                                        const lake::TableSnapshot& snapshot, uint64_t max_rows) {
+                                        const lake::TableSnapshot& snapshot, uint64_t max_rows,
+                                        uint64_t* rows) {
   lake::TableSchema schema = snapshot.schema;
   std::unordered_map<std::string, size_t> index;
   for (size_t i = 0; i < schema.columns.size(); ++i) index[lake::ColumnKey(schema.columns[i].name)] = i;
@@ -52,6 +54,7 @@ Result<lake::TableSchema> EvolvedSchema(const lake::Lake& lake, const std::strin
   auto read = lake.ForEachPendingRow(
       table, snapshot, max_rows,
       [&](std::span<const lake::Cell> cells, std::span<const lake::PartitionValue>) -> Status {
+        ++*rows;
         for (const lake::Cell& cell : cells) {
           const std::optional<lake::ColumnType> type = lake::TypeOfValue(cell.value);
           if (!type.has_value()) continue;
@@ -78,7 +81,9 @@ Result<PendingTable> LoadPendingTable(engine::Connection& connection, const lake
                                       const std::string& table,
                                       const lake::TableSnapshot& snapshot, const std::string& name,
                                       uint64_t max_rows) {
-  EL_ASSIGN_OR_RETURN(lake::TableSchema schema, EvolvedSchema(lake, table, snapshot, max_rows));
+  uint64_t pending = 0;
+  EL_ASSIGN_OR_RETURN(lake::TableSchema schema, EvolvedSchema(lake, table, snapshot, max_rows, &pending));
+  if (pending == 0) return PendingTable{};
   EL_RETURN_IF_ERROR(connection.Execute(PendingTableDdl(schema, name)));
   std::unordered_map<std::string, size_t> index;  // column key -> position
   for (size_t i = 0; i < schema.columns.size(); ++i) index[lake::ColumnKey(schema.columns[i].name)] = i;

@@ -16,12 +16,13 @@
 namespace eventlake::query {
 
 struct PendingTable {
-  std::string select;  // reads the table with the view's column types
+  std::string select;  // reads the table with the view's column types; "" when no row is pending
   uint64_t rows = 0;
   bool truncated = false;  // more were pending than max_rows
 };
 
-// Creates the temporary table `name` on `connection` and fills it.
+// Creates the temporary table `name` on `connection` and fills it; when no
+// row is pending, creates nothing (the snapshot's files are all there is).
 Result<PendingTable> LoadPendingTable(engine::Connection& connection, const lake::Lake& lake,
                                       const std::string& table,
                                       const lake::TableSnapshot& snapshot, const std::string& name,

@@ -22,6 +22,7 @@ using engine::SqlIdentifier;
 using engine::SqlString;
 
 constexpr size_t kMaxCachedViews = 1024;
+constexpr size_t kMaxCachedViewTrees = 256;  // each tens of KB
 
 // "2026-12-01", "2026-12-01 10:00:00", "2026-12-01T10:00:00.5+02:00" -> micros.
 Result<int64_t> ParseAtTimestamp(std::string_view text) {
@@ -454,11 +455,22 @@ Status QueryEngine::CreateView(engine::Connection& connection, const TableRefere
                                          options_.max_pending_rows));
     stats.pending_rows += loaded.rows;
     stats.pending_truncated = stats.pending_truncated || loaded.truncated;
-    select = "(" + select + ") UNION ALL BY NAME (" + loaded.select + ")";
+    if (!loaded.select.empty()) select = "(" + select + ") UNION ALL BY NAME (" + loaded.select + ")";
   }
   if (allowed == nullptr || !allowed->Restricts()) {
     // Expanded into the query's tree (ExpandViews), not created: one bind.
-    EL_ASSIGN_OR_RETURN(std::string serialized, SerializeSql(connection, select));
+    // The same view's tree is parsed once (the SELECT names the version).
+    std::string serialized;
+    {
+      std::lock_guard lock(views_mu_);
+      if (auto it = view_tree_cache_.find(select); it != view_tree_cache_.end()) serialized = it->second;
+    }
+    if (serialized.empty()) {
+      EL_ASSIGN_OR_RETURN(serialized, SerializeSql(connection, select));
+      std::lock_guard lock(views_mu_);
+      if (view_tree_cache_.size() >= kMaxCachedViewTrees) view_tree_cache_.clear();
+      view_tree_cache_[select] = serialized;
+    }
     expansions->emplace_back(ref.view, std::move(serialized));
     return Status::Ok();
   }

@@ -221,6 +221,8 @@ class QueryEngine {
   // (table@version) -> its view's SELECT; small, cleared when it grows.
   std::mutex views_mu_;
   std::map<std::string, std::string> view_cache_;
+  // A view's SELECT -> its serialized parse tree (SerializeSql); the same bound.
+  std::map<std::string, std::string> view_tree_cache_;
   bool remote_ = false;                        // the lake is in S3: lake_dir_ is the cache
   std::set<std::string> cached_files_;         // guarded by views_mu_: keys known to be cached
 
