@@ -251,6 +251,15 @@ SEEDS["scram"] = {
     b"wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
 }
 
+# Schedules of the schedule trigger (src/pipeline/schedule.h).
+SEEDS["schedule"] = {
+    "cron": b"*/15 9-17 * * MON-FRI",
+    "lists": b"5,10-12/2 0 1,15 jan-jun 0,7",
+    "macro": b"@hourly",
+    "rate": b"rate(5 minutes)",
+    "every": b"@every 90s",
+}
+
 
 def main():
     root = pathlib.Path(__file__).resolve().parent / "corpus"
