@@ -45,8 +45,17 @@ Result<TableViewSource> TableViewSelect(engine::Connection& connection,
   for (const std::string& p : schema.partition_columns) {
     hive_types += (hive_types.empty() ? "" : ", ") + SqlString(p) + ": VARCHAR";
   }
+  // Files written before a schema change lack its new columns: then
+  // DuckDB must read every file's schema at each bind (union_by_name). When
+  // all have the same columns, which this asks once per version (the view
+  // is cached), it need not.
+  EL_ASSIGN_OR_RETURN(engine::QueryResult shapes,
+                      connection.Query("SELECT count(DISTINCT shape) FROM (SELECT file_name, "
+                                       "string_agg(name || ':' || coalesce(type, ''), ',' ORDER BY name) AS shape "
+                                       "FROM parquet_schema([" + list + "]) GROUP BY file_name)"));
+  const bool one_shape = shapes.Int64(0, 0).value_or(0) == 1;
   const std::string from =
-      "read_parquet([" + list + "], union_by_name = true" +
+      "read_parquet([" + list + "], union_by_name = " + (one_shape ? "false" : "true") +
       (hive_types.empty() ? std::string(", hive_partitioning = false")
                           : ", hive_partitioning = true, hive_types_autocast = false, hive_types = {" +
                                 hive_types + "}") +

@@ -8,6 +8,9 @@
 //     hold them), typed, with __HIVE_DEFAULT_PARTITION__ as NULL; DuckDB
 //     prunes files by filters on them ("File Filters" in EXPLAIN).
 //   - Parquet statistics (row-group min/max) are DuckDB's to use.
+//   - When every file has the same columns (asked once, when the view is
+//     built), DuckDB reads them without union_by_name, which would read
+//     each file's schema at every bind.
 //
 // A snapshot without files gives an empty relation of the same columns.
 #pragma once

@@ -119,6 +119,10 @@ def test_schema_evolves_and_refused_rows_are_dead_lettered(server):
     assert by_id["ev-0"]["n"] == 1.0 and by_id["ev-0"]["added"] is None
     assert by_id["ev-1"]["n"] == 2.5 and by_id["ev-1"]["added"] == "new"
     assert "ev-2" not in by_id
+    # SQL reads the two files of two shapes as the table's one schema.
+    r = srv.post("/v1/query", json={"sql": "SELECT id, n, added FROM curated.events ORDER BY id"})
+    assert r.status_code == 200, r.text
+    assert r.json()["rows"] == [["ev-0", 1.0, None], ["ev-1", 2.5, "new"]]
     letters = [r["event"] for r in read_all(srv, "curated.events.dlq")]
     assert len(letters) == 1
     assert letters[0]["type"] == "eventlake.deadletter"
