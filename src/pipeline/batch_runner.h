@@ -1,0 +1,106 @@
+// How a pipeline step's failures are handled (issue 6, "Failures"): one
+// step run over one batch, with retries, isolation of the records that
+// keep failing, and the dead letters that say why.
+//
+//   1. The whole batch is tried up to `max_attempts` times, waiting an
+//      exponential backoff with jitter between tries (a failing external
+//      function, a lock: failures that pass).
+//   2. A batch that still fails is bisected: each half is run on its own
+//      (once: the failure is no longer transient), and a failing half is
+//      bisected again, so the records that do not fail move on and the
+//      ones that do are found in O(log n) runs per poison record.
+//   3. A record that fails alone is tried up to `max_attempts` times with
+//      backoff; then it is a dead letter: the record, the step, the last
+//      error and its attempts (max_attempts).
+//
+// A step may name the records that failed (a partial batch response, as
+// Lambda's batchItemFailures): then the others succeed as they are and
+// only the named ones are retried alone. Records older than
+// `max_record_age` (since they were appended) are dead letters without
+// further tries. A record that succeeds is in the outcome once: what the
+// step made of the pieces that succeeded, in the batch's order.
+//
+// Threads: Run is called from one thread at a time per runner; the step
+// runs on it; `sleep` waits (a test passes its own).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/cloud_event.h"
+#include "core/status.h"
+
+namespace eventlake::pipeline {
+
+struct RetryPolicy {
+  int max_attempts = 3;                              // >= 1: tries of a batch, and of a record alone
+  std::chrono::milliseconds base_backoff{100};       // before the second try; doubles each time
+  std::chrono::milliseconds max_backoff{10'000};
+  double jitter = 0.2;                               // each wait is the backoff * [1 - j, 1 + j]
+  std::chrono::microseconds max_record_age = std::chrono::hours(24 * 7);
+};
+
+struct BatchRecord {
+  CloudEvent event;
+  TimestampMicros appended_micros = 0;  // when the stream took it (for max_record_age)
+};
+
+// What a step made of a batch. `failed`: positions in the batch given to
+// the step of records that failed (a partial batch response); then
+// `status` is OK and `out` is what the others became.
+struct StepResult {
+  Status status;
+  std::vector<CloudEvent> out;
+  std::vector<size_t> failed;
+};
+
+using StepFunction = std::function<StepResult(std::span<const BatchRecord> batch)>;
+
+struct DeadLetter {
+  BatchRecord record;
+  std::string step;
+  Status error;
+  int attempts = 0;
+};
+
+struct BatchOutcome {
+  std::vector<CloudEvent> out;        // from the records that succeeded
+  std::vector<DeadLetter> dead_letters;
+  uint64_t step_runs = 0;             // how often the step ran (tries and bisection)
+};
+
+class BatchRunner {
+ public:
+  // InvalidArgument when the policy is not valid (max_attempts < 1, ...).
+  static Status Validate(const RetryPolicy& policy);
+
+  BatchRunner(RetryPolicy policy, Clock* clock = &SystemClock(),
+              std::function<void(std::chrono::microseconds)> sleep = {}, uint64_t seed = 0);
+
+  BatchOutcome Run(std::string_view step, std::vector<BatchRecord> batch, const StepFunction& function);
+
+  // The wait before try `attempt` (2, 3, ...) of one batch or record.
+  std::chrono::microseconds BackoffBefore(int attempt);
+
+ private:
+  // Runs `batch` once; true when it succeeded (its output and its
+  // partial failures handled), false when the step failed as a whole.
+  bool RunOnce(std::span<const BatchRecord> batch, const StepFunction& function, BatchOutcome& outcome,
+               std::vector<size_t>* partial, Status* error);
+  void Isolate(std::string_view step, std::span<const BatchRecord> batch, const StepFunction& function,
+               BatchOutcome& outcome);
+  void RetryAlone(std::string_view step, const BatchRecord& record, const StepFunction& function,
+                  BatchOutcome& outcome, int tried, Status last_error);
+
+  RetryPolicy policy_;
+  Clock* clock_;
+  std::function<void(std::chrono::microseconds)> sleep_;
+  uint64_t random_;  // xorshift state for the jitter
+};
+
+}  // namespace eventlake::pipeline

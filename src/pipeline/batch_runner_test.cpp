@@ -1,0 +1,166 @@
+// BatchRunner: a poison record is isolated and dead-lettered after exactly
+// max_attempts tries of its own while the rest succeed once; transient
+// failures pass with backoff; partial batch responses; old records.
+#include "pipeline/batch_runner.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+namespace eventlake::pipeline {
+namespace {
+
+using testing::HasSubstr;
+
+std::vector<BatchRecord> Batch(int n, TimestampMicros appended = 1'000'000) {
+  std::vector<BatchRecord> batch;
+  for (int i = 0; i < n; ++i) {
+    BatchRecord r;
+    r.event.id = "e" + std::to_string(i);
+    r.appended_micros = appended;
+    batch.push_back(std::move(r));
+  }
+  return batch;
+}
+
+// A step that fails any batch holding one of `poison`, and turns every
+// other record into an event "out-<id>". It counts each record's runs.
+struct PoisonStep {
+  std::set<std::string> poison;
+  std::map<std::string, int> runs;      // every run that held the record
+  std::map<std::string, int> alone;     // runs of the record by itself
+  int transient_failures = 0;           // the first runs fail whatever they hold
+
+  StepResult operator()(std::span<const BatchRecord> batch) {
+    for (const BatchRecord& r : batch) ++runs[r.event.id];
+    if (batch.size() == 1) ++alone[batch[0].event.id];
+    if (transient_failures > 0) {
+      --transient_failures;
+      return {Unavailable("the function is not up yet"), {}, {}};
+    }
+    StepResult result;
+    for (const BatchRecord& r : batch) {
+      if (poison.contains(r.event.id)) return {InvalidArgument("cannot parse " + r.event.id), {}, {}};
+      CloudEvent out;
+      out.id = "out-" + r.event.id;
+      result.out.push_back(std::move(out));
+    }
+    return result;
+  }
+};
+
+class BatchRunnerTest : public testing::Test {
+ protected:
+  BatchRunner Runner(RetryPolicy policy = {}) {
+    clock_.SetNowMicros(2'000'000);
+    return BatchRunner(policy, &clock_, [this](std::chrono::microseconds d) { waits_.push_back(d); }, 42);
+  }
+  ManualClock clock_;
+  std::vector<std::chrono::microseconds> waits_;
+};
+
+TEST_F(BatchRunnerTest, APoisonRecordIsDeadLetteredAfterMaxAttemptsAndTheOthersPassOnce) {
+  PoisonStep step{.poison = {"e37"}};
+  BatchRunner runner = Runner({.max_attempts = 3});
+  BatchOutcome outcome = runner.Run("parse", Batch(100), std::ref(step));
+  ASSERT_EQ(outcome.dead_letters.size(), 1u);
+  const DeadLetter& letter = outcome.dead_letters[0];
+  EXPECT_EQ(letter.record.event.id, "e37");
+  EXPECT_EQ(letter.step, "parse");
+  EXPECT_EQ(letter.attempts, 3);
+  EXPECT_EQ(step.alone["e37"], 3);  // exactly max_attempts tries of its own
+  EXPECT_THAT(letter.error.message(), HasSubstr("cannot parse e37"));
+  // The 99 others come out once each, in the batch's order.
+  ASSERT_EQ(outcome.out.size(), 99u);
+  std::set<std::string> seen;
+  std::string previous;
+  for (const CloudEvent& e : outcome.out) {
+    EXPECT_TRUE(seen.insert(e.id).second) << e.id;
+    EXPECT_LT(std::stoi(previous.empty() ? "-1" : previous.substr(5)), std::stoi(e.id.substr(5)));
+    previous = e.id;
+  }
+  EXPECT_FALSE(seen.contains("out-e37"));
+  // Isolation costs O(log n) runs, not a run per record.
+  EXPECT_LT(outcome.step_runs, 3u + 2 * 8 + 3);
+}
+
+TEST_F(BatchRunnerTest, TransientFailuresPassAfterBackoffWithJitter) {
+  PoisonStep step{.transient_failures = 2};
+  BatchRunner runner = Runner({.max_attempts = 3, .base_backoff = std::chrono::milliseconds(100), .jitter = 0.2});
+  BatchOutcome outcome = runner.Run("call", Batch(10), std::ref(step));
+  EXPECT_TRUE(outcome.dead_letters.empty());
+  EXPECT_EQ(outcome.out.size(), 10u);
+  EXPECT_EQ(outcome.step_runs, 3u);
+  ASSERT_EQ(waits_.size(), 2u);
+  // 100 ms, then 200 ms, each within 20% jitter.
+  EXPECT_GE(waits_[0].count(), 80'000);
+  EXPECT_LE(waits_[0].count(), 120'000);
+  EXPECT_GE(waits_[1].count(), 160'000);
+  EXPECT_LE(waits_[1].count(), 240'000);
+  for (int a = 2; a < 40; ++a) EXPECT_LE(runner.BackoffBefore(a), std::chrono::milliseconds(12'000));
+}
+
+TEST_F(BatchRunnerTest, APartialBatchResponseRetriesOnlyTheNamedRecords) {
+  int runs = 0;
+  StepFunction step = [&](std::span<const BatchRecord> batch) {
+    ++runs;
+    StepResult result;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].event.id == "e2" || batch[i].event.id == "e4") {
+        // e2 succeeds when retried alone; e4 never does.
+        if (batch.size() == 1 && batch[i].event.id == "e2") {
+          result.out.push_back(CloudEvent{.id = "out-e2"});
+          continue;
+        }
+        result.failed.push_back(i);
+        continue;
+      }
+      result.out.push_back(CloudEvent{.id = "out-" + batch[i].event.id});
+    }
+    return result;
+  };
+  BatchRunner runner = Runner({.max_attempts = 2});
+  BatchOutcome outcome = runner.Run("fn", Batch(6), step);
+  ASSERT_EQ(outcome.dead_letters.size(), 1u);
+  EXPECT_EQ(outcome.dead_letters[0].record.event.id, "e4");
+  EXPECT_EQ(outcome.dead_letters[0].attempts, 2);
+  EXPECT_EQ(outcome.out.size(), 5u);
+  EXPECT_EQ(runs, 1 + 1 + 1);  // the batch, e2 alone once, e4 alone once more
+}
+
+TEST_F(BatchRunnerTest, RecordsOlderThanMaxRecordAgeAreDeadLetteredUntried) {
+  PoisonStep step;
+  BatchRunner runner = Runner({.max_record_age = std::chrono::seconds(1)});
+  std::vector<BatchRecord> batch = Batch(3);
+  batch[1].appended_micros = -5'000'000;  // 7 s before the clock's now
+  BatchOutcome outcome = runner.Run("s", std::move(batch), std::ref(step));
+  ASSERT_EQ(outcome.dead_letters.size(), 1u);
+  EXPECT_EQ(outcome.dead_letters[0].record.event.id, "e1");
+  EXPECT_EQ(outcome.dead_letters[0].attempts, 0);
+  EXPECT_EQ(outcome.dead_letters[0].error.code(), StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(step.runs.count("e1"), 0u);
+  EXPECT_EQ(outcome.out.size(), 2u);
+}
+
+TEST_F(BatchRunnerTest, EveryRecordPoisonedStillEndsWithEachDeadLetteredOnce) {
+  PoisonStep step{.poison = {"e0", "e1", "e2", "e3", "e4"}};
+  BatchRunner runner = Runner({.max_attempts = 2});
+  BatchOutcome outcome = runner.Run("s", Batch(5), std::ref(step));
+  EXPECT_EQ(outcome.dead_letters.size(), 5u);
+  EXPECT_TRUE(outcome.out.empty());
+  for (const auto& [id, n] : step.alone) EXPECT_EQ(n, 2) << id;
+}
+
+TEST(BatchRunnerPolicy, RefusesPoliciesThatCannotWork) {
+  EXPECT_FALSE(BatchRunner::Validate({.max_attempts = 0}).ok());
+  EXPECT_FALSE(BatchRunner::Validate({.base_backoff = std::chrono::milliseconds(5),
+                                      .max_backoff = std::chrono::milliseconds(1)})
+                   .ok());
+  EXPECT_FALSE(BatchRunner::Validate({.jitter = 1.5}).ok());
+  EXPECT_TRUE(BatchRunner::Validate({}).ok());
+}
+
+}  // namespace
+}  // namespace eventlake::pipeline
