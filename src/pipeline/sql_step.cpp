@@ -1,0 +1,148 @@
+// SqlStep: the batch into DuckDB, the statement, its rows back as events.
+#include "pipeline/sql_step.h"
+
+#include <array>
+
+#include <nlohmann/json.hpp>
+
+#include "core/id.h"
+
+namespace eventlake::pipeline {
+namespace {
+
+using Json = nlohmann::json;
+using engine::SqlIdentifier;
+using engine::SqlString;
+
+constexpr std::array<std::string_view, 6> kBatchColumns = {"id", "source", "type", "subject", "time", "data"};
+
+bool IsBatchColumn(std::string_view name) {
+  for (std::string_view c : kBatchColumns) {
+    if (c == name) return true;
+  }
+  return false;
+}
+
+// DuckDB's text of a TIMESTAMP WITH TIME ZONE ("2026-12-01 10:00:00.5+00")
+// as RFC 3339.
+Result<TimestampMicros> ParseDuckDbTimestamp(std::string text) {
+  if (text.size() > 10 && text[10] == ' ') text[10] = 'T';
+  if (text.size() > 3 && (text[text.size() - 3] == '+' || text[text.size() - 3] == '-')) text += ":00";
+  auto micros = ParseRfc3339(text);
+  if (!micros.has_value()) return Err(InvalidArgument("the column time is not a timestamp: " + text));
+  return *micros;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqlStep>> SqlStep::Create(SqlStepOptions options) {
+  auto step = std::unique_ptr<SqlStep>(new SqlStep(std::move(options)));
+  EL_ASSIGN_OR_RETURN(step->db_, engine::Database::Open({.threads = 1,
+                                                         .memory_limit = step->options_.memory_limit,
+                                                         .settings = {{"autoload_known_extensions", "false"},
+                                                                      {"autoinstall_known_extensions", "false"}}}));
+  EL_ASSIGN_OR_RETURN(step->connection_, step->db_->Connect());
+  EL_RETURN_IF_ERROR(step->connection_->Execute(
+      "SET TimeZone = 'UTC'; SET enable_external_access = false; SET lock_configuration = true;"));
+  // Parsed once: a statement that is not one SELECT is a configuration
+  // error, not a failure of every batch. (Its columns are only known with
+  // a batch: the data's members.)
+  EL_ASSIGN_OR_RETURN(engine::QueryResult parsed,
+                      step->connection_->Query("SELECT json_serialize_sql(" + SqlString(step->options_.sql) + ")"));
+  const Json tree = Json::parse(parsed.String(0, 0).value_or("{}"), nullptr, /*allow_exceptions=*/false);
+  if (!tree.is_object() || tree.value("error", true)) {
+    const std::string why = tree.is_object() ? tree.value("error_message", std::string()) : std::string();
+    return Err(InvalidArgument("sql step: one SELECT over batch is expected: " + why));
+  }
+  if (!tree.contains("statements") || tree["statements"].size() != 1) {
+    return Err(InvalidArgument("sql step: one SELECT over batch is expected, not several statements"));
+  }
+  EL_RETURN_IF_ERROR(step->Load({}));
+  return step;
+}
+
+Status SqlStep::Load(std::span<const BatchRecord> batch) {
+  EL_RETURN_IF_ERROR(connection_->Execute(
+      "CREATE OR REPLACE TEMP TABLE batch_events (id VARCHAR, source VARCHAR, type VARCHAR, subject VARCHAR, "
+      "time TIMESTAMPTZ, data JSON)"));
+  {
+    EL_ASSIGN_OR_RETURN(engine::Appender appender, connection_->AppendTo("batch_events"));
+    for (const BatchRecord& r : batch) {
+      const CloudEvent& e = r.event;
+      EL_RETURN_IF_ERROR(appender.String(e.id));
+      EL_RETURN_IF_ERROR(appender.String(e.source));
+      EL_RETURN_IF_ERROR(appender.String(e.type));
+      EL_RETURN_IF_ERROR(e.subject.has_value() ? appender.String(*e.subject) : appender.Null());
+      EL_RETURN_IF_ERROR(e.time.has_value() ? appender.TimestampMicros(*e.time) : appender.Null());
+      EL_RETURN_IF_ERROR(e.data.empty() || e.data_is_binary ? appender.Null() : appender.String(e.data));
+      EL_RETURN_IF_ERROR(appender.EndRow());
+    }
+    EL_RETURN_IF_ERROR(appender.Close());
+  }
+  // The data's members as columns, typed by DuckDB over this batch.
+  std::string members;
+  std::string structure;
+  if (!batch.empty()) {
+    EL_ASSIGN_OR_RETURN(engine::QueryResult s,
+                        connection_->Query("SELECT json_group_structure(data)::VARCHAR FROM batch_events"));
+    const Json shape = Json::parse(s.String(0, 0).value_or("null"), nullptr, /*allow_exceptions=*/false);
+    if (shape.is_object()) {
+      Json kept = Json::object();
+      for (const auto& [name, type] : shape.items()) {
+        if (IsBatchColumn(name)) continue;
+        kept[name] = type;
+        members += ", s." + SqlIdentifier(name) + " AS " + SqlIdentifier(name);
+      }
+      if (!kept.empty()) structure = kept.dump();
+    }
+  }
+  const std::string from =
+      structure.empty() ? "batch_events"
+                        : "(SELECT *, json_transform(data, " + SqlString(structure) + ") AS s FROM batch_events)";
+  return connection_->Execute("CREATE OR REPLACE TEMP VIEW batch AS SELECT id, source, type, subject, time, data" +
+                              (structure.empty() ? std::string() : members) + " FROM " + from);
+}
+
+Result<std::vector<CloudEvent>> SqlStep::Query() {
+  EL_ASSIGN_OR_RETURN(engine::QueryResult rows,
+                      connection_->Query("SELECT to_json(q)::VARCHAR FROM (\n" + options_.sql + "\n) AS q"));
+  std::vector<CloudEvent> out;
+  out.reserve(rows.rows());
+  for (size_t r = 0; r < rows.rows(); ++r) {
+    Json row = Json::parse(rows.String(0, r).value_or("{}"), nullptr, /*allow_exceptions=*/false);
+    if (!row.is_object()) return Err(Internal("a result row is not a JSON object"));
+    CloudEvent e;
+    auto text = [&](const char* name) -> std::optional<std::string> {
+      auto it = row.find(name);
+      if (it == row.end()) return std::nullopt;
+      std::optional<std::string> value;
+      if (it->is_string()) value = it->get<std::string>();
+      else if (!it->is_null()) value = it->dump();
+      row.erase(it);
+      return value;
+    };
+    e.id = text("id").value_or("");
+    if (e.id.empty()) e.id = NewEventId();
+    e.source = text("source").value_or(options_.default_source);
+    e.type = text("type").value_or(options_.default_type);
+    e.subject = text("subject");
+    if (std::optional<std::string> time = text("time")) {
+      EL_ASSIGN_OR_RETURN(e.time, ParseDuckDbTimestamp(*time));
+    }
+    row.erase("data");  // the batch's own column, passed through by SELECT *
+    e.data = row.dump();
+    e.data_content_type = "application/json";
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+StepResult SqlStep::Run(std::span<const BatchRecord> batch) {
+  Status loaded = Load(batch);
+  if (!loaded.ok()) return {std::move(loaded), {}, {}};
+  auto out = Query();
+  if (!out.has_value()) return {out.error(), {}, {}};
+  return {Status::Ok(), std::move(*out), {}};
+}
+
+}  // namespace eventlake::pipeline

@@ -1,0 +1,61 @@
+// The `sql` step (issue 6): a DuckDB statement over the batch as a table
+// named `batch`, whose rows become the step's events.
+//
+// `batch` has the events' attributes id, source, type, subject (VARCHAR)
+// and time (TIMESTAMP WITH TIME ZONE), their JSON data as `data`, and each
+// member of the data's top-level objects as a column of its own (typed by
+// DuckDB from the batch's values; a member named like one of the columns
+// before it is only in `data`):
+//
+//   SELECT *, upper(country) AS country_code FROM batch WHERE price > 0
+//
+// Each result row is one event: the columns id, source, type, subject and
+// time set those attributes (a missing id is a new UUIDv7, a missing
+// source and type the step's defaults, a missing time none), and the
+// other columns, but a JSON `data`, are the event's data object. An
+// aggregation is fine (its rows are new events); a statement that fails —
+// a cast an event's value cannot take, data that is not JSON — fails the
+// batch, and the batch runner isolates the records that make it fail.
+//
+// The statement runs in a DuckDB of its own that reads no files, loads no
+// extensions and cannot change its settings: `batch` is all it can read.
+//
+// Threads: Run is called by one thread at a time.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+
+#include "core/status.h"
+#include "engine/database.h"
+#include "pipeline/batch_runner.h"
+
+namespace eventlake::pipeline {
+
+struct SqlStepOptions {
+  std::string sql;
+  std::string default_source = "/eventlake/pipeline";
+  std::string default_type = "eventlake.pipeline.sql";
+  std::string memory_limit = "256MB";
+};
+
+class SqlStep {
+ public:
+  // InvalidArgument when the SQL is not one SELECT (what it names is only
+  // known against a batch: a missing column or table fails each batch).
+  static Result<std::unique_ptr<SqlStep>> Create(SqlStepOptions options);
+
+  StepResult Run(std::span<const BatchRecord> batch);
+
+ private:
+  explicit SqlStep(SqlStepOptions options) : options_(std::move(options)) {}
+  Status Load(std::span<const BatchRecord> batch);
+  Result<std::vector<CloudEvent>> Query();
+
+  SqlStepOptions options_;
+  std::unique_ptr<engine::Database> db_;
+  std::unique_ptr<engine::Connection> connection_;
+};
+
+}  // namespace eventlake::pipeline

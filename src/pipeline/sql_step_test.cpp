@@ -1,0 +1,117 @@
+// SqlStep: the batch as a table, results as events, failures isolated by
+// the batch runner, and statements that may not run refused up front.
+#include "pipeline/sql_step.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace eventlake::pipeline {
+namespace {
+
+using nlohmann::json;
+using testing::HasSubstr;
+
+BatchRecord Event(std::string id, std::string data, std::optional<TimestampMicros> time = std::nullopt) {
+  BatchRecord r;
+  r.event.id = std::move(id);
+  r.event.source = "/web";
+  r.event.type = "click";
+  r.event.time = time;
+  r.event.data = std::move(data);
+  r.appended_micros = 1;
+  return r;
+}
+
+std::vector<BatchRecord> Clicks() {
+  return {Event("a", R"({"country": "de", "price": 3, "id": "shadowed"})", 1'796'212'800'000'000),
+          Event("b", R"({"country": "fr", "price": 0.5})"),
+          Event("c", R"({"country": "de", "price": 2, "extra": {"k": [1, 2]}})")};
+}
+
+std::unique_ptr<SqlStep> Step(std::string sql) {
+  auto step = SqlStep::Create({.sql = std::move(sql)});
+  EXPECT_TRUE(step.has_value()) << step.error().ToString();
+  return step.has_value() ? std::move(*step) : nullptr;
+}
+
+TEST(SqlStep, FiltersAndProjectsTheBatchsDataMembers) {
+  auto step = Step("SELECT id, time, upper(country) AS country, price * 2 AS doubled FROM batch WHERE price > 1");
+  const std::vector<BatchRecord> batch = Clicks();
+  StepResult r = step->Run(batch);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  ASSERT_EQ(r.out.size(), 2u);
+  EXPECT_EQ(r.out[0].id, "a");  // the attribute, not the member of that name
+  EXPECT_EQ(r.out[0].time, 1'796'212'800'000'000);
+  EXPECT_EQ(r.out[0].source, "/eventlake/pipeline");
+  EXPECT_EQ(json::parse(r.out[0].data), json::parse(R"({"country": "DE", "doubled": 6.0})"));
+  EXPECT_EQ(r.out[1].id, "c");
+  EXPECT_FALSE(r.out[1].time.has_value());
+}
+
+TEST(SqlStep, SelectStarPassesEventsThroughAndAggregatesAreNewEvents) {
+  auto all = Step("SELECT * FROM batch ORDER BY id");
+  const std::vector<BatchRecord> clicks = Clicks();
+  StepResult r = all->Run(clicks);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  ASSERT_EQ(r.out.size(), 3u);
+  EXPECT_EQ(r.out[0].source, "/web");
+  EXPECT_EQ(r.out[0].type, "click");
+  const json c = json::parse(r.out[2].data);
+  EXPECT_EQ(c["country"], "de");
+  EXPECT_EQ(c["extra"], json::parse(R"({"k": [1, 2]})"));
+  EXPECT_FALSE(c.contains("data"));
+
+  auto counts = Step("SELECT country, count(*) AS n, sum(price) AS revenue FROM batch GROUP BY country ORDER BY country");
+  r = counts->Run(clicks);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  ASSERT_EQ(r.out.size(), 2u);
+  EXPECT_EQ(json::parse(r.out[0].data), json::parse(R"({"country": "de", "n": 2, "revenue": 5.0})"));
+  EXPECT_EQ(r.out[0].type, "eventlake.pipeline.sql");
+  EXPECT_EQ(r.out[0].id.size(), 36u);  // a new UUIDv7
+  // The same step over the next batch, of another shape.
+  const std::vector<BatchRecord> next = {Event("d", R"({"country": "it", "price": 1, "new": true})")};
+  r = counts->Run(next);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  ASSERT_EQ(r.out.size(), 1u);
+  EXPECT_EQ(json::parse(r.out[0].data)["country"], "it");
+}
+
+TEST(SqlStep, ARecordThatMakesTheStatementFailIsIsolatedByTheRunner) {
+  auto step = Step("SELECT id, CAST(price AS INTEGER) AS price FROM batch");
+  std::vector<BatchRecord> batch;
+  for (int i = 0; i < 20; ++i) batch.push_back(Event("e" + std::to_string(i), R"({"price": "12"})"));
+  batch[13].event.data = R"({"price": "twelve"})";
+  batch[5].event.data = "not json";
+  ManualClock clock;
+  clock.SetNowMicros(2);  // the records were appended at 1
+  BatchRunner runner({.max_attempts = 2}, &clock, [](std::chrono::microseconds) {});
+  BatchOutcome outcome = runner.Run("sql", std::move(batch), [&](auto b) { return step->Run(b); });
+  ASSERT_EQ(outcome.dead_letters.size(), 2u);
+  EXPECT_EQ(outcome.dead_letters[0].record.event.id, "e5");
+  EXPECT_EQ(outcome.dead_letters[1].record.event.id, "e13");
+  EXPECT_THAT(outcome.dead_letters[1].error.message(), HasSubstr("twelve"));
+  ASSERT_EQ(outcome.out.size(), 18u);
+  EXPECT_EQ(json::parse(outcome.out[0].data)["price"], 12);
+}
+
+TEST(SqlStep, RefusesWhatIsNotOneSelectAndReadsNothingButTheBatch) {
+  for (const std::string sql : {"SELEC 1", "COPY batch TO '/tmp/x.csv'", "SELECT 1; SELECT 2",
+                                "ATTACH '/tmp/x.db'", "SET lock_configuration = false"}) {
+    auto step = SqlStep::Create({.sql = sql});
+    EXPECT_FALSE(step.has_value()) << sql;
+  }
+  const std::vector<BatchRecord> batch = Clicks();
+  for (const std::string sql : {"SELECT * FROM read_csv('/etc/passwd')", "SELECT * FROM '/etc/passwd'",
+                                "SELECT * FROM other", "SELECT nothing FROM batch"}) {
+    auto step = Step(sql);
+    ASSERT_NE(step, nullptr);
+    StepResult r = step->Run(batch);
+    EXPECT_FALSE(r.status.ok()) << sql;
+    EXPECT_TRUE(r.out.empty());
+  }
+}
+
+}  // namespace
+}  // namespace eventlake::pipeline
