@@ -84,23 +84,26 @@ Status SqlStep::Load(std::span<const BatchRecord> batch) {
   std::string structure;
   if (!batch.empty()) {
     EL_ASSIGN_OR_RETURN(engine::QueryResult s,
-                        connection_->Query("SELECT json_group_structure(data)::VARCHAR FROM batch_events"));
+                        connection_->Query("SELECT json_group_structure(data)::VARCHAR FROM batch_events "
+                                           "WHERE json_type(data) = 'OBJECT'"));
     const Json shape = Json::parse(s.String(0, 0).value_or("null"), nullptr, /*allow_exceptions=*/false);
     if (shape.is_object()) {
-      Json kept = Json::object();
       for (const auto& [name, type] : shape.items()) {
-        if (IsBatchColumn(name)) continue;
-        kept[name] = type;
-        members += ", s." + SqlIdentifier(name) + " AS " + SqlIdentifier(name);
+        // As in the lake's event tables: a member named like a column before it is data_<name>.
+        members += ", s." + SqlIdentifier(name) + " AS " + SqlIdentifier(IsBatchColumn(name) ? "data_" + name : name);
       }
-      if (!kept.empty()) structure = kept.dump();
+      if (!shape.empty()) structure = shape.dump();
     }
   }
+  // Objects are spread into the members' columns; other JSON data is the `data` column.
   const std::string from =
       structure.empty() ? "batch_events"
-                        : "(SELECT *, json_transform(data, " + SqlString(structure) + ") AS s FROM batch_events)";
-  return connection_->Execute("CREATE OR REPLACE TEMP VIEW batch AS SELECT id, source, type, subject, time, data" +
-                              (structure.empty() ? std::string() : members) + " FROM " + from);
+                        : "(SELECT *, json_transform(CASE WHEN json_type(data) = 'OBJECT' THEN data END, " +
+                              SqlString(structure) + ") AS s FROM batch_events)";
+  return connection_->Execute(
+      "CREATE OR REPLACE TEMP VIEW batch AS SELECT id, source, type, subject, time, "
+      "CASE WHEN json_type(data) = 'OBJECT' THEN NULL ELSE data END AS data" +
+      (structure.empty() ? std::string() : members) + " FROM " + from);
 }
 
 Result<std::vector<CloudEvent>> SqlStep::Query() {
@@ -129,8 +132,25 @@ Result<std::vector<CloudEvent>> SqlStep::Query() {
     if (std::optional<std::string> time = text("time")) {
       EL_ASSIGN_OR_RETURN(e.time, ParseDuckDbTimestamp(*time));
     }
-    row.erase("data");  // the batch's own column, passed through by SELECT *
-    e.data = row.dump();
+    // A `data` column is data that is not an object (NULL for objects:
+    // SELECT * passes it through); data_<attribute> is the member <attribute>.
+    Json data = Json::object();
+    Json other = nullptr;
+    if (auto it = row.find("data"); it != row.end()) {
+      other = std::move(*it);
+      row.erase(it);
+    }
+    for (auto& [name, value] : row.items()) {
+      if (value.is_null()) continue;  // NULL is no value, as in the lake's rows
+      const bool renamed = name.starts_with("data_") && IsBatchColumn(std::string_view(name).substr(5));
+      data[renamed ? name.substr(5) : name] = std::move(value);
+    }
+    if (!other.is_null() && data.empty()) {
+      e.data = other.dump();
+    } else {
+      if (!other.is_null()) data["data"] = std::move(other);
+      e.data = data.dump();
+    }
     e.data_content_type = "application/json";
     out.push_back(std::move(e));
   }

@@ -2,20 +2,23 @@
 // named `batch`, whose rows become the step's events.
 //
 // `batch` has the events' attributes id, source, type, subject (VARCHAR)
-// and time (TIMESTAMP WITH TIME ZONE), their JSON data as `data`, and each
-// member of the data's top-level objects as a column of its own (typed by
-// DuckDB from the batch's values; a member named like one of the columns
-// before it is only in `data`):
+// and time (TIMESTAMP WITH TIME ZONE), then each member of the data's
+// top-level objects as a column of its own, typed by DuckDB from the
+// batch's values (a member named like an attribute, or `data`, is the
+// column data_<name>, as in the lake's event tables), and `data`: the JSON
+// data of an event whose data is not an object (NULL otherwise):
 //
 //   SELECT *, upper(country) AS country_code FROM batch WHERE price > 0
 //
 // Each result row is one event: the columns id, source, type, subject and
 // time set those attributes (a missing id is a new UUIDv7, a missing
-// source and type the step's defaults, a missing time none), and the
-// other columns, but a JSON `data`, are the event's data object. An
-// aggregation is fine (its rows are new events); a statement that fails —
-// a cast an event's value cannot take, data that is not JSON — fails the
-// batch, and the batch runner isolates the records that make it fail.
+// source and type the step's defaults, a missing time none), the other
+// columns that are not NULL are the members of its data object
+// (data_<attribute> the member <attribute>), and a non-NULL `data` with no
+// other member is its data. An aggregation is
+// fine (its rows are new events); a statement that fails — a cast an
+// event's value cannot take, data that is not JSON — fails the batch, and
+// the batch runner isolates the records that make it fail.
 //
 // The statement runs in a DuckDB of its own that reads no files, loads no
 // extensions and cannot change its settings: `batch` is all it can read.

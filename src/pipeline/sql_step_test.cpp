@@ -62,6 +62,9 @@ TEST(SqlStep, SelectStarPassesEventsThroughAndAggregatesAreNewEvents) {
   EXPECT_EQ(c["country"], "de");
   EXPECT_EQ(c["extra"], json::parse(R"({"k": [1, 2]})"));
   EXPECT_FALSE(c.contains("data"));
+  // A member named like an attribute is data_id in the batch and id again in the data.
+  EXPECT_EQ(json::parse(r.out[0].data)["id"], "shadowed");
+  EXPECT_EQ(r.out[0].id, "a");
 
   auto counts = Step("SELECT country, count(*) AS n, sum(price) AS revenue FROM batch GROUP BY country ORDER BY country");
   r = counts->Run(clicks);
@@ -76,6 +79,17 @@ TEST(SqlStep, SelectStarPassesEventsThroughAndAggregatesAreNewEvents) {
   ASSERT_TRUE(r.status.ok()) << r.status.ToString();
   ASSERT_EQ(r.out.size(), 1u);
   EXPECT_EQ(json::parse(r.out[0].data)["country"], "it");
+}
+
+TEST(SqlStep, DataThatIsNotAnObjectIsTheDataColumn) {
+  auto step = Step("SELECT id, data, n FROM batch ORDER BY id");
+  const std::vector<BatchRecord> batch = {Event("a", "[1, 2]"), Event("b", R"({"n": 1})"), Event("c", "\"text\"")};
+  StepResult r = step->Run(batch);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  ASSERT_EQ(r.out.size(), 3u);
+  EXPECT_EQ(json::parse(r.out[0].data), json::parse("[1, 2]"));
+  EXPECT_EQ(json::parse(r.out[1].data), json::parse(R"({"n": 1})"));
+  EXPECT_EQ(json::parse(r.out[2].data), "text");
 }
 
 TEST(SqlStep, ARecordThatMakesTheStatementFailIsIsolatedByTheRunner) {
