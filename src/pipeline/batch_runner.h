@@ -48,6 +48,7 @@ struct RetryPolicy {
 struct BatchRecord {
   CloudEvent event;
   TimestampMicros appended_micros = 0;  // when the stream took it (for max_record_age)
+  uint64_t offset = 0;                  // in its partition (for dead letters)
 };
 
 // What a step made of a batch. `failed`: positions in the batch given to

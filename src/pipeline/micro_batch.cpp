@@ -29,7 +29,7 @@ Result<MicroBatch> NextBatch(const log::Partition& partition, uint64_t from, con
       if (batch.records.empty()) batch.first_offset = r.offset;
       bytes += size;
       batch.next_offset = r.offset + 1;
-      batch.records.push_back({std::move(r.event), r.append_time});
+      batch.records.push_back({std::move(r.event), r.append_time, r.offset});
       if (batch.records.size() >= limits.max_records || bytes >= limits.max_bytes) return batch;
     }
     if (batch.next_offset < partition.EndOffset()) continue;  // more is there already: no wait

@@ -1,0 +1,123 @@
+// Pipeline: the stream trigger's runtime (issue 6). Each partition of the
+// trigger stream is read in micro-batches (micro_batch.h) from where the
+// pipeline's consumer group stands, one batch in flight per partition,
+// partitions in parallel. A batch goes through the steps in order, each
+// under the batch runner's retries and bisection (batch_runner.h); what
+// comes out goes to every sink (fan-out); the records that failed a step
+// go to the dead-letter stream with the step, the error, the attempts and
+// the original event; then the group's offset moves past the batch.
+//
+// Delivery is at least once: a crash (or a sink that fails) after some
+// sinks took a batch and before the group moved means the batch runs
+// again; a sink that must not see it twice keys on the partition and
+// offset it is given (the lake's table sink commits them with its files).
+// A dead letter has the same id whenever its record fails again.
+//
+// Threads: Start() runs a thread per partition; Stop() joins them.
+// RunOnce() is for tests, without Start().
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "core/status.h"
+#include "log/stream.h"
+#include "pipeline/batch_runner.h"
+#include "pipeline/micro_batch.h"
+
+namespace eventlake::pipeline {
+
+struct PipelineStep {
+  std::string name;  // in dead letters and metrics ("validate", "sql", ...)
+  StepFunction run;
+  RetryPolicy retry;
+};
+
+// Where a pipeline's events go. Deliver is called from the partition's
+// thread; different partitions call it at once.
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  virtual std::string_view name() const = 0;
+  // `events`: what the records of `partition` before `next_offset` became
+  // (possibly none). OK only once they are durable where the sink puts them.
+  virtual Status Deliver(uint32_t partition, uint64_t next_offset, std::span<const CloudEvent> events) = 0;
+};
+
+// A sink that appends to another stream.
+class StreamSink : public Sink {
+ public:
+  explicit StreamSink(log::Stream* stream) : stream_(stream) {}
+  std::string_view name() const override { return stream_->name(); }
+  Status Deliver(uint32_t partition, uint64_t next_offset, std::span<const CloudEvent> events) override;
+
+ private:
+  log::Stream* stream_;
+};
+
+struct PipelineOptions {
+  std::string name;
+  log::Stream* trigger = nullptr;  // required
+  std::string group;               // "" = "pipeline-<name>"
+  BatchLimits batch;
+  std::chrono::milliseconds idle_wait{200};  // a partition with nothing new waits this long
+  std::vector<PipelineStep> steps;
+  std::vector<Sink*> sinks;                  // each must outlive the pipeline
+  // Opens (creating it if need be) the dead-letter stream, the first time
+  // a record fails; empty: failed records are counted and dropped.
+  std::function<Result<log::Stream*>()> open_dead_letter;
+  Clock* clock = &SystemClock();
+  MetricsRegistry* metrics = nullptr;
+};
+
+struct BatchReport {
+  uint64_t records = 0;       // read from the trigger
+  uint64_t delivered = 0;     // events given to each sink
+  uint64_t dead_letters = 0;
+};
+
+class Pipeline {
+ public:
+  static Result<std::unique_ptr<Pipeline>> Create(PipelineOptions options);
+  ~Pipeline();  // Stop()
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  Status Start();
+  void Stop();
+
+  // One batch of `partition`: read, steps, sinks, dead letters, commit.
+  Result<BatchReport> RunOnce(uint32_t partition);
+
+  const PipelineOptions& options() const { return options_; }
+
+ private:
+  explicit Pipeline(PipelineOptions options);
+  void Run(uint32_t partition);
+  Status DeadLetters(uint32_t partition, std::span<const DeadLetter> letters);
+  Status Commit(uint32_t partition, uint64_t next_offset);
+
+  PipelineOptions options_;
+  std::mutex mu_;
+  std::vector<uint64_t> positions_;  // guarded by mu_: the group's offsets
+  log::Stream* dead_letter_ = nullptr;  // guarded by mu_: opened by the first dead letter
+  std::vector<BatchRunner> runners_;    // per partition × step, each used by its partition's thread
+
+  Counter* records_in_ = nullptr;
+  Counter* dead_lettered_ = nullptr;
+  Counter* batch_errors_ = nullptr;
+
+  std::atomic<bool> stopping_{false};
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace eventlake::pipeline
