@@ -36,6 +36,12 @@ Result<TimestampMicros> ParseDuckDbTimestamp(std::string text) {
 }  // namespace
 
 Result<std::unique_ptr<SqlStep>> SqlStep::Create(SqlStepOptions options) {
+  if (options.sql.empty() == options.filter.empty()) {
+    return Err(InvalidArgument("a sql step has a statement, a filter step an expression: one of them"));
+  }
+  if (!options.filter.empty()) {
+    options.sql = "SELECT ordinal FROM batch_numbered WHERE (" + options.filter + ")";
+  }
   auto step = std::unique_ptr<SqlStep>(new SqlStep(std::move(options)));
   EL_ASSIGN_OR_RETURN(step->db_, engine::Database::Open({.threads = 1,
                                                          .memory_limit = step->options_.memory_limit,
@@ -52,7 +58,9 @@ Result<std::unique_ptr<SqlStep>> SqlStep::Create(SqlStepOptions options) {
   const Json tree = Json::parse(parsed.String(0, 0).value_or("{}"), nullptr, /*allow_exceptions=*/false);
   if (!tree.is_object() || tree.value("error", true)) {
     const std::string why = tree.is_object() ? tree.value("error_message", std::string()) : std::string();
-    return Err(InvalidArgument("sql step: one SELECT over batch is expected: " + why));
+    return Err(InvalidArgument(step->options_.filter.empty()
+                                   ? "sql step: one SELECT over batch is expected: " + why
+                                   : "filter step: one SQL expression over the batch's columns is expected: " + why));
   }
   if (!tree.contains("statements") || tree["statements"].size() != 1) {
     return Err(InvalidArgument("sql step: one SELECT over batch is expected, not several statements"));
@@ -63,12 +71,14 @@ Result<std::unique_ptr<SqlStep>> SqlStep::Create(SqlStepOptions options) {
 
 Status SqlStep::Load(std::span<const BatchRecord> batch) {
   EL_RETURN_IF_ERROR(connection_->Execute(
-      "CREATE OR REPLACE TEMP TABLE batch_events (id VARCHAR, source VARCHAR, type VARCHAR, subject VARCHAR, "
-      "time TIMESTAMPTZ, data JSON)"));
+      "CREATE OR REPLACE TEMP TABLE batch_events (ordinal BIGINT, id VARCHAR, source VARCHAR, type VARCHAR, "
+      "subject VARCHAR, time TIMESTAMPTZ, data JSON)"));
   {
     EL_ASSIGN_OR_RETURN(engine::Appender appender, connection_->AppendTo("batch_events"));
+    int64_t ordinal = 0;
     for (const BatchRecord& r : batch) {
       const CloudEvent& e = r.event;
+      EL_RETURN_IF_ERROR(appender.Int64(ordinal++));
       EL_RETURN_IF_ERROR(appender.String(e.id));
       EL_RETURN_IF_ERROR(appender.String(e.source));
       EL_RETURN_IF_ERROR(appender.String(e.type));
@@ -100,10 +110,14 @@ Status SqlStep::Load(std::span<const BatchRecord> batch) {
       structure.empty() ? "batch_events"
                         : "(SELECT *, json_transform(CASE WHEN json_type(data) = 'OBJECT' THEN data END, " +
                               SqlString(structure) + ") AS s FROM batch_events)";
-  return connection_->Execute(
-      "CREATE OR REPLACE TEMP VIEW batch AS SELECT id, source, type, subject, time, "
-      "CASE WHEN json_type(data) = 'OBJECT' THEN NULL ELSE data END AS data" +
-      (structure.empty() ? std::string() : members) + " FROM " + from);
+  // `batch` is what statements see; batch_numbered adds each event's place
+  // in the batch, for the filter step.
+  const std::string columns = "id, source, type, subject, time, "
+                              "CASE WHEN json_type(data) = 'OBJECT' THEN NULL ELSE data END AS data" +
+                              (structure.empty() ? std::string() : members);
+  return connection_->Execute("CREATE OR REPLACE TEMP VIEW batch_numbered AS SELECT ordinal, " + columns +
+                              " FROM " + from + "; CREATE OR REPLACE TEMP VIEW batch AS SELECT " + columns +
+                              " FROM " + from);
 }
 
 Result<std::vector<CloudEvent>> SqlStep::Query() {
@@ -157,10 +171,25 @@ Result<std::vector<CloudEvent>> SqlStep::Query() {
   return out;
 }
 
+Result<std::vector<CloudEvent>> SqlStep::Filter(std::span<const BatchRecord> batch) {
+  EL_ASSIGN_OR_RETURN(engine::QueryResult rows,
+                      connection_->Query("SELECT ordinal FROM (\n" + options_.sql + "\n) ORDER BY ordinal"));
+  std::vector<CloudEvent> out;
+  out.reserve(rows.rows());
+  for (size_t r = 0; r < rows.rows(); ++r) {
+    const std::optional<int64_t> ordinal = rows.Int64(0, r);
+    if (!ordinal.has_value() || *ordinal < 0 || static_cast<size_t>(*ordinal) >= batch.size()) {
+      return Err(Internal("the filter answered a record that is not in the batch"));
+    }
+    out.push_back(batch[static_cast<size_t>(*ordinal)].event);
+  }
+  return out;
+}
+
 StepResult SqlStep::Run(std::span<const BatchRecord> batch) {
   Status loaded = Load(batch);
   if (!loaded.ok()) return {std::move(loaded), {}, {}};
-  auto out = Query();
+  auto out = options_.filter.empty() ? Query() : Filter(batch);
   if (!out.has_value()) return {out.error(), {}, {}};
   return {Status::Ok(), std::move(*out), {}};
 }

@@ -1,5 +1,7 @@
 // The `sql` step (issue 6): a DuckDB statement over the batch as a table
-// named `batch`, whose rows become the step's events.
+// named `batch`, whose rows become the step's events; and the `filter`
+// step, an SQL expression over the same columns that keeps the events for
+// which it is true, exactly as they came.
 //
 // `batch` has the events' attributes id, source, type, subject (VARCHAR)
 // and time (TIMESTAMP WITH TIME ZONE), then each member of the data's
@@ -38,6 +40,10 @@ namespace eventlake::pipeline {
 
 struct SqlStepOptions {
   std::string sql;
+  // The `filter` step instead: the events for which this SQL expression
+  // over the batch's columns is true pass on unchanged (as received, not
+  // rebuilt from their columns); `sql` must then be empty.
+  std::string filter;
   std::string default_source = "/eventlake/pipeline";
   std::string default_type = "eventlake.pipeline.sql";
   std::string memory_limit = "256MB";
@@ -55,6 +61,7 @@ class SqlStep {
   explicit SqlStep(SqlStepOptions options) : options_(std::move(options)) {}
   Status Load(std::span<const BatchRecord> batch);
   Result<std::vector<CloudEvent>> Query();
+  Result<std::vector<CloudEvent>> Filter(std::span<const BatchRecord> batch);
 
   SqlStepOptions options_;
   std::unique_ptr<engine::Database> db_;

@@ -81,6 +81,20 @@ TEST(SqlStep, SelectStarPassesEventsThroughAndAggregatesAreNewEvents) {
   EXPECT_EQ(json::parse(r.out[0].data)["country"], "it");
 }
 
+TEST(SqlStep, AFilterKeepsTheEventsItIsTrueForUnchanged) {
+  auto step = SqlStep::Create({.filter = "price > 1 AND country = 'de'"});
+  ASSERT_TRUE(step.has_value()) << step.error().ToString();
+  const std::vector<BatchRecord> batch = Clicks();
+  StepResult r = (*step)->Run(batch);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  ASSERT_EQ(r.out.size(), 2u);
+  EXPECT_EQ(r.out[0], batch[0].event);  // as received: the same data text, attributes and all
+  EXPECT_EQ(r.out[1], batch[2].event);
+  EXPECT_FALSE(SqlStep::Create({.filter = "price >"}).has_value());
+  EXPECT_FALSE(SqlStep::Create({.sql = "SELECT 1", .filter = "true"}).has_value());
+  EXPECT_FALSE(SqlStep::Create({}).has_value());
+}
+
 TEST(SqlStep, DataThatIsNotAnObjectIsTheDataColumn) {
   auto step = Step("SELECT id, data, n FROM batch ORDER BY id");
   const std::vector<BatchRecord> batch = {Event("a", "[1, 2]"), Event("b", R"({"n": 1})"), Event("c", "\"text\"")};
