@@ -6,6 +6,13 @@
 #include <thread>
 
 namespace eventlake::pipeline {
+namespace {
+
+Status ReportedError(FailedItem& item) {
+  return item.error.ok() ? FailedPrecondition("the step reported the record as failed") : std::move(item.error);
+}
+
+}  // namespace
 
 Status BatchRunner::Validate(const RetryPolicy& policy) {
   if (policy.max_attempts < 1 || policy.max_attempts > 100) return InvalidArgument("max_attempts: 1 to 100");
@@ -36,7 +43,7 @@ std::chrono::microseconds BatchRunner::BackoffBefore(int attempt) {
 }
 
 bool BatchRunner::RunOnce(std::span<const BatchRecord> batch, const StepFunction& function, BatchOutcome& outcome,
-                          std::vector<size_t>* partial, Status* error) {
+                          std::vector<FailedItem>* partial, Status* error) {
   ++outcome.step_runs;
   StepResult result = function(batch);
   partial->clear();
@@ -44,9 +51,12 @@ bool BatchRunner::RunOnce(std::span<const BatchRecord> batch, const StepFunction
     *error = std::move(result.status);
     return false;
   }
-  std::sort(result.failed.begin(), result.failed.end());
-  result.failed.erase(std::unique(result.failed.begin(), result.failed.end()), result.failed.end());
-  if (!result.failed.empty() && result.failed.back() >= batch.size()) {
+  const auto by_index = [](const FailedItem& a, const FailedItem& b) { return a.index < b.index; };
+  std::stable_sort(result.failed.begin(), result.failed.end(), by_index);
+  result.failed.erase(std::unique(result.failed.begin(), result.failed.end(),
+                                  [](const FailedItem& a, const FailedItem& b) { return a.index == b.index; }),
+                      result.failed.end());
+  if (!result.failed.empty() && result.failed.back().index >= batch.size()) {
     *error = Internal("the step named a failed record that is not in its batch");
     return false;
   }
@@ -69,14 +79,12 @@ BatchOutcome BatchRunner::Run(std::string_view step, std::vector<BatchRecord> ba
     }
   }
   if (fresh.empty()) return outcome;
-  std::vector<size_t> partial;
+  std::vector<FailedItem> partial;
   Status error;
   for (int attempt = 1; attempt <= policy_.max_attempts; ++attempt) {
     if (attempt > 1) sleep_(BackoffBefore(attempt));
     if (RunOnce(fresh, function, outcome, &partial, &error)) {
-      for (size_t i : partial) {
-        RetryAlone(step, fresh[i], function, outcome, 1, FailedPrecondition("the step reported the record as failed"));
-      }
+      for (FailedItem& f : partial) RetryAlone(step, fresh[f.index], function, outcome, 1, ReportedError(f));
       return outcome;
     }
   }
@@ -96,27 +104,25 @@ void BatchRunner::Isolate(std::string_view step, std::span<const BatchRecord> ba
       RetryAlone(step, piece[0], function, outcome, 0, Status::Ok());
       continue;
     }
-    std::vector<size_t> partial;
+    std::vector<FailedItem> partial;
     Status error;
     if (!RunOnce(piece, function, outcome, &partial, &error)) {
       Isolate(step, piece, function, outcome);
       continue;
     }
-    for (size_t i : partial) {
-      RetryAlone(step, piece[i], function, outcome, 1, FailedPrecondition("the step reported the record as failed"));
-    }
+    for (FailedItem& f : partial) RetryAlone(step, piece[f.index], function, outcome, 1, ReportedError(f));
   }
 }
 
 void BatchRunner::RetryAlone(std::string_view step, const BatchRecord& record, const StepFunction& function,
                              BatchOutcome& outcome, int tried, Status last_error) {
-  std::vector<size_t> partial;
+  std::vector<FailedItem> partial;
   for (int attempt = tried + 1; attempt <= policy_.max_attempts; ++attempt) {
     if (attempt > 1) sleep_(BackoffBefore(attempt));
     Status error;
     if (RunOnce(std::span<const BatchRecord>(&record, 1), function, outcome, &partial, &error)) {
       if (partial.empty()) return;
-      error = FailedPrecondition("the step reported the record as failed");
+      error = ReportedError(partial[0]);
     }
     last_error = std::move(error);
   }

@@ -51,13 +51,19 @@ struct BatchRecord {
   uint64_t offset = 0;                  // in its partition (for dead letters)
 };
 
-// What a step made of a batch. `failed`: positions in the batch given to
-// the step of records that failed (a partial batch response); then
-// `status` is OK and `out` is what the others became.
+// A record a step failed on its own (a partial batch response): its
+// position in the batch given to the step, and why (OK: not said).
+struct FailedItem {
+  size_t index = 0;
+  Status error;
+};
+
+// What a step made of a batch: `status` not OK fails the whole batch;
+// otherwise `out` is what the records not in `failed` became.
 struct StepResult {
   Status status;
   std::vector<CloudEvent> out;
-  std::vector<size_t> failed;
+  std::vector<FailedItem> failed;
 };
 
 using StepFunction = std::function<StepResult(std::span<const BatchRecord> batch)>;
@@ -92,7 +98,7 @@ class BatchRunner {
   // Runs `batch` once; true when it succeeded (its output and its
   // partial failures handled), false when the step failed as a whole.
   bool RunOnce(std::span<const BatchRecord> batch, const StepFunction& function, BatchOutcome& outcome,
-               std::vector<size_t>* partial, Status* error);
+               std::vector<FailedItem>* partial, Status* error);
   void Isolate(std::string_view step, std::span<const BatchRecord> batch, const StepFunction& function,
                BatchOutcome& outcome);
   void RetryAlone(std::string_view step, const BatchRecord& record, const StepFunction& function,

@@ -114,7 +114,7 @@ TEST_F(BatchRunnerTest, APartialBatchResponseRetriesOnlyTheNamedRecords) {
           result.out.push_back(CloudEvent{.id = "out-e2"});
           continue;
         }
-        result.failed.push_back(i);
+        result.failed.push_back({i, InvalidArgument("e4 is refused")});
         continue;
       }
       result.out.push_back(CloudEvent{.id = "out-" + batch[i].event.id});
@@ -126,6 +126,7 @@ TEST_F(BatchRunnerTest, APartialBatchResponseRetriesOnlyTheNamedRecords) {
   ASSERT_EQ(outcome.dead_letters.size(), 1u);
   EXPECT_EQ(outcome.dead_letters[0].record.event.id, "e4");
   EXPECT_EQ(outcome.dead_letters[0].attempts, 2);
+  EXPECT_EQ(outcome.dead_letters[0].error.message(), "e4 is refused");  // the step's own reason
   EXPECT_EQ(outcome.out.size(), 5u);
   EXPECT_EQ(runs, 1 + 1 + 1);  // the batch, e2 alone once, e4 alone once more
 }
