@@ -38,7 +38,7 @@ namespace eventlake::pipeline {
 
 struct PipelineStep {
   std::string name;  // in dead letters and metrics ("validate", "sql", ...)
-  StepFunction run;
+  StepFunction run;  // called from every partition's thread: must be thread-safe
   RetryPolicy retry;
 };
 

@@ -187,6 +187,7 @@ Result<std::vector<CloudEvent>> SqlStep::Filter(std::span<const BatchRecord> bat
 }
 
 StepResult SqlStep::Run(std::span<const BatchRecord> batch) {
+  std::lock_guard lock(mu_);
   Status loaded = Load(batch);
   if (!loaded.ok()) return {std::move(loaded), {}, {}};
   auto out = options_.filter.empty() ? Query() : Filter(batch);

@@ -25,10 +25,12 @@
 // The statement runs in a DuckDB of its own that reads no files, loads no
 // extensions and cannot change its settings: `batch` is all it can read.
 //
-// Threads: Run is called by one thread at a time.
+// Threads: Run may be called from several threads (a pipeline's
+// partitions); they take turns on the step's one DuckDB connection.
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 
@@ -65,6 +67,7 @@ class SqlStep {
 
   SqlStepOptions options_;
   std::unique_ptr<engine::Database> db_;
+  std::mutex mu_;  // Run holds it: one connection
   std::unique_ptr<engine::Connection> connection_;
 };
 
