@@ -7,33 +7,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pipeline/json_path.h"
+#include "pipeline/per_event_step.h"
+
 namespace eventlake::pipeline {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-// The object holding member `path` ("a.b": the object a) and the last
-// name; null when a step of the way is not an object. `create` makes the
-// objects on the way.
-Json* Parent(Json& root, std::string_view path, std::string* last, bool create) {
-  Json* at = &root;
-  while (true) {
-    const size_t dot = path.find('.');
-    if (dot == std::string_view::npos) {
-      *last = std::string(path);
-      return at->is_object() ? at : nullptr;
-    }
-    const std::string name(path.substr(0, dot));
-    if (!at->is_object()) return nullptr;
-    auto it = at->find(name);
-    if (it == at->end()) {
-      if (!create) return nullptr;
-      it = at->emplace(name, Json::object()).first;
-    }
-    at = &*it;
-    path.remove_prefix(dot + 1);
-  }
-}
 
 Result<Json> Cast(const Json& v, CastType type, const std::string& name) {
   const auto refuse = [&](std::string_view as) {
@@ -89,12 +69,7 @@ Result<CastType> ParseCastType(std::string_view name) {
 }
 
 Result<MapStep> MapStep::Create(MapSpec spec) {
-  auto check = [](const std::string& name) -> Status {
-    if (name.empty() || name.front() == '.' || name.back() == '.' || name.find("..") != std::string::npos) {
-      return InvalidArgument("map: \"" + name + "\" is not a member name (a or a.b)");
-    }
-    return Status::Ok();
-  };
+  auto check = [](const std::string& name) { return CheckMemberPath("map", name); };
   for (const auto& [from, to] : spec.rename) {
     EL_RETURN_IF_ERROR(check(from));
     EL_RETURN_IF_ERROR(check(to));
@@ -115,25 +90,25 @@ Result<std::string> MapStep::MapData(std::string_view data) const {
   if (!root.is_object()) return Err(InvalidArgument("map: the event's data is not a JSON object"));
   std::string last;
   for (const auto& [from, to] : spec_.rename) {
-    Json* parent = Parent(root, from, &last, false);
+    Json* parent = MemberParent(root, from, &last, false);
     if (parent == nullptr || !parent->contains(last)) continue;
     Json value = std::move((*parent)[last]);
     parent->erase(last);
     std::string target;
-    Json* destination = Parent(root, to, &target, true);
+    Json* destination = MemberParent(root, to, &target, true);
     if (destination == nullptr) return Err(InvalidArgument("map: rename to " + to + ": not inside an object"));
     (*destination)[target] = std::move(value);
   }
   for (const std::string& name : spec_.drop) {
-    if (Json* parent = Parent(root, name, &last, false)) parent->erase(last);
+    if (Json* parent = MemberParent(root, name, &last, false)) parent->erase(last);
   }
   for (const auto& [name, value] : spec_.set) {
-    Json* parent = Parent(root, name, &last, true);
+    Json* parent = MemberParent(root, name, &last, true);
     if (parent == nullptr) return Err(InvalidArgument("map: set " + name + ": not inside an object"));
     (*parent)[last] = Json::parse(value);
   }
   for (const auto& [name, type] : spec_.cast) {
-    Json* parent = Parent(root, name, &last, false);
+    Json* parent = MemberParent(root, name, &last, false);
     if (parent == nullptr || !parent->contains(last)) continue;
     EL_ASSIGN_OR_RETURN((*parent)[last], Cast((*parent)[last], type, name));
   }
@@ -141,20 +116,7 @@ Result<std::string> MapStep::MapData(std::string_view data) const {
 }
 
 StepResult MapStep::Run(std::span<const BatchRecord> batch) const {
-  StepResult result;
-  for (size_t i = 0; i < batch.size(); ++i) {
-    auto data = MapData(batch[i].event.data);
-    if (!data.has_value()) {
-      result.failed.push_back({i, data.error()});
-      continue;
-    }
-    CloudEvent e = batch[i].event;
-    e.data = std::move(*data);
-    e.data_content_type = "application/json";
-    e.data_is_binary = false;
-    result.out.push_back(std::move(e));
-  }
-  return result;
+  return RewriteEachData(batch, [this](std::string_view data) { return MapData(data); });
 }
 
 }  // namespace eventlake::pipeline

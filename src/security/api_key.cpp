@@ -2,6 +2,7 @@
 #include "security/api_key.h"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <cstdio>
@@ -86,8 +87,18 @@ Sha256Digest Sha256(std::string_view data) {
   return digest;
 }
 
-std::string HashApiKey(std::string_view key) {
-  const Sha256Digest digest = Sha256(key);
+Sha256Digest HmacSha256(std::string_view key, std::string_view data) {
+  Sha256Digest out{};
+  unsigned int length = 0;
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const uint8_t*>(data.data()),
+           data.size(), out.data(), &length) == nullptr) {
+    std::fputs("eventlake: HMAC(SHA-256) failed\n", stderr);  // only without memory
+    std::abort();
+  }
+  return out;
+}
+
+std::string HexOf(const Sha256Digest& digest) {
   std::string hex;
   hex.reserve(digest.size() * 2);
   for (uint8_t b : digest) {
@@ -96,6 +107,8 @@ std::string HashApiKey(std::string_view key) {
   }
   return hex;
 }
+
+std::string HashApiKey(std::string_view key) { return HexOf(Sha256(key)); }
 
 bool IsSha256Hex(std::string_view text) {
   if (text.size() != 64) return false;

@@ -32,6 +32,10 @@ std::string GenerateApiKey();
 std::string HashApiKey(std::string_view key);
 // The same digest as raw bytes.
 Sha256Digest Sha256(std::string_view data);
+// HMAC-SHA-256 of `data` under `key` (RFC 2104).
+Sha256Digest HmacSha256(std::string_view key, std::string_view data);
+// A digest as 64 lower-case hex characters.
+std::string HexOf(const Sha256Digest& digest);
 
 // True for exactly 64 hex characters (either case).
 bool IsSha256Hex(std::string_view text);

@@ -3,7 +3,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <charconv>
@@ -21,14 +20,6 @@ constexpr size_t kNonceBytes = 18;
 
 std::string_view AsText(const Sha256Digest& d) {
   return {reinterpret_cast<const char*>(d.data()), d.size()};
-}
-
-Sha256Digest Hmac(std::string_view key, std::string_view data) {
-  Sha256Digest out{};
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const uint8_t*>(data.data()),
-       data.size(), out.data(), &length);
-  return out;
 }
 
 // Hi(password, salt, i) of RFC 5802: PBKDF2 with HMAC-SHA-256.
@@ -78,10 +69,10 @@ bool PrintableNonce(std::string_view nonce) {
 
 ScramVerifier MakeScramVerifier(std::string_view password, std::string_view salt, int iterations) {
   Sha256Digest salted = SaltedPassword(password, salt, iterations);
-  const Sha256Digest client_key = Hmac(AsText(salted), "Client Key");
+  const Sha256Digest client_key = HmacSha256(AsText(salted), "Client Key");
   ScramVerifier v{.iterations = iterations, .salt = std::string(salt)};
   v.stored_key = Sha256(AsText(client_key));
-  v.server_key = Hmac(AsText(salted), "Server Key");
+  v.server_key = HmacSha256(AsText(salted), "Server Key");
   OPENSSL_cleanse(salted.data(), salted.size());
   return v;
 }
@@ -168,14 +159,14 @@ Result<std::string> ScramServer::ClientFinal(std::string_view message) {
   if (!proof) return Err(InvalidArgument("SCRAM: the proof is not 32 bytes of base64"));
 
   const std::string auth_message = client_first_bare_ + "," + server_first_ + "," + std::string(without_proof);
-  const Sha256Digest signature = Hmac(AsText(verifier_.stored_key), auth_message);
+  const Sha256Digest signature = HmacSha256(AsText(verifier_.stored_key), auth_message);
   Sha256Digest client_key{};
   for (size_t i = 0; i < client_key.size(); ++i) client_key[i] = (*proof)[i] ^ signature[i];
   const Sha256Digest stored = Sha256(AsText(client_key));
   if (CRYPTO_memcmp(stored.data(), verifier_.stored_key.data(), stored.size()) != 0) {
     return Err(Unauthenticated("SCRAM: the proof does not match the key's verifier"));
   }
-  return "v=" + EncodeBase64(AsText(Hmac(AsText(verifier_.server_key), auth_message)));
+  return "v=" + EncodeBase64(AsText(HmacSha256(AsText(verifier_.server_key), auth_message)));
 }
 
 Result<std::string> ScramClientFinal(std::string_view password, std::string_view client_first_bare,
@@ -188,12 +179,12 @@ Result<std::string> ScramClientFinal(std::string_view password, std::string_view
   int i = 0;
   std::from_chars(iterations.data(), iterations.data() + iterations.size(), i);
   const Sha256Digest salted = SaltedPassword(password, salt, i);
-  const Sha256Digest client_key = Hmac(AsText(salted), "Client Key");
+  const Sha256Digest client_key = HmacSha256(AsText(salted), "Client Key");
   const Sha256Digest stored_key = Sha256(AsText(client_key));
   const std::string without_proof = "c=biws,r=" + std::string(nonce);
   const std::string auth_message =
       std::string(client_first_bare) + "," + std::string(server_first) + "," + without_proof;
-  const Sha256Digest signature = Hmac(AsText(stored_key), auth_message);
+  const Sha256Digest signature = HmacSha256(AsText(stored_key), auth_message);
   Sha256Digest proof{};
   for (size_t k = 0; k < proof.size(); ++k) proof[k] = client_key[k] ^ signature[k];
   return without_proof + ",p=" + EncodeBase64(AsText(proof));
