@@ -6,13 +6,19 @@
 
 namespace eventlake::ingest {
 
-CloudEvent MakeDeadLetterEvent(const DeadLetterInput& input) {
+CloudEvent DeadLetterEnvelope(std::string id, std::string source, TimestampMicros now, std::string data) {
   CloudEvent letter;
-  letter.id = input.id;
-  letter.source = SourceEventSource(input.source_name);
+  letter.id = std::move(id);
+  letter.source = std::move(source);
   letter.type = std::string(kDeadLetterType);
-  letter.time = input.now;
+  letter.time = now;
   letter.data_content_type = "application/json";
+  letter.data = std::move(data);
+  return letter;
+}
+
+CloudEvent MakeDeadLetterEvent(const DeadLetterInput& input) {
+  CloudEvent letter = DeadLetterEnvelope(input.id, SourceEventSource(input.source_name), input.now, "");
   std::string& data = letter.data;
   data.reserve(input.body.size() + input.problem->detail.size() + 160);
   data.append("{\"source\":");

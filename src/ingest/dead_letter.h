@@ -30,4 +30,9 @@ struct DeadLetterInput {
 
 CloudEvent MakeDeadLetterEvent(const DeadLetterInput& input);
 
+// The envelope every dead letter shares (a source's, a loader's, a
+// pipeline's): type eventlake.deadletter, JSON `data`, the given id,
+// source and time.
+CloudEvent DeadLetterEnvelope(std::string id, std::string source, TimestampMicros now, std::string data);
+
 }  // namespace eventlake::ingest

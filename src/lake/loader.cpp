@@ -6,13 +6,13 @@
 #include "core/id.h"
 #include "core/logging.h"
 #include "ingest/cloudevent_json.h"
+#include "ingest/dead_letter.h"
 #include "lake/stream_rounds.h"
 
 namespace eventlake::lake {
 namespace {
 
 constexpr std::string_view kComponent = "lake";
-constexpr std::string_view kDeadLetterType = "eventlake.deadletter";
 
 }  // namespace
 
@@ -92,16 +92,11 @@ Status Loader::DeadLetter(uint32_t partition, const log::LogRecord& record,
       {"offset", record.offset},
       {"event", nlohmann::ordered_json::parse(ingest::ToStructuredJson(record.event), nullptr,
                                               false)}};
-  CloudEvent letter;
   // The same record always gets the same id: a replay after a crash is a
   // duplicate a consumer can recognise.
-  letter.id = AppIdOf(partition) + "/" + std::to_string(record.offset);
-  letter.source = "/eventlake/loaders/" + options_.name;
-  letter.type = std::string(kDeadLetterType);
-  letter.time = options_.clock->NowMicros();
-  letter.data_content_type = "application/json";
-  letter.data = data.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-  letters_.push_back(std::move(letter));
+  letters_.push_back(ingest::DeadLetterEnvelope(
+      AppIdOf(partition) + "/" + std::to_string(record.offset), "/eventlake/loaders/" + options_.name,
+      options_.clock->NowMicros(), data.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)));
   return Status::Ok();
 }
 

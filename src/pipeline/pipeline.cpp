@@ -143,17 +143,13 @@ Status Pipeline::DeadLetters(uint32_t partition, std::span<const DeadLetter> let
         {"partition", partition},
         {"offset", l.record.offset},
         {"event", nlohmann::ordered_json::parse(ingest::ToStructuredJson(l.record.event), nullptr, false)}};
-    CloudEvent letter;
     // The same failure of the same record has the same id: a batch that
     // runs again after a crash adds a duplicate a consumer can recognise.
-    letter.id = options_.name + "/" + options_.trigger->name() + "/" + std::to_string(partition) + "/" +
-                std::to_string(l.record.offset) + "/" + l.step + "/" + l.record.event.id;
-    letter.source = "/eventlake/pipelines/" + options_.name;
-    letter.type = std::string(ingest::kDeadLetterType);
-    letter.time = options_.clock->NowMicros();
-    letter.data_content_type = "application/json";
-    letter.data = data.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-    events.push_back(std::move(letter));
+    events.push_back(ingest::DeadLetterEnvelope(
+        options_.name + "/" + options_.trigger->name() + "/" + std::to_string(partition) + "/" +
+            std::to_string(l.record.offset) + "/" + l.step + "/" + l.record.event.id,
+        "/eventlake/pipelines/" + options_.name, options_.clock->NowMicros(),
+        data.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)));
   }
   for (Result<log::RecordPosition>& appended : stream->AppendAndWait(events)) {
     if (!appended.has_value()) return appended.error().WithContext("dead-letter stream " + stream->name());
