@@ -7,6 +7,8 @@
 // freely, and the value is still checked.
 #include "core/config_table.h"
 
+#include <nlohmann/json.hpp>
+
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -381,6 +383,68 @@ std::string ShowValue(uint64_t v, const FieldOptions& o) {
   return o.bytes ? FormatByteSize(v) : std::to_string(v);
 }
 
+namespace {
+
+constexpr int kMaxYamlDepth = 32;
+
+Status YamlToJson(const YAML::Node& n, const std::string& path, int depth, nlohmann::json* out) {
+  if (depth > kMaxYamlDepth) return InvalidArgument(path + ": nested more than 32 levels deep");
+  if (!n.IsDefined() || n.IsNull()) {
+    *out = nullptr;
+  } else if (n.IsMap()) {
+    *out = nlohmann::json::object();
+    for (const auto& entry : n) {
+      if (!entry.first.IsScalar()) return InvalidArgument(path + ": a key that is not a scalar");
+      const std::string key = entry.first.Scalar();
+      if (out->contains(key)) return InvalidArgument(JoinPath(path, key) + ": given twice");
+      EL_RETURN_IF_ERROR(YamlToJson(entry.second, JoinPath(path, key), depth + 1, &(*out)[key]));
+    }
+  } else if (n.IsSequence()) {
+    *out = nlohmann::json::array();
+    for (const YAML::Node& item : n) {
+      nlohmann::json value;
+      EL_RETURN_IF_ERROR(YamlToJson(item, path + "[" + std::to_string(out->size()) + "]", depth + 1, &value));
+      out->push_back(std::move(value));
+    }
+  } else {
+    const std::string& text = n.Scalar();
+    // A quoted scalar ("5", 'true') is a string; a plain one may be a
+    // boolean, an integer or a number as YAML 1.2's core schema reads it.
+    if (n.Tag() != "!") {
+      if (text == "true" || text == "false") {
+        *out = text == "true";
+        return Status::Ok();
+      }
+      int64_t integer = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), integer);
+      if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) {
+        *out = integer;
+        return Status::Ok();
+      }
+      double number = 0;
+      auto [dend, dec] = std::from_chars(text.data(), text.data() + text.size(), number);
+      if (dec == std::errc() && dend == text.data() + text.size() && !text.empty() && text.find_first_of(".eE") != std::string::npos) {
+        *out = number;
+        return Status::Ok();
+      }
+    }
+    *out = text;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ParseYaml(const YAML::Node& n, const std::string& path, nlohmann::json* out) {
+  return YamlToJson(n, path, 0, out);
+}
+
+std::string ShowYaml(const nlohmann::json& v) {
+  if (v.is_null()) return "";
+  if (v.is_array() && v.empty()) return "[]";
+  return v.dump();
+}
+
 std::string TypeName(Kind kind) {
   switch (kind) {
     case Kind::kBool:
@@ -403,6 +467,8 @@ std::string TypeName(Kind kind) {
       return "map";
     case Kind::kList:
       return "list of maps";
+    case Kind::kYaml:
+      return "YAML";
   }
   return "?";
 }

@@ -40,7 +40,8 @@
 // std::string (optionally restricted to {.choices = {...}}),
 // std::vector<std::string>, std::chrono::milliseconds (written "250ms", "10s",
 // "5m", "2h", "7d", "1h30m" or "0"), enums via Enum(), nested structs via
-// Section() and lists of structs via List(). FieldOptions must be written in
+// Section(), lists of structs via List(), and any subtree as nlohmann::json
+// via Yaml() (the struct's header includes <nlohmann/json.hpp>). FieldOptions must be written in
 // declaration order (C++ designated initialisers): required, secret, min, max,
 // bytes, choices.
 //
@@ -51,6 +52,7 @@
 // a programmer error.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <chrono>
@@ -108,7 +110,8 @@ enum class Kind {
   kByteSize,
   kEnum,
   kSection,
-  kList
+  kList,
+  kYaml
 };
 
 template <typename T>
@@ -158,6 +161,9 @@ Status ParseUnsigned(const YAML::Node& n, const std::string& path, const FieldOp
 // The scalar text of an enum value, or an error naming the choices.
 Result<std::string> EnumText(const YAML::Node& n, const std::string& path,
                              const std::vector<std::string>& names);
+// Any YAML subtree as JSON (Table::Yaml); shapes are the caller's to check.
+Status ParseYaml(const YAML::Node& n, const std::string& path, nlohmann::json* out);
+std::string ShowYaml(const nlohmann::json& v);
 // Error unless min <= count <= max.
 Status CheckCount(size_t count, const std::string& path, const FieldOptions& o);
 
@@ -318,6 +324,21 @@ class Table final : public TableBase {
                return n == 0 ? std::string("[]") : std::to_string(n) + " entries";
              },
          .nested = &table});
+  }
+
+  // Any YAML subtree, kept as JSON (maps as objects, lists as arrays,
+  // unquoted true/false/null/numbers as such, everything else as strings)
+  // for a component to read itself: the steps and sinks of pipelines,
+  // whose keys depend on their kind. At most 32 levels deep.
+  Table& Yaml(std::string_view key, nlohmann::json S::*member, std::string_view description,
+              const FieldOptions& options = {}) {
+    return Add({.key = std::string(key),
+                .kind = internal::Kind::kYaml,
+                .description = std::string(description),
+                .options = options,
+                .parse = [member](const YAML::Node& n, const std::string& path,
+                                  S* out) { return internal::ParseYaml(n, path, &(out->*member)); },
+                .show = [member](const S& s) { return internal::ShowYaml(s.*member); }});
   }
 
   // A rule over the whole parsed struct (cross-field checks), run after every

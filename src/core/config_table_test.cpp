@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <random>
 
 namespace eventlake::config {
@@ -405,6 +406,52 @@ TEST(FormatByteSize, UsesTheLargestExactUnitAndRoundTrips) {
     uint64_t n = rng() >> (i % 64);
     ASSERT_EQ(ParseByteSize(FormatByteSize(n)).value(), n) << n;
   }
+}
+
+}  // namespace
+}  // namespace eventlake::config
+
+namespace eventlake::config {
+namespace {
+
+struct Document {
+  nlohmann::json any;
+};
+
+const Table<Document>& DocumentTable() {
+  static const auto& table =
+      (new Table<Document>("doc", "A subtree kept as JSON."))->Yaml("any", &Document::any, "Anything.");
+  return table;
+}
+
+Result<nlohmann::json> ParseAny(const std::string& yaml) {
+  EL_ASSIGN_OR_RETURN(YAML::Node root, LoadYaml(yaml, "test.yaml"));
+  Document doc;
+  EL_RETURN_IF_ERROR(DocumentTable().Parse(root, "doc", &doc));
+  return doc.any;
+}
+
+TEST(ConfigTableYaml, KeepsASubtreeAsJsonWithYamlScalarsTyped) {
+  auto any = ParseAny(R"(
+any:
+  - sql: "SELECT 1"
+  - map: { set: { n: 5, x: 1.5, ok: true, none: ~, quoted: "5", word: five }, drop: [a, b] }
+)");
+  ASSERT_TRUE(any.has_value()) << any.error().ToString();
+  EXPECT_EQ(*any, nlohmann::json::parse(R"([{"sql": "SELECT 1"},
+      {"map": {"set": {"n": 5, "x": 1.5, "ok": true, "none": null, "quoted": "5", "word": "five"},
+               "drop": ["a", "b"]}}])"));
+}
+
+TEST(ConfigTableYaml, RefusesDeepNestingAndRepeatedKeysWithThePath) {
+  std::string deep = "any: ";
+  for (int i = 0; i < 40; ++i) deep += "[";
+  for (int i = 0; i < 40; ++i) deep += "]";
+  auto nested = ParseAny(deep);
+  ASSERT_FALSE(nested.has_value());
+  EXPECT_THAT(nested.error().message(), testing::HasSubstr("nested more than 32 levels"));
+  EXPECT_THAT(nested.error().message(), testing::StartsWith("doc.any[0]"));
+  EXPECT_EQ(DocumentTable().Reference().find("| `any` | YAML |") != std::string::npos, true);
 }
 
 }  // namespace
