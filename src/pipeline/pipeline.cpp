@@ -9,14 +9,12 @@
 
 namespace eventlake::pipeline {
 
-Status StreamSink::Deliver(uint32_t partition, uint64_t next_offset, std::span<const CloudEvent> events) {
-  (void)partition;
-  (void)next_offset;
-  if (events.empty()) return Status::Ok();
-  for (Result<log::RecordPosition>& appended : stream_->AppendAndWait(events)) {
-    if (!appended.has_value()) return appended.error().WithContext("sink stream " + stream_->name());
+Result<std::vector<FailedItem>> StreamSink::Deliver(const SinkBatch& batch) {
+  if (batch.events.empty()) return std::vector<FailedItem>{};
+  for (Result<log::RecordPosition>& appended : stream_->AppendAndWait(batch.events)) {
+    if (!appended.has_value()) return Err(appended.error().WithContext("sink stream " + stream_->name()));
   }
-  return Status::Ok();
+  return std::vector<FailedItem>{};
 }
 
 Result<std::unique_ptr<Pipeline>> Pipeline::Create(PipelineOptions options) {
@@ -28,6 +26,7 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(PipelineOptions options) {
   if (options.group.empty()) options.group = "pipeline-" + options.name;
   auto pipeline = std::unique_ptr<Pipeline>(new Pipeline(std::move(options)));
   EL_ASSIGN_OR_RETURN(pipeline->positions_, pipeline->options_.trigger->GroupOffsets(pipeline->options_.group));
+  pipeline->committed_ = pipeline->positions_;
   return pipeline;
 }
 
@@ -60,8 +59,28 @@ Status Pipeline::Start() {
 
 void Pipeline::Stop() {
   stopping_ = true;
+  const bool started = !threads_.empty();
   for (std::thread& t : threads_) t.join();
   threads_.clear();
+  if (!started) return;
+  Status flushed = FlushSinks();
+  if (!flushed.ok()) {
+    LogWarn("pipeline", "a sink could not write out what it buffered; those batches run again at the next start",
+            {{"pipeline", options_.name}, {"error", flushed.ToString()}});
+  }
+}
+
+Status Pipeline::FlushSinks() {
+  Status first;
+  for (Sink* sink : options_.sinks) {
+    Status s = sink->Flush();
+    if (!s.ok() && first.ok()) first = s.WithContext("sink " + std::string(sink->name()));
+  }
+  for (uint32_t p = 0; p < options_.trigger->partition_count(); ++p) {
+    Status s = CommitGroup(p);
+    if (!s.ok() && first.ok()) first = s;
+  }
+  return first;
 }
 
 void Pipeline::Run(uint32_t partition) {
@@ -69,10 +88,20 @@ void Pipeline::Run(uint32_t partition) {
   while (!stopping_) {
     Result<BatchReport> report = RunOnce(partition);
     if (report.has_value()) {
+      Status committed = CommitDurable(partition);
+      if (!committed.ok()) report = Err(committed);
+    }
+    if (report.has_value()) {
       backoff = std::chrono::milliseconds(100);
       continue;
     }
     if (batch_errors_ != nullptr) batch_errors_->Increment();
+    {
+      // Read again from the group: what was read since is not durable in
+      // every sink (they skip what they have).
+      std::lock_guard lock(mu_);
+      positions_[partition] = committed_[partition];
+    }
     LogWarn("pipeline", "a batch will run again",
             {{"pipeline", options_.name}, {"partition", partition}, {"error", report.error().ToString()}});
     for (auto waited = std::chrono::milliseconds(0); waited < backoff && !stopping_;
@@ -89,7 +118,10 @@ Result<BatchReport> Pipeline::RunOnce(uint32_t partition) {
     std::lock_guard lock(mu_);
     from = positions_[partition];
   }
-  EL_ASSIGN_OR_RETURN(MicroBatch batch, NextBatch(options_.trigger->partition(partition), from, options_.batch,
+  BatchLimits limits = options_.batch;
+  const uint64_t end = BatchEnd(partition, from);
+  if (end - from < limits.max_records) limits.max_records = static_cast<uint32_t>(end - from);
+  EL_ASSIGN_OR_RETURN(MicroBatch batch, NextBatch(options_.trigger->partition(partition), from, limits,
                                                   options_.idle_wait, options_.clock));
   BatchReport report{.records = batch.records.size()};
   if (batch.records.empty()) return report;
@@ -109,15 +141,50 @@ Result<BatchReport> Pipeline::RunOnce(uint32_t partition) {
   std::vector<CloudEvent> events;
   events.reserve(current.size());
   for (BatchRecord& r : current) events.push_back(std::move(r.event));
+  const SinkBatch delivery{.origin = options_.trigger->name(),
+                           .partition = partition,
+                           .first_offset = batch.first_offset,
+                           .next_offset = batch.next_offset,
+                           .events = events};
   for (Sink* sink : options_.sinks) {
-    EL_RETURN_IF_ERROR(sink->Deliver(partition, batch.next_offset, events).WithContext(
-        "pipeline " + options_.name + ": sink " + std::string(sink->name())));
+    auto refused = sink->Deliver(delivery);
+    if (!refused.has_value()) {
+      return Err(refused.error().WithContext("pipeline " + options_.name + ": sink " + std::string(sink->name())));
+    }
+    for (FailedItem& item : *refused) {
+      letters.push_back({.record = {events[item.index], oldest, batch.first_offset},
+                         .step = "sink " + std::string(sink->name()),
+                         .error = std::move(item.error),
+                         .attempts = 1});
+    }
   }
   EL_RETURN_IF_ERROR(DeadLetters(partition, letters));
-  EL_RETURN_IF_ERROR(Commit(partition, batch.next_offset));
+  {
+    std::lock_guard lock(mu_);
+    positions_[partition] = batch.next_offset;
+  }
+  EL_RETURN_IF_ERROR(CommitGroup(partition));
   report.delivered = events.size();
   report.dead_letters = letters.size();
   return report;
+}
+
+uint64_t Pipeline::BatchEnd(uint32_t partition, uint64_t from) {
+  uint64_t end = UINT64_MAX;
+  for (Sink* sink : options_.sinks) {
+    for (std::optional<uint64_t> offset : {sink->DurableOffset(options_.trigger->name(), partition),
+                                           sink->TakenOffset(options_.trigger->name(), partition)}) {
+      if (offset.has_value() && *offset > from) end = std::min(end, *offset);
+    }
+  }
+  return end;
+}
+
+Status Pipeline::CommitDurable(uint32_t partition) {
+  for (Sink* sink : options_.sinks) {
+    EL_RETURN_IF_ERROR(sink->Tick().WithContext("pipeline " + options_.name + ": sink " + std::string(sink->name())));
+  }
+  return CommitGroup(partition);
 }
 
 Status Pipeline::DeadLetters(uint32_t partition, std::span<const DeadLetter> letters) {
@@ -157,10 +224,21 @@ Status Pipeline::DeadLetters(uint32_t partition, std::span<const DeadLetter> let
   return Status::Ok();
 }
 
-Status Pipeline::Commit(uint32_t partition, uint64_t next_offset) {
+Status Pipeline::CommitGroup(uint32_t partition) {
+  // Past what every sink has durable, and no further than what was read.
+  uint64_t offset;
+  {
+    std::lock_guard lock(mu_);
+    offset = positions_[partition];
+  }
+  for (Sink* sink : options_.sinks) {
+    std::optional<uint64_t> durable = sink->DurableOffset(options_.trigger->name(), partition);
+    if (durable.has_value()) offset = std::min(offset, *durable);
+  }
   std::lock_guard lock(mu_);
-  positions_[partition] = next_offset;
-  return options_.trigger->CommitGroup(options_.group, positions_);
+  if (offset <= committed_[partition]) return Status::Ok();
+  committed_[partition] = offset;
+  return options_.trigger->CommitGroup(options_.group, committed_);
 }
 
 }  // namespace eventlake::pipeline

@@ -13,6 +13,13 @@
 // offset it is given (the lake's table sink commits them with its files).
 // A dead letter has the same id whenever its record fails again.
 //
+// A sink may buffer (a table writes files of many batches): the group then
+// moves only as far as every sink says is durable (DurableOffset), and
+// batches are cut at the offsets a sink has durable or taken (after a
+// restart, or a failure that makes the partition read again from its
+// group), so that a batch is either wholly in it (and skipped by it) or
+// not at all.
+//
 // Threads: Start() runs a thread per partition; Stop() joins them.
 // RunOnce() is for tests, without Start().
 #pragma once
@@ -22,6 +29,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
@@ -42,15 +50,43 @@ struct PipelineStep {
   RetryPolicy retry;
 };
 
-// Where a pipeline's events go. Deliver is called from the partition's
-// thread; different partitions call it at once.
+// What the records of one partition before `next_offset` became, for a
+// sink (possibly no events: the records were filtered out or failed).
+struct SinkBatch {
+  std::string_view origin;   // the stream the records came from
+  uint32_t partition = 0;
+  uint64_t first_offset = 0;  // of the batch's first record
+  uint64_t next_offset = 0;   // after its last record
+  std::span<const CloudEvent> events;
+};
+
+// Where a pipeline's events go. Called from the partitions' threads, at
+// once for different partitions.
 class Sink {
  public:
   virtual ~Sink() = default;
   virtual std::string_view name() const = 0;
-  // `events`: what the records of `partition` before `next_offset` became
-  // (possibly none). OK only once they are durable where the sink puts them.
-  virtual Status Deliver(uint32_t partition, uint64_t next_offset, std::span<const CloudEvent> events) = 0;
+  // OK once the sink has the events (durable, or buffered until
+  // DurableOffset covers them); the events it refuses for themselves (a
+  // row no column can take), by index, become dead letters. An error
+  // fails the whole batch, which runs again.
+  virtual Result<std::vector<FailedItem>> Deliver(const SinkBatch& batch) = 0;
+  // Every batch of the partition before this offset is durable in the
+  // sink; nullopt when whatever Deliver took is.
+  virtual std::optional<uint64_t> DurableOffset(std::string_view origin, uint32_t partition) {
+    (void)origin;
+    (void)partition;
+    return std::nullopt;
+  }
+  // Every batch before this offset is in the sink, durable or buffered;
+  // nullopt: DurableOffset's.
+  virtual std::optional<uint64_t> TakenOffset(std::string_view origin, uint32_t partition) {
+    return DurableOffset(origin, partition);
+  }
+  // Between batches and when a partition is idle: write out what is due.
+  virtual Status Tick() { return Status::Ok(); }
+  // At stop: write out everything buffered.
+  virtual Status Flush() { return Status::Ok(); }
 };
 
 // A sink that appends to another stream.
@@ -58,7 +94,7 @@ class StreamSink : public Sink {
  public:
   explicit StreamSink(log::Stream* stream) : stream_(stream) {}
   std::string_view name() const override { return stream_->name(); }
-  Status Deliver(uint32_t partition, uint64_t next_offset, std::span<const CloudEvent> events) override;
+  Result<std::vector<FailedItem>> Deliver(const SinkBatch& batch) override;
 
  private:
   log::Stream* stream_;
@@ -97,6 +133,10 @@ class Pipeline {
 
   // One batch of `partition`: read, steps, sinks, dead letters, commit.
   Result<BatchReport> RunOnce(uint32_t partition);
+  // Ticks the sinks and moves the group as far as they have made durable.
+  Status CommitDurable(uint32_t partition);
+  // Each sink's Flush, then the group's offsets (at stop).
+  Status FlushSinks();
 
   const PipelineOptions& options() const { return options_; }
 
@@ -104,11 +144,15 @@ class Pipeline {
   explicit Pipeline(PipelineOptions options);
   void Run(uint32_t partition);
   Status DeadLetters(uint32_t partition, std::span<const DeadLetter> letters);
-  Status Commit(uint32_t partition, uint64_t next_offset);
+  Status CommitGroup(uint32_t partition);
+  // The end of the batch from `from`: no further than the next offset a
+  // sink has durable or taken, so that a batch cut again is whole in it.
+  uint64_t BatchEnd(uint32_t partition, uint64_t from);
 
   PipelineOptions options_;
   std::mutex mu_;
-  std::vector<uint64_t> positions_;  // guarded by mu_: the group's offsets
+  std::vector<uint64_t> positions_;  // guarded by mu_: the next offset to read, per partition
+  std::vector<uint64_t> committed_;  // guarded by mu_: the group's offsets
   log::Stream* dead_letter_ = nullptr;  // guarded by mu_: opened by the first dead letter
   std::vector<BatchRunner> runners_;    // per partition × step, each used by its partition's thread
 
