@@ -83,10 +83,7 @@ Status Lake::Open() {
   // plenty, and leave the cores to ingestion.
   EL_ASSIGN_OR_RETURN(db_, engine::Database::Open({.threads = 2, .memory_limit = "2GB"}));
   for (const LoaderConfig& config : options_.loaders) {
-    const TableConfig* table = nullptr;
-    for (const TableConfig& t : options_.tables) {
-      if (t.name == config.table) table = &t;
-    }
+    const TableConfig* table = FindTable(config.table);
     if (table == nullptr) {
       return InvalidArgument("loader " + config.name + ": no table " + config.table +
                              " is declared under tables");
@@ -95,21 +92,8 @@ Status Lake::Open() {
     if (stream == nullptr) {
       return InvalidArgument("loader " + config.name + ": no stream " + config.stream);
     }
-    EL_ASSIGN_OR_RETURN(DeclaredSchema declared, DeclaredSchemaOf(*table));
-    std::vector<Column> columns = EventAttributeColumns();
-    columns.insert(columns.end(), declared.columns.begin(), declared.columns.end());
-    auto writer = TableWriter::Open(store_.get(), db_.get(),
-                                    {.name = table->name,
-                                     .partition_by = table->partition_by,
-                                     .initial_columns = std::move(columns),
-                                     .add_columns = !declared.closed,
-                                     .max_rows = table->max_rows,
-                                     .max_bytes = table->max_bytes,
-                                     .max_age = table->max_age,
-                                     .checkpoint_interval = table->checkpoint_interval,
-                                     .metrics = options_.metrics},
-                                    options_.clock);
-    if (!writer.has_value()) return writer.error().WithContext("table " + table->name);
+    auto writer = OpenWriter(*table);
+    if (!writer.has_value()) return writer.error();
     auto loader = Loader::Create({.name = config.name,
                                   .stream = stream,
                                   .writer = writer->get(),
@@ -156,6 +140,51 @@ Status Lake::Open() {
     if (!writer.has_value()) return writer.error().WithContext("table " + table.name);
   }
   return Status::Ok();
+}
+
+const TableConfig* Lake::FindTable(std::string_view name) const {
+  for (const TableConfig& t : options_.tables) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+Result<std::unique_ptr<TableWriter>> Lake::OpenWriter(const TableConfig& table) {
+  EL_ASSIGN_OR_RETURN(DeclaredSchema declared, DeclaredSchemaOf(table));
+  std::vector<Column> columns = EventAttributeColumns();
+  columns.insert(columns.end(), declared.columns.begin(), declared.columns.end());
+  auto writer = TableWriter::Open(store_.get(), db_.get(),
+                                  {.name = table.name,
+                                   .partition_by = table.partition_by,
+                                   .initial_columns = std::move(columns),
+                                   .add_columns = !declared.closed,
+                                   .max_rows = table.max_rows,
+                                   .max_bytes = table.max_bytes,
+                                   .max_age = table.max_age,
+                                   .checkpoint_interval = table.checkpoint_interval,
+                                   .metrics = options_.metrics},
+                                  options_.clock);
+  if (!writer.has_value()) return Err(writer.error().WithContext("table " + table.name));
+  return std::move(*writer);
+}
+
+Result<TableSink*> Lake::OpenTableSink(const std::string& pipeline, const std::string& table) {
+  const TableConfig* config = FindTable(table);
+  if (config == nullptr) return Err(InvalidArgument("no table " + table + " is declared under tables"));
+  for (const auto& writer : writers_) {
+    if (writer->options().name == table) {
+      return Err(FailedPrecondition("table " + table + " already has a writer (a loader or a pipeline)"));
+    }
+  }
+  EL_ASSIGN_OR_RETURN(std::unique_ptr<TableWriter> writer, OpenWriter(*config));
+  EL_ASSIGN_OR_RETURN(std::unique_ptr<TableSink> sink,
+                      TableSink::Create({.pipeline = pipeline,
+                                         .writer = writer.get(),
+                                         .clock = options_.clock,
+                                         .metrics = options_.metrics}));
+  writers_.push_back(std::move(writer));
+  sinks_.push_back(std::move(sink));
+  return sinks_.back().get();
 }
 
 Status Lake::Start() {
@@ -225,12 +254,15 @@ Result<PendingRowsResult> Lake::ForEachPendingRow(std::string_view table,
     sources.push_back({.loader = o.name, .stream = o.stream, .max_future = o.max_future,
                        .max_past = o.max_past});
   }
-  if (sources.empty()) return PendingRowsResult{};
-  std::vector<std::string> partition_by;
-  for (const TableConfig& t : options_.tables) {
-    if (t.name == table) partition_by = t.partition_by;
+  const TableSink* sink = nullptr;
+  for (const auto& s : sinks_) {
+    if (s->name() == table) sink = s.get();
   }
-  EL_ASSIGN_OR_RETURN(std::vector<PartitionField> fields, ParsePartitionBy(partition_by));
+  if (sources.empty() && sink == nullptr) return PendingRowsResult{};
+  const TableConfig* config = FindTable(table);
+  EL_ASSIGN_OR_RETURN(std::vector<PartitionField> fields,
+                      ParsePartitionBy(config != nullptr ? config->partition_by : std::vector<std::string>{}));
+  if (sink != nullptr) return sink->ForEachPendingRow(snapshot, fields, max_rows, row);
   return lake::ForEachPendingRow(snapshot, sources, fields, max_rows, options_.clock, row);
 }
 

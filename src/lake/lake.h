@@ -1,7 +1,8 @@
 // Lake: the lake as the server runs it — the object store (a local
 // directory under the data directory), the DuckDB instance that writes
-// Parquet, one TableWriter and Loader per configured loader, and read access
-// to every table's log for the API and the CLI.
+// Parquet, one TableWriter and Loader per configured loader, the table
+// sinks of pipelines, and read access to every table's log for the API and
+// the CLI.
 //
 // Maintenance: one thread compacts and vacuums the declared tables on their
 // intervals, and runs the compactions and vacuums asked for (Compact,
@@ -37,6 +38,7 @@
 #include "lake/object_store.h"
 #include "lake/pending_rows.h"
 #include "lake/raw_archiver.h"
+#include "lake/table_sink.h"
 #include "lake/table_writer.h"
 #include "lake/vacuum.h"
 #include "log/log.h"
@@ -96,6 +98,11 @@ class Lake {
   // The loaders, for tests and tools.
   const std::vector<std::unique_ptr<Loader>>& loaders() const { return loaders_; }
 
+  // The sink of pipeline `pipeline` into the declared table `table`
+  // (table_sink.h); the lake owns it. Before Start. One writer per table:
+  // a table another loader or sink fills is FailedPrecondition.
+  Result<TableSink*> OpenTableSink(const std::string& pipeline, const std::string& table);
+
   // The rows the table's loaders have yet to commit, read against
   // `snapshot` (pending_rows.h); at most max_rows.
   Result<PendingRowsResult> ForEachPendingRow(std::string_view table, const TableSnapshot& snapshot,
@@ -105,6 +112,9 @@ class Lake {
   explicit Lake(LakeOptions options) : options_(std::move(options)) {}
   Status Open();
   static Result<DeclaredSchema> DeclaredSchemaOf(const TableConfig& table);
+  // The writer of a declared table, with the table's options.
+  Result<std::unique_ptr<TableWriter>> OpenWriter(const TableConfig& table);
+  const TableConfig* FindTable(std::string_view name) const;
   // lake_maintenance.cpp
   void MaintenanceLoop();
   void RunDueMaintenance(std::chrono::steady_clock::time_point now);
@@ -119,6 +129,7 @@ class Lake {
   std::unique_ptr<engine::Database> db_;
   std::vector<std::unique_ptr<TableWriter>> writers_;
   std::vector<std::unique_ptr<Loader>> loaders_;
+  std::vector<std::unique_ptr<TableSink>> sinks_;
   std::vector<std::unique_ptr<RawArchiver>> raw_;
 
   std::mutex mu_;

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lake/lake_test_util.h"
 #include "lake/local_object_store.h"
 
 namespace eventlake::lake {
@@ -74,18 +75,7 @@ class LoaderTest : public testing::Test {
 
   // ids in the table's latest snapshot, with how often each appears.
   std::map<std::string, int> TableIds() {
-    auto snapshot = DeltaLog(store_.get(), "curated/events").Load().value();
-    std::map<std::string, int> ids;
-    if (snapshot->files.empty()) return ids;
-    std::string files;
-    for (const auto& [path, add] : snapshot->files) {
-      files += (files.empty() ? "'" : ", '") + root_ + "/lake/curated/events/" + path + "'";
-    }
-    auto c = db_->Connect().value();
-    auto r = c->Query("SELECT id FROM read_parquet([" + files + "], union_by_name = true)");
-    EXPECT_TRUE(r.has_value()) << r.error().ToString();
-    for (size_t i = 0; i < r->rows(); ++i) ++ids[*r->String(0, i)];
-    return ids;
+    return TableIdCounts(store_.get(), root_ + "/lake", "curated/events", *db_);
   }
 
   std::string root_;
