@@ -1,0 +1,117 @@
+// The pipelines option table and the readers of its steps and sinks.
+#include "pipeline/pipeline_config.h"
+
+#include "pipeline/step_factory.h"
+
+namespace eventlake::pipeline {
+namespace {
+
+const config::Table<PipelineTriggerConfig>& TriggerTable() {
+  static const auto& table =
+      (new config::Table<PipelineTriggerConfig>(
+           "pipelines[].trigger", "What starts the pipeline: the stream it reads with the consumer group "
+                                  "`pipeline-<name>`, in micro-batches cut at whichever limit comes first."))
+          ->Field("stream", &PipelineTriggerConfig::stream, "The stream to read.", {.required = true})
+          .Field("max_records", &PipelineTriggerConfig::max_records, "Records per batch at most.",
+                 {.min = 1, .max = 1'000'000})
+          .Field("max_bytes", &PipelineTriggerConfig::max_bytes, "Bytes of events per batch at most.",
+                 {.min = 1024, .bytes = true})
+          .Field("max_wait", &PipelineTriggerConfig::max_wait,
+                 "How long a batch waits for more records after its first.", {.max = 600'000});
+  return table;
+}
+
+const config::Table<PipelineErrorConfig>& ErrorTable() {
+  static const auto& table =
+      (new config::Table<PipelineErrorConfig>(
+           "pipelines[].on_error",
+           "Retries of a failing step: the batch, then its halves (bisection), then each record alone; what "
+           "still fails goes to the dead-letter stream with the step, the error and the attempts."))
+          ->Field("max_attempts", &PipelineErrorConfig::max_attempts, "Tries of a batch, and of a record alone.",
+                  {.min = 1, .max = 100})
+          .Field("backoff", &PipelineErrorConfig::backoff, "The wait before the second try; doubles each try.")
+          .Field("max_backoff", &PipelineErrorConfig::max_backoff, "The longest wait between tries.")
+          .Field("jitter", &PipelineErrorConfig::jitter, "Each wait is the backoff times [1 - jitter, 1 + jitter].",
+                 {.min = 0, .max = 1})
+          .Field("max_record_age", &PipelineErrorConfig::max_record_age,
+                 "A record older than this (since it was appended) is dead-lettered without more tries.",
+                 {.min = 1})
+          .Field("dead_letter_stream", &PipelineErrorConfig::dead_letter_stream,
+                 "The dead-letter stream; empty: `<pipeline>.dlq`, created by the first dead letter.");
+  return table;
+}
+
+}  // namespace
+
+const config::Table<PipelineConfig>& PipelineConfigTable() {
+  static const auto& table =
+      (new config::Table<PipelineConfig>(
+           "pipelines[]", "Pipelines: a trigger, steps run in order on each batch, and sinks (docs/pipelines.md)."))
+          ->Field("name", &PipelineConfig::name, "The pipeline's name.", {.required = true})
+          .Section("trigger", &PipelineConfig::trigger, TriggerTable(), {.required = true})
+          .Yaml("steps", &PipelineConfig::steps,
+                "The steps, in order: a list of one-key maps `- <kind>: <spec>` (validate, filter, map, mask, "
+                "sql; docs/pipelines.md).")
+          .Yaml("sinks", &PipelineConfig::sinks,
+                "Where the events go (fan-out): a list of `- table: <zone.table>` and `- stream: <name>`.")
+          .Section("on_error", &PipelineConfig::on_error, ErrorTable());
+  return table;
+}
+
+namespace {
+
+// The entries of a list of one-key maps, as (kind, spec, path).
+Result<std::vector<StepSpec>> OneKeyMaps(const nlohmann::json& list, const std::string& path) {
+  std::vector<StepSpec> out;
+  if (list.is_null()) return out;
+  if (!list.is_array()) return Err(InvalidArgument(path + ": expected a list"));
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string item = path + "[" + std::to_string(i) + "]";
+    if (!list[i].is_object() || list[i].size() != 1) {
+      return Err(InvalidArgument(item + ": expected a map with one key, the kind (`- sql: ...`)"));
+    }
+    const auto& [kind, spec] = *list[i].items().begin();
+    out.push_back({.kind = kind, .spec = spec, .path = item + "." + kind});
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<StepSpec>> StepSpecs(const PipelineConfig& config, const std::string& path) {
+  return OneKeyMaps(config.steps, path + ".steps");
+}
+
+Result<std::vector<SinkSpec>> SinkSpecs(const PipelineConfig& config, const std::string& path) {
+  EL_ASSIGN_OR_RETURN(std::vector<StepSpec> entries, OneKeyMaps(config.sinks, path + ".sinks"));
+  std::vector<SinkSpec> sinks;
+  for (const StepSpec& entry : entries) {
+    SinkSpec sink{.path = entry.path};
+    if (entry.kind == "table") {
+      sink.kind = SinkKind::kTable;
+    } else if (entry.kind == "stream") {
+      sink.kind = SinkKind::kStream;
+    } else {
+      return Err(InvalidArgument(entry.path + ": unknown sink kind (table, stream)"));
+    }
+    if (!entry.spec.is_string() || entry.spec.get<std::string>().empty()) {
+      return Err(InvalidArgument(entry.path + ": expected the " + entry.kind + "'s name"));
+    }
+    sink.target = entry.spec.get<std::string>();
+    sinks.push_back(std::move(sink));
+  }
+  return sinks;
+}
+
+Status ValidatePipelineConfig(const PipelineConfig& config, const std::string& path) {
+  if (config.name.empty() || config.name.find_first_of("/ ") != std::string::npos) {
+    return InvalidArgument(path + ".name: must be non-empty, without '/' or spaces");
+  }
+  EL_ASSIGN_OR_RETURN(std::vector<StepSpec> steps, StepSpecs(config, path));
+  for (const StepSpec& step : steps) EL_RETURN_IF_ERROR(CheckStepSpec(step));
+  EL_ASSIGN_OR_RETURN(std::vector<SinkSpec> sinks, SinkSpecs(config, path));
+  if (sinks.empty()) return InvalidArgument(path + ".sinks: a pipeline needs at least one sink");
+  return Status::Ok();
+}
+
+}  // namespace eventlake::pipeline

@@ -1,0 +1,90 @@
+// The `pipelines:` section of eventlake.yaml (issue 6):
+//
+//   pipelines:
+//     - name: clicks_to_lake
+//       trigger: { stream: clicks, max_records: 1000, max_bytes: 4MiB, max_wait: 1s }
+//       steps:
+//         - validate: schemas/click.json         # a JSON Schema file, or {schema: {...}}
+//         - filter: "price > 0"
+//         - map: { rename: {ts: event_time}, drop: [debug], set: {v: 2}, cast: {price: double} }
+//         - mask: { hash: [email], tokenize: [user.id], redact: [card], key_env: MASK_KEY }
+//         - sql: "SELECT *, upper(country) AS country FROM batch"
+//       on_error: { max_attempts: 3, backoff: 100ms, dead_letter_stream: clicks.dlq }
+//       sinks:
+//         - table: curated.clicks
+//         - stream: clicks_enriched
+//
+// Steps and sinks are lists of one-key maps whose key is the kind; the
+// table reference (docs/configuration.md) has the fixed keys, and
+// docs/pipelines.md each kind's. StepSpecs and SinkSpecs read them, with
+// errors naming their path ("pipelines[0].steps[2].map.cast.price: ...").
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/config_table.h"
+#include "core/status.h"
+
+namespace eventlake::pipeline {
+
+struct PipelineTriggerConfig {
+  std::string stream;
+  uint32_t max_records = 1000;
+  uint64_t max_bytes = 4ull << 20;
+  std::chrono::milliseconds max_wait{1000};
+};
+
+struct PipelineErrorConfig {
+  uint32_t max_attempts = 3;
+  std::chrono::milliseconds backoff{100};
+  std::chrono::milliseconds max_backoff{10'000};
+  double jitter = 0.2;
+  std::chrono::milliseconds max_record_age = std::chrono::hours(24 * 7);
+  std::string dead_letter_stream;  // "" = "<pipeline>.dlq"
+};
+
+struct PipelineConfig {
+  std::string name;
+  PipelineTriggerConfig trigger;
+  nlohmann::json steps = nlohmann::json::array();
+  nlohmann::json sinks = nlohmann::json::array();
+  PipelineErrorConfig on_error;
+
+  std::string DeadLetterStream() const {
+    return on_error.dead_letter_stream.empty() ? name + ".dlq" : on_error.dead_letter_stream;
+  }
+};
+
+const config::Table<PipelineConfig>& PipelineConfigTable();
+
+// One step as configured: `- <kind>: <spec>`.
+struct StepSpec {
+  std::string kind;     // "validate", "sql", ...
+  nlohmann::json spec;  // what follows the kind
+  std::string path;     // "pipelines[0].steps[2].map", for errors
+};
+
+enum class SinkKind { kTable, kStream };
+
+struct SinkSpec {
+  SinkKind kind = SinkKind::kTable;
+  std::string target;  // the table ("curated.clicks") or the stream
+  std::string path;
+};
+
+// `path` names the pipeline ("pipelines[0]"). InvalidArgument for an entry
+// that is not a one-key map; the kinds themselves are checked where they
+// are built (step_factory.h), sinks here.
+Result<std::vector<StepSpec>> StepSpecs(const PipelineConfig& config, const std::string& path);
+Result<std::vector<SinkSpec>> SinkSpecs(const PipelineConfig& config, const std::string& path);
+
+// The name (no '/'), the steps' shapes and kinds, and at least one sink;
+// errors start with `path` ("pipelines[0]").
+Status ValidatePipelineConfig(const PipelineConfig& config, const std::string& path);
+
+}  // namespace eventlake::pipeline

@@ -1,0 +1,204 @@
+// Step specs read and built: one reader per built-in kind.
+#include "pipeline/step_factory.h"
+
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <memory>
+
+#include "core/file.h"
+#include "pipeline/map_step.h"
+#include "pipeline/mask_step.h"
+#include "pipeline/sql_step.h"
+#include "pipeline/validate_step.h"
+
+namespace eventlake::pipeline {
+namespace {
+
+using nlohmann::json;
+
+Status Expect(bool ok, const std::string& path, std::string_view what) {
+  return ok ? Status::Ok() : InvalidArgument(path + ": expected " + std::string(what));
+}
+
+Status OnlyKeys(const json& spec, const std::string& path, std::initializer_list<std::string_view> keys) {
+  EL_RETURN_IF_ERROR(Expect(spec.is_object(), path, "a map"));
+  for (const auto& [key, value] : spec.items()) {
+    bool known = false;
+    for (std::string_view k : keys) known = known || k == key;
+    if (!known) return InvalidArgument(path + "." + key + ": unknown key");
+  }
+  return Status::Ok();
+}
+
+// {name: value} as pairs, each value a string.
+Result<std::vector<std::pair<std::string, std::string>>> StringMap(const json& spec, const std::string& path) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (spec.is_null()) return out;
+  EL_RETURN_IF_ERROR(Expect(spec.is_object(), path, "a map of names"));
+  for (const auto& [key, value] : spec.items()) {
+    EL_RETURN_IF_ERROR(Expect(value.is_string(), path + "." + key, "a string"));
+    out.emplace_back(key, value.get<std::string>());
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> StringList(const json& spec, const std::string& path) {
+  std::vector<std::string> out;
+  if (spec.is_null()) return out;
+  EL_RETURN_IF_ERROR(Expect(spec.is_array(), path, "a list of names"));
+  for (size_t i = 0; i < spec.size(); ++i) {
+    EL_RETURN_IF_ERROR(Expect(spec[i].is_string(), path + "[" + std::to_string(i) + "]", "a string"));
+    out.push_back(spec[i].get<std::string>());
+  }
+  return out;
+}
+
+const json& Member(const json& spec, const char* key) {
+  static const json kNull;
+  auto it = spec.find(key);
+  return it == spec.end() ? kNull : *it;
+}
+
+// validate: the schema's JSON text.
+Result<std::string> ValidateSchemaText(const StepSpec& s, bool read_files) {
+  std::string file;
+  if (s.spec.is_string()) {
+    file = s.spec.get<std::string>();
+  } else {
+    EL_RETURN_IF_ERROR(OnlyKeys(s.spec, s.path, {"file", "schema"}));
+    if (s.spec.contains("schema") == s.spec.contains("file")) {
+      return Err(InvalidArgument(s.path + ": give one of file and schema"));
+    }
+    if (s.spec.contains("schema")) {
+      EL_RETURN_IF_ERROR(Expect(s.spec["schema"].is_object(), s.path + ".schema", "a JSON Schema (a map)"));
+      return s.spec["schema"].dump();
+    }
+    EL_RETURN_IF_ERROR(Expect(s.spec["file"].is_string(), s.path + ".file", "a file name"));
+    file = s.spec["file"].get<std::string>();
+  }
+  if (!read_files) return std::string();
+  auto text = ReadFile(file);
+  if (!text.has_value()) return Err(text.error().WithContext(s.path));
+  return std::move(*text);
+}
+
+Result<SqlStepOptions> SqlOptions(const StepSpec& s) {
+  SqlStepOptions options;
+  if (s.kind == "filter") {
+    EL_RETURN_IF_ERROR(Expect(s.spec.is_string(), s.path, "an SQL expression"));
+    options.filter = s.spec.get<std::string>();
+    return options;
+  }
+  if (s.spec.is_string()) {
+    options.sql = s.spec.get<std::string>();
+    return options;
+  }
+  EL_RETURN_IF_ERROR(OnlyKeys(s.spec, s.path, {"sql", "memory_limit"}));
+  EL_RETURN_IF_ERROR(Expect(Member(s.spec, "sql").is_string(), s.path + ".sql", "an SQL statement"));
+  options.sql = s.spec["sql"].get<std::string>();
+  if (s.spec.contains("memory_limit")) {
+    EL_RETURN_IF_ERROR(Expect(s.spec["memory_limit"].is_string(), s.path + ".memory_limit", "a size (256MB)"));
+    options.memory_limit = s.spec["memory_limit"].get<std::string>();
+  }
+  return options;
+}
+
+Result<MapSpec> MapOptions(const StepSpec& s) {
+  EL_RETURN_IF_ERROR(OnlyKeys(s.spec, s.path, {"rename", "drop", "set", "cast"}));
+  MapSpec spec;
+  EL_ASSIGN_OR_RETURN(spec.rename, StringMap(Member(s.spec, "rename"), s.path + ".rename"));
+  EL_ASSIGN_OR_RETURN(spec.drop, StringList(Member(s.spec, "drop"), s.path + ".drop"));
+  const json& set = Member(s.spec, "set");
+  if (!set.is_null()) {
+    EL_RETURN_IF_ERROR(Expect(set.is_object(), s.path + ".set", "a map of names to values"));
+    for (const auto& [key, value] : set.items()) spec.set.emplace_back(key, value.dump());
+  }
+  EL_ASSIGN_OR_RETURN(auto casts, StringMap(Member(s.spec, "cast"), s.path + ".cast"));
+  for (const auto& [name, type] : casts) {
+    auto cast = ParseCastType(type);
+    if (!cast.has_value()) return Err(cast.error().WithContext(s.path + ".cast." + name));
+    spec.cast.emplace_back(name, *cast);
+  }
+  return spec;
+}
+
+Result<MaskSpec> MaskOptions(const StepSpec& s, bool read_environment) {
+  EL_RETURN_IF_ERROR(OnlyKeys(s.spec, s.path, {"hash", "tokenize", "redact", "key_env"}));
+  MaskSpec spec;
+  for (auto [key, kind] : {std::pair{"hash", MaskKind::kHash}, std::pair{"tokenize", MaskKind::kTokenize},
+                           std::pair{"redact", MaskKind::kRedact}}) {
+    EL_ASSIGN_OR_RETURN(std::vector<std::string> names, StringList(Member(s.spec, key), s.path + "." + key));
+    for (std::string& name : names) spec.members.emplace_back(std::move(name), kind);
+  }
+  if (s.spec.contains("tokenize")) {
+    const json& env = Member(s.spec, "key_env");
+    EL_RETURN_IF_ERROR(Expect(env.is_string(), s.path + ".key_env",
+                              "the environment variable that holds the tokenize key"));
+    if (read_environment) {
+      const char* key = std::getenv(env.get<std::string>().c_str());
+      if (key == nullptr) {
+        return Err(InvalidArgument(s.path + ".key_env: the environment variable " + env.get<std::string>() +
+                                   " is not set"));
+      }
+      spec.token_key = key;
+    }
+  }
+  return spec;
+}
+
+// A step object shared by every copy of its function.
+template <typename Step>
+StepFunction Share(Step step) {
+  auto shared = std::make_shared<Step>(std::move(step));
+  return [shared](std::span<const BatchRecord> batch) { return shared->Run(batch); };
+}
+
+}  // namespace
+
+const std::vector<std::string>& StepKinds() {
+  static const std::vector<std::string> kinds = {"validate", "filter", "sql", "map", "mask"};
+  return kinds;
+}
+
+Status CheckStepSpec(const StepSpec& s) {
+  auto status = [](const auto& result) { return result.has_value() ? Status::Ok() : result.error(); };
+  if (s.kind == "validate") return status(ValidateSchemaText(s, false));
+  if (s.kind == "filter" || s.kind == "sql") return status(SqlOptions(s));
+  if (s.kind == "map") return status(MapOptions(s));
+  if (s.kind == "mask") return status(MaskOptions(s, false));
+  std::string kinds;
+  for (const std::string& k : StepKinds()) kinds += (kinds.empty() ? "" : ", ") + k;
+  return InvalidArgument(s.path + ": unknown step kind (" + kinds + ")");
+}
+
+Result<StepFunction> BuildStep(const StepSpec& s) {
+  EL_RETURN_IF_ERROR(CheckStepSpec(s));
+  // The readers' errors name their paths; what the steps refuse gets the step's.
+  auto at = [&s](Status error) { return Err(error.WithContext(s.path)); };
+  if (s.kind == "validate") {
+    EL_ASSIGN_OR_RETURN(std::string schema, ValidateSchemaText(s, true));
+    auto step = ValidateStep::Create(schema);
+    if (!step.has_value()) return at(step.error());
+    return Share(std::move(*step));
+  }
+  if (s.kind == "filter" || s.kind == "sql") {
+    EL_ASSIGN_OR_RETURN(SqlStepOptions options, SqlOptions(s));
+    auto step = SqlStep::Create(std::move(options));
+    if (!step.has_value()) return at(step.error());
+    std::shared_ptr<SqlStep> shared = std::move(*step);
+    return StepFunction([shared](std::span<const BatchRecord> batch) { return shared->Run(batch); });
+  }
+  if (s.kind == "map") {
+    EL_ASSIGN_OR_RETURN(MapSpec spec, MapOptions(s));
+    auto step = MapStep::Create(std::move(spec));
+    if (!step.has_value()) return at(step.error());
+    return Share(std::move(*step));
+  }
+  EL_ASSIGN_OR_RETURN(MaskSpec spec, MaskOptions(s, true));
+  auto step = MaskStep::Create(std::move(spec));
+  if (!step.has_value()) return at(step.error());
+  return Share(std::move(*step));
+}
+
+}  // namespace eventlake::pipeline

@@ -1,0 +1,31 @@
+// Steps from their configuration (pipeline_config.h's StepSpec): each
+// kind's spec read with errors naming its path, then the step built.
+//
+//   validate: schemas/click.json      | {file: ...} | {schema: {...}}
+//   filter:   "price > 0"
+//   sql:      "SELECT ... FROM batch" | {sql: ..., memory_limit: 256MB}
+//   map:      {rename: {a: b}, drop: [c], set: {d: 1}, cast: {e: integer}}
+//   mask:     {hash: [email], tokenize: [user.id], redact: [card], key_env: VAR}
+//
+// Files are read relative to the working directory, as the tables'
+// schema_file. A mask's tokenize key comes from the environment variable
+// key_env (at least 16 bytes), never from the file.
+#pragma once
+
+#include "core/status.h"
+#include "pipeline/batch_runner.h"
+#include "pipeline/pipeline_config.h"
+
+namespace eventlake::pipeline {
+
+// The kinds this build knows, for messages.
+const std::vector<std::string>& StepKinds();
+
+// A known kind with a spec of the right shape (no file read, nothing built).
+Status CheckStepSpec(const StepSpec& spec);
+
+// The step's function; it owns what the step needs (a SQL step's DuckDB)
+// and is safe to call from several threads.
+Result<StepFunction> BuildStep(const StepSpec& spec);
+
+}  // namespace eventlake::pipeline

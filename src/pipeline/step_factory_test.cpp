@@ -1,0 +1,126 @@
+// Steps and sinks from their configuration: every built-in kind built and
+// run, and each mistake refused with its path.
+#include "pipeline/step_factory.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace eventlake::pipeline {
+namespace {
+
+using nlohmann::json;
+using testing::HasSubstr;
+
+PipelineConfig WithSteps(const std::string& steps_json, const std::string& sinks_json = R"([{"table": "curated.x"}])") {
+  PipelineConfig config;
+  config.name = "p";
+  config.trigger.stream = "s";
+  config.steps = json::parse(steps_json);
+  config.sinks = json::parse(sinks_json);
+  return config;
+}
+
+std::vector<BatchRecord> Batch(std::initializer_list<const char*> data) {
+  std::vector<BatchRecord> batch;
+  int i = 0;
+  for (const char* d : data) {
+    BatchRecord r;
+    r.event.id = "e" + std::to_string(i++);
+    r.event.source = "/t";
+    r.event.type = "t";
+    r.event.data = d;
+    batch.push_back(std::move(r));
+  }
+  return batch;
+}
+
+StepResult RunStep(const std::string& step_json, std::span<const BatchRecord> batch) {
+  auto specs = StepSpecs(WithSteps("[" + step_json + "]"), "pipelines[0]").value();
+  auto step = BuildStep(specs.at(0));
+  EXPECT_TRUE(step.has_value()) << step.error().ToString();
+  return (*step)(batch);
+}
+
+TEST(StepFactory, BuildsEachBuiltInKind) {
+  const auto batch = Batch({R"({"price": "3", "email": "a@b.c", "debug": 1})", R"({"price": "x", "email": "d@e.f"})"});
+  StepResult map = RunStep(R"({"map": {"rename": {"price": "cost"}, "drop": ["debug"]}})", batch);
+  ASSERT_EQ(map.out.size(), 2u);
+  EXPECT_EQ(json::parse(map.out[0].data), json::parse(R"({"cost": "3", "email": "a@b.c"})"));
+
+  StepResult mask = RunStep(R"({"mask": {"redact": ["email"]}})", batch);
+  EXPECT_EQ(json::parse(mask.out[1].data)["email"], "REDACTED");
+
+  StepResult filter = RunStep(R"({"filter": "price = '3'"})", batch);
+  ASSERT_EQ(filter.out.size(), 1u);
+  EXPECT_EQ(filter.out[0].id, "e0");
+
+  StepResult sql = RunStep(R"({"sql": {"sql": "SELECT id, upper(email) AS email FROM batch", "memory_limit": "64MB"}})", batch);
+  ASSERT_EQ(sql.out.size(), 2u);
+  EXPECT_EQ(json::parse(sql.out[1].data)["email"], "D@E.F");
+
+  StepResult validate = RunStep(
+      R"({"validate": {"schema": {"type": "object", "properties": {"price": {"type": "string", "pattern": "^[0-9]+$"}}}}})",
+      batch);
+  ASSERT_EQ(validate.failed.size(), 1u);
+  EXPECT_EQ(validate.failed[0].index, 1u);
+}
+
+TEST(StepFactory, ReadsAValidateSchemaFromAFile) {
+  const std::string path = testing::TempDir() + "/step-factory-schema.json";
+  std::ofstream(path) << R"({"type": "object", "required": ["id"]})";
+  StepResult result = RunStep(R"({"validate": ")" + path + R"("})", Batch({R"({"id": 1})", R"({})"}));
+  EXPECT_EQ(result.out.size(), 1u);
+  EXPECT_EQ(result.failed.size(), 1u);
+}
+
+TEST(StepFactory, TokenizeTakesItsKeyFromTheEnvironment) {
+  auto spec = StepSpecs(WithSteps(R"([{"mask": {"tokenize": ["email"], "key_env": "EL_TEST_NO_SUCH_KEY"}}])"),
+                        "pipelines[0]")
+                  .value();
+  auto missing = BuildStep(spec[0]);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_THAT(missing.error().message(), HasSubstr("pipelines[0].steps[0].mask.key_env"));
+  ::setenv("EL_TEST_TOKEN_KEY", "0123456789abcdef0123", 1);
+  spec = StepSpecs(WithSteps(R"([{"mask": {"tokenize": ["email"], "key_env": "EL_TEST_TOKEN_KEY"}}])"),
+                   "pipelines[0]")
+             .value();
+  auto step = BuildStep(spec[0]);
+  ASSERT_TRUE(step.has_value()) << step.error().ToString();
+  StepResult result = (*step)(Batch({R"({"email": "a@b.c"})"}));
+  EXPECT_EQ(json::parse(result.out[0].data)["email"].get<std::string>().size(), 64u);
+}
+
+TEST(StepFactory, MistakesNameTheirPath) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"([{"explode": 1}])", "pipelines[0].steps[0].explode: unknown step kind"},
+      {R"([{"sql": "SELECT 1", "map": {}}])", "pipelines[0].steps[0]: expected a map with one key"},
+      {R"(["sql"])", "pipelines[0].steps[0]: expected a map with one key"},
+      {R"([{"map": {"cast": {"n": "complex"}}}])", "pipelines[0].steps[0].map.cast.n"},
+      {R"([{"map": {"renames": {}}}])", "pipelines[0].steps[0].map.renames: unknown key"},
+      {R"([{"map": {"drop": "a"}}])", "pipelines[0].steps[0].map.drop: expected a list"},
+      {R"([{"validate": {"file": "a", "schema": {}}}])", "pipelines[0].steps[0].validate: give one of"},
+      {R"([{"filter": {"x": 1}}])", "pipelines[0].steps[0].filter: expected an SQL expression"},
+      {R"([{"mask": {"tokenize": ["a"]}}])", "pipelines[0].steps[0].mask.key_env"},
+      {R"({"sql": "x"})", "pipelines[0].steps: expected a list"},
+  };
+  for (const auto& [steps, message] : cases) {
+    Status s = ValidatePipelineConfig(WithSteps(steps), "pipelines[0]");
+    EXPECT_THAT(s.message(), HasSubstr(message)) << steps;
+  }
+  EXPECT_THAT(ValidatePipelineConfig(WithSteps("[]", "[]"), "pipelines[0]").message(),
+              HasSubstr("pipelines[0].sinks: a pipeline needs at least one sink"));
+  EXPECT_THAT(ValidatePipelineConfig(WithSteps("[]", R"([{"webhook": "x"}])"), "pipelines[0]").message(),
+              HasSubstr("pipelines[0].sinks[0].webhook: unknown sink kind"));
+  EXPECT_THAT(ValidatePipelineConfig(WithSteps("[]", R"([{"table": ""}])"), "pipelines[0]").message(),
+              HasSubstr("pipelines[0].sinks[0].table: expected the table's name"));
+  auto bad_sql = BuildStep(StepSpecs(WithSteps(R"([{"sql": "DELETE FROM batch"}])"), "pipelines[0]").value()[0]);
+  ASSERT_FALSE(bad_sql.has_value());
+  EXPECT_THAT(bad_sql.error().message(), HasSubstr("pipelines[0].steps[0].sql"));
+}
+
+}  // namespace
+}  // namespace eventlake::pipeline
