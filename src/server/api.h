@@ -13,6 +13,7 @@
 #include "log/log.h"
 #include "query/query_engine.h"
 #include "server/config.h"
+#include "server/pipeline_set.h"
 #include "server/router.h"
 #include "server/source_set.h"
 
@@ -26,6 +27,7 @@ struct ApiContext {
   IdGenerator* ids = nullptr;  // for events that arrive without an id
   SourceSet* sources = nullptr;
   lake::Lake* lake = nullptr;
+  const PipelineSet* pipelines = nullptr;
   ingest::JsonLimits json_limits;  // request bodies of the management API
   query::QueryEngine* query = nullptr;  // null: queries answer query_unavailable
   Status query_unavailable = Unavailable("the query engine is not running");
@@ -43,6 +45,9 @@ void RegisterSourceApi(Router& router, const ApiContext& context);
 // GET /v1/tables, GET /v1/tables/{name} (?version=N, ?files=true), GET
 // /v1/tables/{name}/history.
 void RegisterTableApi(Router& router, const ApiContext& context);
+
+// GET /v1/pipelines, GET /v1/pipelines/{name}.
+void RegisterPipelineApi(Router& router, const ApiContext& context);
 
 // POST /v1/query, DELETE /v1/queries/{id}.
 void RegisterQueryApi(Router& router, const ApiContext& context);

@@ -48,6 +48,7 @@ void RegisterApi(Router& router, const ApiContext& context) {
   RegisterRecordApi(router, context);
   RegisterSourceApi(router, context);
   RegisterTableApi(router, context);
+  RegisterPipelineApi(router, context);
   RegisterQueryApi(router, context);
 }
 

@@ -74,6 +74,37 @@ Status CheckUniqueNames(const Config& config) {
                              "' is declared under streams");
     }
   }
+  // Pipelines: their streams and tables are declared, and a table has one
+  // writer (a loader or a pipeline's sink).
+  std::set<std::string> pipelines;
+  std::set<std::string> written;
+  for (const lake::LoaderConfig& loader : config.loaders) written.insert(loader.table);
+  for (size_t i = 0; i < config.pipelines.size(); ++i) {
+    const pipeline::PipelineConfig& p = config.pipelines[i];
+    const std::string path = "pipelines[" + std::to_string(i) + "]";
+    if (!pipelines.insert(p.name).second) {
+      return InvalidArgument(path + ".name: '" + p.name + "' is declared twice");
+    }
+    if (!streams.contains(p.trigger.stream)) {
+      return InvalidArgument(path + ".trigger.stream: no stream named '" + p.trigger.stream +
+                             "' is declared under streams");
+    }
+    EL_ASSIGN_OR_RETURN(std::vector<pipeline::SinkSpec> sinks, pipeline::SinkSpecs(p, path));
+    for (const pipeline::SinkSpec& sink : sinks) {
+      if (sink.kind == pipeline::SinkKind::kStream && !streams.contains(sink.target)) {
+        return InvalidArgument(sink.path + ": no stream named '" + sink.target + "' is declared under streams");
+      }
+      if (sink.kind == pipeline::SinkKind::kTable) {
+        if (!tables.contains(sink.target)) {
+          return InvalidArgument(sink.path + ": no table named '" + sink.target + "' is declared under tables");
+        }
+        if (!written.insert(sink.target).second) {
+          return InvalidArgument(sink.path + ": table '" + sink.target +
+                                 "' is already filled by a loader or another pipeline");
+        }
+      }
+    }
+  }
   return Status::Ok();
 }
 
@@ -88,6 +119,7 @@ const config::Table<Config>& ConfigTable() {
           .List("tables", &Config::tables, lake::TableConfigTable())
           .List("loaders", &Config::loaders, lake::LoaderConfigTable())
           .List("raw", &Config::raw, lake::RawZoneConfigTable())
+          .List("pipelines", &Config::pipelines, pipeline::PipelineConfigTable())
           .Section("query", &Config::query, query::QueryOptionsTable())
           .Check(&CheckUniqueNames);
   return table;
@@ -161,6 +193,10 @@ Status ValidateConfig(const Config& config) {
   for (size_t i = 0; i < config.loaders.size(); ++i) {
     Status s = lake::ValidateLoaderConfig(config.loaders[i]);
     if (!s.ok()) return s.WithContext("loaders[" + std::to_string(i) + "]");
+  }
+  for (size_t i = 0; i < config.pipelines.size(); ++i) {
+    Status s = pipeline::ValidatePipelineConfig(config.pipelines[i], "pipelines[" + std::to_string(i) + "]");
+    if (!s.ok()) return s;
   }
   Status s = security::ValidateSecurityOptions(config.security);
   if (!s.ok()) return s.WithContext("security");

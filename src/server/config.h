@@ -10,6 +10,7 @@
 //   tables:   [{ name: curated.events, partition_by: [day(time)] }]
 //   loaders:  [{ name: events, stream: events, table: curated.events }]
 //   raw:      [{ name: events, stream: events }]
+//   pipelines: [{ name: clean, trigger: { stream: events }, steps: [...], sinks: [...] }]
 //
 // Unknown keys and bad values are errors naming their path
 // ("streams[0].partitions: ..."); sources must name declared streams; names
@@ -24,6 +25,7 @@
 #include "ingest/source_options.h"
 #include "lake/lake_options.h"
 #include "log/stream_options.h"
+#include "pipeline/pipeline_config.h"
 #include "query/query_options.h"
 #include "security/security_options.h"
 #include "server/server_options.h"
@@ -39,6 +41,7 @@ struct Config {
   std::vector<lake::TableConfig> tables;
   std::vector<lake::LoaderConfig> loaders;
   std::vector<lake::RawZoneConfig> raw;
+  std::vector<pipeline::PipelineConfig> pipelines;
   query::QueryOptions query;
 
   // The source named `name`, or nullptr.

@@ -137,6 +137,53 @@ TEST(ParseConfig, RejectsSourceWithoutStream) {
   EXPECT_THAT(config.error().message(), HasSubstr("sources[0].stream"));
 }
 
+TEST(ParseConfig, ReadsPipelinesAndChecksTheirStreamsAndTables) {
+  const std::string base = R"(
+streams: [{name: clicks}, {name: out}]
+tables: [{name: curated.clicks}]
+loaders: [{name: l, stream: clicks, table: curated.clicks}]
+pipelines:
+  - name: p
+    trigger: {stream: clicks, max_records: 50, max_wait: 2s}
+    steps:
+      - filter: "price > 0"
+    on_error: {max_attempts: 5}
+    sinks:
+      - stream: out
+)";
+  auto config = ParseConfig(base, "c.yaml");
+  ASSERT_TRUE(config) << config.error().ToString();
+  ASSERT_EQ(config->pipelines.size(), 1u);
+  const pipeline::PipelineConfig& p = config->pipelines[0];
+  EXPECT_EQ(p.trigger.max_records, 50u);
+  EXPECT_EQ(p.trigger.max_wait, std::chrono::seconds(2));
+  EXPECT_EQ(p.on_error.max_attempts, 5u);
+  EXPECT_EQ(p.DeadLetterStream(), "p.dlq");
+  EXPECT_EQ(p.steps[0]["filter"], "price > 0");
+  EXPECT_TRUE(ValidateConfig(*config).ok());
+
+  const std::pair<std::string, std::string> mistakes[] = {
+      {"stream: clicks, max_records", "pipelines[0].trigger.stream: no stream named 'clicks2'"},
+      {"- stream: out", "pipelines[0].sinks[0].stream: no stream named 'nowhere'"},
+      {"- stream: out", "pipelines[0].sinks[0].table: no table named 'curated.nope'"},
+      {"- stream: out", "pipelines[0].sinks[0].table: table 'curated.clicks' is already filled"},
+  };
+  const std::string replacements[] = {"stream: clicks2, max_records", "- stream: nowhere", "- table: curated.nope",
+                                      "- table: curated.clicks"};
+  for (size_t i = 0; i < std::size(mistakes); ++i) {
+    std::string text = base;
+    text.replace(text.find(mistakes[i].first), mistakes[i].first.size(), replacements[i]);
+    auto bad = ParseConfig(text, "c.yaml");
+    ASSERT_FALSE(bad) << text;
+    EXPECT_THAT(bad.error().message(), HasSubstr(mistakes[i].second));
+  }
+  std::string unknown_step = base;
+  unknown_step.replace(unknown_step.find("- filter:"), 9, "- explode:");
+  auto parsed = ParseConfig(unknown_step, "c.yaml");
+  ASSERT_TRUE(parsed) << parsed.error().ToString();  // kinds are checked by ValidateConfig
+  EXPECT_THAT(ValidateConfig(*parsed).message(), HasSubstr("pipelines[0].steps[0].explode: unknown step kind"));
+}
+
 TEST(LoadConfigFile, NamesMissingFile) {
   auto config = LoadConfigFile("/nonexistent/eventlake.yaml");
   ASSERT_FALSE(config);

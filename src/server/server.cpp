@@ -1,7 +1,8 @@
 // Wiring of the server: order of start and, more delicately, of stop. The
 // HTTP server stops first (no new requests; appends in flight get their
-// answers), then the self-running sources, then the lake's loaders (each
-// commits what it buffered), then the log closes (its writer threads may still run
+// answers), then the self-running sources, then the pipelines (their sinks
+// write out what they buffered), then the lake's loaders (each commits what
+// it buffered), then the log closes (its writer threads may still run
 // append callbacks, which hand responses to the stopped HTTP server and are dropped), and only then
 // are the HTTP server's io contexts destroyed.
 #include "server/server.h"
@@ -87,6 +88,9 @@ Status Server::Open() {
                                                .raw = config_.raw,
                                                .log = log_.get(),
                                                .metrics = metrics_.get()}));
+  EL_ASSIGN_OR_RETURN(pipelines_, PipelineSet::Open(config_.pipelines, {.log = log_.get(),
+                                                                        .lake = lake_.get(),
+                                                                        .metrics = metrics_.get()}));
 
   auto query = query::QueryEngine::Open(
       {.lake = lake_.get(),
@@ -123,6 +127,7 @@ Status Server::Open() {
   api_.config = &config_;
   api_.ids = ids_.get();
   api_.sources = sources_.get();
+  api_.pipelines = pipelines_.get();
   router_ = std::make_unique<Router>(metrics_.get(), access_.get());
   RegisterApi(*router_, api_);
 
@@ -139,6 +144,7 @@ Status Server::Open() {
                       }));
   EL_RETURN_IF_ERROR(sources_->StartSources());
   EL_RETURN_IF_ERROR(lake_->Start());
+  EL_RETURN_IF_ERROR(pipelines_->Start());
   LogInfo("server", "eventlake serving",
           {{"http", http_->address()},
            {"data_dir", data_dir},
@@ -155,7 +161,9 @@ void Server::Stop() {
   if (pg_) pg_->Stop();
   pg_.reset();
   query_.reset();  // running queries are interrupted; queued ones answer 503
+  if (pipelines_) pipelines_->Stop();  // table sinks commit what they buffered
   if (lake_) lake_->Stop();  // loaders commit what they buffered while the log is open
+  pipelines_.reset();
   lake_.reset();
   log_.reset();      // flushes; late append callbacks find the HTTP server stopped
   sources_.reset();  // after the log: late callbacks end in the sinks and dedup windows

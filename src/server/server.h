@@ -1,7 +1,7 @@
 // The eventlake server: reads the config, opens the log under
 // <data_dir>/log, makes sure every configured stream exists, opens the lake
-// under <data_dir>/lake with its loaders, and serves the HTTP API until told
-// to stop.
+// under <data_dir>/lake with its loaders, runs the pipelines, and serves the
+// HTTP API until told to stop.
 //
 // Without API keys (security.api_keys) access control is off, so a server
 // refuses to start when any listener (listen, pg_listen) is not a loopback
@@ -23,6 +23,7 @@
 #include "server/api.h"
 #include "server/config.h"
 #include "server/http_server.h"
+#include "server/pipeline_set.h"
 #include "server/router.h"
 #include "server/source_set.h"
 
@@ -57,6 +58,7 @@ class Server {
   std::unique_ptr<log::Log> log_;
   std::unique_ptr<SourceSet> sources_;
   std::unique_ptr<lake::Lake> lake_;
+  std::unique_ptr<PipelineSet> pipelines_;
   std::unique_ptr<query::QueryEngine> query_;
   std::unique_ptr<query::PgServer> pg_;
   ApiContext api_;

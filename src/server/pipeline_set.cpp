@@ -1,0 +1,84 @@
+// PipelineSet: pipelines built from their configuration.
+#include "server/pipeline_set.h"
+
+#include "pipeline/step_factory.h"
+
+namespace eventlake::server {
+
+Result<std::unique_ptr<PipelineSet>> PipelineSet::Open(const std::vector<pipeline::PipelineConfig>& configs,
+                                                       Deps deps) {
+  auto set = std::unique_ptr<PipelineSet>(new PipelineSet(deps));
+  for (size_t i = 0; i < configs.size(); ++i) {
+    EL_RETURN_IF_ERROR(set->Add(configs[i], "pipelines[" + std::to_string(i) + "]"));
+  }
+  return set;
+}
+
+PipelineSet::~PipelineSet() { Stop(); }
+
+Status PipelineSet::Add(const pipeline::PipelineConfig& config, const std::string& path) {
+  log::Stream* trigger = deps_.log->FindStream(config.trigger.stream);
+  if (trigger == nullptr) return InvalidArgument(path + ".trigger.stream: no stream " + config.trigger.stream);
+  Running running{.config = config, .pipeline = nullptr, .owned_sinks = {}};
+  const pipeline::PipelineErrorConfig& e = config.on_error;
+  const pipeline::RetryPolicy retry{.max_attempts = static_cast<int>(e.max_attempts),
+                                    .base_backoff = e.backoff,
+                                    .max_backoff = e.max_backoff,
+                                    .jitter = e.jitter,
+                                    .max_record_age = e.max_record_age};
+  std::vector<pipeline::PipelineStep> steps;
+  EL_ASSIGN_OR_RETURN(std::vector<pipeline::StepSpec> specs, pipeline::StepSpecs(config, path));
+  for (const pipeline::StepSpec& spec : specs) {
+    EL_ASSIGN_OR_RETURN(pipeline::StepFunction run, pipeline::BuildStep(spec));
+    steps.push_back({.name = spec.kind, .run = std::move(run), .retry = retry});
+  }
+  std::vector<pipeline::Sink*> sinks;
+  EL_ASSIGN_OR_RETURN(std::vector<pipeline::SinkSpec> sink_specs, pipeline::SinkSpecs(config, path));
+  for (const pipeline::SinkSpec& spec : sink_specs) {
+    if (spec.kind == pipeline::SinkKind::kTable) {
+      auto sink = deps_.lake->OpenTableSink(config.name, spec.target);
+      if (!sink.has_value()) return sink.error().WithContext(spec.path);
+      sinks.push_back(*sink);
+    } else {
+      log::Stream* stream = deps_.log->FindStream(spec.target);
+      if (stream == nullptr) return InvalidArgument(spec.path + ": no stream " + spec.target);
+      running.owned_sinks.push_back(std::make_unique<pipeline::StreamSink>(stream));
+      sinks.push_back(running.owned_sinks.back().get());
+    }
+  }
+  auto created = pipeline::Pipeline::Create(
+      {.name = config.name,
+       .trigger = trigger,
+       .batch = {.max_records = config.trigger.max_records,
+                 .max_bytes = config.trigger.max_bytes,
+                 .max_wait = config.trigger.max_wait},
+       .steps = std::move(steps),
+       .sinks = std::move(sinks),
+       .open_dead_letter =
+           [log = deps_.log, name = config.DeadLetterStream(), durability = trigger->options().durability] {
+             return log->EnsureStream({.name = name, .partitions = 1, .durability = durability});
+           },
+       .metrics = deps_.metrics});
+  if (!created.has_value()) return created.error().WithContext(path);
+  running.pipeline = std::move(*created);
+  running_.push_back(std::move(running));
+  return Status::Ok();
+}
+
+Status PipelineSet::Start() {
+  for (Running& r : running_) EL_RETURN_IF_ERROR(r.pipeline->Start());
+  return Status::Ok();
+}
+
+void PipelineSet::Stop() {
+  for (Running& r : running_) r.pipeline->Stop();
+}
+
+const PipelineSet::Running* PipelineSet::Find(std::string_view name) const {
+  for (const Running& r : running_) {
+    if (r.config.name == name) return &r;
+  }
+  return nullptr;
+}
+
+}  // namespace eventlake::server

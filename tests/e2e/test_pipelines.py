@@ -1,0 +1,194 @@
+"""Pipelines end to end (issue 6): events sent over HTTP run through
+validate, map, mask, filter and SQL steps into a lake table and a stream;
+a poison record in a batch of 100 reaches the dead-letter stream after
+exactly max_attempts while the other 99 are loaded once; a SIGKILL and a
+restart leave the table without duplicates; queries see rows before their
+commit; GET /v1/pipelines shows the group's lag; bad configs are refused
+with the path of the mistake."""
+
+import json
+import time
+
+import pytest
+
+from ingest_support import read_all
+from lake_support import CE_BATCH, wait_for_rows
+
+CLICK_SCHEMA = {
+    "type": "object",
+    "required": ["price", "email"],
+    "properties": {"price": {"type": "string"}, "email": {"type": "string"}},
+}
+
+PIPELINE = """
+streams:
+  - name: clicks
+    partitions: 2
+  - name: clicks_priced
+sources:
+  - name: web
+    stream: clicks
+tables:
+  - name: curated.clicks
+    partition_by: [day(time)]
+    max_age: 300ms
+pipelines:
+  - name: clicks_to_lake
+    trigger: {{ stream: clicks, max_records: 100, max_wait: 200ms }}
+    steps:
+      - validate: {schema}
+      - map: {{ rename: {{ ref: referrer }}, drop: [debug] }}
+      - mask: {{ hash: [email] }}
+      - filter: "price <> 'test'"
+      - sql: "SELECT id, time, CAST(price AS INTEGER) AS price, email, referrer FROM batch"
+    on_error: {{ max_attempts: 3, backoff: 10ms, max_backoff: 20ms }}
+    sinks:
+      - table: curated.clicks
+      - stream: clicks_priced
+"""
+
+
+def config(tmp_path):
+    schema = tmp_path / "click.json"
+    schema.write_text(json.dumps(CLICK_SCHEMA))
+    return PIPELINE.format(schema=schema)
+
+
+def click(i, price=None, **extra):
+    data = {"price": str(i) if price is None else price, "email": f"user{i}@example.com", "ref": "ads",
+            "debug": True}
+    data.update(extra)
+    return {"specversion": "1.0", "id": f"c{i}", "source": "/web", "type": "click",
+            "time": f"2026-11-20T10:{i % 60:02d}:00Z", "data": data}
+
+
+def send(srv, events):
+    r = srv.post("/v1/sources/web/events", data=json.dumps(events), headers={"Content-Type": CE_BATCH})
+    assert r.status_code in (200, 202), r.text
+
+
+def query(srv, sql):
+    r = srv.post("/v1/query", json={"sql": sql})
+    assert r.status_code == 200, r.text
+    return r.json()["rows"]
+
+
+def records(srv, stream):
+    """The records of `stream`, or [] while it does not exist."""
+    if srv.get(f"/v1/streams/{stream}").status_code == 404:
+        return []
+    return read_all(srv, stream)
+
+
+def letter_data(record):
+    data = record["event"]["data"]
+    return json.loads(data) if isinstance(data, str) else data
+
+
+def wait_for(predicate, timeout=60, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"{what} not met after {timeout}s")
+
+
+def test_a_poison_record_reaches_the_dlq_after_max_attempts_and_the_99_others_load_once(server, tmp_path):
+    srv = server(config(tmp_path))
+    events = [click(i) for i in range(100)]
+    events[42] = click(42, price="free")  # passes the schema, fails the SQL cast
+    send(srv, events)
+    wait_for_rows(srv, "curated.clicks", 99)
+    rows = query(srv, "SELECT id, price, email, referrer FROM curated.clicks ORDER BY price")
+    assert len(rows) == 99
+    assert len({r[0] for r in rows}) == 99
+    assert "c42" not in {r[0] for r in rows}
+    first = rows[0]
+    assert first[1] == 0 and first[3] == "ads"
+    assert first[2] != "user0@example.com" and len(first[2]) == 64  # hashed
+    letters = wait_for(lambda: records(srv, "clicks_to_lake.dlq"), what="a dead letter")
+    assert len(letters) == 1
+    letter = letter_data(letters[0])
+    assert letter["pipeline"] == "clicks_to_lake"
+    assert letter["step"] == "sql"
+    assert letter["attempts"] == 3
+    assert letter["event"]["id"] == "c42"
+    assert "free" in letter["problem"]["detail"]
+    # Fan-out: the stream sink has the same 99.
+    priced = wait_for(lambda: (lambda r: r if len(r) >= 99 else None)(records(srv, "clicks_priced")),
+                      what="99 records in clicks_priced")
+    assert len(priced) == 99
+
+
+def test_invalid_and_filtered_events_never_reach_the_table(server, tmp_path):
+    srv = server(config(tmp_path))
+    send(srv, [click(1), click(2, price=7), click(3, price="test"), click(4)])
+    wait_for_rows(srv, "curated.clicks", 2)
+    time.sleep(1)
+    assert sorted(r[0] for r in query(srv, "SELECT id FROM curated.clicks")) == ["c1", "c4"]
+    letters = wait_for(lambda: records(srv, "clicks_to_lake.dlq"), what="a dead letter")
+    data = [letter_data(letter) for letter in letters]
+    assert [(d["step"], d["event"]["id"]) for d in data] == [("validate", "c2")]
+    assert "/price" in data[0]["problem"]["detail"]
+
+
+def test_a_kill_and_a_restart_leave_no_duplicates(server, tmp_path):
+    srv = server(config(tmp_path))
+    send(srv, [click(i) for i in range(300)])
+    wait_for_rows(srv, "curated.clicks", 100)
+    srv.kill()
+    srv.start()
+    send(srv, [click(i) for i in range(300, 400)])
+    wait_for_rows(srv, "curated.clicks", 400)
+    time.sleep(1.5)  # a late duplicate would land by now
+    count, distinct = query(srv, "SELECT count(*), count(DISTINCT id) FROM curated.clicks")[0]
+    assert (count, distinct) == (400, 400)
+
+
+def test_queries_see_rows_the_table_sink_has_not_committed_yet(server, tmp_path):
+    slow = config(tmp_path).replace("max_age: 300ms", "max_age: 1h")
+    srv = server(slow)
+    send(srv, [click(i) for i in range(10)])
+    rows = wait_for(lambda: (lambda r: r if r[0][0] == 10 else None)(query(srv, "SELECT count(*) FROM curated.clicks")),
+                    what="10 pending rows")
+    assert rows[0][0] == 10
+    assert srv.get("/v1/tables/curated.clicks").json()["rows"] == 0  # nothing committed
+    srv.stop()  # a graceful stop commits them
+    srv.start()
+    assert srv.get("/v1/tables/curated.clicks").json()["rows"] == 10
+
+
+def test_the_pipeline_api_shows_trigger_steps_sinks_and_lag(server, tmp_path):
+    srv = server(config(tmp_path))
+    send(srv, [click(i) for i in range(5)])
+    wait_for_rows(srv, "curated.clicks", 5)
+
+    def caught_up():
+        p = srv.get("/v1/pipelines/clicks_to_lake").json()
+        return p if p["trigger"]["lag"] == 0 else None
+
+    described = wait_for(caught_up, what="lag 0")
+    assert described["steps"] == ["validate", "map", "mask", "filter", "sql"]
+    assert described["sinks"] == [{"table": "curated.clicks"}, {"stream": "clicks_priced"}]
+    assert described["trigger"]["group"] == "pipeline-clicks_to_lake"
+    assert sum(described["trigger"]["committed"]) == 5
+    assert [p["name"] for p in srv.get("/v1/pipelines").json()["pipelines"]] == ["clicks_to_lake"]
+    assert srv.get("/v1/pipelines/nope").status_code == 404
+
+
+@pytest.mark.parametrize("change, message", [
+    (("- map: {{ rename: {{ ref: referrer }}, drop: [debug] }}", "- map: {{ cast: {{ price: complex }} }}"),
+     "pipelines[0].steps[1].map.cast.price"),
+    (("- filter:", "- explode:"), "pipelines[0].steps[3].explode: unknown step kind"),
+    (("- stream: clicks_priced", "- stream: nowhere"), "pipelines[0].sinks[1].stream: no stream named 'nowhere'"),
+    (("stream: clicks, max_records", "stream: clicks_typo, max_records"), "pipelines[0].trigger.stream"),
+])
+def test_a_bad_pipeline_config_is_refused_with_its_path(server, tmp_path, change, message):
+    bad = PIPELINE.replace(change[0], change[1]).format(schema=tmp_path / "click.json")
+    (tmp_path / "click.json").write_text(json.dumps(CLICK_SCHEMA))
+    srv = server(bad, start=False)
+    with pytest.raises(AssertionError) as failed:
+        srv.start()
+    assert message in str(failed.value)
