@@ -1,0 +1,168 @@
+// LuaStep: a pool of sandboxes, the function called per event or per
+// batch inside LuaSandbox::Call, and its results read back as events.
+#include "pipeline/lua_step.h"
+
+#include <lua.hpp>
+
+#include "pipeline/lua_event.h"
+
+namespace eventlake::pipeline {
+namespace {
+
+// The script's function on top of the stack.
+Status PushFunction(lua_State* L, const std::string& name) {
+  lua_getglobal(L, name.c_str());
+  if (lua_isfunction(L, -1)) return Status::Ok();
+  lua_pop(L, 1);
+  return InvalidArgument("lua: the code defines no function '" + name + "'");
+}
+
+Status AppendEvent(lua_State* L, int index, const EventDefaults& defaults, const std::string& where,
+                   std::vector<CloudEvent>* out) {
+  auto event = ToEvent(L, index, defaults, where);
+  if (!event.has_value()) return InvalidArgument("lua: " + event.error().message());
+  out->push_back(std::move(*event));
+  return Status::Ok();
+}
+
+// The events of an array at `index` (1..n up to the first nil).
+Status AppendEvents(lua_State* L, int index, const EventDefaults& defaults, const std::string& where,
+                    std::vector<CloudEvent>* out) {
+  for (int i = 1;; ++i) {
+    lua_rawgeti(L, index, i);
+    if (lua_isnil(L, -1)) {
+      lua_pop(L, 1);
+      return Status::Ok();
+    }
+    Status s = AppendEvent(L, lua_gettop(L), defaults, where + "[" + std::to_string(i) + "]", out);
+    lua_pop(L, 1);
+    EL_RETURN_IF_ERROR(s);
+  }
+}
+
+// Record mode's result at the top of the stack: nil or false (drop), an
+// event table, or an array of them (a table with [1]).
+Status AppendRecordResult(lua_State* L, const EventDefaults& defaults, const std::string& where,
+                          std::vector<CloudEvent>* out) {
+  const int result = lua_gettop(L);
+  if (lua_isnil(L, result) || (lua_isboolean(L, result) && !lua_toboolean(L, result))) return Status::Ok();
+  if (!lua_istable(L, result)) {
+    return InvalidArgument("lua: " + where + " is a " + lua_typename(L, lua_type(L, result)) +
+                           "; an event table, an array of events, nil or false is expected");
+  }
+  lua_rawgeti(L, result, 1);
+  const bool array = !lua_isnil(L, -1);
+  lua_pop(L, 1);
+  return array ? AppendEvents(L, result, defaults, where, out) : AppendEvent(L, result, defaults, where, out);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LuaStep>> LuaStep::Create(LuaStepOptions options) {
+  if (options.function.empty()) return Err(InvalidArgument("lua: the function's name is empty"));
+  if (options.timeout <= std::chrono::milliseconds::zero()) return Err(InvalidArgument("lua: timeout must be > 0"));
+  if (options.chunk_name.empty()) options.chunk_name = "lua";
+  auto step = std::unique_ptr<LuaStep>(new LuaStep(std::move(options)));
+  EL_ASSIGN_OR_RETURN(std::unique_ptr<LuaSandbox> sandbox, step->NewSandbox());
+  step->Release(std::move(sandbox));
+  return step;
+}
+
+Result<std::unique_ptr<LuaSandbox>> LuaStep::NewSandbox() const {
+  EL_ASSIGN_OR_RETURN(std::unique_ptr<LuaSandbox> sandbox,
+                      LuaSandbox::Create(options_.code, options_.chunk_name, options_.allow,
+                                         {.cpu_time = options_.timeout, .memory_bytes = options_.memory_limit}));
+  EL_RETURN_IF_ERROR(sandbox->Call([this](lua_State* L) -> Status {
+    EL_RETURN_IF_ERROR(PushFunction(L, options_.function));
+    lua_pop(L, 1);
+    return Status::Ok();
+  }));
+  return sandbox;
+}
+
+Result<std::unique_ptr<LuaSandbox>> LuaStep::Acquire() {
+  {
+    std::lock_guard lock(mu_);
+    if (!idle_.empty()) {
+      std::unique_ptr<LuaSandbox> sandbox = std::move(idle_.back());
+      idle_.pop_back();
+      return sandbox;
+    }
+  }
+  return NewSandbox();
+}
+
+void LuaStep::Release(std::unique_ptr<LuaSandbox> sandbox) {
+  if (sandbox == nullptr || sandbox->broken()) return;
+  std::lock_guard lock(mu_);
+  idle_.push_back(std::move(sandbox));
+}
+
+StepResult LuaStep::Run(std::span<const BatchRecord> batch) {
+  auto sandbox = Acquire();
+  if (!sandbox.has_value()) return {.status = sandbox.error()};
+  StepResult result;
+  if (options_.mode == LuaMode::kBatch) {
+    result = RunBatch(**sandbox, batch);
+  } else {
+    result = RunRecords(*sandbox, batch);
+  }
+  Release(std::move(*sandbox));
+  return result;
+}
+
+StepResult LuaStep::RunRecords(std::unique_ptr<LuaSandbox>& sandbox, std::span<const BatchRecord> batch) const {
+  StepResult result;
+  const std::string where = options_.function + "'s result";
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (sandbox == nullptr || sandbox->broken()) {  // a limit in the record before: a clean state
+      auto fresh = NewSandbox();
+      if (!fresh.has_value()) {
+        for (; i < batch.size(); ++i) result.failed.push_back({i, fresh.error()});
+        return result;
+      }
+      sandbox = std::move(*fresh);
+    }
+    const CloudEvent& in = batch[i].event;
+    const EventDefaults defaults{.source = in.source, .type = in.type};
+    const size_t before = result.out.size();
+    Status s = sandbox->Call([&](lua_State* L) -> Status {
+      EL_RETURN_IF_ERROR(PushFunction(L, options_.function));
+      Status pushed = PushEvent(L, in);
+      if (!pushed.ok()) return InvalidArgument("lua: " + pushed.message());
+      lua_call(L, 1, 1);
+      return AppendRecordResult(L, defaults, where, &result.out);
+    });
+    if (!s.ok()) {
+      result.out.resize(before);
+      result.failed.push_back({i, std::move(s)});
+    }
+  }
+  return result;
+}
+
+StepResult LuaStep::RunBatch(LuaSandbox& sandbox, std::span<const BatchRecord> batch) const {
+  StepResult result;
+  const EventDefaults defaults{.source = options_.default_source, .type = options_.default_type};
+  const std::string where = options_.function + "'s result";
+  result.status = sandbox.Call([&](lua_State* L) -> Status {
+    EL_RETURN_IF_ERROR(PushFunction(L, options_.function));
+    lua_createtable(L, static_cast<int>(batch.size()), 0);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Status pushed = PushEvent(L, batch[i].event);
+      if (!pushed.ok()) return InvalidArgument("lua: event " + std::to_string(i + 1) + ": " + pushed.message());
+      lua_rawseti(L, -2, static_cast<int>(i + 1));
+    }
+    lua_call(L, 1, 1);
+    if (lua_isnil(L, -1)) return Status::Ok();
+    if (!lua_istable(L, -1)) {
+      return InvalidArgument("lua: " + where + " is a " + lua_typename(L, lua_type(L, -1)) +
+                             "; an array of events or nil is expected");
+    }
+    return AppendEvents(L, lua_gettop(L), defaults, where, &result.out);
+  });
+  if (!result.status.ok()) result.out.clear();
+  return result;
+}
+
+}  // namespace eventlake::pipeline
