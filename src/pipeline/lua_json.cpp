@@ -1,21 +1,17 @@
-// JSON <-> Lua: a SAX parse straight onto the Lua stack (no DOM in
-// between) and a writer that walks tables with raw access, so that a
+// JSON <-> Lua: simdjson's DOM pushed onto the Lua stack, and a writer that walks tables with raw access, so that a
 // script's metamethods never run while its output is read.
 #include "pipeline/lua_json.h"
 
 #include <charconv>
 #include <cmath>
-#include <vector>
 
 #include <lua.hpp>
-#include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include "ingest/json_text.h"
 
 namespace eventlake::pipeline {
 namespace {
-
-using Json = nlohmann::json;
 
 // The address is the registry key of the `json.array` metatable.
 const char kArrayMetatableKey = 0;
@@ -25,87 +21,57 @@ void PushArrayMetatable(lua_State* L) {
   lua_rawget(L, LUA_REGISTRYINDEX);
 }
 
-// Builds the value on the Lua stack as the parser reports it: each open
-// container is on the stack, with the member's key above an object.
-class LuaSax final : public nlohmann::json_sax<Json> {
- public:
-  explicit LuaSax(lua_State* L) : L_(L) {}
-
-  bool null() override {
-    PushJsonNull(L_);
-    return Store();
-  }
-  bool boolean(bool b) override {
-    lua_pushboolean(L_, b ? 1 : 0);
-    return Store();
-  }
-  bool number_integer(number_integer_t n) override {
-    lua_pushnumber(L_, static_cast<lua_Number>(n));
-    return Store();
-  }
-  bool number_unsigned(number_unsigned_t n) override {
-    lua_pushnumber(L_, static_cast<lua_Number>(n));
-    return Store();
-  }
-  bool number_float(number_float_t d, const string_t&) override {
-    lua_pushnumber(L_, d);
-    return Store();
-  }
-  bool string(string_t& s) override {
-    lua_pushlstring(L_, s.data(), s.size());
-    return Store();
-  }
-  bool binary(binary_t&) override { return Fail("binary values are not JSON"); }
-  bool start_object(std::size_t) override { return Open(false); }
-  bool key(string_t& k) override {
-    lua_pushlstring(L_, k.data(), k.size());
-    return true;
-  }
-  bool end_object() override { return Close(); }
-  bool start_array(std::size_t) override { return Open(true); }
-  bool end_array() override { return Close(); }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
-    return Fail(e.what());
-  }
-
-  const std::string& error() const { return error_; }
-
- private:
-  bool Open(bool array) {
-    if (open_.size() >= kMaxJsonDepth) return Fail("nested deeper than " + std::to_string(kMaxJsonDepth));
-    if (!lua_checkstack(L_, 4)) return Fail("nested too deep for the Lua stack");
-    lua_createtable(L_, 0, 0);
-    if (array) {
-      PushArrayMetatable(L_);
-      lua_setmetatable(L_, -2);
+// Pushes a parsed value; false (with *error) when it nests too deep.
+bool PushElement(lua_State* L, simdjson::dom::element element, int depth, std::string* error) {
+  switch (element.type()) {
+    case simdjson::dom::element_type::OBJECT: {
+      if (depth >= kMaxJsonDepth || !lua_checkstack(L, 4)) {
+        *error = "nested deeper than " + std::to_string(kMaxJsonDepth);
+        return false;
+      }
+      const simdjson::dom::object object = element.get_object().value_unsafe();
+      lua_createtable(L, 0, static_cast<int>(object.size()));
+      for (const simdjson::dom::key_value_pair member : object) {
+        lua_pushlstring(L, member.key.data(), member.key.size());
+        if (!PushElement(L, member.value, depth + 1, error)) return false;
+        lua_rawset(L, -3);
+      }
+      return true;
     }
-    open_.push_back(array ? 1 : 0);
-    return true;
-  }
-  bool Close() {
-    open_.pop_back();
-    return Store();
-  }
-  // The value on top goes into the open container (or stays: the result).
-  bool Store() {
-    if (open_.empty()) return true;
-    int& next = open_.back();
-    if (next > 0) {
-      lua_rawseti(L_, -2, next++);
-    } else {
-      lua_rawset(L_, -3);
+    case simdjson::dom::element_type::ARRAY: {
+      if (depth >= kMaxJsonDepth || !lua_checkstack(L, 4)) {
+        *error = "nested deeper than " + std::to_string(kMaxJsonDepth);
+        return false;
+      }
+      const simdjson::dom::array array = element.get_array().value_unsafe();
+      lua_createtable(L, static_cast<int>(array.size()), 0);
+      PushArrayMetatable(L);
+      lua_setmetatable(L, -2);
+      int i = 0;
+      for (const simdjson::dom::element item : array) {
+        if (!PushElement(L, item, depth + 1, error)) return false;
+        lua_rawseti(L, -2, ++i);
+      }
+      return true;
     }
-    return true;
+    case simdjson::dom::element_type::STRING: {
+      const std::string_view text = element.get_string().value_unsafe();
+      lua_pushlstring(L, text.data(), text.size());
+      return true;
+    }
+    case simdjson::dom::element_type::INT64:
+      lua_pushnumber(L, static_cast<lua_Number>(element.get_int64().value_unsafe()));
+      return true;
+    case simdjson::dom::element_type::UINT64:
+      lua_pushnumber(L, static_cast<lua_Number>(element.get_uint64().value_unsafe()));
+      return true;
+    case simdjson::dom::element_type::DOUBLE: lua_pushnumber(L, element.get_double().value_unsafe()); return true;
+    case simdjson::dom::element_type::BOOL: lua_pushboolean(L, element.get_bool().value_unsafe() ? 1 : 0); return true;
+    case simdjson::dom::element_type::NULL_VALUE: PushJsonNull(L); return true;
   }
-  bool Fail(std::string why) {
-    error_ = std::move(why);
-    return false;
-  }
-
-  lua_State* L_;
-  std::vector<int> open_;  // per open container: the next array index, or 0 for an object
-  std::string error_;
-};
+  *error = "an unknown JSON value";
+  return false;
+}
 
 Status NotJson(std::string_view path, std::string_view why) {
   return InvalidArgument(std::string(path.empty() ? "value" : path) + ": " + std::string(why));
@@ -274,12 +240,18 @@ void InstallJson(lua_State* L) {
 }
 
 Status PushJson(lua_State* L, std::string_view text) {
+  // One parser per thread: its buffers are reused, and a sandbox is used
+  // by one thread at a time (a parse never spans two calls).
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (auto error = parser.parse(text.data(), text.size()).get(root); error) {
+    return InvalidArgument(std::string("not JSON: ") + simdjson::error_message(error));
+  }
   const int top = lua_gettop(L);
-  LuaSax sax(L);
-  const bool ok = Json::sax_parse(text, &sax, nlohmann::detail::input_format_t::json, /*strict=*/true);
-  if (!ok || lua_gettop(L) != top + 1) {
+  std::string why;
+  if (!PushElement(L, root, 0, &why)) {
     lua_settop(L, top);
-    return InvalidArgument("not JSON: " + (sax.error().empty() ? std::string("no value") : sax.error()));
+    return InvalidArgument("not JSON: " + why);
   }
   return Status::Ok();
 }

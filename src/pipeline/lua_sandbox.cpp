@@ -3,6 +3,9 @@
 // so that whatever a LuaJIT version adds to its base library stays out
 // unless it is named here. The limits live in the allocator's user data,
 // where both the allocator and the hook find them.
+//
+// Lua errors raised inside Call's body unwind through C++ frames: LuaJIT
+// on x64 raises them with the C++ ABI's unwinder, so destructors run.
 #include "pipeline/lua_sandbox.h"
 
 #include <time.h>

@@ -19,8 +19,13 @@
 //   - CPU: each Call may use `cpu_time` of its thread's CPU time, checked
 //     by an instruction-count hook every kHookInstructions VM
 //     instructions. LuaJIT does not run hooks inside JIT-compiled traces
-//     (`while true do end` would never stop), so the JIT compiler is off:
-//     the interpreter runs every instruction. Once over, every
+//     (`while true do end` would never stop), so the JIT compiler is off
+//     (the jit library, which starts it, is never opened, and the engine
+//     is switched off): the interpreter runs every instruction. Measured
+//     here, the JIT is 2.5x faster on a numeric loop, 1.7x on string
+//     work and 1.1x on building tables, and the hook costs nothing
+//     visible; a typical step spends its time turning events into tables
+//     and back, which the JIT does not speed up. Once over, every
 //     instruction raises again, so `pcall` cannot swallow the timeout.
 //     Time spent inside one C function (a pathological string.find
 //     pattern) is not interrupted; the memory limit bounds string.rep

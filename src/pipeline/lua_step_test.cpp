@@ -140,6 +140,31 @@ TEST(LuaStep, UnicodeNestedDataAndNullRoundTrip) {
   EXPECT_EQ(json::parse(r.out[0].data), expected);
 }
 
+TEST(LuaStep, EmptyTablesArraysAndTheJsonFunctions) {
+  auto step = Step(R"(
+    function process(e)
+      local parsed = json.decode('{"a": [1, null], "b": {}}')
+      assert(parsed.a[2] == json.null and getmetatable(parsed.a) == json.array)
+      e.data = {
+        object = {},
+        array = setmetatable({}, json.array),
+        kept = e.data.none,
+        text = json.encode({1, 2.5, "x", true, json.null}),
+        parsed = parsed,
+      }
+      return e
+    end)");
+  std::vector<BatchRecord> batch{Event("a", R"({"none": []})")};
+  StepResult r = step->Run(batch);
+  ASSERT_EQ(r.out.size(), 1u) << r.failed[0].error.ToString();
+  EXPECT_EQ(json::parse(r.out[0].data), json::parse(R"({"object": {}, "array": [], "kept": [],
+      "text": "[1,2.5,\"x\",true,null]", "parsed": {"a": [1, null], "b": {}}})"));
+  EXPECT_THAT(ErrorOf("json.decode('{')"), HasSubstr("json.decode: not JSON"));
+  EXPECT_THAT(ErrorOf("json.encode(function() end)"), HasSubstr("json.encode: a function is not JSON"));
+  EXPECT_THAT(ErrorOf("e.data_base64 = 'AA==' return e"), HasSubstr("data and data_base64 must not both be present"));
+  EXPECT_THAT(ErrorOf("e.data_base64 = '***' return e"), HasSubstr("base64"));
+}
+
 TEST(LuaStep, AttributesExtensionsAndOtherDataReachTheScript) {
   auto step = Step(R"(
     function process(e)
