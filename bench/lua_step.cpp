@@ -5,25 +5,18 @@
 // Usage: bench_lua_step [events] [runs]
 #include "pipeline/lua_step.h"
 
-#include <time.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
+
+#include "thread_cpu_time.h"
 
 namespace {
 
 using eventlake::pipeline::BatchRecord;
 using eventlake::pipeline::LuaMode;
 using eventlake::pipeline::LuaStep;
-
-// This thread's CPU time: the figures are per core even on a busy machine.
-double CpuSeconds() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 std::vector<BatchRecord> MakeEvents(size_t n) {
   std::vector<BatchRecord> batch(n);
@@ -51,9 +44,9 @@ void Measure(const char* name, const std::string& code, LuaMode mode, const std:
   }
   std::vector<double> rates;
   for (int run = 0; run < runs; ++run) {
-    const double start = CpuSeconds();
+    const double start = eventlake::bench::ThreadCpuSeconds();
     auto result = (*step)->Run(events);
-    const double seconds = CpuSeconds() - start;
+    const double seconds = eventlake::bench::ThreadCpuSeconds() - start;
     if (!result.status.ok() || !result.failed.empty() || result.out.size() != events.size()) {
       std::fprintf(stderr, "%s: the step failed\n", name);
       return;

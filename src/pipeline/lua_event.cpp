@@ -76,19 +76,21 @@ Status ApplyMember(lua_State* L, std::string_view where, CloudEvent& event, bool
   const std::string_view name = StringAt(L, -2);
   const auto text = [&]() { return AttributeString(L, where, name); };
   if (name == "data") return Status::Ok();
-  if (name == "id") {
-    EL_ASSIGN_OR_RETURN(event.id, text());
-  } else if (name == "source") {
-    EL_ASSIGN_OR_RETURN(event.source, text());
-  } else if (name == "type") {
-    EL_ASSIGN_OR_RETURN(event.type, text());
-  } else if (name == "subject") {
-    EL_ASSIGN_OR_RETURN(event.subject, text());
-  } else if (name == "datacontenttype") {
-    EL_ASSIGN_OR_RETURN(event.data_content_type, text());
-  } else if (name == "dataschema") {
-    EL_ASSIGN_OR_RETURN(event.data_schema, text());
-  } else if (name == "specversion") {
+  std::string* required = name == "id" ? &event.id : name == "source" ? &event.source
+                        : name == "type" ? &event.type : nullptr;
+  std::optional<std::string>* optional = name == "subject" ? &event.subject
+                                       : name == "datacontenttype" ? &event.data_content_type
+                                       : name == "dataschema" ? &event.data_schema : nullptr;
+  if (required != nullptr || optional != nullptr) {
+    EL_ASSIGN_OR_RETURN(std::string value, text());
+    if (required != nullptr) {
+      *required = std::move(value);
+    } else {
+      *optional = std::move(value);
+    }
+    return Status::Ok();
+  }
+  if (name == "specversion") {
     EL_ASSIGN_OR_RETURN(std::string version, text());
     if (version != "1.0") return InvalidArgument(std::string(where) + ": specversion must be 1.0, not " + version);
   } else if (name == "time") {
