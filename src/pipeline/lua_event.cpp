@@ -114,9 +114,9 @@ Status ApplyMember(lua_State* L, std::string_view where, CloudEvent& event, bool
 }
 
 // event.data from the table's `data` (at the top of the stack).
-Status ApplyData(lua_State* L, std::string_view where, CloudEvent& event) {
+Status ApplyData(lua_State* L, std::string_view where, size_t max_bytes, CloudEvent& event) {
   if (IsJsonData(event.data_content_type)) {
-    EL_RETURN_IF_ERROR(AppendLuaAsJson(L, -1, std::string(where) + ": data", &event.data));
+    EL_RETURN_IF_ERROR(AppendLuaAsJson(L, -1, std::string(where) + ": data", max_bytes, &event.data));
     if (!event.data_content_type) event.data_content_type = "application/json";
     return Status::Ok();
   }
@@ -166,7 +166,8 @@ Status PushEvent(lua_State* L, const CloudEvent& event) {
   return Status::Ok();
 }
 
-Result<CloudEvent> ToEvent(lua_State* L, int index, const EventDefaults& defaults, std::string_view where) {
+Result<CloudEvent> ToEvent(lua_State* L, int index, const EventDefaults& defaults, std::string_view where,
+                           size_t max_data_bytes) {
   if (index < 0) index = lua_gettop(L) + index + 1;
   if (lua_type(L, index) != LUA_TTABLE) {
     return Err(InvalidArgument(std::string(where) + " is a " + lua_typename(L, lua_type(L, index)) +
@@ -188,7 +189,7 @@ Result<CloudEvent> ToEvent(lua_State* L, int index, const EventDefaults& default
   Status data = Status::Ok();
   if (!lua_isnil(L, -1)) {
     data = has_base64 ? InvalidArgument(std::string(where) + ": data and data_base64 must not both be present")
-                      : ApplyData(L, where, event);
+                      : ApplyData(L, where, max_data_bytes, event);
   }
   lua_pop(L, 1);
   EL_RETURN_IF_ERROR(data);
@@ -196,6 +197,18 @@ Result<CloudEvent> ToEvent(lua_State* L, int index, const EventDefaults& default
   if (event.source.empty()) event.source = defaults.source;
   if (event.type.empty()) event.type = defaults.type;
   return event;
+}
+
+size_t EventBytes(const CloudEvent& event) {
+  size_t bytes = event.id.size() + event.source.size() + event.type.size() + event.data.size();
+  for (const auto* attribute : {&event.subject, &event.data_content_type, &event.data_schema}) {
+    bytes += attribute->has_value() ? (*attribute)->size() : 0;
+  }
+  for (const Extension& x : event.extensions) {
+    const auto* text = std::get_if<std::string>(&x.value);
+    bytes += x.name.size() + (text != nullptr ? text->size() : sizeof(int64_t));
+  }
+  return bytes;
 }
 
 }  // namespace eventlake::pipeline

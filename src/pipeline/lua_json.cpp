@@ -88,113 +88,134 @@ void AppendNumber(double d, std::string* out) {
   out->append(buffer, r.ptr);
 }
 
-Status AppendValue(lua_State* L, int index, std::string* path, int depth, std::string* out);
+// Writes one value; `path_` is where it is (for errors), `max_bytes_`
+// what the text may grow to: a table that holds one big string many times
+// is small in Lua and huge as JSON.
+class JsonWriter {
+ public:
+  JsonWriter(lua_State* L, std::string_view path, size_t max_bytes, std::string* out)
+      : L_(L), path_(path), max_bytes_(max_bytes), out_(out) {}
 
-// Keys 1..n: an array; all string keys: an object; anything else: an error.
-Status AppendTable(lua_State* L, int index, std::string* path, int depth, std::string* out) {
-  if (depth >= kMaxJsonDepth) {
-    return NotJson(*path, "nested deeper than " + std::to_string(kMaxJsonDepth) + " (a table that holds itself?)");
-  }
-  if (!lua_checkstack(L, 4)) return NotJson(*path, "nested too deep for the Lua stack");
-  const size_t length = lua_objlen(L, index);
-  bool marked_array = false;
-  if (lua_getmetatable(L, index)) {
-    PushArrayMetatable(L);
-    marked_array = lua_rawequal(L, -1, -2) != 0;
-    lua_pop(L, 2);
-  }
-  if (length > 0 || marked_array) {
-    size_t keys = 0;
-    lua_pushnil(L);
-    while (lua_next(L, index) != 0) {
-      ++keys;
-      lua_pop(L, 1);
+  Status Value(int index, int depth) {
+    if (out_->size() > max_bytes_) {
+      return NotJson(path_, "the JSON text is over the limit of " + std::to_string(max_bytes_) + " bytes");
     }
-    if (keys != length) return NotJson(*path, "a table with keys 1.." + std::to_string(length) +
-                                                  " and others is neither a JSON array nor an object");
-    out->push_back('[');
-    const size_t before = path->size();
-    for (size_t i = 1; i <= length; ++i) {
-      if (i > 1) out->push_back(',');
-      lua_rawgeti(L, index, static_cast<int>(i));
-      path->append("[" + std::to_string(i) + "]");
-      Status s = AppendValue(L, lua_gettop(L), path, depth + 1, out);
-      path->resize(before);
-      lua_pop(L, 1);
-      EL_RETURN_IF_ERROR(s);
-    }
-    out->push_back(']');
-    return Status::Ok();
-  }
-  out->push_back('{');
-  bool first = true;
-  const size_t before = path->size();
-  lua_pushnil(L);
-  while (lua_next(L, index) != 0) {
-    if (lua_type(L, -2) != LUA_TSTRING) {
-      lua_pop(L, 2);
-      return NotJson(*path, "a table with a key that is neither 1..n nor a string is not JSON");
-    }
-    size_t size = 0;
-    const char* key = lua_tolstring(L, -2, &size);
-    const std::string_view name(key, size);
-    if (!ingest::IsValidUtf8(name)) {
-      lua_pop(L, 2);
-      return NotJson(*path, "a member name is not valid UTF-8");
-    }
-    if (!first) out->push_back(',');
-    first = false;
-    ingest::AppendJsonString(name, out);
-    out->push_back(':');
-    path->push_back('.');
-    path->append(name);
-    Status s = AppendValue(L, lua_gettop(L), path, depth + 1, out);
-    path->resize(before);
-    if (!s.ok()) {
-      lua_pop(L, 2);
-      return s;
-    }
-    lua_pop(L, 1);
-  }
-  out->push_back('}');
-  return Status::Ok();
-}
-
-Status AppendValue(lua_State* L, int index, std::string* path, int depth, std::string* out) {
-  switch (lua_type(L, index)) {
-    case LUA_TNIL: out->append("null"); return Status::Ok();
-    case LUA_TBOOLEAN: out->append(lua_toboolean(L, index) ? "true" : "false"); return Status::Ok();
-    case LUA_TNUMBER: {
-      const double d = lua_tonumber(L, index);
-      if (!std::isfinite(d)) return NotJson(*path, "NaN and infinities are not JSON numbers");
-      AppendNumber(d, out);
-      return Status::Ok();
-    }
-    case LUA_TSTRING: {
-      size_t size = 0;
-      const char* text = lua_tolstring(L, index, &size);
-      if (!ingest::IsValidUtf8({text, size})) return NotJson(*path, "a string that is not valid UTF-8");
-      ingest::AppendJsonString({text, size}, out);
-      return Status::Ok();
-    }
-    case LUA_TTABLE: return AppendTable(L, index, path, depth, out);
-    case LUA_TLIGHTUSERDATA:
-      if (lua_touserdata(L, index) == nullptr) {
-        out->append("null");
+    switch (lua_type(L_, index)) {
+      case LUA_TNIL: out_->append("null"); return Status::Ok();
+      case LUA_TBOOLEAN: out_->append(lua_toboolean(L_, index) ? "true" : "false"); return Status::Ok();
+      case LUA_TNUMBER: {
+        const double d = lua_tonumber(L_, index);
+        if (!std::isfinite(d)) return NotJson(path_, "NaN and infinities are not JSON numbers");
+        AppendNumber(d, out_);
         return Status::Ok();
       }
-      break;
-    default: break;
+      case LUA_TSTRING: {
+        size_t size = 0;
+        const char* text = lua_tolstring(L_, index, &size);
+        if (!ingest::IsValidUtf8({text, size})) return NotJson(path_, "a string that is not valid UTF-8");
+        ingest::AppendJsonString({text, size}, out_);
+        return Status::Ok();
+      }
+      case LUA_TTABLE: return Table(index, depth);
+      case LUA_TLIGHTUSERDATA:
+        if (lua_touserdata(L_, index) == nullptr) {
+          out_->append("null");
+          return Status::Ok();
+        }
+        break;
+      default: break;
+    }
+    return NotJson(path_, std::string("a ") + lua_typename(L_, lua_type(L_, index)) + " is not JSON");
   }
-  return NotJson(*path, std::string("a ") + lua_typename(L, lua_type(L, index)) + " is not JSON");
-}
+
+ private:
+  // Keys 1..n: an array; all string keys: an object; anything else: an error.
+  Status Table(int index, int depth) {
+    if (depth >= kMaxJsonDepth) {
+      return NotJson(path_, "nested deeper than " + std::to_string(kMaxJsonDepth) + " (a table that holds itself?)");
+    }
+    if (!lua_checkstack(L_, 4)) return NotJson(path_, "nested too deep for the Lua stack");
+    const size_t length = lua_objlen(L_, index);
+    bool marked_array = false;
+    if (lua_getmetatable(L_, index)) {
+      PushArrayMetatable(L_);
+      marked_array = lua_rawequal(L_, -1, -2) != 0;
+      lua_pop(L_, 2);
+    }
+    if (length > 0 || marked_array) return Array(index, length, depth);
+    out_->push_back('{');
+    bool first = true;
+    const size_t before = path_.size();
+    lua_pushnil(L_);
+    while (lua_next(L_, index) != 0) {
+      if (lua_type(L_, -2) != LUA_TSTRING) {
+        lua_pop(L_, 2);
+        return NotJson(path_, "a table with a key that is neither 1..n nor a string is not JSON");
+      }
+      size_t size = 0;
+      const char* key = lua_tolstring(L_, -2, &size);
+      const std::string_view name(key, size);
+      if (!ingest::IsValidUtf8(name)) {
+        lua_pop(L_, 2);
+        return NotJson(path_, "a member name is not valid UTF-8");
+      }
+      if (!first) out_->push_back(',');
+      first = false;
+      ingest::AppendJsonString(name, out_);
+      out_->push_back(':');
+      path_.push_back('.');
+      path_.append(name);
+      Status s = Value(lua_gettop(L_), depth + 1);
+      path_.resize(before);
+      if (!s.ok()) {
+        lua_pop(L_, 2);
+        return s;
+      }
+      lua_pop(L_, 1);
+    }
+    out_->push_back('}');
+    return Status::Ok();
+  }
+
+  Status Array(int index, size_t length, int depth) {
+    size_t keys = 0;
+    lua_pushnil(L_);
+    while (lua_next(L_, index) != 0) {
+      ++keys;
+      lua_pop(L_, 1);
+    }
+    if (keys != length) {
+      return NotJson(path_, "a table with keys 1.." + std::to_string(length) +
+                                " and others is neither a JSON array nor an object");
+    }
+    out_->push_back('[');
+    const size_t before = path_.size();
+    for (size_t i = 1; i <= length; ++i) {
+      if (i > 1) out_->push_back(',');
+      lua_rawgeti(L_, index, static_cast<int>(i));
+      path_.append("[" + std::to_string(i) + "]");
+      Status s = Value(lua_gettop(L_), depth + 1);
+      path_.resize(before);
+      lua_pop(L_, 1);
+      EL_RETURN_IF_ERROR(s);
+    }
+    out_->push_back(']');
+    return Status::Ok();
+  }
+
+  lua_State* L_;
+  std::string path_;
+  size_t max_bytes_;
+  std::string* out_;
+};
 
 // Lua errors are raised only once no C++ object is alive in the frame.
 int LuaEncode(lua_State* L) {
   luaL_checkany(L, 1);
   {
     std::string out;
-    Status s = AppendLuaAsJson(L, 1, "json.encode", &out);
+    const auto max_bytes = static_cast<size_t>(lua_tonumber(L, lua_upvalueindex(1)));
+    Status s = AppendLuaAsJson(L, 1, "json.encode", max_bytes, &out);
     if (s.ok()) {
       lua_pushlstring(L, out.data(), out.size());
       return 1;
@@ -220,7 +241,7 @@ int LuaDecode(lua_State* L) {
 
 void PushJsonNull(lua_State* L) { lua_pushlightuserdata(L, nullptr); }
 
-void InstallJson(lua_State* L) {
+void InstallJson(lua_State* L, size_t max_encoded_bytes) {
   lua_pushlightuserdata(L, const_cast<char*>(&kArrayMetatableKey));
   lua_createtable(L, 0, 1);
   lua_pushstring(L, "array");
@@ -232,7 +253,8 @@ void InstallJson(lua_State* L) {
   lua_setfield(L, -2, "null");
   PushArrayMetatable(L);
   lua_setfield(L, -2, "array");
-  lua_pushcfunction(L, LuaEncode);
+  lua_pushnumber(L, static_cast<lua_Number>(max_encoded_bytes));
+  lua_pushcclosure(L, LuaEncode, 1);
   lua_setfield(L, -2, "encode");
   lua_pushcfunction(L, LuaDecode);
   lua_setfield(L, -2, "decode");
@@ -256,10 +278,15 @@ Status PushJson(lua_State* L, std::string_view text) {
   return Status::Ok();
 }
 
-Status AppendLuaAsJson(lua_State* L, int index, std::string_view path, std::string* out) {
+Status AppendLuaAsJson(lua_State* L, int index, std::string_view path, size_t max_bytes, std::string* out) {
   if (index < 0 && index > LUA_REGISTRYINDEX) index = lua_gettop(L) + index + 1;
-  std::string where(path);
-  return AppendValue(L, index, &where, 0, out);
+  const size_t start = out->size();
+  Status written = JsonWriter(L, path, start + max_bytes, out).Value(index, 0);
+  if (written.ok() && out->size() - start > max_bytes) {
+    written = NotJson(path, "the JSON text is over the limit of " + std::to_string(max_bytes) + " bytes");
+  }
+  if (!written.ok()) out->resize(start);
+  return written;
 }
 
 }  // namespace eventlake::pipeline

@@ -25,6 +25,7 @@
 // may raise Lua errors (out of memory): call them inside a protected call.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -37,17 +38,19 @@ namespace eventlake::pipeline {
 inline constexpr int kMaxJsonDepth = 100;
 
 // Sets the global table `json` {null, array, encode, decode} and the
-// registry entries the functions below use.
-void InstallJson(lua_State* L);
+// registry entries the functions below use; json.encode refuses text
+// longer than `max_encoded_bytes`.
+void InstallJson(lua_State* L, size_t max_encoded_bytes);
 
 // Pushes the value of the JSON `text`; InvalidArgument (nothing pushed)
 // when it is not JSON or nests deeper than kMaxJsonDepth.
 Status PushJson(lua_State* L, std::string_view text);
 
-// Appends the Lua value at `index` as JSON to *out; InvalidArgument when
-// it has no JSON form, its message starting with where: `path`, then
+// Appends the Lua value at `index` as JSON to *out; InvalidArgument (and
+// *out as it was) when it has no JSON form or its text would be longer
+// than `max_bytes`, the message starting with where: `path`, then
 // ".member" and "[i]" (1-based, as in Lua) down to the value.
-Status AppendLuaAsJson(lua_State* L, int index, std::string_view path, std::string* out);
+Status AppendLuaAsJson(lua_State* L, int index, std::string_view path, size_t max_bytes, std::string* out);
 
 // Pushes json.null.
 void PushJsonNull(lua_State* L);

@@ -55,8 +55,14 @@ bool Contains(std::span<const std::string_view> names, std::string_view name) {
 }
 
 // In a protected call: the libraries, then only the kept and allowed names.
+struct Environment {
+  const std::vector<std::string>* allow;
+  uint64_t memory_bytes;
+};
+
 int OpenEnvironment(lua_State* L) {
-  const auto& allow = *static_cast<const std::vector<std::string>*>(lua_touserdata(L, 1));
+  const auto& environment = *static_cast<const Environment*>(lua_touserdata(L, 1));
+  const std::vector<std::string>& allow = *environment.allow;
   OpenLibrary(L, "", luaopen_base);
   OpenLibrary(L, LUA_STRLIBNAME, luaopen_string);
   OpenLibrary(L, LUA_TABLIBNAME, luaopen_table);
@@ -64,7 +70,7 @@ int OpenEnvironment(lua_State* L) {
   OpenLibrary(L, LUA_BITLIBNAME, luaopen_bit);
   OpenLibrary(L, LUA_OSLIBNAME, luaopen_os);
   OpenLibrary(L, LUA_DBLIBNAME, luaopen_debug);
-  InstallJson(L);
+  InstallJson(L, environment.memory_bytes);
   lua_getglobal(L, "string");
   lua_pushnil(L);
   lua_setfield(L, -2, "dump");  // also gone from getmetatable("").__index, the same table
@@ -211,7 +217,8 @@ Status LuaSandbox::Open(const std::vector<std::string>& allow) {
   }
   // Compiled traces never run hooks: the CPU limit needs the interpreter.
   luaJIT_setmode(L_, 0, LUAJIT_MODE_ENGINE | LUAJIT_MODE_OFF);
-  if (lua_cpcall(L_, OpenEnvironment, const_cast<std::vector<std::string>*>(&allow)) != 0) {
+  Environment environment{.allow = &allow, .memory_bytes = limits_.memory_bytes};
+  if (lua_cpcall(L_, OpenEnvironment, &environment) != 0) {
     Status error = Internal("lua: setting up the sandbox: " + std::string(ErrorText(L_)));
     lua_pop(L_, 1);
     return error;

@@ -17,24 +17,34 @@ Status PushFunction(lua_State* L, const std::string& name) {
   return InvalidArgument("lua: the code defines no function '" + name + "'");
 }
 
-Status AppendEvent(lua_State* L, int index, const EventDefaults& defaults, const std::string& where,
-                   std::vector<CloudEvent>* out) {
-  auto event = ToEvent(L, index, defaults, where);
+// Where a call's events go, and the bytes they may still take: the step's
+// memory_limit per call, since a table that holds one big table many
+// times is small in Lua and huge as events.
+struct Output {
+  EventDefaults defaults;
+  uint64_t bytes_left = 0;
+  std::vector<CloudEvent>* events = nullptr;
+};
+
+Status AppendEvent(lua_State* L, int index, const std::string& where, Output& out) {
+  auto event = ToEvent(L, index, out.defaults, where, out.bytes_left);
   if (!event.has_value()) return InvalidArgument("lua: " + event.error().message());
-  out->push_back(std::move(*event));
+  const size_t bytes = EventBytes(*event);
+  if (bytes > out.bytes_left) return InvalidArgument("lua: " + where + ": the events are larger than memory_limit");
+  out.bytes_left -= bytes;
+  out.events->push_back(std::move(*event));
   return Status::Ok();
 }
 
 // The events of an array at `index` (1..n up to the first nil).
-Status AppendEvents(lua_State* L, int index, const EventDefaults& defaults, const std::string& where,
-                    std::vector<CloudEvent>* out) {
+Status AppendEvents(lua_State* L, int index, const std::string& where, Output& out) {
   for (int i = 1;; ++i) {
     lua_rawgeti(L, index, i);
     if (lua_isnil(L, -1)) {
       lua_pop(L, 1);
       return Status::Ok();
     }
-    Status s = AppendEvent(L, lua_gettop(L), defaults, where + "[" + std::to_string(i) + "]", out);
+    Status s = AppendEvent(L, lua_gettop(L), where + "[" + std::to_string(i) + "]", out);
     lua_pop(L, 1);
     EL_RETURN_IF_ERROR(s);
   }
@@ -42,8 +52,7 @@ Status AppendEvents(lua_State* L, int index, const EventDefaults& defaults, cons
 
 // Record mode's result at the top of the stack: nil or false (drop), an
 // event table, or an array of them (a table with [1]).
-Status AppendRecordResult(lua_State* L, const EventDefaults& defaults, const std::string& where,
-                          std::vector<CloudEvent>* out) {
+Status AppendRecordResult(lua_State* L, const std::string& where, Output& out) {
   const int result = lua_gettop(L);
   if (lua_isnil(L, result) || (lua_isboolean(L, result) && !lua_toboolean(L, result))) return Status::Ok();
   if (!lua_istable(L, result)) {
@@ -53,7 +62,7 @@ Status AppendRecordResult(lua_State* L, const EventDefaults& defaults, const std
   lua_rawgeti(L, result, 1);
   const bool array = !lua_isnil(L, -1);
   lua_pop(L, 1);
-  return array ? AppendEvents(L, result, defaults, where, out) : AppendEvent(L, result, defaults, where, out);
+  return array ? AppendEvents(L, result, where, out) : AppendEvent(L, result, where, out);
 }
 
 }  // namespace
@@ -124,14 +133,16 @@ StepResult LuaStep::RunRecords(std::unique_ptr<LuaSandbox>& sandbox, std::span<c
       sandbox = std::move(*fresh);
     }
     const CloudEvent& in = batch[i].event;
-    const EventDefaults defaults{.source = in.source, .type = in.type};
+    Output out{.defaults = {.source = in.source, .type = in.type},
+               .bytes_left = options_.memory_limit,
+               .events = &result.out};
     const size_t before = result.out.size();
     Status s = sandbox->Call([&](lua_State* L) -> Status {
       EL_RETURN_IF_ERROR(PushFunction(L, options_.function));
       Status pushed = PushEvent(L, in);
       if (!pushed.ok()) return InvalidArgument("lua: " + pushed.message());
       lua_call(L, 1, 1);
-      return AppendRecordResult(L, defaults, where, &result.out);
+      return AppendRecordResult(L, where, out);
     });
     if (!s.ok()) {
       result.out.resize(before);
@@ -143,7 +154,9 @@ StepResult LuaStep::RunRecords(std::unique_ptr<LuaSandbox>& sandbox, std::span<c
 
 StepResult LuaStep::RunBatch(LuaSandbox& sandbox, std::span<const BatchRecord> batch) const {
   StepResult result;
-  const EventDefaults defaults{.source = options_.default_source, .type = options_.default_type};
+  Output out{.defaults = {.source = options_.default_source, .type = options_.default_type},
+             .bytes_left = options_.memory_limit,
+             .events = &result.out};
   const std::string where = options_.function + "'s result";
   result.status = sandbox.Call([&](lua_State* L) -> Status {
     EL_RETURN_IF_ERROR(PushFunction(L, options_.function));
@@ -159,7 +172,7 @@ StepResult LuaStep::RunBatch(LuaSandbox& sandbox, std::span<const BatchRecord> b
       return InvalidArgument("lua: " + where + " is a " + lua_typename(L, lua_type(L, -1)) +
                              "; an array of events or nil is expected");
     }
-    return AppendEvents(L, lua_gettop(L), defaults, where, &result.out);
+    return AppendEvents(L, lua_gettop(L), where, out);
   });
   if (!result.status.ok()) result.out.clear();
   return result;

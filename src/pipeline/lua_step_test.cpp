@@ -287,6 +287,7 @@ TEST(LuaStep, AnEndlessLoopStopsAtTheCpuLimitAndTheStepGoesOn) {
       if e.data.spin == 1 then while true do end end
       if e.data.spin == 2 then local i = 0 while true do i = i + 1 end end
       if e.data.spin == 3 then while true do pcall(function() while true do end end) end end
+      if e.data.spin == 4 then coroutine.wrap(function() while true do end end)() end
       e.data.calls = calls
       return e
     end)",
@@ -294,11 +295,11 @@ TEST(LuaStep, AnEndlessLoopStopsAtTheCpuLimitAndTheStepGoesOn) {
                                .timeout = std::chrono::milliseconds(50)});
   ASSERT_TRUE(step.has_value());
   std::vector<BatchRecord> batch{Event("a", R"({"spin": 1})"), Event("b", "{}"), Event("c", R"({"spin": 2})"),
-                                 Event("d", R"({"spin": 3})"), Event("e", "{}")};
+                                 Event("d", R"({"spin": 3})"), Event("e", R"({"spin": 4})"), Event("f", "{}")};
   const auto start = std::chrono::steady_clock::now();
   StepResult r = (*step)->Run(batch);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
-  ASSERT_EQ(r.failed.size(), 3u);
+  ASSERT_EQ(r.failed.size(), 4u);
   for (const FailedItem& f : r.failed) {
     EXPECT_EQ(f.error.code(), StatusCode::kDeadlineExceeded);
     EXPECT_EQ(f.error.message(), "lua: exceeded 50ms of CPU");
@@ -338,6 +339,36 @@ TEST(LuaStep, MemoryOverTheLimitFailsTheCallNotTheProcess) {
   // The next batch runs as usual.
   r = (*step)->Run(std::span(batch).subspan(2));
   EXPECT_EQ(r.out.size(), 1u);
+}
+
+TEST(LuaStep, ResultsLargerThanTheMemoryLimitAreRefused) {
+  // Small in Lua (one 1 MiB string, referred to many times), huge as events.
+  auto step = LuaStep::Create({.code = R"(
+    function process(e)
+      local s = string.rep('x', 1024 * 1024)
+      if e.data.wide then
+        local t = {} for i = 1, 10000 do t[i] = s end
+        e.data = t
+        return e
+      end
+      if e.data.many then
+        local t = {} for i = 1, 10000 do t[i] = {subject = s} end
+        return t
+      end
+      return json.encode({s, s, s, s, s, s, s, s, s})
+    end)",
+                               .memory_limit = 8ull << 20});
+  ASSERT_TRUE(step.has_value());
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"wide": true})", "data[9]: the JSON text is over the limit of 8388608 bytes"},
+      {R"({"many": true})", "the events are larger than memory_limit"},
+      {"{}", "json.encode[9]: the JSON text is over the limit"}};
+  for (const auto& [data, error] : cases) {
+    std::vector<BatchRecord> batch{Event("a", data)};
+    StepResult r = (*step)->Run(batch);
+    ASSERT_EQ(r.failed.size(), 1u) << data;
+    EXPECT_THAT(r.failed[0].error.message(), HasSubstr(error));
+  }
 }
 
 TEST(LuaStep, SeveralThreadsRunAtOnce) {
