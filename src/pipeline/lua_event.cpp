@@ -2,6 +2,7 @@
 // lua_rawget): reading a script's result never runs its metamethods.
 #include "pipeline/lua_event.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string_view>
 
@@ -193,6 +194,9 @@ Result<CloudEvent> ToEvent(lua_State* L, int index, const EventDefaults& default
   }
   lua_pop(L, 1);
   EL_RETURN_IF_ERROR(data);
+  // Table order is no order: by name, so that equal tables make equal events.
+  std::sort(event.extensions.begin(), event.extensions.end(),
+            [](const Extension& a, const Extension& b) { return a.name < b.name; });
   if (event.id.empty()) event.id = NewEventId();
   if (event.source.empty()) event.source = defaults.source;
   if (event.type.empty()) event.type = defaults.type;

@@ -22,7 +22,7 @@
 // as JSON when the datacontenttype is JSON or absent, and must be a string
 // otherwise; `data_base64` (base64 text) makes binary data. Every other
 // key is an extension: a name of 1-20 of a-z and 0-9 whose value is a
-// string, a boolean or an integer.
+// string, a boolean or an integer (in the event sorted by name).
 //
 // Both functions need a lua_State prepared by InstallJson and may raise
 // Lua errors (out of memory): call them inside LuaSandbox::Call.

@@ -2,6 +2,8 @@
 // batch inside LuaSandbox::Call, and its results read back as events.
 #include "pipeline/lua_step.h"
 
+#include <algorithm>
+
 #include <lua.hpp>
 
 #include "pipeline/lua_event.h"
@@ -63,6 +65,29 @@ Status AppendRecordResult(lua_State* L, const std::string& where, Output& out) {
   const bool array = !lua_isnil(L, -1);
   lua_pop(L, 1);
   return array ? AppendEvents(L, result, where, out) : AppendEvent(L, result, where, out);
+}
+
+// Batch mode's second result at `index`: nil, or {[i] = "why"} for the
+// events (1-based) that failed on their own.
+Status ReadFailures(lua_State* L, int index, size_t batch_size, std::vector<FailedItem>* failed) {
+  if (lua_isnil(L, index)) return Status::Ok();
+  const auto refuse = [](std::string why) {
+    return InvalidArgument("lua: the failures (the second result) " + why);
+  };
+  if (!lua_istable(L, index)) return refuse("are a map from the index of a failed event to the reason");
+  lua_pushnil(L);
+  while (lua_next(L, index) != 0) {
+    const double key = lua_type(L, -2) == LUA_TNUMBER ? lua_tonumber(L, -2) : 0;
+    if (key < 1 || key > static_cast<double>(batch_size) || key != static_cast<double>(static_cast<size_t>(key))) {
+      lua_pop(L, 2);
+      return refuse("have keys 1.." + std::to_string(batch_size) + ", the indexes of the batch's events");
+    }
+    const std::string why = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "failed";
+    failed->push_back({static_cast<size_t>(key) - 1, InvalidArgument("lua: " + why)});
+    lua_pop(L, 1);
+  }
+  std::sort(failed->begin(), failed->end(), [](const FailedItem& a, const FailedItem& b) { return a.index < b.index; });
+  return Status::Ok();
 }
 
 }  // namespace
@@ -166,15 +191,20 @@ StepResult LuaStep::RunBatch(LuaSandbox& sandbox, std::span<const BatchRecord> b
       if (!pushed.ok()) return InvalidArgument("lua: event " + std::to_string(i + 1) + ": " + pushed.message());
       lua_rawseti(L, -2, static_cast<int>(i + 1));
     }
-    lua_call(L, 1, 1);
-    if (lua_isnil(L, -1)) return Status::Ok();
-    if (!lua_istable(L, -1)) {
-      return InvalidArgument("lua: " + where + " is a " + lua_typename(L, lua_type(L, -1)) +
+    lua_call(L, 1, 2);
+    const int events = lua_gettop(L) - 1;
+    EL_RETURN_IF_ERROR(ReadFailures(L, events + 1, batch.size(), &result.failed));
+    if (lua_isnil(L, events)) return Status::Ok();
+    if (!lua_istable(L, events)) {
+      return InvalidArgument("lua: " + where + " is a " + lua_typename(L, lua_type(L, events)) +
                              "; an array of events or nil is expected");
     }
-    return AppendEvents(L, lua_gettop(L), where, out);
+    return AppendEvents(L, events, where, out);
   });
-  if (!result.status.ok()) result.out.clear();
+  if (!result.status.ok()) {
+    result.out.clear();
+    result.failed.clear();
+  }
   return result;
 }
 

@@ -19,9 +19,16 @@
 //
 // mode: batch calls `process(events)` with the array of the batch's events
 // and passes on the array it returns (nil: none); an error fails the whole
-// batch (the batch runner bisects it). Events without a source or type
-// take default_source and default_type. In both modes an event without an
-// id gets a new UUIDv7.
+// batch (the batch runner bisects it). A second result {[i] = "why"}
+// fails the events at those (1-based) indexes alone, as Lambda's
+// batchItemFailures: the batch runner retries them alone and
+// dead-letters them; the first result is what the others became. Events
+// without a source or type take default_source and default_type. In both
+// modes an event without an id gets a new UUIDv7.
+//
+// What one call returns may hold at most memory_limit bytes as events
+// (JSON data and attributes): a table that refers to one big string many
+// times is small in Lua and would be huge written out.
 //
 // `timeout` is the CPU time of one call (per event in record mode, per
 // batch in batch mode); `memory_limit` what one Lua state may hold. After

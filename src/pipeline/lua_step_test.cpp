@@ -230,6 +230,37 @@ TEST(LuaStep, BatchModeGetsTheBatchAndAnErrorFailsItWhole) {
   EXPECT_TRUE(r.out.empty());
 }
 
+TEST(LuaStep, BatchModeNamesTheEventsThatFailedAlone) {
+  auto step = Step(R"(
+    function process(events)
+      local out, failed = {}, {}
+      for i, e in ipairs(events) do
+        if e.data.price < 0 then failed[i] = "negative price" else out[#out + 1] = e end
+      end
+      return out, failed
+    end)",
+                   LuaMode::kBatch);
+  std::vector<BatchRecord> batch{Event("a", R"({"price": 1})"), Event("b", R"({"price": -1})"),
+                                 Event("c", R"({"price": 2})")};
+  StepResult r = step->Run(batch);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  ASSERT_EQ(r.failed.size(), 1u);
+  EXPECT_EQ(r.failed[0].index, 1u);
+  EXPECT_EQ(r.failed[0].error.message(), "lua: negative price");
+  ASSERT_EQ(r.out.size(), 2u);
+  // Under the batch runner: the failed event is a dead letter, the others go on.
+  for (BatchRecord& record : batch) record.appended_micros = SystemClock().NowMicros();
+  BatchRunner runner({.max_attempts = 2}, &SystemClock(), [](std::chrono::microseconds) {});
+  BatchOutcome outcome = runner.Run("lua", batch, [&](std::span<const BatchRecord> b) { return step->Run(b); });
+  ASSERT_EQ(outcome.out.size(), 2u);
+  ASSERT_EQ(outcome.dead_letters.size(), 1u);
+  EXPECT_EQ(outcome.dead_letters[0].record.event.id, "b");
+  EXPECT_EQ(outcome.dead_letters[0].error.message(), "lua: negative price");
+
+  auto bad = Step("function process(es) return es, {[7] = 'x'} end", LuaMode::kBatch);
+  EXPECT_THAT(bad->Run(batch).status.message(), HasSubstr("have keys 1..3"));
+}
+
 TEST(LuaStep, TheSandboxHasNoWayOut) {
   const ErrorCase cases[] = {
       {"io.open('/etc/passwd')", "global 'io'"},
