@@ -4,9 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <string_view>
-
 #include <lua.hpp>
+#include <string_view>
 
 #include "core/base64.h"
 #include "core/id.h"
@@ -35,19 +34,21 @@ std::string_view StringAt(lua_State* L, int index) {
 // The string value at the top of the stack, for the attribute `name`.
 Result<std::string> AttributeString(lua_State* L, std::string_view where, std::string_view name) {
   if (lua_type(L, -1) != LUA_TSTRING) {
-    return Err(InvalidArgument(std::string(where) + ": " + std::string(name) + " must be a string, not a " +
-                               lua_typename(L, lua_type(L, -1))));
+    return Err(InvalidArgument(std::string(where) + ": " + std::string(name) +
+                               " must be a string, not a " + lua_typename(L, lua_type(L, -1))));
   }
   const std::string_view text = StringAt(L, -1);
   if (!ingest::IsValidUtf8(text)) {
-    return Err(InvalidArgument(std::string(where) + ": " + std::string(name) + " is not valid UTF-8"));
+    return Err(
+        InvalidArgument(std::string(where) + ": " + std::string(name) + " is not valid UTF-8"));
   }
   return std::string(text);
 }
 
 Result<ExtensionValue> ExtensionAt(lua_State* L, std::string_view where, std::string_view name) {
   switch (lua_type(L, -1)) {
-    case LUA_TBOOLEAN: return ExtensionValue(lua_toboolean(L, -1) != 0);
+    case LUA_TBOOLEAN:
+      return ExtensionValue(lua_toboolean(L, -1) != 0);
     case LUA_TNUMBER: {
       const double d = lua_tonumber(L, -1);
       if (std::trunc(d) != d || std::abs(d) > 9.2e18) {
@@ -77,11 +78,14 @@ Status ApplyMember(lua_State* L, std::string_view where, CloudEvent& event, bool
   const std::string_view name = StringAt(L, -2);
   const auto text = [&]() { return AttributeString(L, where, name); };
   if (name == "data") return Status::Ok();
-  std::string* required = name == "id" ? &event.id : name == "source" ? &event.source
-                        : name == "type" ? &event.type : nullptr;
-  std::optional<std::string>* optional = name == "subject" ? &event.subject
-                                       : name == "datacontenttype" ? &event.data_content_type
-                                       : name == "dataschema" ? &event.data_schema : nullptr;
+  std::string* required = name == "id"       ? &event.id
+                          : name == "source" ? &event.source
+                          : name == "type"   ? &event.type
+                                             : nullptr;
+  std::optional<std::string>* optional = name == "subject"           ? &event.subject
+                                         : name == "datacontenttype" ? &event.data_content_type
+                                         : name == "dataschema"      ? &event.data_schema
+                                                                     : nullptr;
   if (required != nullptr || optional != nullptr) {
     EL_ASSIGN_OR_RETURN(std::string value, text());
     if (required != nullptr) {
@@ -93,11 +97,13 @@ Status ApplyMember(lua_State* L, std::string_view where, CloudEvent& event, bool
   }
   if (name == "specversion") {
     EL_ASSIGN_OR_RETURN(std::string version, text());
-    if (version != "1.0") return InvalidArgument(std::string(where) + ": specversion must be 1.0, not " + version);
+    if (version != "1.0")
+      return InvalidArgument(std::string(where) + ": specversion must be 1.0, not " + version);
   } else if (name == "time") {
     EL_ASSIGN_OR_RETURN(std::string time, text());
     auto micros = ParseRfc3339(time);
-    if (!micros.has_value()) return InvalidArgument(std::string(where) + ": time: " + micros.error().message());
+    if (!micros.has_value())
+      return InvalidArgument(std::string(where) + ": time: " + micros.error().message());
     event.time = *micros;
   } else if (name == "data_base64") {
     EL_ASSIGN_OR_RETURN(std::string base64, text());
@@ -117,7 +123,8 @@ Status ApplyMember(lua_State* L, std::string_view where, CloudEvent& event, bool
 // event.data from the table's `data` (at the top of the stack).
 Status ApplyData(lua_State* L, std::string_view where, size_t max_bytes, CloudEvent& event) {
   if (IsJsonData(event.data_content_type)) {
-    EL_RETURN_IF_ERROR(AppendLuaAsJson(L, -1, std::string(where) + ": data", max_bytes, &event.data));
+    EL_RETURN_IF_ERROR(
+        AppendLuaAsJson(L, -1, std::string(where) + ": data", max_bytes, &event.data));
     if (!event.data_content_type) event.data_content_type = "application/json";
     return Status::Ok();
   }
@@ -167,8 +174,8 @@ Status PushEvent(lua_State* L, const CloudEvent& event) {
   return Status::Ok();
 }
 
-Result<CloudEvent> ToEvent(lua_State* L, int index, const EventDefaults& defaults, std::string_view where,
-                           size_t max_data_bytes) {
+Result<CloudEvent> ToEvent(lua_State* L, int index, const EventDefaults& defaults,
+                           std::string_view where, size_t max_data_bytes) {
   if (index < 0) index = lua_gettop(L) + index + 1;
   if (lua_type(L, index) != LUA_TTABLE) {
     return Err(InvalidArgument(std::string(where) + " is a " + lua_typename(L, lua_type(L, index)) +
@@ -189,7 +196,8 @@ Result<CloudEvent> ToEvent(lua_State* L, int index, const EventDefaults& default
   lua_rawget(L, index);
   Status data = Status::Ok();
   if (!lua_isnil(L, -1)) {
-    data = has_base64 ? InvalidArgument(std::string(where) + ": data and data_base64 must not both be present")
+    data = has_base64 ? InvalidArgument(std::string(where) +
+                                        ": data and data_base64 must not both be present")
                       : ApplyData(L, where, max_data_bytes, event);
   }
   lua_pop(L, 1);

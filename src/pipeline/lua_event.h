@@ -50,8 +50,8 @@ struct EventDefaults {
 // The event the table at `index` describes; InvalidArgument naming the
 // key that cannot be an event's (`where` leads the message: "event 2"),
 // or when its data would be longer than `max_data_bytes`.
-Result<CloudEvent> ToEvent(lua_State* L, int index, const EventDefaults& defaults, std::string_view where,
-                           size_t max_data_bytes);
+Result<CloudEvent> ToEvent(lua_State* L, int index, const EventDefaults& defaults,
+                           std::string_view where, size_t max_data_bytes);
 
 // About the bytes `event` holds (attributes, extensions, data).
 size_t EventBytes(const CloudEvent& event);

@@ -1,12 +1,12 @@
-// JSON <-> Lua: simdjson's DOM pushed onto the Lua stack, and a writer that walks tables with raw access, so that a
-// script's metamethods never run while its output is read.
+// JSON <-> Lua: simdjson's DOM pushed onto the Lua stack, and a writer that walks tables with raw
+// access, so that a script's metamethods never run while its output is read.
 #include "pipeline/lua_json.h"
+
+#include <simdjson.h>
 
 #include <charconv>
 #include <cmath>
-
 #include <lua.hpp>
-#include <simdjson.h>
 
 #include "ingest/json_text.h"
 
@@ -65,9 +65,15 @@ bool PushElement(lua_State* L, simdjson::dom::element element, int depth, std::s
     case simdjson::dom::element_type::UINT64:
       lua_pushnumber(L, static_cast<lua_Number>(element.get_uint64().value_unsafe()));
       return true;
-    case simdjson::dom::element_type::DOUBLE: lua_pushnumber(L, element.get_double().value_unsafe()); return true;
-    case simdjson::dom::element_type::BOOL: lua_pushboolean(L, element.get_bool().value_unsafe() ? 1 : 0); return true;
-    case simdjson::dom::element_type::NULL_VALUE: PushJsonNull(L); return true;
+    case simdjson::dom::element_type::DOUBLE:
+      lua_pushnumber(L, element.get_double().value_unsafe());
+      return true;
+    case simdjson::dom::element_type::BOOL:
+      lua_pushboolean(L, element.get_bool().value_unsafe() ? 1 : 0);
+      return true;
+    case simdjson::dom::element_type::NULL_VALUE:
+      PushJsonNull(L);
+      return true;
   }
   *error = "an unknown JSON value";
   return false;
@@ -98,11 +104,16 @@ class JsonWriter {
 
   Status Value(int index, int depth) {
     if (out_->size() > max_bytes_) {
-      return NotJson(path_, "the JSON text is over the limit of " + std::to_string(max_bytes_) + " bytes");
+      return NotJson(path_,
+                     "the JSON text is over the limit of " + std::to_string(max_bytes_) + " bytes");
     }
     switch (lua_type(L_, index)) {
-      case LUA_TNIL: out_->append("null"); return Status::Ok();
-      case LUA_TBOOLEAN: out_->append(lua_toboolean(L_, index) ? "true" : "false"); return Status::Ok();
+      case LUA_TNIL:
+        out_->append("null");
+        return Status::Ok();
+      case LUA_TBOOLEAN:
+        out_->append(lua_toboolean(L_, index) ? "true" : "false");
+        return Status::Ok();
       case LUA_TNUMBER: {
         const double d = lua_tonumber(L_, index);
         if (!std::isfinite(d)) return NotJson(path_, "NaN and infinities are not JSON numbers");
@@ -112,27 +123,32 @@ class JsonWriter {
       case LUA_TSTRING: {
         size_t size = 0;
         const char* text = lua_tolstring(L_, index, &size);
-        if (!ingest::IsValidUtf8({text, size})) return NotJson(path_, "a string that is not valid UTF-8");
+        if (!ingest::IsValidUtf8({text, size}))
+          return NotJson(path_, "a string that is not valid UTF-8");
         ingest::AppendJsonString({text, size}, out_);
         return Status::Ok();
       }
-      case LUA_TTABLE: return Table(index, depth);
+      case LUA_TTABLE:
+        return Table(index, depth);
       case LUA_TLIGHTUSERDATA:
         if (lua_touserdata(L_, index) == nullptr) {
           out_->append("null");
           return Status::Ok();
         }
         break;
-      default: break;
+      default:
+        break;
     }
-    return NotJson(path_, std::string("a ") + lua_typename(L_, lua_type(L_, index)) + " is not JSON");
+    return NotJson(path_,
+                   std::string("a ") + lua_typename(L_, lua_type(L_, index)) + " is not JSON");
   }
 
  private:
   // Keys 1..n: an array; all string keys: an object; anything else: an error.
   Status Table(int index, int depth) {
     if (depth >= kMaxJsonDepth) {
-      return NotJson(path_, "nested deeper than " + std::to_string(kMaxJsonDepth) + " (a table that holds itself?)");
+      return NotJson(path_, "nested deeper than " + std::to_string(kMaxJsonDepth) +
+                                " (a table that holds itself?)");
     }
     if (!lua_checkstack(L_, 4)) return NotJson(path_, "nested too deep for the Lua stack");
     const size_t length = lua_objlen(L_, index);
@@ -278,12 +294,14 @@ Status PushJson(lua_State* L, std::string_view text) {
   return Status::Ok();
 }
 
-Status AppendLuaAsJson(lua_State* L, int index, std::string_view path, size_t max_bytes, std::string* out) {
+Status AppendLuaAsJson(lua_State* L, int index, std::string_view path, size_t max_bytes,
+                       std::string* out) {
   if (index < 0 && index > LUA_REGISTRYINDEX) index = lua_gettop(L) + index + 1;
   const size_t start = out->size();
   Status written = JsonWriter(L, path, start + max_bytes, out).Value(index, 0);
   if (written.ok() && out->size() - start > max_bytes) {
-    written = NotJson(path, "the JSON text is over the limit of " + std::to_string(max_bytes) + " bytes");
+    written =
+        NotJson(path, "the JSON text is over the limit of " + std::to_string(max_bytes) + " bytes");
   }
   if (!written.ok()) out->resize(start);
   return written;

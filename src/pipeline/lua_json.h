@@ -50,7 +50,8 @@ Status PushJson(lua_State* L, std::string_view text);
 // *out as it was) when it has no JSON form or its text would be longer
 // than `max_bytes`, the message starting with where: `path`, then
 // ".member" and "[i]" (1-based, as in Lua) down to the value.
-Status AppendLuaAsJson(lua_State* L, int index, std::string_view path, size_t max_bytes, std::string* out);
+Status AppendLuaAsJson(lua_State* L, int index, std::string_view path, size_t max_bytes,
+                       std::string* out);
 
 // Pushes json.null.
 void PushJsonNull(lua_State* L);

@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
-
 #include <lua.hpp>
 
 #include "core/config_table.h"
@@ -22,14 +21,15 @@
 namespace eventlake::pipeline {
 namespace {
 
-constexpr std::array<std::string_view, 6> kAllowable = {"os.time",  "os.date",         "os.clock",
-                                                        "os.difftime", "debug.traceback", "collectgarbage"};
+constexpr std::array<std::string_view, 6> kAllowable = {
+    "os.time", "os.date", "os.clock", "os.difftime", "debug.traceback", "collectgarbage"};
 
 // Globals every script has.
 constexpr std::array<std::string_view, 24> kKeptGlobals = {
-    "assert", "error",  "ipairs", "pairs",  "next",         "pcall",        "xpcall",    "select",
-    "tonumber", "tostring", "type", "unpack", "rawequal",  "rawget",       "rawset",    "getmetatable",
-    "setmetatable", "_G", "_VERSION", "string", "table", "math",         "bit",       "coroutine"};
+    "assert",   "error",  "ipairs",   "pairs",        "next",         "pcall",
+    "xpcall",   "select", "tonumber", "tostring",     "type",         "unpack",
+    "rawequal", "rawget", "rawset",   "getmetatable", "setmetatable", "_G",
+    "_VERSION", "string", "table",    "math",         "bit",          "coroutine"};
 
 int64_t ThreadCpuNanos() {
   timespec t{};
@@ -39,9 +39,11 @@ int64_t ThreadCpuNanos() {
 
 std::string_view ErrorText(lua_State* L) {
   size_t size = 0;
-  const char* text = lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER ? lua_tolstring(L, -1, &size)
-                                                                                       : nullptr;
-  return text != nullptr ? std::string_view(text, size) : std::string_view("an error object that is not a string");
+  const char* text = lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER
+                         ? lua_tolstring(L, -1, &size)
+                         : nullptr;
+  return text != nullptr ? std::string_view(text, size)
+                         : std::string_view("an error object that is not a string");
 }
 
 void OpenLibrary(lua_State* L, const char* name, lua_CFunction open) {
@@ -123,8 +125,8 @@ int OpenEnvironment(lua_State* L) {
 struct LuaSandbox::Budget {
   uint64_t used = 0;
   uint64_t limit = 0;
-  bool refused = false;      // an allocation over the limit was refused
-  int64_t deadline = 0;      // thread CPU nanoseconds
+  bool refused = false;  // an allocation over the limit was refused
+  int64_t deadline = 0;  // thread CPU nanoseconds
   bool timed_out = false;
 };
 
@@ -153,7 +155,8 @@ void CpuHook(lua_State* L, lua_Debug*) {
   if (!budget->timed_out && ThreadCpuNanos() < budget->deadline) return;
   if (!budget->timed_out) {
     budget->timed_out = true;
-    lua_sethook(L, CpuHook, LUA_MASKCOUNT, 1);  // every instruction from now on: pcall cannot hold it
+    lua_sethook(L, CpuHook, LUA_MASKCOUNT,
+                1);  // every instruction from now on: pcall cannot hold it
   }
   luaL_error(L, "exceeded the CPU time limit");
 }
@@ -167,7 +170,8 @@ Status CheckLuaAllowList(const std::vector<std::string>& allow) {
     if (!Contains(kAllowable, name)) {
       std::string names;
       for (std::string_view n : kAllowable) names += (names.empty() ? "" : ", ") + std::string(n);
-      return InvalidArgument("'" + name + "' cannot be allowed: it reaches outside the sandbox or is unknown (" +
+      return InvalidArgument("'" + name +
+                             "' cannot be allowed: it reaches outside the sandbox or is unknown (" +
                              "allowable: " + names + ")");
     }
   }
@@ -184,8 +188,10 @@ LuaSandbox::~LuaSandbox() {
 
 uint64_t LuaSandbox::memory_used() const { return budget_->used; }
 
-Result<std::unique_ptr<LuaSandbox>> LuaSandbox::Create(std::string_view code, std::string_view chunk_name,
-                                                       const std::vector<std::string>& allow, LuaLimits limits) {
+Result<std::unique_ptr<LuaSandbox>> LuaSandbox::Create(std::string_view code,
+                                                       std::string_view chunk_name,
+                                                       const std::vector<std::string>& allow,
+                                                       LuaLimits limits) {
   EL_RETURN_IF_ERROR(CheckLuaAllowList(allow));
   if (!code.empty() && code.front() == LUA_SIGNATURE[0]) {
     return Err(InvalidArgument("lua: precompiled bytecode is refused; give the source"));
@@ -213,7 +219,9 @@ Result<std::unique_ptr<LuaSandbox>> LuaSandbox::Create(std::string_view code, st
 Status LuaSandbox::Open(const std::vector<std::string>& allow) {
   L_ = lua_newstate(Allocate, budget_.get());
   if (L_ == nullptr) {
-    return Internal("lua: no state (a LuaJIT built without GC64 refuses allocators; or the memory limit is too low)");
+    return Internal(
+        "lua: no state (a LuaJIT built without GC64 refuses allocators; or the memory limit is too "
+        "low)");
   }
   // Compiled traces never run hooks: the CPU limit needs the interpreter.
   luaJIT_setmode(L_, 0, LUAJIT_MODE_ENGINE | LUAJIT_MODE_OFF);
@@ -247,9 +255,11 @@ Status LuaSandbox::Call(const std::function<Status(lua_State*)>& body) {
   lua_sethook(L_, nullptr, 0, 0);
   Status result = std::move(frame.status);
   if (budget_->timed_out) {
-    result = DeadlineExceeded("lua: exceeded " + config::FormatDuration(limits_.cpu_time) + " of CPU");
+    result =
+        DeadlineExceeded("lua: exceeded " + config::FormatDuration(limits_.cpu_time) + " of CPU");
   } else if (budget_->refused && rc != 0) {
-    result = ResourceExhausted("lua: exceeded the memory limit of " + config::FormatByteSize(limits_.memory_bytes));
+    result = ResourceExhausted("lua: exceeded the memory limit of " +
+                               config::FormatByteSize(limits_.memory_bytes));
   } else if (rc != 0) {
     result = InvalidArgument("lua: " + std::string(ErrorText(L_)));
   }

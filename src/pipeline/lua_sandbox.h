@@ -72,8 +72,10 @@ class LuaSandbox {
   // top-level statements, under the limits). InvalidArgument with Lua's
   // message for a syntax error or an error in the top-level code, and
   // for names `allow` may not hold.
-  static Result<std::unique_ptr<LuaSandbox>> Create(std::string_view code, std::string_view chunk_name,
-                                                    const std::vector<std::string>& allow, LuaLimits limits);
+  static Result<std::unique_ptr<LuaSandbox>> Create(std::string_view code,
+                                                    std::string_view chunk_name,
+                                                    const std::vector<std::string>& allow,
+                                                    LuaLimits limits);
   ~LuaSandbox();
   LuaSandbox(const LuaSandbox&) = delete;
   LuaSandbox& operator=(const LuaSandbox&) = delete;

@@ -3,7 +3,6 @@
 #include "pipeline/lua_step.h"
 
 #include <algorithm>
-
 #include <lua.hpp>
 
 #include "pipeline/lua_event.h"
@@ -32,7 +31,8 @@ Status AppendEvent(lua_State* L, int index, const std::string& where, Output& ou
   auto event = ToEvent(L, index, out.defaults, where, out.bytes_left);
   if (!event.has_value()) return InvalidArgument("lua: " + event.error().message());
   const size_t bytes = EventBytes(*event);
-  if (bytes > out.bytes_left) return InvalidArgument("lua: " + where + ": the events are larger than memory_limit");
+  if (bytes > out.bytes_left)
+    return InvalidArgument("lua: " + where + ": the events are larger than memory_limit");
   out.bytes_left -= bytes;
   out.events->push_back(std::move(*event));
   return Status::Ok();
@@ -56,7 +56,8 @@ Status AppendEvents(lua_State* L, int index, const std::string& where, Output& o
 // event table, or an array of them (a table with [1]).
 Status AppendRecordResult(lua_State* L, const std::string& where, Output& out) {
   const int result = lua_gettop(L);
-  if (lua_isnil(L, result) || (lua_isboolean(L, result) && !lua_toboolean(L, result))) return Status::Ok();
+  if (lua_isnil(L, result) || (lua_isboolean(L, result) && !lua_toboolean(L, result)))
+    return Status::Ok();
   if (!lua_istable(L, result)) {
     return InvalidArgument("lua: " + where + " is a " + lua_typename(L, lua_type(L, result)) +
                            "; an event table, an array of events, nil or false is expected");
@@ -74,19 +75,23 @@ Status ReadFailures(lua_State* L, int index, size_t batch_size, std::vector<Fail
   const auto refuse = [](std::string why) {
     return InvalidArgument("lua: the failures (the second result) " + why);
   };
-  if (!lua_istable(L, index)) return refuse("are a map from the index of a failed event to the reason");
+  if (!lua_istable(L, index))
+    return refuse("are a map from the index of a failed event to the reason");
   lua_pushnil(L);
   while (lua_next(L, index) != 0) {
     const double key = lua_type(L, -2) == LUA_TNUMBER ? lua_tonumber(L, -2) : 0;
-    if (key < 1 || key > static_cast<double>(batch_size) || key != static_cast<double>(static_cast<size_t>(key))) {
+    if (key < 1 || key > static_cast<double>(batch_size) ||
+        key != static_cast<double>(static_cast<size_t>(key))) {
       lua_pop(L, 2);
-      return refuse("have keys 1.." + std::to_string(batch_size) + ", the indexes of the batch's events");
+      return refuse("have keys 1.." + std::to_string(batch_size) +
+                    ", the indexes of the batch's events");
     }
     const std::string why = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "failed";
     failed->push_back({static_cast<size_t>(key) - 1, InvalidArgument("lua: " + why)});
     lua_pop(L, 1);
   }
-  std::sort(failed->begin(), failed->end(), [](const FailedItem& a, const FailedItem& b) { return a.index < b.index; });
+  std::sort(failed->begin(), failed->end(),
+            [](const FailedItem& a, const FailedItem& b) { return a.index < b.index; });
   return Status::Ok();
 }
 
@@ -94,7 +99,8 @@ Status ReadFailures(lua_State* L, int index, size_t batch_size, std::vector<Fail
 
 Result<std::unique_ptr<LuaStep>> LuaStep::Create(LuaStepOptions options) {
   if (options.function.empty()) return Err(InvalidArgument("lua: the function's name is empty"));
-  if (options.timeout <= std::chrono::milliseconds::zero()) return Err(InvalidArgument("lua: timeout must be > 0"));
+  if (options.timeout <= std::chrono::milliseconds::zero())
+    return Err(InvalidArgument("lua: timeout must be > 0"));
   if (options.chunk_name.empty()) options.chunk_name = "lua";
   auto step = std::unique_ptr<LuaStep>(new LuaStep(std::move(options)));
   EL_ASSIGN_OR_RETURN(std::unique_ptr<LuaSandbox> sandbox, step->NewSandbox());
@@ -103,9 +109,10 @@ Result<std::unique_ptr<LuaStep>> LuaStep::Create(LuaStepOptions options) {
 }
 
 Result<std::unique_ptr<LuaSandbox>> LuaStep::NewSandbox() const {
-  EL_ASSIGN_OR_RETURN(std::unique_ptr<LuaSandbox> sandbox,
-                      LuaSandbox::Create(options_.code, options_.chunk_name, options_.allow,
-                                         {.cpu_time = options_.timeout, .memory_bytes = options_.memory_limit}));
+  EL_ASSIGN_OR_RETURN(
+      std::unique_ptr<LuaSandbox> sandbox,
+      LuaSandbox::Create(options_.code, options_.chunk_name, options_.allow,
+                         {.cpu_time = options_.timeout, .memory_bytes = options_.memory_limit}));
   EL_RETURN_IF_ERROR(sandbox->Call([this](lua_State* L) -> Status {
     EL_RETURN_IF_ERROR(PushFunction(L, options_.function));
     lua_pop(L, 1);
@@ -145,7 +152,8 @@ StepResult LuaStep::Run(std::span<const BatchRecord> batch) {
   return result;
 }
 
-StepResult LuaStep::RunRecords(std::unique_ptr<LuaSandbox>& sandbox, std::span<const BatchRecord> batch) const {
+StepResult LuaStep::RunRecords(std::unique_ptr<LuaSandbox>& sandbox,
+                               std::span<const BatchRecord> batch) const {
   StepResult result;
   const std::string where = options_.function + "'s result";
   for (size_t i = 0; i < batch.size(); ++i) {
@@ -188,7 +196,8 @@ StepResult LuaStep::RunBatch(LuaSandbox& sandbox, std::span<const BatchRecord> b
     lua_createtable(L, static_cast<int>(batch.size()), 0);
     for (size_t i = 0; i < batch.size(); ++i) {
       Status pushed = PushEvent(L, batch[i].event);
-      if (!pushed.ok()) return InvalidArgument("lua: event " + std::to_string(i + 1) + ": " + pushed.message());
+      if (!pushed.ok())
+        return InvalidArgument("lua: event " + std::to_string(i + 1) + ": " + pushed.message());
       lua_rawseti(L, -2, static_cast<int>(i + 1));
     }
     lua_call(L, 1, 2);

@@ -46,12 +46,11 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json_fwd.hpp>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "core/status.h"
 #include "pipeline/batch_runner.h"
@@ -99,7 +98,8 @@ class LuaStep {
   Result<std::unique_ptr<LuaSandbox>> Acquire();
   void Release(std::unique_ptr<LuaSandbox> sandbox);
   // `sandbox` is replaced when a record broke it.
-  StepResult RunRecords(std::unique_ptr<LuaSandbox>& sandbox, std::span<const BatchRecord> batch) const;
+  StepResult RunRecords(std::unique_ptr<LuaSandbox>& sandbox,
+                        std::span<const BatchRecord> batch) const;
   StepResult RunBatch(LuaSandbox& sandbox, std::span<const BatchRecord> batch) const;
 
   LuaStepOptions options_;

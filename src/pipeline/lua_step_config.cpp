@@ -3,9 +3,8 @@
 // read here, once, so that a running step never touches the disk.
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "core/config_table.h"
 #include "pipeline/lua_step.h"
@@ -18,7 +17,8 @@ using Json = nlohmann::json;
 constexpr uint64_t kMinMemoryLimit = 1ull << 20;  // a fresh state holds ~40 KiB; less is no use
 
 Status Bad(std::string_view path, std::string_view key, std::string_view why) {
-  return InvalidArgument(std::string(path) + (key.empty() ? "" : ".") + std::string(key) + ": " + std::string(why));
+  return InvalidArgument(std::string(path) + (key.empty() ? "" : ".") + std::string(key) + ": " +
+                         std::string(why));
 }
 
 Result<std::string> StringAt(const Json& spec, std::string_view path, std::string_view key) {
@@ -27,7 +27,8 @@ Result<std::string> StringAt(const Json& spec, std::string_view path, std::strin
   return v.get<std::string>();
 }
 
-Result<std::string> ReadFile(const std::string& file, const std::string& base_dir, std::string_view path) {
+Result<std::string> ReadFile(const std::string& file, const std::string& base_dir,
+                             std::string_view path) {
   if (file.empty()) return Err(Bad(path, "", "the .lua file's path is empty"));
   std::filesystem::path full(file);
   if (full.is_relative() && !base_dir.empty()) full = std::filesystem::path(base_dir) / full;
@@ -38,8 +39,8 @@ Result<std::string> ReadFile(const std::string& file, const std::string& base_di
   return text.str();
 }
 
-Status ParseKey(const Json& spec, std::string_view path, const std::string& key, const std::string& base_dir,
-                LuaStepOptions* options) {
+Status ParseKey(const Json& spec, std::string_view path, const std::string& key,
+                const std::string& base_dir, LuaStepOptions* options) {
   if (key == "file") {
     EL_ASSIGN_OR_RETURN(std::string file, StringAt(spec, path, key));
     EL_ASSIGN_OR_RETURN(options->code, ReadFile(file, base_dir, std::string(path) + ".file"));
@@ -70,7 +71,8 @@ Status ParseKey(const Json& spec, std::string_view path, const std::string& key,
     if (!allow.is_array()) return Bad(path, key, "a list of names is expected");
     for (size_t i = 0; i < allow.size(); ++i) {
       const std::string at = key + "[" + std::to_string(i) + "]";
-      if (!allow[i].is_string()) return Bad(path, at, "a string is expected, not " + allow[i].dump());
+      if (!allow[i].is_string())
+        return Bad(path, at, "a string is expected, not " + allow[i].dump());
       options->allow.push_back(allow[i].get<std::string>());
       Status allowable = CheckLuaAllowList({options->allow.back()});
       if (!allowable.ok()) return Bad(path, at, allowable.message());
@@ -83,7 +85,8 @@ Status ParseKey(const Json& spec, std::string_view path, const std::string& key,
 
 }  // namespace
 
-Result<LuaStepOptions> ParseLuaStepOptions(const Json& spec, std::string_view path, const std::string& base_dir) {
+Result<LuaStepOptions> ParseLuaStepOptions(const Json& spec, std::string_view path,
+                                           const std::string& base_dir) {
   LuaStepOptions options;
   options.chunk_name = std::string(path);
   if (spec.is_string()) {
@@ -92,9 +95,12 @@ Result<LuaStepOptions> ParseLuaStepOptions(const Json& spec, std::string_view pa
     options.chunk_name = file;
     return options;
   }
-  if (!spec.is_object()) return Err(Bad(path, "", "a .lua file's path or a map is expected, not " + spec.dump()));
-  if (spec.contains("file") == spec.contains("code")) return Err(Bad(path, "", "one of file and code is expected"));
-  for (const auto& [key, value] : spec.items()) EL_RETURN_IF_ERROR(ParseKey(spec, path, key, base_dir, &options));
+  if (!spec.is_object())
+    return Err(Bad(path, "", "a .lua file's path or a map is expected, not " + spec.dump()));
+  if (spec.contains("file") == spec.contains("code"))
+    return Err(Bad(path, "", "one of file and code is expected"));
+  for (const auto& [key, value] : spec.items())
+    EL_RETURN_IF_ERROR(ParseKey(spec, path, key, base_dir, &options));
   return options;
 }
 

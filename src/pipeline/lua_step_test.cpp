@@ -4,14 +4,12 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <thread>
-
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 namespace eventlake::pipeline {
 namespace {
@@ -31,8 +29,8 @@ BatchRecord Event(std::string id, std::string data) {
 
 std::unique_ptr<LuaStep> Step(std::string code, LuaMode mode = LuaMode::kRecord,
                               std::vector<std::string> allow = {}) {
-  auto step = LuaStep::Create({.code = std::move(code), .chunk_name = "test.lua", .mode = mode,
-                               .allow = std::move(allow)});
+  auto step = LuaStep::Create(
+      {.code = std::move(code), .chunk_name = "test.lua", .mode = mode, .allow = std::move(allow)});
   EXPECT_TRUE(step.has_value()) << step.error().ToString();
   return step.has_value() ? std::move(*step) : nullptr;
 }
@@ -93,8 +91,9 @@ TEST(LuaStep, RecordModeDropsWithNilAndFansOutWithAnArray) {
       end
       return e
     end)");
-  std::vector<BatchRecord> batch{Event("a", R"({"kind": "noise"})"), Event("b", R"({"kind": "pair"})"),
-                                 Event("c", R"({"kind": "off"})"), Event("d", R"({"kind": "keep"})")};
+  std::vector<BatchRecord> batch{
+      Event("a", R"({"kind": "noise"})"), Event("b", R"({"kind": "pair"})"),
+      Event("c", R"({"kind": "off"})"), Event("d", R"({"kind": "keep"})")};
   StepResult r = step->Run(batch);
   ASSERT_TRUE(r.failed.empty()) << r.failed[0].error.ToString();
   ASSERT_EQ(r.out.size(), 3u);
@@ -109,9 +108,11 @@ TEST(LuaStep, RecordModeDropsWithNilAndFansOutWithAnArray) {
 }
 
 TEST(LuaStep, AnErrorFailsOnlyItsRecordWithLuasMessage) {
-  auto step = Step("function process(e)\n  if e.data.bad then\n    return e.data.missing.x\n  end\n  return e\nend");
-  std::vector<BatchRecord> batch{Event("a", R"({"n": 1})"), Event("b", R"({"bad": true})"), Event("c", "{}"),
-                                 Event("d", "not json")};
+  auto step = Step(
+      "function process(e)\n  if e.data.bad then\n    return e.data.missing.x\n  end\n  return "
+      "e\nend");
+  std::vector<BatchRecord> batch{Event("a", R"({"n": 1})"), Event("b", R"({"bad": true})"),
+                                 Event("c", "{}"), Event("d", "not json")};
   StepResult r = step->Run(batch);
   ASSERT_TRUE(r.status.ok());
   ASSERT_EQ(r.out.size(), 2u);
@@ -120,7 +121,8 @@ TEST(LuaStep, AnErrorFailsOnlyItsRecordWithLuasMessage) {
   ASSERT_EQ(r.failed.size(), 2u);
   EXPECT_EQ(r.failed[0].index, 1u);
   EXPECT_EQ(r.failed[0].error.code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(r.failed[0].error.message(), HasSubstr("lua: test.lua:3: attempt to index field 'missing'"));
+  EXPECT_THAT(r.failed[0].error.message(),
+              HasSubstr("lua: test.lua:3: attempt to index field 'missing'"));
   EXPECT_EQ(r.failed[1].index, 3u);
   EXPECT_THAT(r.failed[1].error.message(), HasSubstr("the event's data is not JSON"));
 }
@@ -172,8 +174,10 @@ TEST(LuaStep, EmptyTablesArraysAndTheJsonFunctions) {
   EXPECT_EQ(json::parse(r.out[0].data), json::parse(R"({"object": {}, "array": [], "kept": [],
       "text": "[1,2.5,\"x\",true,null]", "parsed": {"a": [1, null], "b": {}}})"));
   EXPECT_THAT(ErrorOf("json.decode('{')"), HasSubstr("json.decode: not JSON"));
-  EXPECT_THAT(ErrorOf("json.encode(function() end)"), HasSubstr("json.encode: a function is not JSON"));
-  EXPECT_THAT(ErrorOf("e.data_base64 = 'AA==' return e"), HasSubstr("data and data_base64 must not both be present"));
+  EXPECT_THAT(ErrorOf("json.encode(function() end)"),
+              HasSubstr("json.encode: a function is not JSON"));
+  EXPECT_THAT(ErrorOf("e.data_base64 = 'AA==' return e"),
+              HasSubstr("data and data_base64 must not both be present"));
   EXPECT_THAT(ErrorOf("e.data_base64 = '***' return e"), HasSubstr("base64"));
 }
 
@@ -189,7 +193,8 @@ TEST(LuaStep, AttributesExtensionsAndOtherDataReachTheScript) {
   std::vector<BatchRecord> batch{Event("a", "hello")};
   batch[0].event.data_content_type = "text/plain";
   batch[0].event.time = 1'796'119'200'500'000;
-  batch[0].event.extensions = {{"partitionkey", std::string("k")}, {"flag", true}, {"count", int64_t{7}}};
+  batch[0].event.extensions = {
+      {"partitionkey", std::string("k")}, {"flag", true}, {"count", int64_t{7}}};
   StepResult r = step->Run(batch);
   ASSERT_EQ(r.out.size(), 1u) << r.failed[0].error.ToString();
   EXPECT_EQ(r.out[0].data, "hello!");
@@ -197,7 +202,8 @@ TEST(LuaStep, AttributesExtensionsAndOtherDataReachTheScript) {
   EXPECT_EQ(std::get<int64_t>(*r.out[0].FindExtension("count")), 8);
   EXPECT_EQ(std::get<bool>(*r.out[0].FindExtension("flag")), true);
 
-  auto binary = Step("function process(e) assert(e.data == nil) e.data_base64 = 'AAEC' return e end");
+  auto binary =
+      Step("function process(e) assert(e.data == nil) e.data_base64 = 'AAEC' return e end");
   batch[0].event.data_is_binary = true;
   r = binary->Run(batch);
   ASSERT_EQ(r.out.size(), 1u) << r.failed[0].error.ToString();
@@ -251,7 +257,8 @@ TEST(LuaStep, BatchModeNamesTheEventsThatFailedAlone) {
   // Under the batch runner: the failed event is a dead letter, the others go on.
   for (BatchRecord& record : batch) record.appended_micros = SystemClock().NowMicros();
   BatchRunner runner({.max_attempts = 2}, &SystemClock(), [](std::chrono::microseconds) {});
-  BatchOutcome outcome = runner.Run("lua", batch, [&](std::span<const BatchRecord> b) { return step->Run(b); });
+  BatchOutcome outcome =
+      runner.Run("lua", batch, [&](std::span<const BatchRecord> b) { return step->Run(b); });
   ASSERT_EQ(outcome.out.size(), 2u);
   ASSERT_EQ(outcome.dead_letters.size(), 1u);
   EXPECT_EQ(outcome.dead_letters[0].record.event.id, "b");
@@ -280,12 +287,14 @@ TEST(LuaStep, TheSandboxHasNoWayOut) {
   };
   ExpectErrors(cases);
   // What `allow` adds is there, and only that.
-  EXPECT_EQ(ErrorOf("assert(os.time() > 0 and os.date('!%Y') >= '2026' and os.clock() >= 0) error('ok')",
-                    {"os.time", "os.date", "os.clock"}),
-            "lua: test.lua:1: ok");
+  EXPECT_EQ(
+      ErrorOf("assert(os.time() > 0 and os.date('!%Y') >= '2026' and os.clock() >= 0) error('ok')",
+              {"os.time", "os.date", "os.clock"}),
+      "lua: test.lua:1: ok");
   EXPECT_THAT(ErrorOf("os.execute('true')", {"os.time"}), HasSubstr("field 'execute'"));
   EXPECT_THAT(ErrorOf("debug.getinfo(1)", {"debug.traceback"}), HasSubstr("field 'getinfo'"));
-  for (const char* refused : {"io.open", "os.execute", "os.getenv", "ffi", "require", "string.dump", "load", "jit"}) {
+  for (const char* refused :
+       {"io.open", "os.execute", "os.getenv", "ffi", "require", "string.dump", "load", "jit"}) {
     auto step = LuaStep::Create({.code = "function process(e) end", .allow = {refused}});
     ASSERT_FALSE(step.has_value()) << refused;
     EXPECT_THAT(step.error().message(), HasSubstr("cannot be allowed")) << refused;
@@ -296,14 +305,17 @@ TEST(LuaStep, TheSandboxHasNoWayOut) {
 }
 
 TEST(LuaStep, CreateRefusesSyntaxErrorsAndAMissingFunction) {
-  auto syntax = LuaStep::Create({.code = "function process(e)\n  return e +\nend", .chunk_name = "functions/x.lua"});
+  auto syntax = LuaStep::Create(
+      {.code = "function process(e)\n  return e +\nend", .chunk_name = "functions/x.lua"});
   ASSERT_FALSE(syntax.has_value());
   EXPECT_EQ(syntax.error().code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(syntax.error().message(), HasSubstr("lua: functions/x.lua:3: unexpected symbol near 'end'"));
+  EXPECT_THAT(syntax.error().message(),
+              HasSubstr("lua: functions/x.lua:3: unexpected symbol near 'end'"));
   auto missing = LuaStep::Create({.code = "function transform(e) return e end"});
   ASSERT_FALSE(missing.has_value());
   EXPECT_THAT(missing.error().message(), HasSubstr("defines no function 'process'"));
-  auto named = LuaStep::Create({.code = "function transform(e) return e end", .function = "transform"});
+  auto named =
+      LuaStep::Create({.code = "function transform(e) return e end", .function = "transform"});
   EXPECT_TRUE(named.has_value());
   auto top = LuaStep::Create({.code = "error('at load')", .chunk_name = "t.lua"});
   ASSERT_FALSE(top.has_value());
@@ -325,8 +337,9 @@ TEST(LuaStep, AnEndlessLoopStopsAtTheCpuLimitAndTheStepGoesOn) {
                                .chunk_name = "spin.lua",
                                .timeout = std::chrono::milliseconds(50)});
   ASSERT_TRUE(step.has_value());
-  std::vector<BatchRecord> batch{Event("a", R"({"spin": 1})"), Event("b", "{}"), Event("c", R"({"spin": 2})"),
-                                 Event("d", R"({"spin": 3})"), Event("e", R"({"spin": 4})"), Event("f", "{}")};
+  std::vector<BatchRecord> batch{Event("a", R"({"spin": 1})"), Event("b", "{}"),
+                                 Event("c", R"({"spin": 2})"), Event("d", R"({"spin": 3})"),
+                                 Event("e", R"({"spin": 4})"), Event("f", "{}")};
   const auto start = std::chrono::steady_clock::now();
   StepResult r = (*step)->Run(batch);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
@@ -340,9 +353,9 @@ TEST(LuaStep, AnEndlessLoopStopsAtTheCpuLimitAndTheStepGoesOn) {
   EXPECT_EQ(json::parse(r.out[0].data)["calls"], 1);
   EXPECT_EQ(json::parse(r.out[1].data)["calls"], 1);
 
-  auto batch_step = LuaStep::Create(
-      {.code = "function process(es) while true do end end", .mode = LuaMode::kBatch,
-       .timeout = std::chrono::milliseconds(50)});
+  auto batch_step = LuaStep::Create({.code = "function process(es) while true do end end",
+                                     .mode = LuaMode::kBatch,
+                                     .timeout = std::chrono::milliseconds(50)});
   ASSERT_TRUE(batch_step.has_value());
   r = (*batch_step)->Run(batch);
   EXPECT_EQ(r.status.message(), "lua: exceeded 50ms of CPU");
@@ -359,7 +372,8 @@ TEST(LuaStep, MemoryOverTheLimitFailsTheCallNotTheProcess) {
     end)",
                                .memory_limit = 8ull << 20});
   ASSERT_TRUE(step.has_value());
-  std::vector<BatchRecord> batch{Event("a", R"({"grow": true})"), Event("b", R"({"big": true})"), Event("c", "{}")};
+  std::vector<BatchRecord> batch{Event("a", R"({"grow": true})"), Event("b", R"({"big": true})"),
+                                 Event("c", "{}")};
   StepResult r = (*step)->Run(batch);
   ASSERT_EQ(r.failed.size(), 2u);
   EXPECT_EQ(r.failed[0].error.code(), StatusCode::kResourceExhausted);
@@ -410,7 +424,8 @@ TEST(LuaStep, SeveralThreadsRunAtOnce) {
     threads.emplace_back([&, t] {
       for (int round = 0; round < 50; ++round) {
         std::vector<BatchRecord> batch;
-        for (int i = 0; i < 20; ++i) batch.push_back(Event(std::to_string(i), R"({"n": )" + std::to_string(t) + "}"));
+        for (int i = 0; i < 20; ++i)
+          batch.push_back(Event(std::to_string(i), R"({"n": )" + std::to_string(t) + "}"));
         StepResult r = step->Run(batch);
         bool all = r.failed.empty() && r.out.size() == 20;
         for (const CloudEvent& e : r.out) all = all && json::parse(e.data)["n"] == t + 1;
@@ -423,17 +438,20 @@ TEST(LuaStep, SeveralThreadsRunAtOnce) {
 }
 
 TEST(LuaStepOptions, ParsesAFileOrAMap) {
-  const auto dir = std::filesystem::temp_directory_path() / ("lua_step_test_" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("lua_step_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir / "functions");
   std::ofstream(dir / "functions" / "x.lua") << "function process(e) return e end";
-  auto file = ParseLuaStepOptions(json("functions/x.lua"), "pipelines[0].steps[2].lua", dir.string());
+  auto file =
+      ParseLuaStepOptions(json("functions/x.lua"), "pipelines[0].steps[2].lua", dir.string());
   ASSERT_TRUE(file.has_value()) << file.error().ToString();
   EXPECT_EQ(file->code, "function process(e) return e end");
   EXPECT_EQ(file->chunk_name, "functions/x.lua");
   EXPECT_EQ(file->mode, LuaMode::kRecord);
-  auto map = ParseLuaStepOptions(json::parse(R"({"code": "function f(es) return es end", "function": "f",
+  auto map =
+      ParseLuaStepOptions(json::parse(R"({"code": "function f(es) return es end", "function": "f",
       "mode": "batch", "timeout": "250ms", "memory_limit": "16MiB", "allow": ["os.time"]})"),
-                                 "pipelines[0].steps[2].lua", dir.string());
+                          "pipelines[0].steps[2].lua", dir.string());
   ASSERT_TRUE(map.has_value()) << map.error().ToString();
   EXPECT_EQ(map->function, "f");
   EXPECT_EQ(map->mode, LuaMode::kBatch);
@@ -447,19 +465,25 @@ TEST(LuaStepOptions, ParsesAFileOrAMap) {
 
 TEST(LuaStepOptions, ErrorsNameTheKey) {
   const auto error = [](const char* spec) {
-    auto parsed = ParseLuaStepOptions(json::parse(spec), "pipelines[0].steps[2].lua", "/nonexistent");
+    auto parsed =
+        ParseLuaStepOptions(json::parse(spec), "pipelines[0].steps[2].lua", "/nonexistent");
     return parsed.has_value() ? std::string("parsed") : parsed.error().message();
   };
-  EXPECT_THAT(error(R"({"code": "x", "timeout": "soon"})"), HasSubstr("pipelines[0].steps[2].lua.timeout: "));
-  EXPECT_THAT(error(R"({"code": "x", "timeout": "0"})"), HasSubstr("lua.timeout: must be more than 0"));
+  EXPECT_THAT(error(R"({"code": "x", "timeout": "soon"})"),
+              HasSubstr("pipelines[0].steps[2].lua.timeout: "));
+  EXPECT_THAT(error(R"({"code": "x", "timeout": "0"})"),
+              HasSubstr("lua.timeout: must be more than 0"));
   EXPECT_THAT(error(R"({"code": "x", "memory_limit": "lots"})"), HasSubstr("lua.memory_limit: "));
-  EXPECT_THAT(error(R"({"code": "x", "memory_limit": "1KiB"})"), HasSubstr("lua.memory_limit: must be at least"));
-  EXPECT_THAT(error(R"({"code": "x", "mode": "stream"})"), HasSubstr("lua.mode: record or batch, not stream"));
+  EXPECT_THAT(error(R"({"code": "x", "memory_limit": "1KiB"})"),
+              HasSubstr("lua.memory_limit: must be at least"));
+  EXPECT_THAT(error(R"({"code": "x", "mode": "stream"})"),
+              HasSubstr("lua.mode: record or batch, not stream"));
   EXPECT_THAT(error(R"({"code": "x", "allow": ["os.time", "io.open"]})"),
               HasSubstr("lua.allow[1]: 'io.open' cannot be allowed"));
   EXPECT_THAT(error(R"({"code": "x", "timeot": "1s"})"), HasSubstr("lua.timeot: unknown key"));
   EXPECT_THAT(error(R"({"code": "x", "file": "y.lua"})"), HasSubstr("lua: one of file and code"));
-  EXPECT_THAT(error(R"({"file": "missing.lua"})"), HasSubstr("lua.file: cannot read /nonexistent/missing.lua"));
+  EXPECT_THAT(error(R"({"file": "missing.lua"})"),
+              HasSubstr("lua.file: cannot read /nonexistent/missing.lua"));
   EXPECT_THAT(error(R"({"code": 3})"), HasSubstr("lua.code: a string is expected"));
   EXPECT_THAT(error("42"), HasSubstr("lua: a .lua file's path or a map is expected"));
 }
