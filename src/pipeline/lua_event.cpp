@@ -129,7 +129,8 @@ Status ApplyData(lua_State* L, std::string_view where, size_t max_bytes, CloudEv
     return Status::Ok();
   }
   if (lua_type(L, -1) != LUA_TSTRING) {
-    return InvalidArgument(std::string(where) + ": the data of a " + *event.data_content_type +
+    return InvalidArgument(std::string(where) + ": the data of a " +
+                           event.data_content_type.value_or("") +
                            " event must be a string, not a " + lua_typename(L, lua_type(L, -1)));
   }
   event.data = std::string(StringAt(L, -1));

@@ -168,11 +168,11 @@ std::span<const std::string_view> AllowableLuaNames() { return kAllowable; }
 Status CheckLuaAllowList(const std::vector<std::string>& allow) {
   for (const std::string& name : allow) {
     if (!Contains(kAllowable, name)) {
-      std::string names;
-      for (std::string_view n : kAllowable) names += (names.empty() ? "" : ", ") + std::string(n);
-      return InvalidArgument("'" + name +
-                             "' cannot be allowed: it reaches outside the sandbox or is unknown (" +
-                             "allowable: " + names + ")");
+      std::string message = "'" + name;
+      message += "' cannot be allowed: it reaches outside the sandbox or is unknown (allowable:";
+      for (std::string_view n : kAllowable) message.append(" ").append(n);
+      message += ")";
+      return InvalidArgument(std::move(message));
     }
   }
   return Status::Ok();

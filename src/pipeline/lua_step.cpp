@@ -72,7 +72,7 @@ Status AppendRecordResult(lua_State* L, const std::string& where, Output& out) {
 // events (1-based) that failed on their own.
 Status ReadFailures(lua_State* L, int index, size_t batch_size, std::vector<FailedItem>* failed) {
   if (lua_isnil(L, index)) return Status::Ok();
-  const auto refuse = [](std::string why) {
+  const auto refuse = [](const std::string& why) {
     return InvalidArgument("lua: the failures (the second result) " + why);
   };
   if (!lua_istable(L, index))
