@@ -17,6 +17,7 @@
 
 #include "core/config_table.h"
 #include "pipeline/lua_json.h"
+#include "pipeline/lua_pattern.h"
 
 namespace eventlake::pipeline {
 namespace {
@@ -56,6 +57,8 @@ bool Contains(std::span<const std::string_view> names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
+bool PatternOverLimit(lua_State* L);
+
 // In a protected call: the libraries, then only the kept and allowed names.
 struct Environment {
   const std::vector<std::string>* allow;
@@ -76,6 +79,7 @@ int OpenEnvironment(lua_State* L) {
   lua_getglobal(L, "string");
   lua_pushnil(L);
   lua_setfield(L, -2, "dump");  // also gone from getmetatable("").__index, the same table
+  InstallBoundedPatterns(L, PatternOverLimit);
   lua_pop(L, 1);
 
   // Library tables that may lend functions to `allow`, before they go.
@@ -159,6 +163,19 @@ void CpuHook(lua_State* L, lua_Debug*) {
                 1);  // every instruction from now on: pcall cannot hold it
   }
   luaL_error(L, "exceeded the CPU time limit");
+}
+
+// The patterns' check: the same deadline as the hook's.
+bool PatternOverLimit(lua_State* L) {
+  void* ud = nullptr;
+  lua_getallocf(L, &ud);
+  auto* budget = static_cast<LuaSandbox::Budget*>(ud);
+  if (!budget->timed_out && ThreadCpuNanos() < budget->deadline) return false;
+  if (!budget->timed_out) {
+    budget->timed_out = true;
+    lua_sethook(L, CpuHook, LUA_MASKCOUNT, 1);
+  }
+  return true;
 }
 
 }  // namespace

@@ -27,9 +27,10 @@
 //     visible; a typical step spends its time turning events into tables
 //     and back, which the JIT does not speed up. Once over, every
 //     instruction raises again, so `pcall` cannot swallow the timeout.
-//     Time spent inside one C function (a pathological string.find
-//     pattern) is not interrupted; the memory limit bounds string.rep
-//     and table.concat.
+//     LuaJIT's pattern functions backtrack in C, out of the hook's
+//     reach, so string.find, match, gmatch and gsub are replaced by ones
+//     that check the same deadline (lua_pattern.h); the memory limit
+//     bounds string.rep and table.concat.
 //   - Memory: the state's allocator refuses to grow past `memory_bytes`
 //     (everything the state holds: code, globals, the call's values);
 //     the script sees "not enough memory".
