@@ -73,6 +73,10 @@ int main(int argc, char** argv) {
   Measure("batch: set a member",
           "function process(es) for _, e in ipairs(es) do e.data.seen = true end return es end",
           LuaMode::kBatch, events, runs);
+  Measure("record: match and gsub",
+          "function process(e) e.data.host = e.data.referrer:match('^https?://([^/]+)') "
+          "e.data.page = e.data.page:gsub('/', '.') return e end",
+          LuaMode::kRecord, events, runs);
   Measure("record: 1000-step loop",
           "function process(e) local s = 0 for i = 1, 1000 do s = s + i % 7 end e.data.s = s "
           "return e end",

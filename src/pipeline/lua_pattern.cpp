@@ -183,12 +183,10 @@ class Matcher {
         {'p', [](int x) { return std::ispunct(x); }},  {'s', [](int x) { return std::isspace(x); }},
         {'u', [](int x) { return std::isupper(x); }},  {'w', [](int x) { return std::isalnum(x); }},
         {'x', [](int x) { return std::isxdigit(x); }}, {'z', [](int x) { return x == 0 ? 1 : 0; }}};
-    const int lower = std::tolower(class_letter);
+    const bool upper = class_letter >= 'A' && class_letter <= 'Z';  // %A: not %a
+    const int lower = upper ? class_letter + ('a' - 'A') : class_letter;
     for (const auto& [letter, test] : kClasses) {
-      if (letter == lower) {
-        const bool in = test(c) != 0;
-        return std::isupper(class_letter) != 0 ? !in : in;
-      }
+      if (letter == lower) return (test(c) != 0) != upper;
     }
     return class_letter == c;  // %. is the character itself
   }
@@ -306,7 +304,7 @@ class Matcher {
   int level_ = 0;
   int depth_ = 0;
   unsigned steps_ = 0;
-  Capture captures_[kMaxCaptures] = {};
+  Capture captures_[kMaxCaptures];  // [0, level_) are set
 };
 
 // The start position (0-based) of string.find/match's optional `init`.
