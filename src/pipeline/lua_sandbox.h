@@ -32,8 +32,10 @@
 //     that check the same deadline (lua_pattern.h); the memory limit
 //     bounds string.rep and table.concat.
 //   - Memory: the state's allocator refuses to grow past `memory_bytes`
-//     (everything the state holds: code, globals, the call's values);
-//     the script sees "not enough memory".
+//     (everything the state holds: code, globals, the call's values, and
+//     garbage not yet collected: LuaJIT does no emergency collection, so
+//     keep what a call holds live under about half the limit); the
+//     script sees "not enough memory".
 // A state that hit a limit may hold half-made globals: broken() is true
 // and its owner makes a new one.
 //
