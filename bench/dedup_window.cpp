@@ -14,18 +14,14 @@
 #include <vector>
 
 #include "log/log.h"
+#include "thread_cpu_time.h"
 
 namespace {
 
 using eventlake::ingest::DedupVerdict;
 using eventlake::ingest::DedupWindow;
 
-// This thread's CPU time: the figures are per core even on a busy machine.
-double CpuSeconds() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+double CpuSeconds() { return eventlake::bench::ThreadCpuSeconds(); }
 
 // CPU seconds used since `since` (a CpuSeconds() value).
 double Seconds(double since) { return CpuSeconds() - since; }

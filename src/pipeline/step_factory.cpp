@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "core/file.h"
+#include "pipeline/lua_step.h"
 #include "pipeline/map_step.h"
 #include "pipeline/mask_step.h"
 #include "pipeline/sql_step.h"
@@ -149,15 +150,22 @@ Result<MaskSpec> MaskOptions(const StepSpec& s, bool read_environment) {
 
 // A step object shared by every copy of its function.
 template <typename Step>
-StepFunction Share(Step step) {
-  auto shared = std::make_shared<Step>(std::move(step));
+StepFunction Share(std::shared_ptr<Step> shared) {
   return [shared](std::span<const BatchRecord> batch) { return shared->Run(batch); };
+}
+template <typename Step>
+StepFunction Share(std::unique_ptr<Step> step) {
+  return Share(std::shared_ptr<Step>(std::move(step)));
+}
+template <typename Step>
+StepFunction Share(Step step) {
+  return Share(std::make_shared<Step>(std::move(step)));
 }
 
 }  // namespace
 
 const std::vector<std::string>& StepKinds() {
-  static const std::vector<std::string> kinds = {"validate", "filter", "sql", "map", "mask"};
+  static const std::vector<std::string> kinds = {"validate", "filter", "sql", "map", "mask", "lua"};
   return kinds;
 }
 
@@ -167,6 +175,7 @@ Status CheckStepSpec(const StepSpec& s) {
   if (s.kind == "filter" || s.kind == "sql") return status(SqlOptions(s));
   if (s.kind == "map") return status(MapOptions(s));
   if (s.kind == "mask") return status(MaskOptions(s, false));
+  if (s.kind == "lua") return status(ParseLuaStepOptions(s.spec, s.path, ""));
   std::string kinds;
   for (const std::string& k : StepKinds()) kinds += (kinds.empty() ? "" : ", ") + k;
   return InvalidArgument(s.path + ": unknown step kind (" + kinds + ")");
@@ -186,8 +195,13 @@ Result<StepFunction> BuildStep(const StepSpec& s) {
     EL_ASSIGN_OR_RETURN(SqlStepOptions options, SqlOptions(s));
     auto step = SqlStep::Create(std::move(options));
     if (!step.has_value()) return at(step.error());
-    std::shared_ptr<SqlStep> shared = std::move(*step);
-    return StepFunction([shared](std::span<const BatchRecord> batch) { return shared->Run(batch); });
+    return Share(std::move(*step));
+  }
+  if (s.kind == "lua") {
+    EL_ASSIGN_OR_RETURN(LuaStepOptions options, ParseLuaStepOptions(s.spec, s.path, ""));
+    auto step = LuaStep::Create(std::move(options));
+    if (!step.has_value()) return at(step.error());
+    return Share(std::move(*step));
   }
   if (s.kind == "map") {
     EL_ASSIGN_OR_RETURN(MapSpec spec, MapOptions(s));

@@ -6,6 +6,7 @@
 //   sql:      "SELECT ... FROM batch" | {sql: ..., memory_limit: 256MB}
 //   map:      {rename: {a: b}, drop: [c], set: {d: 1}, cast: {e: integer}}
 //   mask:     {hash: [email], tokenize: [user.id], redact: [card], key_env: VAR}
+//   lua:      functions/enrich.lua    | {file | code, function, mode, timeout, memory_limit, allow}
 //
 // Files are read relative to the working directory, as the tables'
 // schema_file. A mask's tokenize key comes from the environment variable

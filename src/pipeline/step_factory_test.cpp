@@ -62,6 +62,12 @@ TEST(StepFactory, BuildsEachBuiltInKind) {
   ASSERT_EQ(sql.out.size(), 2u);
   EXPECT_EQ(json::parse(sql.out[1].data)["email"], "D@E.F");
 
+  StepResult lua = RunStep(
+      R"({"lua": {"code": "function process(e) if e.data.price == 'x' then return nil end e.data.seen = true return e end"}})",
+      batch);
+  ASSERT_EQ(lua.out.size(), 1u);
+  EXPECT_EQ(json::parse(lua.out[0].data)["seen"], true);
+
   StepResult validate = RunStep(
       R"({"validate": {"schema": {"type": "object", "properties": {"price": {"type": "string", "pattern": "^[0-9]+$"}}}}})",
       batch);
@@ -106,6 +112,7 @@ TEST(StepFactory, MistakesNameTheirPath) {
       {R"([{"filter": {"x": 1}}])", "pipelines[0].steps[0].filter: expected an SQL expression"},
       {R"([{"mask": {"tokenize": ["a"]}}])", "pipelines[0].steps[0].mask.key_env"},
       {R"({"sql": "x"})", "pipelines[0].steps: expected a list"},
+      {R"([{"lua": {"code": "x", "timeout": "soon"}}])", "pipelines[0].steps[0].lua.timeout"},
   };
   for (const auto& [steps, message] : cases) {
     Status s = ValidatePipelineConfig(WithSteps(steps), "pipelines[0]");

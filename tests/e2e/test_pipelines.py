@@ -39,8 +39,9 @@ pipelines:
       - validate: {schema}
       - map: {{ rename: {{ ref: referrer }}, drop: [debug] }}
       - mask: {{ hash: [email] }}
+      - lua: {{ code: "function process(e) e.data.channel = string.upper(e.data.referrer) return e end" }}
       - filter: "price <> 'test'"
-      - sql: "SELECT id, time, CAST(price AS INTEGER) AS price, email, referrer FROM batch"
+      - sql: "SELECT id, time, CAST(price AS INTEGER) AS price, email, referrer, channel FROM batch"
     on_error: {{ max_attempts: 3, backoff: 10ms, max_backoff: 20ms }}
     sinks:
       - table: curated.clicks
@@ -101,12 +102,12 @@ def test_a_poison_record_reaches_the_dlq_after_max_attempts_and_the_99_others_lo
     events[42] = click(42, price="free")  # passes the schema, fails the SQL cast
     send(srv, events)
     wait_for_rows(srv, "curated.clicks", 99)
-    rows = query(srv, "SELECT id, price, email, referrer FROM curated.clicks ORDER BY price")
+    rows = query(srv, "SELECT id, price, email, referrer, channel FROM curated.clicks ORDER BY price")
     assert len(rows) == 99
     assert len({r[0] for r in rows}) == 99
     assert "c42" not in {r[0] for r in rows}
     first = rows[0]
-    assert first[1] == 0 and first[3] == "ads"
+    assert first[1] == 0 and first[3] == "ads" and first[4] == "ADS"  # renamed, then the lua step
     assert first[2] != "user0@example.com" and len(first[2]) == 64  # hashed
     letters = wait_for(lambda: records(srv, "clicks_to_lake.dlq"), what="a dead letter")
     assert len(letters) == 1
@@ -170,7 +171,7 @@ def test_the_pipeline_api_shows_trigger_steps_sinks_and_lag(server, tmp_path):
         return p if p["trigger"]["lag"] == 0 else None
 
     described = wait_for(caught_up, what="lag 0")
-    assert described["steps"] == ["validate", "map", "mask", "filter", "sql"]
+    assert described["steps"] == ["validate", "map", "mask", "lua", "filter", "sql"]
     assert described["sinks"] == [{"table": "curated.clicks"}, {"stream": "clicks_priced"}]
     assert described["trigger"]["group"] == "pipeline-clicks_to_lake"
     assert sum(described["trigger"]["committed"]) == 5
@@ -181,7 +182,8 @@ def test_the_pipeline_api_shows_trigger_steps_sinks_and_lag(server, tmp_path):
 @pytest.mark.parametrize("change, message", [
     (("- map: {{ rename: {{ ref: referrer }}, drop: [debug] }}", "- map: {{ cast: {{ price: complex }} }}"),
      "pipelines[0].steps[1].map.cast.price"),
-    (("- filter:", "- explode:"), "pipelines[0].steps[3].explode: unknown step kind"),
+    (("- filter:", "- explode:"), "pipelines[0].steps[4].explode: unknown step kind"),
+    (("return e end", "return e"), "pipelines[0].steps[3].lua"),
     (("- stream: clicks_priced", "- stream: nowhere"), "pipelines[0].sinks[1].stream: no stream named 'nowhere'"),
     (("stream: clicks, max_records", "stream: clicks_typo, max_records"), "pipelines[0].trigger.stream"),
 ])
