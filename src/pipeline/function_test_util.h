@@ -42,7 +42,7 @@ while true; do
   case "$EVENT" in
     *slow*) sleep 5 ;;
     *crash*) exit 3 ;;
-    *hog*) head -c 300000000 /dev/zero | tail -c 1 >/dev/null ;;
+    *hog*) head -c 300000000 /dev/zero | tail -n 1 >/dev/null ;;
     *raise*)
       curl -sS -X POST "$API/invocation/$ID/error" -H 'Lambda-Runtime-Function-Error-Type: Unhandled' \
         -d '{"errorMessage":"it went wrong","errorType":"ValueError","stackTrace":[]}' >/dev/null
