@@ -200,6 +200,14 @@ Result<std::unique_ptr<FunctionInstances::Instance>> FunctionInstances::Spawn() 
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::setpgid(0, 0);
+    // Ignored signals stay ignored across exec (eventlake ignores SIGPIPE)
+    // and the mask is inherited: the function starts as from a shell.
+    struct sigaction default_action {};
+    default_action.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &default_action, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     int err = 0;
     if (::setrlimit(RLIMIT_DATA, &memory) != 0) err = errno;
     if (err == 0) {

@@ -30,6 +30,8 @@ constexpr std::string_view kNext = "invocation/next";
 constexpr std::string_view kInitError = "init/error";
 constexpr std::string_view kInvocation = "invocation/";
 constexpr size_t kReadBufferBytes = 64u << 10;
+// Per instance: a runtime client keeps one or two.
+constexpr size_t kMaxConnections = 16;
 
 int64_t EpochMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -50,6 +52,36 @@ Response ErrorAnswer(unsigned status, std::string_view type, std::string_view me
   // Types and messages are our constants: no escaping needed.
   return JsonAnswer(status, std::string(R"({"errorType":")") + std::string(type) +
                                 R"(","errorMessage":")" + std::string(message) + "\"}");
+}
+
+// What a request's target names.
+struct Route {
+  enum Kind { kUnknown, kNext, kReport } kind = kUnknown;
+  RuntimeReport::Kind report = RuntimeReport::Kind::kResponse;
+  std::string request_id;
+};
+
+Route ParseTarget(boost::beast::string_view full) {
+  std::string_view target(full.data(), full.size());
+  Route route;
+  if (!target.starts_with(kPrefix)) return route;
+  target.remove_prefix(kPrefix.size());
+  if (target == kNext) {
+    route.kind = Route::kNext;
+  } else if (target == kInitError) {
+    route.kind = Route::kReport;
+    route.report = RuntimeReport::Kind::kInitError;
+  } else if (target.starts_with(kInvocation)) {
+    target.remove_prefix(kInvocation.size());
+    const size_t slash = target.find('/');
+    if (slash == std::string_view::npos || slash == 0) return route;
+    const std::string_view what = target.substr(slash + 1);
+    if (what != "response" && what != "error") return route;
+    route.kind = Route::kReport;
+    route.report = what == "response" ? RuntimeReport::Kind::kResponse : RuntimeReport::Kind::kError;
+    route.request_id = std::string(target.substr(0, slash));
+  }
+  return route;
 }
 
 class Endpoint;
@@ -105,6 +137,10 @@ class Endpoint : public RuntimeEndpoint, public std::enable_shared_from_this<End
   void Accept() {
     acceptor_.async_accept([self = shared_from_this()](error_code ec, tcp::socket socket) {
       if (ec || self->closed_) return;
+      if (self->connections_.size() >= kMaxConnections) {
+        socket.close(ec);  // an instance has no use for more; each costs a read buffer
+        return self->Accept();
+      }
       socket.set_option(tcp::no_delay(true), ec);
       auto connection = std::make_shared<Connection>(std::move(socket), self, self->server_->limits());
       self->connections_.insert(connection);
@@ -190,7 +226,16 @@ void Connection::OnRead(error_code ec) {
   if (!ec) return Handle(parser_->release());
   keep_alive_ = false;
   if (ec == http::error::body_limit) {
-    return Write(ErrorAnswer(413, "RequestEntityTooLarge", "the request body is larger than 6 MB"));
+    // As Lambda: an answer too large to take fails its invocation at once.
+    Route route = ParseTarget(parser_->get().target());
+    if (route.kind == Route::kReport && route.report != RuntimeReport::Kind::kInitError) {
+      endpoint_->Report({.kind = RuntimeReport::Kind::kError,
+                         .request_id = std::move(route.request_id),
+                         .body = R"({"errorMessage":"the function's answer is larger than the Runtime API's )"
+                                 R"(limit","errorType":"Function.ResponseSizeTooLarge"})",
+                         .error_type = "Function.ResponseSizeTooLarge"});
+    }
+    return Write(ErrorAnswer(413, "RequestEntityTooLarge", "the request body is larger than the limit"));
   }
   if (ec == http::error::header_limit) {
     return Write(ErrorAnswer(431, "RequestHeaderFieldsTooLarge", "the request header is too large"));
@@ -205,38 +250,16 @@ void Connection::OnRead(error_code ec) {
 
 void Connection::Handle(http::request<http::string_body> request) {
   keep_alive_ = request.keep_alive();
-  std::string_view target(request.target().data(), request.target().size());
-  if (!target.starts_with(kPrefix)) return Write(ErrorAnswer(404, "NotFound", "unknown path"));
-  target.remove_prefix(kPrefix.size());
-  const bool post = request.method() == http::verb::post;
-  if (target == kNext) {
-    if (request.method() != http::verb::get) {
-      return Write(ErrorAnswer(405, "MethodNotAllowed", "use GET"));
-    }
-    return endpoint_->Next(shared_from_this());
+  const Route route = ParseTarget(request.target());
+  const http::verb wanted = route.kind == Route::kNext ? http::verb::get : http::verb::post;
+  if (route.kind == Route::kUnknown) return Write(ErrorAnswer(404, "NotFound", "unknown path"));
+  if (request.method() != wanted) {
+    return Write(ErrorAnswer(405, "MethodNotAllowed", wanted == http::verb::get ? "use GET" : "use POST"));
   }
+  if (route.kind == Route::kNext) return endpoint_->Next(shared_from_this());
   RuntimeReport report;
-  if (target == kInitError) {
-    report.kind = RuntimeReport::Kind::kInitError;
-  } else if (target.starts_with(kInvocation)) {
-    target.remove_prefix(kInvocation.size());
-    const size_t slash = target.find('/');
-    if (slash == std::string_view::npos || slash == 0) {
-      return Write(ErrorAnswer(404, "NotFound", "unknown path"));
-    }
-    std::string_view what = target.substr(slash + 1);
-    if (what == "response") {
-      report.kind = RuntimeReport::Kind::kResponse;
-    } else if (what == "error") {
-      report.kind = RuntimeReport::Kind::kError;
-    } else {
-      return Write(ErrorAnswer(404, "NotFound", "unknown path"));
-    }
-    report.request_id = std::string(target.substr(0, slash));
-  } else {
-    return Write(ErrorAnswer(404, "NotFound", "unknown path"));
-  }
-  if (!post) return Write(ErrorAnswer(405, "MethodNotAllowed", "use POST"));
+  report.kind = route.report;
+  report.request_id = std::move(route.request_id);
   if (auto it = request.find("Lambda-Runtime-Function-Error-Type"); it != request.end()) {
     report.error_type = std::string(it->value());
   }

@@ -14,9 +14,11 @@
 //
 // As Lambda answers: an id that is not the outstanding invocation's 400
 // {"errorType":"InvalidRequestID"}; a body over max_body_bytes 413
-// (RequestEntityTooLarge); a header over max_header_bytes 431; malformed
-// HTTP 400; another path 404, another method 405. Whatever an instance
-// sends never crashes the server.
+// (RequestEntityTooLarge; an answer to an outstanding invocation that is
+// too large also fails it, as the error Function.ResponseSizeTooLarge); a
+// header over max_header_bytes 431; malformed HTTP 400; another path 404,
+// another method 405. At most 16 connections per endpoint (more are
+// closed at once). Whatever an instance sends never crashes the server.
 //
 // One RuntimeEndpoint (its own loopback port) per instance: the
 // AWS_LAMBDA_RUNTIME_API of that process only, so each /next is that

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "pipeline/function_test_util.h"
@@ -107,6 +108,43 @@ TEST_F(LambdaRuntimeApi, OversizedBodyIs413) {
                                   "Content-Length: 7000000\r\n\r\n{}");
   EXPECT_THAT(answer, StartsWith("HTTP/1.1 413"));
   EXPECT_THAT(answer, HasSubstr("RequestEntityTooLarge"));
+}
+
+TEST_F(LambdaRuntimeApi, OversizedAnswerIs413AndFailsItsInvocation) {
+  auto next = std::async(std::launch::async, [&] {
+    return RawRequest(port_, "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\n\r\n");
+  });
+  endpoint_->Deliver({.request_id = "big", .payload = "{}", .timeout = std::chrono::seconds(1)});
+  EXPECT_THAT(next.get(), StartsWith("HTTP/1.1 200"));
+  std::string answer = RawRequest(port_,
+                                  "POST /2018-06-01/runtime/invocation/big/response HTTP/1.1\r\n"
+                                  "Content-Length: 7000000\r\n\r\n{}");
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 413"));
+  std::lock_guard lock(recorder_->mu);
+  ASSERT_EQ(recorder_->reports.size(), 1u);
+  EXPECT_EQ(recorder_->reports[0].kind, RuntimeReport::Kind::kError);
+  EXPECT_EQ(recorder_->reports[0].error_type, "Function.ResponseSizeTooLarge");
+}
+
+TEST_F(LambdaRuntimeApi, ConnectionsBeyondTheCapAreClosed) {
+  std::vector<int> fds;
+  for (int i = 0; i < 40; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port_);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    fds.push_back(fd);
+  }
+  timeval wait{.tv_sec = 2, .tv_usec = 0};
+  ::setsockopt(fds.back(), SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  char byte;
+  EXPECT_EQ(::recv(fds.back(), &byte, 1, 0), 0);  // closed by the server
+  // The server still answers once the hoard is gone.
+  for (int fd : fds) ::close(fd);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_THAT(RawRequest(port_, Post("/2018-06-01/runtime/init/error", "{}")), StartsWith("HTTP/1.1 202"));
 }
 
 TEST_F(LambdaRuntimeApi, OversizedHeaderIs431) {
