@@ -41,6 +41,69 @@ std::string DescribeWaitStatus(int status) {
   return "wait status " + std::to_string(status);
 }
 
+// Starts `command` in `directory` with exactly `env`, in a process group
+// of its own, under RLIMIT_DATA `memory`. Waits for the exec: its failure
+// ("No such file or directory") comes back through a close-on-exec pipe.
+Result<pid_t> ForkExec(std::vector<std::string> command, std::vector<std::string> env,
+                       const std::string& directory, uint64_t memory) {
+  // Everything the child needs is built before fork: after it, only
+  // async-signal-safe calls.
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<char*> argv;
+  for (auto& a : command) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const rlimit limit{memory, memory};
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) return Err(ErrnoError("pipe", errno));
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    // Ignored signals stay ignored across exec (eventlake ignores SIGPIPE)
+    // and the mask is inherited: the function starts as from a shell.
+    struct sigaction default_action {};
+    default_action.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &default_action, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    int err = 0;
+    if (::setrlimit(RLIMIT_DATA, &limit) != 0) err = errno;
+    if (err == 0) {
+      const int null = ::open("/dev/null", O_RDONLY);
+      if (null >= 0) ::dup2(null, 0);
+      // Every other descriptor of eventlake closes on exec (the report pipe too).
+      ::syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */);
+      if (::chdir(directory.c_str()) != 0) err = errno;
+    }
+    if (err == 0) {
+      ::execvpe(argv[0], argv.data(), envp.data());
+      err = errno;
+    }
+    [[maybe_unused]] ssize_t n = ::write(report[1], &err, sizeof err);
+    ::_exit(127);
+  }
+  ::close(report[1]);
+  if (pid < 0) {
+    const int err = errno;
+    ::close(report[0]);
+    return Err(ErrnoError("fork", err));
+  }
+  ::setpgid(pid, pid);  // also here: whichever runs first
+  int err = 0;
+  ssize_t n;
+  do {
+    n = ::read(report[0], &err, sizeof err);
+  } while (n < 0 && errno == EINTR);
+  ::close(report[0]);
+  if (n == sizeof err) {
+    ::waitpid(pid, nullptr, 0);
+    return Err(Unavailable("starting " + command[0] + " in " + directory + ": " + std::strerror(err)));
+  }
+  return pid;
+}
+
 }  // namespace
 
 // The child's side as the io thread and the invoker see it; the observer
@@ -177,74 +240,15 @@ Result<std::unique_ptr<FunctionInstances::Instance>> FunctionInstances::Spawn() 
   auto child = std::make_shared<Child>();
   child->cold_start_seconds = m_.cold_start_seconds;
   EL_ASSIGN_OR_RETURN(std::shared_ptr<RuntimeEndpoint> endpoint, server_->Open(child));
-  // Everything the child needs is built before fork: after it, only
-  // async-signal-safe calls.
   std::vector<std::string> env = environment_;
   env.push_back("AWS_LAMBDA_RUNTIME_API=" + endpoint->address());
-  std::vector<char*> envp;
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> args = options_.command;
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const rlimit memory{options_.memory_bytes, options_.memory_bytes};
-  const char* dir = options_.directory.c_str();
-
-  int report[2];
-  if (::pipe2(report, O_CLOEXEC) != 0) {
-    endpoint->Close();
-    return Err(ErrnoError("function: pipe", errno));
-  }
   child->spawned = Steady::now();
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    // Ignored signals stay ignored across exec (eventlake ignores SIGPIPE)
-    // and the mask is inherited: the function starts as from a shell.
-    struct sigaction default_action {};
-    default_action.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &default_action, nullptr);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    int err = 0;
-    if (::setrlimit(RLIMIT_DATA, &memory) != 0) err = errno;
-    if (err == 0) {
-      const int null = ::open("/dev/null", O_RDONLY);
-      if (null >= 0) ::dup2(null, 0);
-      // Every other descriptor of eventlake closes on exec (the report pipe too).
-      ::syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */);
-      if (::chdir(dir) != 0) err = errno;
-    }
-    if (err == 0) {
-      ::execvpe(argv[0], argv.data(), envp.data());
-      err = errno;
-    }
-    [[maybe_unused]] ssize_t n = ::write(report[1], &err, sizeof err);
-    ::_exit(127);
-  }
-  ::close(report[1]);
-  if (pid < 0) {
-    const int err = errno;
-    ::close(report[0]);
+  auto pid = ForkExec(options_.command, env, options_.directory, options_.memory_bytes);
+  if (!pid.has_value()) {
     endpoint->Close();
-    return Err(ErrnoError("function " + options_.name + ": fork", err));
+    return Err(pid.error().WithContext("function " + options_.name));
   }
-  ::setpgid(pid, pid);  // also here: whichever runs first
-  int err = 0;
-  ssize_t n;
-  do {
-    n = ::read(report[0], &err, sizeof err);
-  } while (n < 0 && errno == EINTR);
-  ::close(report[0]);
-  if (n == sizeof err) {
-    ::waitpid(pid, nullptr, 0);
-    endpoint->Close();
-    return Err(Unavailable("function " + options_.name + ": starting " + options_.command[0] + " in " +
-                           options_.directory + ": " + std::strerror(err)));
-  }
-  child->pid = pid;
+  child->pid = *pid;
   {
     std::lock_guard lock(mu_);
     std::erase_if(children_, [](const std::shared_ptr<Child>& c) {
