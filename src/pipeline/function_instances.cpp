@@ -215,12 +215,15 @@ FunctionInstances::~FunctionInstances() {
     idle.swap(idle_);
   }
   for (auto& instance : idle) Stop(*instance);
+  if (server_ == nullptr) return;  // Create failed before anything started
   asio::post(server_->context(), [this] { sweep_timer_->cancel(); });
   server_->Shutdown();
   sweep_timer_.reset();
   server_.reset();
   // The io thread is gone: reap what its exit watches did not.
   std::lock_guard lock(mu_);
+  live_ -= std::min(live_, idle.size());
+  SetInstancesGauge();
   for (const auto& child : children_) {
     child->Kill();
     std::lock_guard child_lock(child->mu);

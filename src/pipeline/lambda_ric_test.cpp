@@ -106,8 +106,9 @@ TEST_F(LambdaRic, MissingHandlerIsAnInitError) {
   auto step = Step("app.nope");
   ASSERT_NE(step, nullptr);
   StepResult r = step->Run(std::vector<BatchRecord>{Record("a", "1")});
-  EXPECT_FALSE(r.status.ok());
-  EXPECT_THAT(r.status.message(), HasSubstr("Runtime.HandlerNotFound"));
+  EXPECT_EQ(r.status.code(), StatusCode::kUnavailable);
+  EXPECT_THAT(r.status.message(), HasSubstr("failed to initialise: Runtime.HandlerNotFound"));
+  EXPECT_EQ(MetricValue(metrics_, R"(eventlake_function_invocations_total{function="ric",outcome="init_error"})"), 1);
 }
 
 TEST_F(LambdaRic, AllocationBeyondTheMemoryLimitIsAFunctionError) {
