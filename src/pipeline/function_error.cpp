@@ -8,6 +8,7 @@ namespace eventlake::pipeline {
 
 std::string DescribeFunctionError(std::string_view body, std::string_view error_type_header) {
   constexpr size_t kExcerpt = 200;
+  constexpr size_t kMaxType = 100;
   std::string type(error_type_header);
   std::string message;
   nlohmann::json doc = ingest::CheckJsonLimits(body, {}).ok()
@@ -22,6 +23,7 @@ std::string DescribeFunctionError(std::string_view body, std::string_view error_
     message = std::string(body.substr(0, kExcerpt));
   }
   if (message.size() > kExcerpt) message = message.substr(0, kExcerpt) + "...";
+  if (type.size() > kMaxType) type = type.substr(0, kMaxType) + "...";
   if (type.empty()) type = "Unhandled";
   return message.empty() ? type : type + ": " + message;
 }

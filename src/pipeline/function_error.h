@@ -10,7 +10,8 @@ namespace eventlake::pipeline {
 
 // "<errorType>: <errorMessage>" from the document, the type from the
 // Lambda-Runtime-Function-Error-Type header when the document has none;
-// a body that is not such a document is quoted (at most 200 bytes).
+// a body that is not such a document is quoted. At most about 300 bytes:
+// 100 of the type, 200 of the message.
 std::string DescribeFunctionError(std::string_view body, std::string_view error_type_header);
 
 }  // namespace eventlake::pipeline

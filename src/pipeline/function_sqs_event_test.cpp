@@ -123,6 +123,8 @@ TEST(FunctionSqsEvent, ErrorDocumentsAreDescribedLeniently) {
   EXPECT_EQ(DescribeFunctionError("plain text", ""), "Unhandled: plain text");
   EXPECT_EQ(DescribeFunctionError("", ""), "Unhandled");
   EXPECT_LT(DescribeFunctionError(std::string(5000, 'x'), "").size(), 300u);
+  EXPECT_LT(DescribeFunctionError(R"({"errorType":")" + std::string(5000, 't') + R"("})", "").size(), 310u);
+  EXPECT_LT(DescribeFunctionError("", std::string(5000, 'h')).size(), 310u);
 }
 
 TEST(FunctionS3Event, ObjectCreatedShape) {
