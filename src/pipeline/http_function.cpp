@@ -6,6 +6,7 @@
 #include <chrono>
 #include <mutex>
 
+#include "core/config_table.h"
 #include "pipeline/ssrf_guard.h"
 
 namespace eventlake::pipeline {
@@ -148,7 +149,7 @@ Result<std::string> HttpFunction::Invoke(std::string payload) {
   }
   if (rc == CURLE_OPERATION_TIMEDOUT) {
     timeout_->Increment();
-    return Err(DeadlineExceeded(who + " timed out after " + std::to_string(options_.timeout.count()) + "ms"));
+    return Err(DeadlineExceeded(who + " timed out after " + config::FormatDuration(options_.timeout)));
   }
   if (download.too_large) {
     error_->Increment();

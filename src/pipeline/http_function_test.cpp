@@ -155,6 +155,7 @@ TEST(HttpFunction, TimeoutFailsTheBatch) {
   ASSERT_NE(step, nullptr);
   StepResult r = step->Run(std::vector<BatchRecord>{Record("a", "1")});
   EXPECT_EQ(r.status.code(), StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(r.status.message(), HasSubstr("timed out after 200ms"));
 }
 
 TEST(HttpFunction, LoopbackIsRefusedUnlessAllowed) {
