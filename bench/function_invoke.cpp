@@ -71,7 +71,9 @@ int main(int argc, char** argv) {
     o.command = {python, "-m", "awslambdaric", "app.handler"};
     o.handler = "app.handler";
   } else if (runtime == "native") {
-    o.command = {(std::filesystem::canonical("/proc/self/exe").parent_path() / "bench_function_runtime").string()};
+    o.command = {
+        (std::filesystem::canonical("/proc/self/exe").parent_path() / "bench_function_runtime")
+            .string()};
   } else {
     std::ofstream(dir + "/bootstrap") << kShell;
     std::filesystem::permissions(dir + "/bootstrap", std::filesystem::perms::owner_all);
@@ -92,9 +94,10 @@ int main(int argc, char** argv) {
     }
     first.push_back(Ms(Clock::now() - start));
   }
-  auto& cold = cold_metrics.GetHistogram("eventlake_function_cold_start_seconds",
-                                         "From an instance's spawn to its first GET /next (the runtime's start-up).",
-                                         eventlake::LatencyBuckets(), {{"function", "bench"}});
+  auto& cold = cold_metrics.GetHistogram(
+      "eventlake_function_cold_start_seconds",
+      "From an instance's spawn to its first GET /next (the runtime's start-up).",
+      eventlake::LatencyBuckets(), {{"function", "bench"}});
   std::sort(first.begin(), first.end());
 
   MetricsRegistry metrics;
@@ -113,8 +116,10 @@ int main(int argc, char** argv) {
   std::sort(warm.begin(), warm.end());
   std::printf("runtime=%s warm_calls=%d median_ms=%.3f p99_ms=%.3f\n", runtime.c_str(), warm_calls,
               warm[warm.size() / 2], warm[warm.size() * 99 / 100]);
-  std::printf("runtime=%s cold_starts=%d spawn_to_first_next_mean_ms=%.2f first_invocation_median_ms=%.2f\n",
-              runtime.c_str(), cold_starts, cold.Sum() / static_cast<double>(cold.Count()) * 1000,
-              first[first.size() / 2]);
+  std::printf(
+      "runtime=%s cold_starts=%d spawn_to_first_next_mean_ms=%.2f "
+      "first_invocation_median_ms=%.2f\n",
+      runtime.c_str(), cold_starts, cold.Sum() / static_cast<double>(cold.Count()) * 1000,
+      first[first.size() / 2]);
   return 0;
 }

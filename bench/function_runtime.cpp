@@ -22,7 +22,8 @@ bool ReadResponse(int fd, std::string& buffer, std::string* head, std::string* b
       size_t length = 0;
       size_t cl = buffer.find("Content-Length: ");
       if (cl == std::string::npos) cl = buffer.find("content-length: ");
-      if (cl != std::string::npos && cl < end) length = std::strtoul(buffer.c_str() + cl + 16, nullptr, 10);
+      if (cl != std::string::npos && cl < end)
+        length = std::strtoul(buffer.c_str() + cl + 16, nullptr, 10);
       if (buffer.size() >= end + 4 + length) {
         *head = buffer.substr(0, end);
         *body = buffer.substr(end + 4, length);
@@ -37,7 +38,9 @@ bool ReadResponse(int fd, std::string& buffer, std::string* head, std::string* b
   }
 }
 
-bool Send(int fd, const std::string& s) { return ::send(fd, s.data(), s.size(), MSG_NOSIGNAL) == ssize_t(s.size()); }
+bool Send(int fd, const std::string& s) {
+  return ::send(fd, s.data(), s.size(), MSG_NOSIGNAL) == ssize_t(s.size());
+}
 
 }  // namespace
 

@@ -15,7 +15,8 @@ std::string DescribeFunctionError(std::string_view body, std::string_view error_
                            ? nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false)
                            : nlohmann::json(nlohmann::json::value_t::discarded);
   if (doc.is_object()) {
-    if (auto it = doc.find("errorType"); it != doc.end() && it->is_string()) type = it->get<std::string>();
+    if (auto it = doc.find("errorType"); it != doc.end() && it->is_string())
+      type = it->get<std::string>();
     if (auto it = doc.find("errorMessage"); it != doc.end() && it->is_string()) {
       message = it->get<std::string>();
     }

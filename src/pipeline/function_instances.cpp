@@ -11,9 +11,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <algorithm>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -99,7 +99,8 @@ Result<pid_t> ForkExec(std::vector<std::string> command, std::vector<std::string
   ::close(report[0]);
   if (n == sizeof err) {
     ::waitpid(pid, nullptr, 0);
-    return Err(Unavailable("starting " + command[0] + " in " + directory + ": " + std::strerror(err)));
+    return Err(
+        Unavailable("starting " + command[0] + " in " + directory + ": " + std::strerror(err)));
   }
   return pid;
 }
@@ -175,10 +176,11 @@ FunctionInstances::FunctionInstances(FunctionStepOptions options, MetricsRegistr
                                      "Invocations that ran past the function's timeout.", fn);
   m_.cold_start_seconds = &metrics->GetHistogram(
       "eventlake_function_cold_start_seconds",
-      "From an instance's spawn to its first GET /next (the runtime's start-up).", LatencyBuckets(), fn);
-  m_.duration_seconds = &metrics->GetHistogram(
-      "eventlake_function_duration_seconds", "From an invocation's delivery to its answer.",
-      LatencyBuckets(), fn);
+      "From an instance's spawn to its first GET /next (the runtime's start-up).", LatencyBuckets(),
+      fn);
+  m_.duration_seconds =
+      &metrics->GetHistogram("eventlake_function_duration_seconds",
+                             "From an invocation's delivery to its answer.", LatencyBuckets(), fn);
   m_.instances = &metrics->GetGauge("eventlake_function_instances",
                                     "Instances running (0: scaled to zero).", fn);
 }
@@ -186,7 +188,8 @@ FunctionInstances::FunctionInstances(FunctionStepOptions options, MetricsRegistr
 Result<std::unique_ptr<FunctionInstances>> FunctionInstances::Create(FunctionStepOptions options,
                                                                      MetricsRegistry* metrics) {
   if (options.command.empty()) return Err(InvalidArgument("function: no command"));
-  if (options.concurrency < 1) return Err(InvalidArgument("function: concurrency must be at least 1"));
+  if (options.concurrency < 1)
+    return Err(InvalidArgument("function: concurrency must be at least 1"));
   if (options.name.empty()) options.name = "function";
   std::unique_ptr<FunctionInstances> f(new FunctionInstances(std::move(options), metrics));
   const FunctionStepOptions& o = f->options_;
@@ -392,7 +395,8 @@ Result<std::string> FunctionInstances::Invoke(std::string payload) {
     Release(std::move(instance), /*healthy=*/true);
     if (report.kind == RuntimeReport::Kind::kError) {
       m_.function_error->Increment();
-      return Err(FailedPrecondition("function error: " + DescribeFunctionError(report.body, report.error_type)));
+      return Err(FailedPrecondition("function error: " +
+                                    DescribeFunctionError(report.body, report.error_type)));
     }
     m_.success->Increment();
     return std::move(report.body);
@@ -413,9 +417,8 @@ Result<std::string> FunctionInstances::Invoke(std::string payload) {
 }
 
 void FunctionInstances::ScheduleSweep() {
-  const auto period = std::clamp<std::chrono::milliseconds>(options_.idle_timeout / 4,
-                                                           std::chrono::milliseconds(5),
-                                                           std::chrono::milliseconds(1000));
+  const auto period = std::clamp<std::chrono::milliseconds>(
+      options_.idle_timeout / 4, std::chrono::milliseconds(5), std::chrono::milliseconds(1000));
   sweep_timer_->expires_after(period);
   sweep_timer_->async_wait([this](boost::system::error_code ec) {
     if (ec) return;

@@ -115,9 +115,9 @@ class FunctionInstances : public FunctionInvoker {
 
   mutable std::mutex mu_;
   std::condition_variable freed_;
-  std::vector<std::unique_ptr<Instance>> idle_;  // guarded by mu_; the last is the most recent
-  size_t live_ = 0;                              // guarded by mu_: idle, busy and starting
-  bool stopping_ = false;                        // guarded by mu_
+  std::vector<std::unique_ptr<Instance>> idle_;   // guarded by mu_; the last is the most recent
+  size_t live_ = 0;                               // guarded by mu_: idle, busy and starting
+  bool stopping_ = false;                         // guarded by mu_
   std::vector<std::shared_ptr<Child>> children_;  // guarded by mu_: spawned, not yet reaped
   std::unique_ptr<boost::asio::steady_timer> sweep_timer_;  // on the io thread
 };

@@ -36,7 +36,8 @@ Status ReadDuration(const json& spec, std::string_view path, std::string_view ke
                     std::chrono::milliseconds* out) {
   auto it = spec.find(key);
   if (it == spec.end()) return Status::Ok();
-  if (!it->is_string()) return InvalidArgument(KeyPath(path, key) + ": expected a duration such as \"3s\"");
+  if (!it->is_string())
+    return InvalidArgument(KeyPath(path, key) + ": expected a duration such as \"3s\"");
   auto d = config::ParseDuration(it->get<std::string>());
   if (!d.has_value()) return InvalidArgument(KeyPath(path, key) + ": " + d.error().message());
   if (d->count() <= 0) return InvalidArgument(KeyPath(path, key) + ": must be more than 0");
@@ -105,7 +106,8 @@ Result<FunctionStepOptions> ParseFunctionStepOptions(const json& spec, std::stri
   o.directory = dir.lexically_normal().string();
   std::error_code ec;
   if (!fs::is_directory(o.directory, ec)) {
-    return Err(InvalidArgument(KeyPath(path, "directory") + ": " + o.directory + " is not a directory"));
+    return Err(
+        InvalidArgument(KeyPath(path, "directory") + ": " + o.directory + " is not a directory"));
   }
   EL_RETURN_IF_ERROR(ReadString(spec, path, "handler", &o.handler));
   EL_RETURN_IF_ERROR(ReadString(spec, path, "name", &o.name));
@@ -114,15 +116,19 @@ Result<FunctionStepOptions> ParseFunctionStepOptions(const json& spec, std::stri
   EL_RETURN_IF_ERROR(ReadDuration(spec, path, "timeout", &o.timeout));
   EL_RETURN_IF_ERROR(ReadDuration(spec, path, "idle_timeout", &o.idle_timeout));
   if (auto it = spec.find("memory"); it != spec.end()) {
-    auto bytes = it->is_string() ? config::ParseByteSize(it->get<std::string>())
-                                 : Result<uint64_t>(Err(InvalidArgument("expected a size such as \"128MiB\"")));
-    if (!bytes.has_value()) return Err(InvalidArgument(KeyPath(path, "memory") + ": " + bytes.error().message()));
-    if (*bytes < (16u << 20)) return Err(InvalidArgument(KeyPath(path, "memory") + ": at least 16MiB"));
+    auto bytes = it->is_string()
+                     ? config::ParseByteSize(it->get<std::string>())
+                     : Result<uint64_t>(Err(InvalidArgument("expected a size such as \"128MiB\"")));
+    if (!bytes.has_value())
+      return Err(InvalidArgument(KeyPath(path, "memory") + ": " + bytes.error().message()));
+    if (*bytes < (16u << 20))
+      return Err(InvalidArgument(KeyPath(path, "memory") + ": at least 16MiB"));
     o.memory_bytes = *bytes;
   }
   if (auto it = spec.find("concurrency"); it != spec.end()) {
     if (!it->is_number_integer() || it->get<int64_t>() < 1 || it->get<int64_t>() > 1000) {
-      return Err(InvalidArgument(KeyPath(path, "concurrency") + ": expected an integer from 1 to 1000"));
+      return Err(
+          InvalidArgument(KeyPath(path, "concurrency") + ": expected an integer from 1 to 1000"));
     }
     o.concurrency = it->get<int>();
   }
@@ -139,7 +145,8 @@ Result<HttpFunctionOptions> ParseHttpFunctionOptions(const json& spec, std::stri
   }
   EL_RETURN_IF_ERROR(ReadDuration(spec, path, "timeout", &o.timeout));
   if (auto it = spec.find("allow_private"); it != spec.end()) {
-    if (!it->is_boolean()) return Err(InvalidArgument(KeyPath(path, "allow_private") + ": expected true or false"));
+    if (!it->is_boolean())
+      return Err(InvalidArgument(KeyPath(path, "allow_private") + ": expected true or false"));
     o.allow_private = it->get<bool>();
   }
   EL_RETURN_IF_ERROR(ReadStringMap(spec, path, "headers", &o.headers));

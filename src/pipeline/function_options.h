@@ -3,8 +3,8 @@
 // from the step's YAML (as JSON):
 //
 //   function:
-//     command: ["python3", "-m", "awslambdaric", "app.handler"]  # or "./bootstrap" (split on spaces)
-//     directory: functions/enrich   # cwd and LAMBDA_TASK_ROOT; relative to the config file
+//     command: ["python3", "-m", "awslambdaric", "app.handler"]  # or "./bootstrap" (split on
+//     spaces) directory: functions/enrich   # cwd and LAMBDA_TASK_ROOT; relative to the config file
 //     handler: app.handler          # _HANDLER (default: "")
 //     name: enrich                  # AWS_LAMBDA_FUNCTION_NAME (default: the directory's name)
 //     timeout: 3s                   # per invocation; the instance is killed when it passes
@@ -23,10 +23,9 @@
 // ("pipelines[0].steps[1].function.timeout: ..."); unknown keys are errors.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,16 +36,16 @@
 namespace eventlake::pipeline {
 
 struct FunctionStepOptions {
-  std::string name;                   // AWS_LAMBDA_FUNCTION_NAME and the metrics' `function` label
-  std::vector<std::string> command;   // argv; argv[0] without '/' is looked up in PATH
-  std::string directory;              // absolute
+  std::string name;                  // AWS_LAMBDA_FUNCTION_NAME and the metrics' `function` label
+  std::vector<std::string> command;  // argv; argv[0] without '/' is looked up in PATH
+  std::string directory;             // absolute
   std::string handler;
   std::chrono::milliseconds timeout{3'000};
   uint64_t memory_bytes = 128u << 20;
   int concurrency = 4;
   std::chrono::milliseconds idle_timeout{60'000};
   std::vector<std::pair<std::string, std::string>> environment;
-  std::string region = "us-east-1";   // AWS_REGION and the ARNs; set by the wiring
+  std::string region = "us-east-1";  // AWS_REGION and the ARNs; set by the wiring
 };
 
 struct HttpFunctionOptions {
@@ -60,8 +59,10 @@ struct HttpFunctionOptions {
 
 // `spec` is the value under `function:`; `path` names it in errors;
 // `base_dir` is where a relative directory starts.
-Result<FunctionStepOptions> ParseFunctionStepOptions(const nlohmann::json& spec, std::string_view path,
+Result<FunctionStepOptions> ParseFunctionStepOptions(const nlohmann::json& spec,
+                                                     std::string_view path,
                                                      const std::string& base_dir);
-Result<HttpFunctionOptions> ParseHttpFunctionOptions(const nlohmann::json& spec, std::string_view path);
+Result<HttpFunctionOptions> ParseHttpFunctionOptions(const nlohmann::json& spec,
+                                                     std::string_view path);
 
 }  // namespace eventlake::pipeline

@@ -25,7 +25,8 @@ Result<std::unique_ptr<FunctionStep>> FunctionStep::CreateHttp(HttpFunctionOptio
 
 StepResult FunctionStep::Run(std::span<const BatchRecord> batch) const {
   if (batch.empty()) return {};
-  Result<std::string> response = invoker_->Invoke(BuildSqsEvent(batch, context_, clock_->NowMicros()));
+  Result<std::string> response =
+      invoker_->Invoke(BuildSqsEvent(batch, context_, clock_->NowMicros()));
   if (!response.has_value()) return {.status = response.error()};
   return ApplyBatchResponse(batch, *response, invoker_->function_name());
 }

@@ -33,14 +33,18 @@ class FunctionStepShell : public testing::Test {
   }
 
   std::unique_ptr<FunctionStep> Step() {
-    auto step = FunctionStep::CreateProcess(options_, {.region = "eu-west-1", .stream = "clicks"}, &metrics_);
+    auto step = FunctionStep::CreateProcess(options_, {.region = "eu-west-1", .stream = "clicks"},
+                                            &metrics_);
     EXPECT_TRUE(step.has_value()) << step.error().ToString();
     return step.has_value() ? std::move(*step) : nullptr;
   }
   double Metric(std::string_view name, std::string_view extra = "") {
-    return MetricValue(metrics_, std::string(name) + "{function=\"echo\"" + std::string(extra) + "}");
+    return MetricValue(metrics_,
+                       std::string(name) + "{function=\"echo\"" + std::string(extra) + "}");
   }
-  FunctionInstances& Instances(FunctionStep& step) { return static_cast<FunctionInstances&>(step.invoker()); }
+  FunctionInstances& Instances(FunctionStep& step) {
+    return static_cast<FunctionInstances&>(step.invoker());
+  }
 
   std::string dir_;
   FunctionStepOptions options_;
@@ -108,7 +112,8 @@ TEST_F(FunctionStepShell, InitErrorFailsTheInvocationWithItsReason) {
   ASSERT_NE(step, nullptr);
   StepResult r = step->Run(std::vector<BatchRecord>{Record("a", "1")});
   EXPECT_EQ(r.status.code(), StatusCode::kUnavailable);
-  EXPECT_THAT(r.status.message(), HasSubstr("failed to initialise: Runtime.InitError: cannot load the handler"));
+  EXPECT_THAT(r.status.message(),
+              HasSubstr("failed to initialise: Runtime.InitError: cannot load the handler"));
   EXPECT_EQ(Metric("eventlake_function_invocations_total", ",outcome=\"init_error\""), 1);
   EXPECT_EQ(Metric("eventlake_function_instances"), 0);
 }
@@ -203,7 +208,8 @@ while true; do
   ID=$(grep -i '^Lambda-Runtime-Aws-Request-Id:' h.txt | cut -d' ' -f2 | tr -d '\r\n')
   curl -sS -X POST "$API/invocation/$ID/response" -d 'null' >/dev/null
 done
-)", true);
+)",
+            true);
   options_.handler = "app.handler";
   options_.environment = {{"GREETING", "hi"}};
   auto step = Step();
@@ -214,9 +220,10 @@ done
   ASSERT_TRUE(r.status.ok()) << r.status.ToString();
   ASSERT_EQ(r.out.size(), 1u);  // null: passes on
   std::string env = ReadFile(dir_ + "/env.txt");
-  for (const std::string& want : std::vector<std::string>{"_HANDLER=app.handler", "LAMBDA_TASK_ROOT=" + dir_, "AWS_LAMBDA_FUNCTION_NAME=echo",
-                           "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128", "AWS_REGION=us-east-1", "TZ=:UTC",
-                           "GREETING=hi", "AWS_LAMBDA_RUNTIME_API=127.0.0.1:"}) {
+  for (const std::string& want : std::vector<std::string>{
+           "_HANDLER=app.handler", "LAMBDA_TASK_ROOT=" + dir_, "AWS_LAMBDA_FUNCTION_NAME=echo",
+           "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128", "AWS_REGION=us-east-1", "TZ=:UTC", "GREETING=hi",
+           "AWS_LAMBDA_RUNTIME_API=127.0.0.1:"}) {
     EXPECT_THAT(env, HasSubstr(want));
   }
   auto event = nlohmann::json::parse(ReadFile(dir_ + "/event.json"));
@@ -230,7 +237,8 @@ done
   EXPECT_EQ(body["id"], "e-1");
   EXPECT_EQ(body["data"]["n"], 1);
   std::string headers = ReadFile(dir_ + "/h.txt");
-  EXPECT_THAT(headers, HasSubstr("Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:000000000000:function:echo"));
+  EXPECT_THAT(headers, HasSubstr("Lambda-Runtime-Invoked-Function-Arn: "
+                                 "arn:aws:lambda:us-east-1:000000000000:function:echo"));
 }
 
 TEST_F(FunctionStepShell, MissingCommandFailsWithTheReason) {

@@ -60,8 +60,8 @@ done
 // A fresh directory under the test temp dir, named after the test.
 inline std::string FreshDir(std::string_view what) {
   const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-  std::string dir = testing::TempDir() + "/" + std::string(what) + "-" + info->test_suite_name() + "-" +
-                    info->name();
+  std::string dir = testing::TempDir() + "/" + std::string(what) + "-" + info->test_suite_name() +
+                    "-" + info->name();
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
@@ -70,8 +70,9 @@ inline std::string FreshDir(std::string_view what) {
 inline void WriteFile(const std::string& path, std::string_view text, bool executable = false) {
   std::ofstream(path) << text;
   if (executable) {
-    std::filesystem::permissions(path, std::filesystem::perms::owner_all | std::filesystem::perms::group_read,
-                                 std::filesystem::perm_options::replace);
+    std::filesystem::permissions(
+        path, std::filesystem::perms::owner_all | std::filesystem::perms::group_read,
+        std::filesystem::perm_options::replace);
   }
 }
 
@@ -124,7 +125,8 @@ inline std::string RawRequest(uint16_t port, std::string_view request) {
     }
     ::shutdown(fd, SHUT_WR);
     char buf[4096];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) answer.append(buf, static_cast<size_t>(n));
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+      answer.append(buf, static_cast<size_t>(n));
   }
   ::close(fd);
   return answer;

@@ -65,8 +65,8 @@ HttpFunction::HttpFunction(HttpFunctionOptions options, MetricsRegistry* metrics
   refused_ = outcome("refused");
   error_ = outcome("error");
   duration_ = &metrics->GetHistogram("eventlake_function_duration_seconds",
-                                     "From an invocation's delivery to its answer.", LatencyBuckets(),
-                                     {{"function", options_.name}});
+                                     "From an invocation's delivery to its answer.",
+                                     LatencyBuckets(), {{"function", options_.name}});
 }
 
 Result<std::unique_ptr<HttpFunction>> HttpFunction::Create(HttpFunctionOptions options,
@@ -86,7 +86,8 @@ Result<std::unique_ptr<HttpFunction>> HttpFunction::Create(HttpFunctionOptions o
   curl_free(scheme);
   curl_free(host);
   curl_free(port);
-  if (s != "http" && s != "https") return Err(InvalidArgument("http function: only http and https URLs"));
+  if (s != "http" && s != "https")
+    return Err(InvalidArgument("http function: only http and https URLs"));
   if (h.empty()) return Err(InvalidArgument("http function: no host in " + options.url));
   for (const auto& [name, value] : options.headers) {
     if (HasLineBreak(name) || HasLineBreak(value) || name.find(':') != std::string::npos) {
@@ -104,7 +105,8 @@ Result<std::unique_ptr<HttpFunction>> HttpFunction::Create(HttpFunctionOptions o
 Result<std::string> HttpFunction::Invoke(std::string payload) {
   const auto start = std::chrono::steady_clock::now();
   auto observe = [&] {
-    duration_->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    duration_->Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   };
   auto address = ResolveAllowedAddress(host_, options_.allow_private);
   if (!address.has_value()) {
@@ -112,14 +114,16 @@ Result<std::string> HttpFunction::Invoke(std::string payload) {
     return Err(address.error().WithContext("http function " + options_.name));
   }
   const bool v6 = address->find(':') != std::string::npos;
-  const std::string pin = (v6 && host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_) + ":" +
-                          std::to_string(port_) + ":" + (v6 ? "[" + *address + "]" : *address);
+  const std::string pin = (v6 && host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_) +
+                          ":" + std::to_string(port_) + ":" +
+                          (v6 ? "[" + *address + "]" : *address);
   std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl) return Err(ResourceExhausted("http function: curl_easy_init failed"));
   curl_slist* resolve = curl_slist_append(nullptr, pin.c_str());
   curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
   headers = curl_slist_append(headers, "Expect:");
-  for (const auto& [name, value] : options_.headers) headers = curl_slist_append(headers, (name + ": " + value).c_str());
+  for (const auto& [name, value] : options_.headers)
+    headers = curl_slist_append(headers, (name + ": " + value).c_str());
   std::unique_ptr<curl_slist, void (*)(curl_slist*)> own_resolve(resolve, curl_slist_free_all);
   std::unique_ptr<curl_slist, void (*)(curl_slist*)> own_headers(headers, curl_slist_free_all);
   Download download;
@@ -149,7 +153,8 @@ Result<std::string> HttpFunction::Invoke(std::string payload) {
   }
   if (rc == CURLE_OPERATION_TIMEDOUT) {
     timeout_->Increment();
-    return Err(DeadlineExceeded(who + " timed out after " + config::FormatDuration(options_.timeout)));
+    return Err(
+        DeadlineExceeded(who + " timed out after " + config::FormatDuration(options_.timeout)));
   }
   if (download.too_large) {
     error_->Increment();

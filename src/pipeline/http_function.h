@@ -27,7 +27,8 @@ class HttpFunction : public FunctionInvoker {
  public:
   // InvalidArgument for a URL curl cannot parse, another scheme, or header
   // names and values with line breaks. `metrics` must outlive the function.
-  static Result<std::unique_ptr<HttpFunction>> Create(HttpFunctionOptions options, MetricsRegistry* metrics);
+  static Result<std::unique_ptr<HttpFunction>> Create(HttpFunctionOptions options,
+                                                      MetricsRegistry* metrics);
 
   Result<std::string> Invoke(std::string payload) override;
   const std::string& function_name() const override { return options_.name; }

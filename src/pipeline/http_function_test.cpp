@@ -78,8 +78,9 @@ class FakeServer {
         last_ = request;
       }
       std::this_thread::sleep_for(delay_);
-      std::string answer = "HTTP/1.1 " + std::to_string(status_) + " X\r\nContent-Length: " +
-                           std::to_string(body_.size()) + "\r\nConnection: close\r\n\r\n" + body_;
+      std::string answer = "HTTP/1.1 " + std::to_string(status_) +
+                           " X\r\nContent-Length: " + std::to_string(body_.size()) +
+                           "\r\nConnection: close\r\n\r\n" + body_;
       ::send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
       ::close(c);
     }
@@ -96,8 +97,9 @@ class FakeServer {
   std::thread thread_;
 };
 
-std::unique_ptr<FunctionStep> HttpStep(const std::string& url, bool allow_private, MetricsRegistry* metrics,
-                                       std::chrono::milliseconds timeout = std::chrono::seconds(3)) {
+std::unique_ptr<FunctionStep> HttpStep(
+    const std::string& url, bool allow_private, MetricsRegistry* metrics,
+    std::chrono::milliseconds timeout = std::chrono::seconds(3)) {
   HttpFunctionOptions o;
   o.name = "hook";
   o.url = url;
@@ -126,7 +128,10 @@ TEST(HttpFunction, PostsTheSqsEventAndHonoursBatchItemFailures) {
   EXPECT_THAT(request, HasSubstr("Authorization: Bearer t"));
   auto body = nlohmann::json::parse(request.substr(request.find("\r\n\r\n") + 4));
   EXPECT_EQ(body["Records"][1]["messageId"], "b");
-  EXPECT_EQ(MetricValue(metrics, R"(eventlake_function_invocations_total{function="hook",outcome="success"})"), 1);
+  EXPECT_EQ(
+      MetricValue(metrics,
+                  R"(eventlake_function_invocations_total{function="hook",outcome="success"})"),
+      1);
 }
 
 TEST(HttpFunction, Non2xxFailsTheBatchWithTheStatusAndAnExcerpt) {
@@ -169,7 +174,10 @@ TEST(HttpFunction, LoopbackIsRefusedUnlessAllowed) {
     EXPECT_THAT(r.status.message(), HasSubstr("loopback")) << host;
   }
   EXPECT_TRUE(server.last_request().empty());
-  EXPECT_EQ(MetricValue(metrics, R"(eventlake_function_invocations_total{function="hook",outcome="refused"})"), 3);
+  EXPECT_EQ(
+      MetricValue(metrics,
+                  R"(eventlake_function_invocations_total{function="hook",outcome="refused"})"),
+      3);
 }
 
 TEST(HttpFunction, CreateRefusesOtherSchemesAndHeaderInjection) {

@@ -20,7 +20,8 @@ using namespace testing_util;
 // The interpreter itself (not a pyenv shim, which needs its own
 // environment), or "" when python3 or awslambdaric is missing.
 std::string PythonWithRic() {
-  FILE* p = ::popen("python3 -c 'import sys, awslambdaric; print(sys.executable)' 2>/dev/null", "r");
+  FILE* p =
+      ::popen("python3 -c 'import sys, awslambdaric; print(sys.executable)' 2>/dev/null", "r");
   if (p == nullptr) return "";
   char buf[4096] = {};
   std::string out = std::fgets(buf, sizeof buf, p) != nullptr ? buf : "";
@@ -54,7 +55,8 @@ class LambdaRic : public testing::Test {
  protected:
   void SetUp() override {
     python_ = PythonWithRic();
-    if (python_.empty()) GTEST_SKIP() << "python3 -m awslambdaric is not importable: run scripts/bootstrap --tests";
+    if (python_.empty())
+      GTEST_SKIP() << "python3 -m awslambdaric is not importable: run scripts/bootstrap --tests";
     dir_ = FreshDir("ric");
     WriteFile(dir_ + "/app.py", kApp);
     options_.name = "ric";
@@ -91,7 +93,10 @@ TEST_F(LambdaRic, HandlerReturnsBatchItemFailuresAndNewEvents) {
     EXPECT_EQ(r.out[1].id, "c");
   }
   EXPECT_EQ(MetricValue(metrics_, R"(eventlake_function_cold_starts_total{function="ric"})"), 1);
-  EXPECT_EQ(MetricValue(metrics_, R"(eventlake_function_invocations_total{function="ric",outcome="success"})"), 2);
+  EXPECT_EQ(
+      MetricValue(metrics_,
+                  R"(eventlake_function_invocations_total{function="ric",outcome="success"})"),
+      2);
 }
 
 TEST_F(LambdaRic, RaisedExceptionFailsTheBatch) {
@@ -108,7 +113,10 @@ TEST_F(LambdaRic, MissingHandlerIsAnInitError) {
   StepResult r = step->Run(std::vector<BatchRecord>{Record("a", "1")});
   EXPECT_EQ(r.status.code(), StatusCode::kUnavailable);
   EXPECT_THAT(r.status.message(), HasSubstr("failed to initialise: Runtime.HandlerNotFound"));
-  EXPECT_EQ(MetricValue(metrics_, R"(eventlake_function_invocations_total{function="ric",outcome="init_error"})"), 1);
+  EXPECT_EQ(
+      MetricValue(metrics_,
+                  R"(eventlake_function_invocations_total{function="ric",outcome="init_error"})"),
+      1);
 }
 
 TEST_F(LambdaRic, AllocationBeyondTheMemoryLimitIsAFunctionError) {

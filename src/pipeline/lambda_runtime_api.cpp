@@ -78,7 +78,8 @@ Route ParseTarget(boost::beast::string_view full) {
     const std::string_view what = target.substr(slash + 1);
     if (what != "response" && what != "error") return route;
     route.kind = Route::kReport;
-    route.report = what == "response" ? RuntimeReport::Kind::kResponse : RuntimeReport::Kind::kError;
+    route.report =
+        what == "response" ? RuntimeReport::Kind::kResponse : RuntimeReport::Kind::kError;
     route.request_id = std::string(target.substr(0, slash));
   }
   return route;
@@ -116,7 +117,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
 class Endpoint : public RuntimeEndpoint, public std::enable_shared_from_this<Endpoint> {
  public:
-  Endpoint(RuntimeApiServer* server, std::shared_ptr<RuntimeObserver> observer, tcp::acceptor acceptor)
+  Endpoint(RuntimeApiServer* server, std::shared_ptr<RuntimeObserver> observer,
+           tcp::acceptor acceptor)
       : server_(server), observer_(std::move(observer)), acceptor_(std::move(acceptor)) {
     address_ = "127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
   }
@@ -124,10 +126,11 @@ class Endpoint : public RuntimeEndpoint, public std::enable_shared_from_this<End
   const std::string& address() const override { return address_; }
 
   void Deliver(RuntimeInvocation invocation) override {
-    asio::post(server_->context(), [self = shared_from_this(), inv = std::move(invocation)]() mutable {
-      self->queue_.push_back(std::move(inv));
-      self->Serve();
-    });
+    asio::post(server_->context(),
+               [self = shared_from_this(), inv = std::move(invocation)]() mutable {
+                 self->queue_.push_back(std::move(inv));
+                 self->Serve();
+               });
   }
 
   void Close() override {
@@ -142,7 +145,8 @@ class Endpoint : public RuntimeEndpoint, public std::enable_shared_from_this<End
         return self->Accept();
       }
       socket.set_option(tcp::no_delay(true), ec);
-      auto connection = std::make_shared<Connection>(std::move(socket), self, self->server_->limits());
+      auto connection =
+          std::make_shared<Connection>(std::move(socket), self, self->server_->limits());
       self->connections_.insert(connection);
       connection->Read();
       self->Accept();
@@ -162,7 +166,8 @@ class Endpoint : public RuntimeEndpoint, public std::enable_shared_from_this<End
   Response Report(RuntimeReport report) {
     if (report.kind != RuntimeReport::Kind::kInitError) {
       if (outstanding_.erase(report.request_id) == 0) {
-        return ErrorAnswer(400, "InvalidRequestID", "no outstanding invocation has this request id");
+        return ErrorAnswer(400, "InvalidRequestID",
+                           "no outstanding invocation has this request id");
       }
     }
     if (observer_) observer_->OnReport(std::move(report));
@@ -229,16 +234,19 @@ void Connection::OnRead(error_code ec) {
     // As Lambda: an answer too large to take fails its invocation at once.
     Route route = ParseTarget(parser_->get().target());
     if (route.kind == Route::kReport && route.report != RuntimeReport::Kind::kInitError) {
-      endpoint_->Report({.kind = RuntimeReport::Kind::kError,
-                         .request_id = std::move(route.request_id),
-                         .body = R"({"errorMessage":"the function's answer is larger than the Runtime API's )"
-                                 R"(limit","errorType":"Function.ResponseSizeTooLarge"})",
-                         .error_type = "Function.ResponseSizeTooLarge"});
+      endpoint_->Report(
+          {.kind = RuntimeReport::Kind::kError,
+           .request_id = std::move(route.request_id),
+           .body = R"({"errorMessage":"the function's answer is larger than the Runtime API's )"
+                   R"(limit","errorType":"Function.ResponseSizeTooLarge"})",
+           .error_type = "Function.ResponseSizeTooLarge"});
     }
-    return Write(ErrorAnswer(413, "RequestEntityTooLarge", "the request body is larger than the limit"));
+    return Write(
+        ErrorAnswer(413, "RequestEntityTooLarge", "the request body is larger than the limit"));
   }
   if (ec == http::error::header_limit) {
-    return Write(ErrorAnswer(431, "RequestHeaderFieldsTooLarge", "the request header is too large"));
+    return Write(
+        ErrorAnswer(431, "RequestHeaderFieldsTooLarge", "the request header is too large"));
   }
   if (ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
       ec != http::error::end_of_stream && ec != http::error::partial_message) {
@@ -254,7 +262,8 @@ void Connection::Handle(http::request<http::string_body> request) {
   const http::verb wanted = route.kind == Route::kNext ? http::verb::get : http::verb::post;
   if (route.kind == Route::kUnknown) return Write(ErrorAnswer(404, "NotFound", "unknown path"));
   if (request.method() != wanted) {
-    return Write(ErrorAnswer(405, "MethodNotAllowed", wanted == http::verb::get ? "use GET" : "use POST"));
+    return Write(
+        ErrorAnswer(405, "MethodNotAllowed", wanted == http::verb::get ? "use GET" : "use POST"));
   }
   if (route.kind == Route::kNext) return endpoint_->Next(shared_from_this());
   RuntimeReport report;
@@ -303,7 +312,8 @@ void RuntimeApiServer::Shutdown() {
   thread_.join();
 }
 
-Result<std::shared_ptr<RuntimeEndpoint>> RuntimeApiServer::Open(std::shared_ptr<RuntimeObserver> observer) {
+Result<std::shared_ptr<RuntimeEndpoint>> RuntimeApiServer::Open(
+    std::shared_ptr<RuntimeObserver> observer) {
   error_code ec;
   tcp::acceptor acceptor(context_);
   const tcp::endpoint local(asio::ip::address_v4::loopback(), 0);

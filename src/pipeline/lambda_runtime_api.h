@@ -73,7 +73,7 @@ class RuntimeObserver {
 };
 
 struct RuntimeApiLimits {
-  size_t max_body_bytes = 6u << 20;   // Lambda's synchronous payload limit (6 MB)
+  size_t max_body_bytes = 6u << 20;  // Lambda's synchronous payload limit (6 MB)
   size_t max_header_bytes = 16u << 10;
 };
 

@@ -43,8 +43,9 @@ uint16_t PortOf(const RuntimeEndpoint& endpoint) {
 }
 
 std::string Post(std::string_view path, std::string_view body, std::string_view extra = "") {
-  return "POST " + std::string(path) + " HTTP/1.1\r\nHost: x\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n" + std::string(extra) + "\r\n" + std::string(body);
+  return "POST " + std::string(path) +
+         " HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
+         std::string(extra) + "\r\n" + std::string(body);
 }
 
 class LambdaRuntimeApi : public testing::Test {
@@ -72,19 +73,27 @@ TEST_F(LambdaRuntimeApi, NextWaitsForTheInvocationAndCarriesItsHeaders) {
     return RawRequest(port_, "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n");
   });
   EXPECT_EQ(next.wait_for(std::chrono::milliseconds(100)), std::future_status::timeout);
-  endpoint_->Deliver({.request_id = "req-1", .payload = R"({"a":1})", .timeout = std::chrono::seconds(3),
-                      .function_arn = "arn:aws:lambda:us-east-1:000000000000:function:f", .trace_id = "t-1"});
+  endpoint_->Deliver({.request_id = "req-1",
+                      .payload = R"({"a":1})",
+                      .timeout = std::chrono::seconds(3),
+                      .function_arn = "arn:aws:lambda:us-east-1:000000000000:function:f",
+                      .trace_id = "t-1"});
   std::string answer = next.get();
   EXPECT_THAT(answer, StartsWith("HTTP/1.1 200"));
   EXPECT_THAT(answer, HasSubstr("Lambda-Runtime-Aws-Request-Id: req-1\r\n"));
   EXPECT_THAT(answer, HasSubstr("Lambda-Runtime-Deadline-Ms: "));
-  EXPECT_THAT(answer, HasSubstr("Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:000000000000:function:f"));
+  EXPECT_THAT(
+      answer,
+      HasSubstr(
+          "Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:000000000000:function:f"));
   EXPECT_THAT(answer, HasSubstr("Lambda-Runtime-Trace-Id: t-1\r\n"));
   EXPECT_THAT(answer, HasSubstr("\r\n\r\n{\"a\":1}"));
 
-  std::string accepted = RawRequest(port_, Post("/2018-06-01/runtime/invocation/req-1/response", "{\"ok\":true}"));
+  std::string accepted =
+      RawRequest(port_, Post("/2018-06-01/runtime/invocation/req-1/response", "{\"ok\":true}"));
   EXPECT_THAT(accepted, StartsWith("HTTP/1.1 202"));
-  std::string again = RawRequest(port_, Post("/2018-06-01/runtime/invocation/req-1/response", "{}"));
+  std::string again =
+      RawRequest(port_, Post("/2018-06-01/runtime/invocation/req-1/response", "{}"));
   EXPECT_THAT(again, StartsWith("HTTP/1.1 400"));  // answered already
   EXPECT_THAT(again, HasSubstr("InvalidRequestID"));
   std::lock_guard lock(recorder_->mu);
@@ -95,7 +104,8 @@ TEST_F(LambdaRuntimeApi, NextWaitsForTheInvocationAndCarriesItsHeaders) {
 }
 
 TEST_F(LambdaRuntimeApi, UnknownRequestIdIs400) {
-  std::string answer = RawRequest(port_, Post("/2018-06-01/runtime/invocation/nope/response", "{}"));
+  std::string answer =
+      RawRequest(port_, Post("/2018-06-01/runtime/invocation/nope/response", "{}"));
   EXPECT_THAT(answer, StartsWith("HTTP/1.1 400"));
   EXPECT_THAT(answer, HasSubstr("InvalidRequestID"));
   answer = RawRequest(port_, Post("/2018-06-01/runtime/invocation/nope/error", "{}"));
@@ -103,9 +113,10 @@ TEST_F(LambdaRuntimeApi, UnknownRequestIdIs400) {
 }
 
 TEST_F(LambdaRuntimeApi, OversizedBodyIs413) {
-  std::string answer = RawRequest(port_,
-                                  "POST /2018-06-01/runtime/invocation/x/response HTTP/1.1\r\nHost: x\r\n"
-                                  "Content-Length: 7000000\r\n\r\n{}");
+  std::string answer =
+      RawRequest(port_,
+                 "POST /2018-06-01/runtime/invocation/x/response HTTP/1.1\r\nHost: x\r\n"
+                 "Content-Length: 7000000\r\n\r\n{}");
   EXPECT_THAT(answer, StartsWith("HTTP/1.1 413"));
   EXPECT_THAT(answer, HasSubstr("RequestEntityTooLarge"));
 }
@@ -144,12 +155,14 @@ TEST_F(LambdaRuntimeApi, ConnectionsBeyondTheCapAreClosed) {
   // The server still answers once the hoard is gone.
   for (int fd : fds) ::close(fd);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_THAT(RawRequest(port_, Post("/2018-06-01/runtime/init/error", "{}")), StartsWith("HTTP/1.1 202"));
+  EXPECT_THAT(RawRequest(port_, Post("/2018-06-01/runtime/init/error", "{}")),
+              StartsWith("HTTP/1.1 202"));
 }
 
 TEST_F(LambdaRuntimeApi, OversizedHeaderIs431) {
-  std::string answer = RawRequest(port_, "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nX-Big: " +
-                                             std::string(20000, 'a') + "\r\n\r\n");
+  std::string answer =
+      RawRequest(port_, "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nX-Big: " +
+                            std::string(20000, 'a') + "\r\n\r\n");
   EXPECT_THAT(answer, StartsWith("HTTP/1.1 431"));
 }
 
@@ -157,26 +170,31 @@ TEST_F(LambdaRuntimeApi, WrongPathsMethodsAndGarbageAre4xx) {
   EXPECT_THAT(RawRequest(port_, "GET /2018-06-01/runtime/invocation/next/x HTTP/1.1\r\n\r\n"),
               StartsWith("HTTP/1.1 404"));
   EXPECT_THAT(RawRequest(port_, "GET /other HTTP/1.1\r\n\r\n"), StartsWith("HTTP/1.1 404"));
-  EXPECT_THAT(RawRequest(port_, Post("/2018-06-01/runtime/invocation/next", "")), StartsWith("HTTP/1.1 405"));
+  EXPECT_THAT(RawRequest(port_, Post("/2018-06-01/runtime/invocation/next", "")),
+              StartsWith("HTTP/1.1 405"));
   EXPECT_THAT(RawRequest(port_, "GET /2018-06-01/runtime/invocation/a/response HTTP/1.1\r\n\r\n"),
               StartsWith("HTTP/1.1 405"));
   EXPECT_THAT(RawRequest(port_, "\x01\x02 nonsense\r\n\r\n"), StartsWith("HTTP/1.1 400"));
-  EXPECT_THAT(RawRequest(port_, Post("/2018-06-01/runtime/invocation//response", "")), StartsWith("HTTP/1.1 404"));
+  EXPECT_THAT(RawRequest(port_, Post("/2018-06-01/runtime/invocation//response", "")),
+              StartsWith("HTTP/1.1 404"));
   // Still serving afterwards.
-  EXPECT_THAT(RawRequest(port_, Post("/2018-06-01/runtime/init/error", "{}")), StartsWith("HTTP/1.1 202"));
+  EXPECT_THAT(RawRequest(port_, Post("/2018-06-01/runtime/init/error", "{}")),
+              StartsWith("HTTP/1.1 202"));
 }
 
 TEST_F(LambdaRuntimeApi, InitErrorAndFunctionErrorReachTheObserver) {
-  std::string init = RawRequest(port_, Post("/2018-06-01/runtime/init/error",
-                                            R"({"errorMessage":"no handler","errorType":"Runtime.ImportModuleError"})",
-                                            "Lambda-Runtime-Function-Error-Type: Runtime.ImportModuleError\r\n"));
+  std::string init = RawRequest(
+      port_, Post("/2018-06-01/runtime/init/error",
+                  R"({"errorMessage":"no handler","errorType":"Runtime.ImportModuleError"})",
+                  "Lambda-Runtime-Function-Error-Type: Runtime.ImportModuleError\r\n"));
   EXPECT_THAT(init, StartsWith("HTTP/1.1 202"));
   auto next = std::async(std::launch::async, [&] {
     return RawRequest(port_, "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\n\r\n");
   });
   endpoint_->Deliver({.request_id = "r2", .payload = "{}", .timeout = std::chrono::seconds(1)});
   EXPECT_THAT(next.get(), StartsWith("HTTP/1.1 200"));
-  EXPECT_THAT(RawRequest(port_, Post("/2018-06-01/runtime/invocation/r2/error", R"({"errorMessage":"boom"})",
+  EXPECT_THAT(RawRequest(port_, Post("/2018-06-01/runtime/invocation/r2/error",
+                                     R"({"errorMessage":"boom"})",
                                      "Lambda-Runtime-Function-Error-Type: Unhandled\r\n")),
               StartsWith("HTTP/1.1 202"));
   std::lock_guard lock(recorder_->mu);

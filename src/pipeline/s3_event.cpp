@@ -1,8 +1,7 @@
 #include "pipeline/s3_event.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cctype>
+#include <nlohmann/json.hpp>
 
 namespace eventlake::pipeline {
 namespace {
@@ -37,22 +36,26 @@ std::string BuildS3Event(std::span<const S3ObjectCreated> objects, const std::st
   using json = nlohmann::json;
   json records = json::array();
   for (const S3ObjectCreated& o : objects) {
-    records.push_back(
-        {{"eventVersion", "2.1"},
-         {"eventSource", "aws:s3"},
-         {"awsRegion", region},
-         {"eventTime", EventTime(o.event_time)},
-         {"eventName", o.event_name},
-         {"userIdentity", {{"principalId", "eventlake"}}},
-         {"requestParameters", {{"sourceIPAddress", "127.0.0.1"}}},
-         {"responseElements", json::object()},
-         {"s3",
-          {{"s3SchemaVersion", "1.0"},
-           {"configurationId", "eventlake"},
-           {"bucket", {{"name", o.bucket}, {"ownerIdentity", {{"principalId", "eventlake"}}},
-                       {"arn", "arn:aws:s3:::" + o.bucket}}},
-           {"object", {{"key", EncodeKey(o.key)}, {"size", o.size}, {"eTag", o.etag},
-                       {"sequencer", o.sequencer}}}}}});
+    records.push_back({{"eventVersion", "2.1"},
+                       {"eventSource", "aws:s3"},
+                       {"awsRegion", region},
+                       {"eventTime", EventTime(o.event_time)},
+                       {"eventName", o.event_name},
+                       {"userIdentity", {{"principalId", "eventlake"}}},
+                       {"requestParameters", {{"sourceIPAddress", "127.0.0.1"}}},
+                       {"responseElements", json::object()},
+                       {"s3",
+                        {{"s3SchemaVersion", "1.0"},
+                         {"configurationId", "eventlake"},
+                         {"bucket",
+                          {{"name", o.bucket},
+                           {"ownerIdentity", {{"principalId", "eventlake"}}},
+                           {"arn", "arn:aws:s3:::" + o.bucket}}},
+                         {"object",
+                          {{"key", EncodeKey(o.key)},
+                           {"size", o.size},
+                           {"eTag", o.etag},
+                           {"sequencer", o.sequencer}}}}}});
   }
   return json{{"Records", std::move(records)}}.dump(-1, ' ', false, json::error_handler_t::replace);
 }

@@ -29,11 +29,13 @@ std::string Md5Hex(std::string_view text) {
 }
 
 StepResult FailBatch(std::string_view function, std::string message) {
-  return {.status = FailedPrecondition("function " + std::string(function) + ": " + std::move(message))};
+  return {.status =
+              FailedPrecondition("function " + std::string(function) + ": " + std::move(message))};
 }
 
 std::string Excerpt(std::string_view text) {
-  return text.size() <= kExcerpt ? std::string(text) : std::string(text.substr(0, kExcerpt)) + "...";
+  return text.size() <= kExcerpt ? std::string(text)
+                                 : std::string(text.substr(0, kExcerpt)) + "...";
 }
 
 }  // namespace
@@ -76,7 +78,8 @@ StepResult ApplyBatchResponse(std::span<const BatchRecord> batch, std::string_vi
     return FailBatch(function, "its response: " + limits.message());
   }
   json doc = json::parse(response, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return FailBatch(function, "its response is not JSON: " + Excerpt(response));
+  if (doc.is_discarded())
+    return FailBatch(function, "its response is not JSON: " + Excerpt(response));
   if (!doc.is_object()) return pass_all();  // null, or a value Lambda would ignore
   std::unordered_multimap<std::string_view, size_t> by_id;
   for (size_t i = 0; i < batch.size(); ++i) by_id.emplace(batch[i].event.id, i);
@@ -100,8 +103,8 @@ StepResult ApplyBatchResponse(std::span<const BatchRecord> batch, std::string_vi
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     if (failed[i]) {
-      result.failed.push_back(
-          {i, FailedPrecondition("function " + std::string(function) + " reported it in batchItemFailures")});
+      result.failed.push_back({i, FailedPrecondition("function " + std::string(function) +
+                                                     " reported it in batchItemFailures")});
     }
   }
   auto events = doc.find("events");
@@ -118,7 +121,8 @@ StepResult ApplyBatchResponse(std::span<const BatchRecord> batch, std::string_vi
   for (size_t k = 0; k < decoded->items.size(); ++k) {
     auto& item = decoded->items[k];
     if (!item.result.has_value()) {
-      return FailBatch(function, "events[" + std::to_string(k) + "]: " + item.result.error().ToString());
+      return FailBatch(function,
+                       "events[" + std::to_string(k) + "]: " + item.result.error().ToString());
     }
     result.out.push_back(std::move(*item.result));
   }

@@ -27,7 +27,8 @@ AddressClass ClassifyV4(uint32_t a) {  // host byte order
 AddressClass ClassifyV6(const in6_addr& addr) {
   const uint8_t* b = addr.s6_addr;
   const bool first80_zero = std::all_of(b, b + 10, [](uint8_t x) { return x == 0; });
-  const uint32_t tail = (uint32_t{b[12]} << 24) | (uint32_t{b[13]} << 16) | (uint32_t{b[14]} << 8) | b[15];
+  const uint32_t tail =
+      (uint32_t{b[12]} << 24) | (uint32_t{b[13]} << 16) | (uint32_t{b[14]} << 8) | b[15];
   if (first80_zero && b[10] == 0xFF && b[11] == 0xFF) return ClassifyV4(tail);  // ::ffff:a.b.c.d
   if (first80_zero && b[10] == 0 && b[11] == 0) {
     if (tail == 0) return AddressClass::kUnspecified;  // ::
@@ -46,7 +47,8 @@ std::string Numeric(const sockaddr* address) {
   if (address->sa_family == AF_INET) {
     inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(address)->sin_addr, text, sizeof text);
   } else if (address->sa_family == AF_INET6) {
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, text, sizeof text);
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, text,
+              sizeof text);
   }
   return text;
 }
@@ -55,13 +57,20 @@ std::string Numeric(const sockaddr* address) {
 
 std::string_view AddressClassName(AddressClass c) {
   switch (c) {
-    case AddressClass::kPublic: return "public";
-    case AddressClass::kLoopback: return "loopback";
-    case AddressClass::kLinkLocal: return "link-local";
-    case AddressClass::kPrivate: return "private";
-    case AddressClass::kUnspecified: return "unspecified";
-    case AddressClass::kMulticast: return "multicast";
-    case AddressClass::kReserved: return "reserved";
+    case AddressClass::kPublic:
+      return "public";
+    case AddressClass::kLoopback:
+      return "loopback";
+    case AddressClass::kLinkLocal:
+      return "link-local";
+    case AddressClass::kPrivate:
+      return "private";
+    case AddressClass::kUnspecified:
+      return "unspecified";
+    case AddressClass::kMulticast:
+      return "multicast";
+    case AddressClass::kReserved:
+      return "reserved";
   }
   return "reserved";
 }
@@ -70,7 +79,8 @@ AddressClass ClassifyAddress(const sockaddr* address) {
   if (address->sa_family == AF_INET) {
     return ClassifyV4(ntohl(reinterpret_cast<const sockaddr_in*>(address)->sin_addr.s_addr));
   }
-  if (address->sa_family == AF_INET6) return ClassifyV6(reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr);
+  if (address->sa_family == AF_INET6)
+    return ClassifyV6(reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr);
   return AddressClass::kReserved;
 }
 

@@ -22,7 +22,15 @@
 
 namespace eventlake::pipeline {
 
-enum class AddressClass { kPublic, kLoopback, kLinkLocal, kPrivate, kUnspecified, kMulticast, kReserved };
+enum class AddressClass {
+  kPublic,
+  kLoopback,
+  kLinkLocal,
+  kPrivate,
+  kUnspecified,
+  kMulticast,
+  kReserved
+};
 
 // "public", "loopback", "link-local", "private", "unspecified", "multicast", "reserved".
 std::string_view AddressClassName(AddressClass c);
