@@ -49,9 +49,11 @@ Result<pid_t> ForkExec(std::vector<std::string> command, std::vector<std::string
   // Everything the child needs is built before fork: after it, only
   // async-signal-safe calls.
   std::vector<char*> envp;
+  envp.reserve(env.size() + 1);
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
   std::vector<char*> argv;
+  argv.reserve(command.size() + 1);
   for (auto& a : command) argv.push_back(a.data());
   argv.push_back(nullptr);
   const rlimit limit{memory, memory};
@@ -203,7 +205,7 @@ Result<std::unique_ptr<FunctionInstances>> FunctionInstances::Create(FunctionSte
   env.push_back("AWS_DEFAULT_REGION=" + o.region);
   env.push_back("TZ=:UTC");
   if (const char* path = std::getenv("PATH")) env.push_back(std::string("PATH=") + path);
-  for (const auto& [k, v] : o.environment) env.push_back(k + "=" + v);
+  for (const auto& [k, v] : o.environment) env.push_back(std::string(k).append("=").append(v));
   EL_ASSIGN_OR_RETURN(f->server_, RuntimeApiServer::Start());
   f->sweep_timer_ = std::make_unique<asio::steady_timer>(f->server_->context());
   asio::post(f->server_->context(), [p = f.get()] { p->ScheduleSweep(); });

@@ -123,7 +123,7 @@ Result<std::string> HttpFunction::Invoke(std::string payload) {
   curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
   headers = curl_slist_append(headers, "Expect:");
   for (const auto& [name, value] : options_.headers)
-    headers = curl_slist_append(headers, (name + ": " + value).c_str());
+    headers = curl_slist_append(headers, std::string(name).append(": ").append(value).c_str());
   std::unique_ptr<curl_slist, void (*)(curl_slist*)> own_resolve(resolve, curl_slist_free_all);
   std::unique_ptr<curl_slist, void (*)(curl_slist*)> own_headers(headers, curl_slist_free_all);
   Download download;

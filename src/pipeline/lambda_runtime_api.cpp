@@ -228,11 +228,13 @@ void Connection::Read() {
 }
 
 void Connection::OnRead(error_code ec) {
-  if (!ec) return Handle(parser_->release());
+  // parser_ is set by Read, which started this operation.
+  if (!ec) return Handle(parser_->release());  // NOLINT(bugprone-unchecked-optional-access)
   keep_alive_ = false;
   if (ec == http::error::body_limit) {
     // As Lambda: an answer too large to take fails its invocation at once.
-    Route route = ParseTarget(parser_->get().target());
+    Route route =
+        ParseTarget(parser_->get().target());  // NOLINT(bugprone-unchecked-optional-access)
     if (route.kind == Route::kReport && route.report != RuntimeReport::Kind::kInitError) {
       endpoint_->Report(
           {.kind = RuntimeReport::Kind::kError,
@@ -258,7 +260,7 @@ void Connection::OnRead(error_code ec) {
 
 void Connection::Handle(http::request<http::string_body> request) {
   keep_alive_ = request.keep_alive();
-  const Route route = ParseTarget(request.target());
+  Route route = ParseTarget(request.target());
   const http::verb wanted = route.kind == Route::kNext ? http::verb::get : http::verb::post;
   if (route.kind == Route::kUnknown) return Write(ErrorAnswer(404, "NotFound", "unknown path"));
   if (request.method() != wanted) {
