@@ -10,8 +10,10 @@
 #include <set>
 #include <thread>
 
+#include "log/stream.h"
 #include "pipeline/function_instances.h"
 #include "pipeline/function_test_util.h"
+#include "pipeline/pipeline.h"
 
 namespace eventlake::pipeline {
 namespace {
@@ -250,6 +252,51 @@ TEST_F(FunctionStepShell, MissingCommandFailsWithTheReason) {
   EXPECT_THAT(r.status.message(), HasSubstr("No such file or directory"));
   EXPECT_EQ(Metric("eventlake_function_invocations_total", ",outcome=\"spawn_error\""), 1);
   EXPECT_EQ(Metric("eventlake_function_instances"), 0);
+}
+
+// The step inside a pipeline over real streams: the record the function
+// names in batchItemFailures is retried alone and dead-lettered, the
+// others reach the sink once.
+TEST_F(FunctionStepShell, InAPipelineTheNamedRecordIsDeadLetteredAndTheRestDelivered) {
+  options_.environment = {{"FAIL_ID", "c3"}};
+  auto step = Step();
+  ASSERT_NE(step, nullptr);
+  auto open = [&](const std::string& name) {
+    return std::move(
+        log::Stream::Open(dir_ + "/log/" + name,
+                          {.name = name, .partitions = 1, .durability = log::Durability::kNone},
+                          &SystemClock(), nullptr)
+            .value());
+  };
+  auto clicks = open("clicks"), out = open("out"), dlq = open("dlq");
+  std::vector<CloudEvent> events;
+  for (int i = 0; i < 10; ++i) events.push_back(Record("c" + std::to_string(i), "{}").event);
+  for (auto& r : clicks->AppendAndWait(events)) ASSERT_TRUE(r.has_value());
+  StreamSink sink(out.get());
+  auto pipeline =
+      Pipeline::Create({.name = "fn",
+                        .trigger = clicks.get(),
+                        .batch = {.max_records = 100, .max_wait = std::chrono::milliseconds(0)},
+                        .idle_wait = std::chrono::milliseconds(10),
+                        .steps = {{.name = "function",
+                                   .run = [&](auto batch) { return step->Run(batch); },
+                                   .retry = {.max_attempts = 2,
+                                             .base_backoff = std::chrono::milliseconds(0),
+                                             .max_backoff = std::chrono::milliseconds(0)}}},
+                        .sinks = {&sink},
+                        .open_dead_letter = [&]() -> Result<log::Stream*> { return dlq.get(); }});
+  ASSERT_TRUE(pipeline.has_value()) << pipeline.error().ToString();
+  BatchReport report = (*pipeline)->RunOnce(0).value();
+  EXPECT_EQ(report.records, 10u);
+  EXPECT_EQ(report.delivered, 9u);
+  EXPECT_EQ(report.dead_letters, 1u);
+  auto letters = dlq->partition(0).Read(0, {1u << 20, 1ull << 40}).value();
+  ASSERT_EQ(letters.size(), 1u);
+  auto letter = nlohmann::json::parse(letters[0].event.data);
+  EXPECT_EQ(letter["event"]["id"], "c3");
+  EXPECT_EQ(letter["step"], "function");
+  EXPECT_THAT(letter["problem"]["detail"].get<std::string>(), HasSubstr("batchItemFailures"));
+  EXPECT_EQ(out->partition(0).Read(0, {1u << 20, 1ull << 40}).value().size(), 9u);
 }
 
 }  // namespace
