@@ -2,11 +2,14 @@
 #include "pipeline/step_factory.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
 
 #include "core/file.h"
+#include "pipeline/function_options.h"
+#include "pipeline/function_step.h"
 #include "pipeline/lua_step.h"
 #include "pipeline/map_step.h"
 #include "pipeline/mask_step.h"
@@ -165,7 +168,7 @@ StepFunction Share(Step step) {
 }  // namespace
 
 const std::vector<std::string>& StepKinds() {
-  static const std::vector<std::string> kinds = {"validate", "filter", "sql", "map", "mask", "lua"};
+  static const std::vector<std::string> kinds = {"validate", "filter", "sql", "map", "mask", "lua", "function", "http"};
   return kinds;
 }
 
@@ -176,12 +179,14 @@ Status CheckStepSpec(const StepSpec& s) {
   if (s.kind == "map") return status(MapOptions(s));
   if (s.kind == "mask") return status(MaskOptions(s, false));
   if (s.kind == "lua") return status(ParseLuaStepOptions(s.spec, s.path, ""));
+  if (s.kind == "function") return status(ParseFunctionStepOptions(s.spec, s.path, std::filesystem::current_path().string()));
+  if (s.kind == "http") return status(ParseHttpFunctionOptions(s.spec, s.path));
   std::string kinds;
   for (const std::string& k : StepKinds()) kinds += (kinds.empty() ? "" : ", ") + k;
   return InvalidArgument(s.path + ": unknown step kind (" + kinds + ")");
 }
 
-Result<StepFunction> BuildStep(const StepSpec& s) {
+Result<StepFunction> BuildStep(const StepSpec& s, const StepContext& context) {
   EL_RETURN_IF_ERROR(CheckStepSpec(s));
   // The readers' errors name their paths; what the steps refuse gets the step's.
   auto at = [&s](Status error) { return Err(error.WithContext(s.path)); };
@@ -200,6 +205,21 @@ Result<StepFunction> BuildStep(const StepSpec& s) {
   if (s.kind == "lua") {
     EL_ASSIGN_OR_RETURN(LuaStepOptions options, ParseLuaStepOptions(s.spec, s.path, ""));
     auto step = LuaStep::Create(std::move(options));
+    if (!step.has_value()) return at(step.error());
+    return Share(std::move(*step));
+  }
+  const SqsEventContext origin{.region = context.region, .stream = context.stream};
+  if (s.kind == "function") {
+    EL_ASSIGN_OR_RETURN(FunctionStepOptions options, ParseFunctionStepOptions(s.spec, s.path, std::filesystem::current_path().string()));
+    options.region = context.region;
+    auto step = FunctionStep::CreateProcess(std::move(options), origin, context.metrics);
+    if (!step.has_value()) return at(step.error());
+    return Share(std::move(*step));
+  }
+  if (s.kind == "http") {
+    EL_ASSIGN_OR_RETURN(HttpFunctionOptions options, ParseHttpFunctionOptions(s.spec, s.path));
+    options.region = context.region;
+    auto step = FunctionStep::CreateHttp(std::move(options), origin, context.metrics);
     if (!step.has_value()) return at(step.error());
     return Share(std::move(*step));
   }

@@ -7,12 +7,15 @@
 //   map:      {rename: {a: b}, drop: [c], set: {d: 1}, cast: {e: integer}}
 //   mask:     {hash: [email], tokenize: [user.id], redact: [card], key_env: VAR}
 //   lua:      functions/enrich.lua    | {file | code, function, mode, timeout, memory_limit, allow}
+//   function: {command: ./bootstrap, directory, handler, timeout, memory, concurrency, idle_timeout, environment}
+//   http:     {url, timeout, allow_private, headers}
 //
 // Files are read relative to the working directory, as the tables'
 // schema_file. A mask's tokenize key comes from the environment variable
 // key_env (at least 16 bytes), never from the file.
 #pragma once
 
+#include "core/metrics.h"
 #include "core/status.h"
 #include "pipeline/batch_runner.h"
 #include "pipeline/pipeline_config.h"
@@ -25,8 +28,15 @@ const std::vector<std::string>& StepKinds();
 // A known kind with a spec of the right shape (no file read, nothing built).
 Status CheckStepSpec(const StepSpec& spec);
 
-// The step's function; it owns what the step needs (a SQL step's DuckDB)
-// and is safe to call from several threads.
-Result<StepFunction> BuildStep(const StepSpec& spec);
+// Where a step runs: what functions are told about their events' origin.
+struct StepContext {
+  std::string stream;                  // the trigger stream (SQS eventSourceARN, receiptHandle)
+  std::string region = "us-east-1";    // AWS_REGION and the ARNs functions see
+  MetricsRegistry* metrics = nullptr;  // function metrics
+};
+
+// The step's function; it owns what the step needs (a SQL step's DuckDB,
+// a function's processes) and is safe to call from several threads.
+Result<StepFunction> BuildStep(const StepSpec& spec, const StepContext& context = {});
 
 }  // namespace eventlake::pipeline

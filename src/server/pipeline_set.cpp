@@ -29,7 +29,8 @@ Status PipelineSet::Add(const pipeline::PipelineConfig& config, const std::strin
   std::vector<pipeline::PipelineStep> steps;
   EL_ASSIGN_OR_RETURN(std::vector<pipeline::StepSpec> specs, pipeline::StepSpecs(config, path));
   for (const pipeline::StepSpec& spec : specs) {
-    EL_ASSIGN_OR_RETURN(pipeline::StepFunction run, pipeline::BuildStep(spec));
+    EL_ASSIGN_OR_RETURN(pipeline::StepFunction run,
+                        pipeline::BuildStep(spec, {.stream = trigger->name(), .metrics = deps_.metrics}));
     steps.push_back({.name = spec.kind, .run = std::move(run), .retry = retry});
   }
   std::vector<pipeline::Sink*> sinks;

@@ -261,6 +261,16 @@ SEEDS["schedule"] = {
 }
 
 
+# What external functions answer (src/pipeline/sqs_event.h, function_error.h).
+SEEDS["function_response"] = {
+    "null": b"null",
+    "failures": b'{"batchItemFailures":[{"itemIdentifier":"a"},{"itemIdentifier":"b"}]}',
+    "unknown_id": b'{"batchItemFailures":[{"itemIdentifier":"zz"}]}',
+    "events": b'{"events":[{"specversion":"1.0","id":"x","source":"/f","type":"t","data":{"k":[1,2]}}]}',
+    "error": b'{"errorMessage":"boom","errorType":"ValueError","stackTrace":["a","b"]}',
+}
+
+
 def main():
     root = pathlib.Path(__file__).resolve().parent / "corpus"
     for target, seeds in SEEDS.items():
