@@ -113,4 +113,14 @@ nlohmann::ordered_json GetJsonOrExit(const CLI::App& command, const std::string&
   return *std::move(json);
 }
 
+nlohmann::ordered_json PostJsonOrExit(const CLI::App& command, const std::string& path,
+                                      const nlohmann::ordered_json& body) {
+  auto client = ClientOrExit(command);
+  auto response = client->Post(path, body.dump());
+  if (!response.has_value()) ExitWith(ReportFailure(response.error()));
+  auto json = ParseJson(response->body, "POST " + path);
+  if (!json.has_value()) ExitWith(ReportFailure(json.error()));
+  return *std::move(json);
+}
+
 }  // namespace eventlake::cli

@@ -49,6 +49,9 @@ std::unique_ptr<HttpClient> ClientOrExit(const CLI::App& command, HttpClientOpti
 // GET `path` from the server and its JSON answer; on any failure the
 // message is reported and the subcommand exits (kExitFailed).
 nlohmann::ordered_json GetJsonOrExit(const CLI::App& command, const std::string& path);
+// POST `body` (JSON) to `path`; the answer's JSON, or exits as GetJsonOrExit.
+nlohmann::ordered_json PostJsonOrExit(const CLI::App& command, const std::string& path,
+                                      const nlohmann::ordered_json& body);
 
 // Parses a JSON answer; InvalidArgument naming `what` when it is not JSON.
 // Exceptions of nlohmann stay inside.

@@ -23,6 +23,7 @@
 #include "cli/sql_command.h"
 #include "cli/tables_command.h"
 #include "cli/tail_command.h"
+#include "cli/pipelines_command.h"
 
 namespace {
 
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
     cli::AddConfigCommand(app);
     cli::AddStreamsCommand(app);
     cli::AddTablesCommand(app);
+    cli::AddPipelineCommands(app);
     cli::AddQueryCommand(app);
     cli::AddSqlCommand(app);
     cli::AddMaintenanceCommands(app);

@@ -1,6 +1,8 @@
 // Pipeline: a partition's batch through the steps to the sinks (see pipeline.h).
 #include "pipeline/pipeline.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "core/logging.h"
@@ -27,12 +29,13 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(PipelineOptions options) {
   auto pipeline = std::unique_ptr<Pipeline>(new Pipeline(std::move(options)));
   EL_ASSIGN_OR_RETURN(pipeline->positions_, pipeline->options_.trigger->GroupOffsets(pipeline->options_.group));
   pipeline->committed_ = pipeline->positions_;
+  pipeline->rewinds_.assign(pipeline->positions_.size(), 0);
   return pipeline;
 }
 
 Pipeline::Pipeline(PipelineOptions options) : options_(std::move(options)) {
   const uint32_t partitions = options_.trigger->partition_count();
-  for (uint32_t p = 0; p < partitions; ++p) {
+  for (uint32_t p = 0; p <= partitions; ++p) {  // and one slot for redrives
     for (const PipelineStep& step : options_.steps) {
       runners_.emplace_back(step.retry, options_.clock, nullptr, 0x9E3779B97F4A7C15ull * (p + 1));
     }
@@ -114,9 +117,11 @@ void Pipeline::Run(uint32_t partition) {
 
 Result<BatchReport> Pipeline::RunOnce(uint32_t partition) {
   uint64_t from;
+  uint64_t rewinds;
   {
     std::lock_guard lock(mu_);
     from = positions_[partition];
+    rewinds = rewinds_[partition];
   }
   BatchLimits limits = options_.batch;
   const uint64_t end = BatchEnd(partition, from);
@@ -126,12 +131,24 @@ Result<BatchReport> Pipeline::RunOnce(uint32_t partition) {
   BatchReport report{.records = batch.records.size()};
   if (batch.records.empty()) return report;
   if (records_in_ != nullptr) records_in_->Increment(batch.records.size());
+  EL_ASSIGN_OR_RETURN(report, Process(options_.trigger->name(), partition, partition, std::move(batch)));
+  {
+    std::lock_guard lock(mu_);
+    if (rewinds_[partition] != rewinds) return report;  // rewound meanwhile: read from there
+    positions_[partition] = report.next_offset;
+  }
+  EL_RETURN_IF_ERROR(CommitGroup(partition));
+  return report;
+}
+
+Result<BatchReport> Pipeline::Process(std::string_view origin, uint32_t partition, size_t runner, MicroBatch batch) {
+  BatchReport report{.records = batch.records.size(), .next_offset = batch.next_offset};
   const TimestampMicros oldest = batch.records.front().appended_micros;
   std::vector<BatchRecord> current = std::move(batch.records);
   std::vector<DeadLetter> letters;
   for (size_t s = 0; s < options_.steps.size(); ++s) {
     const PipelineStep& step = options_.steps[s];
-    BatchOutcome outcome = runners_[partition * options_.steps.size() + s].Run(step.name, std::move(current), step.run);
+    BatchOutcome outcome = runners_[runner * options_.steps.size() + s].Run(step.name, std::move(current), step.run);
     for (DeadLetter& l : outcome.dead_letters) letters.push_back(std::move(l));
     current.clear();
     // What a step made is the next step's batch; it stands for the batch's
@@ -141,7 +158,7 @@ Result<BatchReport> Pipeline::RunOnce(uint32_t partition) {
   std::vector<CloudEvent> events;
   events.reserve(current.size());
   for (BatchRecord& r : current) events.push_back(std::move(r.event));
-  const SinkBatch delivery{.origin = options_.trigger->name(),
+  const SinkBatch delivery{.origin = origin,
                            .partition = partition,
                            .first_offset = batch.first_offset,
                            .next_offset = batch.next_offset,
@@ -158,15 +175,25 @@ Result<BatchReport> Pipeline::RunOnce(uint32_t partition) {
                          .attempts = 1});
     }
   }
-  EL_RETURN_IF_ERROR(DeadLetters(partition, letters));
-  {
-    std::lock_guard lock(mu_);
-    positions_[partition] = batch.next_offset;
-  }
-  EL_RETURN_IF_ERROR(CommitGroup(partition));
+  EL_RETURN_IF_ERROR(DeadLetters(origin, partition, letters));
   report.delivered = events.size();
   report.dead_letters = letters.size();
   return report;
+}
+
+Status Pipeline::Rewind(std::vector<uint64_t> offsets) {
+  log::Stream& trigger = *options_.trigger;
+  if (offsets.size() != trigger.partition_count()) {
+    return InvalidArgument("a rewind needs one offset per partition of " + trigger.name());
+  }
+  for (uint32_t p = 0; p < offsets.size(); ++p) {
+    offsets[p] = std::clamp(offsets[p], trigger.partition(p).StartOffset(), trigger.partition(p).EndOffset());
+  }
+  std::lock_guard lock(mu_);
+  positions_ = offsets;
+  committed_ = offsets;
+  for (uint64_t& n : rewinds_) ++n;
+  return trigger.CommitGroup(options_.group, committed_);
 }
 
 uint64_t Pipeline::BatchEnd(uint32_t partition, uint64_t from) {
@@ -187,7 +214,7 @@ Status Pipeline::CommitDurable(uint32_t partition) {
   return CommitGroup(partition);
 }
 
-Status Pipeline::DeadLetters(uint32_t partition, std::span<const DeadLetter> letters) {
+Status Pipeline::DeadLetters(std::string_view origin, uint32_t partition, std::span<const DeadLetter> letters) {
   if (letters.empty()) return Status::Ok();
   if (dead_lettered_ != nullptr) dead_lettered_->Increment(letters.size());
   if (!options_.open_dead_letter) return Status::Ok();
@@ -206,14 +233,14 @@ Status Pipeline::DeadLetters(uint32_t partition, std::span<const DeadLetter> let
         {"step", l.step},
         {"problem", {{"type", StatusCodeName(l.error.code())}, {"detail", l.error.message()}}},
         {"attempts", l.attempts},
-        {"stream", options_.trigger->name()},
+        {"stream", origin},
         {"partition", partition},
         {"offset", l.record.offset},
         {"event", nlohmann::ordered_json::parse(ingest::ToStructuredJson(l.record.event), nullptr, false)}};
     // The same failure of the same record has the same id: a batch that
     // runs again after a crash adds a duplicate a consumer can recognise.
     events.push_back(ingest::DeadLetterEnvelope(
-        options_.name + "/" + options_.trigger->name() + "/" + std::to_string(partition) + "/" +
+        options_.name + "/" + std::string(origin) + "/" + std::to_string(partition) + "/" +
             std::to_string(l.record.offset) + "/" + l.step + "/" + l.record.event.id,
         "/eventlake/pipelines/" + options_.name, options_.clock->NowMicros(),
         data.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)));

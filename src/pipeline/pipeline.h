@@ -117,8 +117,24 @@ struct PipelineOptions {
 
 struct BatchReport {
   uint64_t records = 0;       // read from the trigger
+  uint64_t next_offset = 0;   // after the batch
   uint64_t delivered = 0;     // events given to each sink
   uint64_t dead_letters = 0;
+};
+
+struct RedriveOptions {
+  log::Stream* dead_letters = nullptr;  // required: the pipeline's dead-letter stream
+  std::string group;                    // "" = "pipeline-<name>-redrive"
+  double rate = 0;                      // dead letters per second at most; 0: no limit
+  const std::atomic<bool>* stop = nullptr;  // set: stop after the batch in flight
+};
+
+struct RedriveReport {
+  uint64_t read = 0;          // records of the dead-letter stream read
+  uint64_t redriven = 0;      // this pipeline's dead letters run again
+  uint64_t delivered = 0;     // events they became, given to each sink
+  uint64_t dead_letters = 0;  // that failed again (new dead letters)
+  uint64_t skipped = 0;       // other pipelines' letters, or unreadable ones
 };
 
 class Pipeline {
@@ -133,6 +149,18 @@ class Pipeline {
 
   // One batch of `partition`: read, steps, sinks, dead letters, commit.
   Result<BatchReport> RunOnce(uint32_t partition);
+  // Replay (or skip): the group and the partitions' positions go to
+  // `offsets` (one per partition, clamped to what each holds); a batch in
+  // flight meanwhile is not committed. Sinks skip what they already have.
+  Status Rewind(std::vector<uint64_t> offsets);
+  // Runs the dead letters the stream holds now (from the redrive group to
+  // the stream's end as it is at the call) through the current steps and
+  // sinks, as the original events they carry; what fails again becomes a
+  // new dead letter, after that end. The sinks see the dead-letter stream
+  // as the origin (a table sink commits those offsets: a redrive that runs
+  // again adds nothing twice). Then the sinks flush and the redrive group
+  // moves. Blocks; one redrive at a time.
+  Result<RedriveReport> Redrive(const RedriveOptions& options);
   // Ticks the sinks and moves the group as far as they have made durable.
   Status CommitDurable(uint32_t partition);
   // Each sink's Flush, then the group's offsets (at stop).
@@ -143,7 +171,11 @@ class Pipeline {
  private:
   explicit Pipeline(PipelineOptions options);
   void Run(uint32_t partition);
-  Status DeadLetters(uint32_t partition, std::span<const DeadLetter> letters);
+  // A batch of `origin` (the trigger, or the dead-letter stream on a
+  // redrive) through the steps to the sinks, and its dead letters;
+  // `runner` picks the BatchRunners (a partition's, or the redrive's).
+  Result<BatchReport> Process(std::string_view origin, uint32_t partition, size_t runner, MicroBatch batch);
+  Status DeadLetters(std::string_view origin, uint32_t partition, std::span<const DeadLetter> letters);
   Status CommitGroup(uint32_t partition);
   // The end of the batch from `from`: no further than the next offset a
   // sink has durable or taken, so that a batch cut again is whole in it.
@@ -153,13 +185,15 @@ class Pipeline {
   std::mutex mu_;
   std::vector<uint64_t> positions_;  // guarded by mu_: the next offset to read, per partition
   std::vector<uint64_t> committed_;  // guarded by mu_: the group's offsets
+  std::vector<uint64_t> rewinds_;    // guarded by mu_: per partition, how often it was rewound
   log::Stream* dead_letter_ = nullptr;  // guarded by mu_: opened by the first dead letter
-  std::vector<BatchRunner> runners_;    // per partition × step, each used by its partition's thread
+  std::vector<BatchRunner> runners_;    // per (partition, then the redrive) × step, each used by one thread
 
   Counter* records_in_ = nullptr;
   Counter* dead_lettered_ = nullptr;
   Counter* batch_errors_ = nullptr;
 
+  std::mutex redrive_mu_;  // held by Redrive: one at a time (it has one runner slot)
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> threads_;
 };

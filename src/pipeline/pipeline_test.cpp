@@ -249,6 +249,50 @@ TEST_F(PipelineTest, EventsASinkRefusesAreDeadLetteredAndTheBatchMovesOn) {
   EXPECT_EQ(clicks_->GroupOffsets("pipeline-keeper").value(), (std::vector<uint64_t>{3}));
 }
 
+TEST_F(PipelineTest, ARedriveRunsTheDeadLettersThroughTheFixedPipelineOnce) {
+  Send(0, 10, /*poison=*/4);
+  StreamSink sink(enriched_.get());
+  EXPECT_EQ(Make({&sink})->RunOnce(0).value().dead_letters, 1u);
+  ASSERT_EQ(ReadAll(*dlq_).size(), 1u);
+
+  // Still broken: the letter fails again and becomes a new one, after the end.
+  auto broken = Make({&sink});
+  RedriveReport again = broken->Redrive({.dead_letters = dlq_.get()}).value();
+  EXPECT_EQ(again.redriven, 1u);
+  EXPECT_EQ(again.dead_letters, 1u);
+  ASSERT_EQ(ReadAll(*dlq_).size(), 2u);
+  EXPECT_EQ(json::parse(ReadAll(*dlq_)[1].event.data)["stream"], "clicks-dlq");
+
+  // Fixed: "free" is 0 now.
+  sql_ = std::move(SqlStep::Create({.sql = "SELECT id, coalesce(TRY_CAST(price AS INTEGER), 0) * 2 AS doubled FROM batch"})
+                       .value());
+  auto fixed = Make({&sink});
+  RedriveReport report = fixed->Redrive({.dead_letters = dlq_.get(), .rate = 1000}).value();
+  EXPECT_EQ(report.read, 1u);  // the letter after the first redrive's end
+  EXPECT_EQ(report.redriven, 1u);
+  EXPECT_EQ(report.delivered, 1u);
+  EXPECT_EQ(report.dead_letters, 0u);
+  const auto out = ReadAll(*enriched_);
+  ASSERT_EQ(out.size(), 10u);
+  EXPECT_EQ(out.back().event.id, "c4");
+  EXPECT_EQ(json::parse(out.back().event.data)["doubled"], 0);
+  EXPECT_EQ(fixed->Redrive({.dead_letters = dlq_.get()}).value().read, 0u);  // nothing new
+}
+
+TEST_F(PipelineTest, ARewindReadsAgainFromTheGivenOffsets) {
+  Send(0, 10);
+  StreamSink sink(enriched_.get());
+  auto pipeline = Make({&sink});
+  EXPECT_EQ(pipeline->RunOnce(0).value().delivered, 10u);
+  ASSERT_TRUE(pipeline->Rewind({4}).ok());
+  EXPECT_EQ(clicks_->GroupOffsets("pipeline-doubler").value(), (std::vector<uint64_t>{4}));
+  EXPECT_EQ(pipeline->RunOnce(0).value().delivered, 6u);
+  EXPECT_EQ(ReadAll(*enriched_).size(), 16u);  // a stream sink is at least once: replayed records again
+  EXPECT_FALSE(pipeline->Rewind({1, 2}).ok());
+  ASSERT_TRUE(pipeline->Rewind({1000}).ok());  // clamped to the end
+  EXPECT_EQ(clicks_->GroupOffsets("pipeline-doubler").value(), (std::vector<uint64_t>{10}));
+}
+
 TEST_F(PipelineTest, StartRunsThePartitionsUntilStop) {
   StreamSink sink(enriched_.get());
   auto pipeline = Make({&sink});

@@ -27,7 +27,7 @@ struct ApiContext {
   IdGenerator* ids = nullptr;  // for events that arrive without an id
   SourceSet* sources = nullptr;
   lake::Lake* lake = nullptr;
-  const PipelineSet* pipelines = nullptr;
+  PipelineSet* pipelines = nullptr;
   ingest::JsonLimits json_limits;  // request bodies of the management API
   query::QueryEngine* query = nullptr;  // null: queries answer query_unavailable
   Status query_unavailable = Unavailable("the query engine is not running");
@@ -46,7 +46,8 @@ void RegisterSourceApi(Router& router, const ApiContext& context);
 // /v1/tables/{name}/history.
 void RegisterTableApi(Router& router, const ApiContext& context);
 
-// GET /v1/pipelines, GET /v1/pipelines/{name}.
+// GET /v1/pipelines, GET /v1/pipelines/{name}, POST .../replay, POST
+// .../dlq/redrive.
 void RegisterPipelineApi(Router& router, const ApiContext& context);
 
 // POST /v1/query, DELETE /v1/queries/{id}.

@@ -1,8 +1,11 @@
 // Pipelines: list and describe — the trigger with its group's offsets and
-// lag, the steps, the sinks and the dead-letter stream.
+// lag, the steps, the sinks, the dead-letter stream and the last redrive —,
+// replay (the group moved back, or forward) and redrive of dead letters.
 #include <nlohmann/json.hpp>
 
 #include "server/api.h"
+#include "server/api_json.h"
+#include "server/group_seek.h"
 #include "server/problem.h"
 
 namespace eventlake::server {
@@ -31,14 +34,76 @@ Json Describe(const ApiContext& context, const PipelineSet::Running& running) {
       trigger["lag"] = lag;
     }
   }
+  const PipelineSet::RedriveStatus redrive_status = context.pipelines->RedriveStatusOf(running);
+  Json redrive = {{"running", redrive_status.running}};
+  if (redrive_status.report.has_value()) {
+    const pipeline::RedriveReport& r = *redrive_status.report;
+    redrive["last"] = {{"read", r.read},
+                       {"redriven", r.redriven},
+                       {"delivered", r.delivered},
+                       {"dead_letters", r.dead_letters},
+                       {"skipped", r.skipped}};
+  }
+  if (!redrive_status.error.ok()) redrive["error"] = redrive_status.error.ToString();
   return Json{{"name", config.name},
               {"trigger", std::move(trigger)},
               {"steps", std::move(steps)},
               {"sinks", std::move(sinks)},
-              {"dead_letter_stream", config.DeadLetterStream()}};
+              {"dead_letter_stream", config.DeadLetterStream()},
+              {"redrive", std::move(redrive)}};
 }
 
-std::string Dump(const Json& json) { return json.dump(-1, ' ', false, Json::error_handler_t::replace); }
+const PipelineSet::Running* FindPipeline(const ApiContext& context, const Request& request, HttpResponse* error) {
+  const PipelineSet::Running* running =
+      context.pipelines == nullptr ? nullptr : context.pipelines->Find(request.Param("name"));
+  if (running == nullptr) {
+    *error = ProblemResponse(NotFound("no pipeline named " + std::string(request.Param("name"))));
+  }
+  return running;
+}
+
+// The group goes where the body says (as a stream's seek: offset, time or
+// position), found with a scratch group so that the pipeline's own moves
+// only once, through the pipeline.
+HttpResponse Replay(const ApiContext& context, const Request& request) {
+  HttpResponse error;
+  const PipelineSet::Running* running = FindPipeline(context, request, &error);
+  if (running == nullptr) return error;
+  auto body = ParseJsonObject(request.http.body(), context.json_limits);
+  if (!body) return ProblemResponse(body.error());
+  log::Stream* trigger = running->pipeline->options().trigger;
+  const std::string scratch = running->pipeline->options().group + "-replay";
+  Status sought = SeekGroupBy(*trigger, scratch, *body);
+  if (!sought.ok()) return ProblemResponse(sought);
+  auto offsets = trigger->GroupOffsets(scratch);
+  if (!offsets) return ProblemResponse(offsets.error());
+  Status rewound = running->pipeline->Rewind(*offsets);
+  if (!rewound.ok()) return ProblemResponse(rewound);
+  auto committed = trigger->GroupOffsets(running->pipeline->options().group);
+  if (!committed) return ProblemResponse(committed.error());
+  return JsonResponse(Dump(Json{{"name", running->config.name}, {"committed", *committed}}));
+}
+
+HttpResponse Redrive(const ApiContext& context, const Request& request) {
+  HttpResponse error;
+  const PipelineSet::Running* running = FindPipeline(context, request, &error);
+  if (running == nullptr) return error;
+  double rate = 0;
+  if (!request.http.body().empty()) {
+    auto body = ParseJsonObject(request.http.body(), context.json_limits);
+    if (!body) return ProblemResponse(body.error());
+    for (const auto& [key, value] : body->items()) {
+      if (key != "rate") return ProblemResponse(InvalidArgument("unknown member '" + key + "' (rate)"));
+      if (!value.is_number() || value.get<double>() < 0) {
+        return ProblemResponse(InvalidArgument("'rate' must be a non-negative number of dead letters per second"));
+      }
+      rate = value.get<double>();
+    }
+  }
+  Status started = context.pipelines->StartRedrive(running->config.name, rate);
+  if (!started.ok()) return ProblemResponse(started);
+  return JsonResponse(Dump(Describe(context, *running)), 202);
+}
 
 }  // namespace
 
@@ -54,13 +119,14 @@ void RegisterPipelineApi(Router& router, const ApiContext& context) {
              });
   router.Add(http::verb::get, "/v1/pipelines/{name}", {"pipelines:Describe", "pipeline/{name}"},
              [ctx](Request request, Responder respond) {
-               const PipelineSet::Running* running =
-                   ctx->pipelines == nullptr ? nullptr : ctx->pipelines->Find(request.Param("name"));
-               if (running == nullptr) {
-                 return respond(ProblemResponse(NotFound("no pipeline named " + std::string(request.Param("name")))));
-               }
-               respond(JsonResponse(Dump(Describe(*ctx, *running))));
+               HttpResponse error;
+               const PipelineSet::Running* running = FindPipeline(*ctx, request, &error);
+               respond(running == nullptr ? std::move(error) : JsonResponse(Dump(Describe(*ctx, *running))));
              });
+  router.Add(http::verb::post, "/v1/pipelines/{name}/replay", {"pipelines:Replay", "pipeline/{name}"},
+             [ctx](Request request, Responder respond) { respond(Replay(*ctx, request)); });
+  router.Add(http::verb::post, "/v1/pipelines/{name}/dlq/redrive", {"pipelines:Redrive", "pipeline/{name}"},
+             [ctx](Request request, Responder respond) { respond(Redrive(*ctx, request)); });
 }
 
 }  // namespace eventlake::server

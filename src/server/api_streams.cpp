@@ -9,6 +9,8 @@
 #include "log/offset_store.h"
 #include "log/stream_options_table.h"
 #include "server/api.h"
+#include "server/api_json.h"
+#include "server/group_seek.h"
 #include "server/problem.h"
 
 namespace eventlake::server {
@@ -16,19 +18,6 @@ namespace http = boost::beast::http;
 using Json = nlohmann::ordered_json;
 
 namespace {
-
-// JSON text; invalid UTF-8 (in file names quoted by errors, say) becomes U+FFFD.
-std::string Dump(const Json& json) {
-  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
-Result<Json> ParseJsonObject(std::string_view body, const ingest::JsonLimits& limits) {
-  EL_RETURN_IF_ERROR(ingest::CheckJsonLimits(body, limits));
-  Json json = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) return Err(InvalidArgument("the body is not valid JSON"));
-  if (!json.is_object()) return Err(InvalidArgument("the body must be a JSON object"));
-  return json;
-}
 
 // JSON values as the YAML nodes the option tables parse (scalars as text).
 YAML::Node ToYaml(const Json& json) {
@@ -121,30 +110,6 @@ log::Stream* FindStream(const ApiContext& context, const Request& request, HttpR
   return stream;
 }
 
-// Applies a seek body: exactly one of offset, time, position.
-Status Seek(log::Stream& stream, const std::string& group, const Json& body) {
-  if (body.size() != 1) {
-    return InvalidArgument("give exactly one of 'offset', 'time' or 'position'");
-  }
-  if (auto it = body.find("offset"); it != body.end()) {
-    if (!it->is_number_unsigned())
-      return InvalidArgument("'offset' must be a non-negative integer");
-    return stream.SeekGroupToOffset(group, it->get<uint64_t>());
-  }
-  if (auto it = body.find("time"); it != body.end()) {
-    if (!it->is_string()) return InvalidArgument("'time' must be an RFC 3339 string");
-    auto micros = ParseRfc3339(it->get<std::string>());
-    if (!micros) return micros.error().WithContext("time");
-    return stream.SeekGroupToTime(group, *micros);
-  }
-  if (auto it = body.find("position"); it != body.end()) {
-    if (*it == "earliest") return stream.SeekGroupToOffset(group, 0);
-    if (*it == "latest") return stream.SeekGroupToOffset(group, UINT64_MAX);
-    return InvalidArgument("'position' must be \"earliest\" or \"latest\"");
-  }
-  return InvalidArgument("give exactly one of 'offset', 'time' or 'position'");
-}
-
 HttpResponse SeekGroup(const ApiContext& context, const Request& request) {
   HttpResponse error;
   log::Stream* stream = FindStream(context, request, &error);
@@ -154,7 +119,7 @@ HttpResponse SeekGroup(const ApiContext& context, const Request& request) {
   if (!valid.ok()) return ProblemResponse(valid);
   auto body = ParseJsonObject(request.http.body(), context.json_limits);
   if (!body) return ProblemResponse(body.error());
-  Status sought = Seek(*stream, group, *body);
+  Status sought = SeekGroupBy(*stream, group, *body);
   if (!sought.ok()) return ProblemResponse(sought);
   auto committed = stream->GroupOffsets(group);
   if (!committed) return ProblemResponse(committed.error());

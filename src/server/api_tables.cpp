@@ -9,6 +9,7 @@
 
 #include "core/config_table.h"
 #include "server/api.h"
+#include "server/api_json.h"
 #include "server/problem.h"
 
 namespace eventlake::server {
@@ -16,10 +17,6 @@ namespace http = boost::beast::http;
 using Json = nlohmann::ordered_json;
 
 namespace {
-
-std::string Dump(const Json& json) {
-  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
 
 Json MillisTime(int64_t millis) {
   return millis <= 0 ? Json(nullptr) : Json(FormatRfc3339(millis * 1000));

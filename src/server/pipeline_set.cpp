@@ -72,7 +72,43 @@ Status PipelineSet::Start() {
 }
 
 void PipelineSet::Stop() {
-  for (Running& r : running_) r.pipeline->Stop();
+  for (Running& r : running_) {
+    r.redrive->stop = true;
+    if (r.redrive->thread.joinable()) r.redrive->thread.join();
+    r.pipeline->Stop();
+  }
+}
+
+Status PipelineSet::StartRedrive(std::string_view name, double rate) {
+  const Running* running = Find(name);
+  if (running == nullptr) return NotFound("no pipeline named " + std::string(name));
+  log::Stream* letters = deps_.log->FindStream(running->config.DeadLetterStream());
+  if (letters == nullptr) {
+    return NotFound("pipeline " + std::string(name) + " has no dead letters (no stream " +
+                    running->config.DeadLetterStream() + ")");
+  }
+  RedriveJob& job = *running->redrive;
+  std::lock_guard lock(job.mu);
+  if (job.status.running) return FailedPrecondition("a redrive of pipeline " + std::string(name) + " is running");
+  if (job.thread.joinable()) job.thread.join();  // the last one, ended
+  job.status = {.running = true, .rate = rate, .report = std::nullopt, .error = Status::Ok()};
+  pipeline::Pipeline* pipeline = running->pipeline.get();
+  job.thread = std::thread([&job, pipeline, letters, rate] {
+    auto report = pipeline->Redrive({.dead_letters = letters, .rate = rate, .stop = &job.stop});
+    std::lock_guard done(job.mu);
+    job.status.running = false;
+    if (report.has_value()) {
+      job.status.report = *report;
+    } else {
+      job.status.error = report.error();
+    }
+  });
+  return Status::Ok();
+}
+
+PipelineSet::RedriveStatus PipelineSet::RedriveStatusOf(const Running& running) const {
+  std::lock_guard lock(running.redrive->mu);
+  return running.redrive->status;
 }
 
 const PipelineSet::Running* PipelineSet::Find(std::string_view name) const {

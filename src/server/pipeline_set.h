@@ -4,8 +4,12 @@
 // stopped before it (each sink writes out what it buffered).
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/metrics.h"
@@ -24,10 +28,24 @@ class PipelineSet {
     lake::Lake* lake = nullptr;  // before its Start: table sinks are opened here
     MetricsRegistry* metrics = nullptr;
   };
+  // The last redrive of a pipeline's dead letters (POST .../dlq/redrive).
+  struct RedriveStatus {
+    bool running = false;
+    double rate = 0;
+    std::optional<pipeline::RedriveReport> report;  // of the last one that ended well
+    Status error;                                    // of the last one, if it failed
+  };
+  struct RedriveJob {
+    std::mutex mu;
+    RedriveStatus status;  // guarded by mu
+    std::thread thread;
+    std::atomic<bool> stop{false};
+  };
   struct Running {
     pipeline::PipelineConfig config;
     std::unique_ptr<pipeline::Pipeline> pipeline;
     std::vector<std::unique_ptr<pipeline::Sink>> owned_sinks;  // stream sinks; table sinks are the lake's
+    std::unique_ptr<RedriveJob> redrive = std::make_unique<RedriveJob>();
   };
 
   static Result<std::unique_ptr<PipelineSet>> Open(const std::vector<pipeline::PipelineConfig>& configs,
@@ -39,6 +57,12 @@ class PipelineSet {
 
   const std::vector<Running>& pipelines() const { return running_; }
   const Running* Find(std::string_view name) const;
+
+  // Starts a redrive of the pipeline's dead letters on a thread of its own
+  // (`rate` letters per second, 0: no limit). NotFound for an unknown
+  // pipeline or one without dead letters, FailedPrecondition while one runs.
+  Status StartRedrive(std::string_view name, double rate);
+  RedriveStatus RedriveStatusOf(const Running& running) const;
 
  private:
   explicit PipelineSet(Deps deps) : deps_(deps) {}
