@@ -20,7 +20,7 @@ Json Describe(const ApiContext& context, const PipelineSet::Running& running) {
   Json steps = Json::array();
   for (const pipeline::PipelineStep& step : options.steps) steps.push_back(step.name);
   Json sinks = Json::array();
-  for (const nlohmann::json& sink : config.sinks) sinks.push_back(sink);
+  for (const nlohmann::json& sink : config.sinks) sinks.push_back(Json::parse(sink.dump()));
   Json trigger = {{"stream", config.trigger.stream}, {"group", options.group}};
   if (const log::Stream* stream = context.log->FindStream(config.trigger.stream)) {
     auto committed = stream->GroupOffsets(options.group);
