@@ -129,15 +129,8 @@ Status Lake::Open() {
   }
   // Declared tables nobody loads yet exist too, so that they can be listed.
   for (const TableConfig& table : options_.tables) {
-    EL_ASSIGN_OR_RETURN(DeclaredSchema declared, DeclaredSchemaOf(table));
-    std::vector<Column> columns = EventAttributeColumns();
-    columns.insert(columns.end(), declared.columns.begin(), declared.columns.end());
-    auto writer = TableWriter::Open(store_.get(), db_.get(),
-                                    {.name = table.name,
-                                     .partition_by = table.partition_by,
-                                     .initial_columns = std::move(columns)},
-                                    options_.clock);
-    if (!writer.has_value()) return writer.error().WithContext("table " + table.name);
+    auto writer = OpenWriter(table);
+    if (!writer.has_value()) return writer.error();
   }
   return Status::Ok();
 }

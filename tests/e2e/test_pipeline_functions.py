@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from ingest_support import read_all
-from lake_support import CE_BATCH, wait_for_rows
+from lake_support import wait_for_rows
+from pipeline_support import letter_data, query, records, send, wait_for
 
 SHELL_BOOTSTRAP = r"""#!/bin/bash
 set -euo pipefail
@@ -74,17 +74,6 @@ def click(i, price=None):
             "time": f"2026-11-20T10:{i % 60:02d}:00Z", "data": {"price": str(i) if price is None else price}}
 
 
-def send(srv, events):
-    r = srv.post("/v1/sources/web/events", data=json.dumps(events), headers={"Content-Type": CE_BATCH})
-    assert r.status_code in (200, 202), r.text
-
-
-def query(srv, sql):
-    r = srv.post("/v1/query", json={"sql": sql})
-    assert r.status_code == 200, r.text
-    return r.json()["rows"]
-
-
 def metric(srv, name, **labels):
     """The value of one sample of /metrics, or None."""
     text = srv.get("/metrics").text
@@ -99,24 +88,8 @@ def metric(srv, name, **labels):
     return None
 
 
-def wait_for(predicate, timeout=60, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"{what} not met after {timeout}s")
-
-
 def dead_letters(srv):
-    if srv.get("/v1/streams/fn.dlq").status_code != 200:
-        return []
-    out = []
-    for record in read_all(srv, "fn.dlq"):
-        data = record["event"]["data"]
-        out.append(json.loads(data) if isinstance(data, str) else data)
-    return out
+    return [letter_data(r) for r in records(srv, "fn.dlq")]
 
 
 def test_a_shell_bootstrap_function_with_batch_item_failures_scales_to_zero(server, tmp_path):

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from ingest_support import read_all
-from lake_support import CE_BATCH, wait_for_rows
+from lake_support import wait_for_rows
+from pipeline_support import letter_data, query, records, send, wait_for
 
 CLICK_SCHEMA = {
     "type": "object",
@@ -61,39 +61,6 @@ def click(i, price=None, **extra):
     data.update(extra)
     return {"specversion": "1.0", "id": f"c{i}", "source": "/web", "type": "click",
             "time": f"2026-11-20T10:{i % 60:02d}:00Z", "data": data}
-
-
-def send(srv, events):
-    r = srv.post("/v1/sources/web/events", data=json.dumps(events), headers={"Content-Type": CE_BATCH})
-    assert r.status_code in (200, 202), r.text
-
-
-def query(srv, sql):
-    r = srv.post("/v1/query", json={"sql": sql})
-    assert r.status_code == 200, r.text
-    return r.json()["rows"]
-
-
-def records(srv, stream):
-    """The records of `stream`, or [] while it does not exist."""
-    if srv.get(f"/v1/streams/{stream}").status_code == 404:
-        return []
-    return read_all(srv, stream)
-
-
-def letter_data(record):
-    data = record["event"]["data"]
-    return json.loads(data) if isinstance(data, str) else data
-
-
-def wait_for(predicate, timeout=60, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"{what} not met after {timeout}s")
 
 
 def test_a_poison_record_reaches_the_dlq_after_max_attempts_and_the_99_others_load_once(server, tmp_path):

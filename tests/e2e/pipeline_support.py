@@ -1,0 +1,46 @@
+"""Helpers for the end-to-end tests of pipelines (tests/e2e/test_pipeline*.py):
+sending to the source `web`, querying, reading a stream that may not exist
+yet, dead letters' data, and waiting for a condition."""
+
+import json
+import time
+
+import pytest
+
+from ingest_support import read_all
+from lake_support import CE_BATCH
+
+
+def send(srv, events):
+    r = srv.post("/v1/sources/web/events", data=json.dumps(events), headers={"Content-Type": CE_BATCH})
+    assert r.status_code in (200, 202), r.text
+
+
+def query(srv, sql):
+    r = srv.post("/v1/query", json={"sql": sql})
+    assert r.status_code == 200, r.text
+    return r.json()["rows"]
+
+
+def records(srv, stream):
+    """The records of `stream`, or [] while it does not exist."""
+    if srv.get(f"/v1/streams/{stream}").status_code == 404:
+        return []
+    return read_all(srv, stream)
+
+
+def letter_data(record):
+    """A dead letter's data: the pipeline, step, problem, attempts and event."""
+    data = record["event"]["data"]
+    return json.loads(data) if isinstance(data, str) else data
+
+
+def wait_for(predicate, timeout=60, what="condition"):
+    """The first true value of predicate(), polled every 100 ms."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"{what} not met after {timeout}s")
