@@ -157,6 +157,8 @@ Status DedupJournal::Append(std::span<const DedupEntry> entries, TimestampMicros
   return Status::Ok();
 }
 
+Status DedupJournal::Sync() { return SyncData(file_.fd(), path_); }
+
 Result<DedupJournal::Rewriter> DedupJournal::StartRewrite() {
   const std::string tmp = path_ + ".tmp";
   EL_ASSIGN_OR_RETURN(FileHandle file, OpenFile(tmp, O_WRONLY | O_CREAT | O_TRUNC));

@@ -2,7 +2,7 @@
 // checkpoints that lets the window survive a restart. The format, and why a
 // checkpoint carries a "safe time", are in docs/formats/dedup.md.
 //
-// Writes are never fsync'ed except by Rewrite (compaction): the stream is the
+// Writes are never fsync'ed except by Rewrite (compaction) and Sync: the stream is the
 // source of truth, and whatever the journal lost in a crash is read back from
 // the stream from the last checkpoint's safe time on. Not thread-safe: the
 // window's flush thread (or Open) is its only user.
@@ -53,6 +53,9 @@ class DedupJournal {
 
   // Appends `entries` and then a checkpoint of `safe_time`, with one write.
   Status Append(std::span<const DedupEntry> entries, TimestampMicros safe_time);
+  // Makes what Append wrote durable (fdatasync), for users that have no
+  // stream to read lost entries back from (the pipelines' dedup step).
+  Status Sync();
 
   // Compaction: `.tmp` is written with the header, the frames of Rewriter::Add
   // and a final checkpoint, synced, and renamed over the journal.

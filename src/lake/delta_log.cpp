@@ -183,6 +183,12 @@ Status DeltaLog::CheckConflict(const DeltaCommit& ours, const DeltaCommit& winne
       }
     }
   }
+  // An overwrite removes every file it read: one added since would stay.
+  const bool overwrite = ours.info.has_value() &&
+                         std::find(ours.info->parameters.begin(), ours.info->parameters.end(),
+                                   std::pair<std::string, std::string>("mode", "Overwrite")) !=
+                             ours.info->parameters.end();
+  if (overwrite && !winner.adds.empty()) return Conflict(at + " and adds files an overwrite did not read");
   for (const RemoveAction& mine : ours.removes) {
     for (const RemoveAction& theirs : winner.removes) {
       if (theirs.path == mine.path) return Conflict(at + " and removes " + mine.path + " too");

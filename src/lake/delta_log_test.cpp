@@ -153,6 +153,26 @@ TEST_F(DeltaLogTest, RacingCompactionsOfOneFileConflict) {
   EXPECT_EQ(log.Load().value()->files.count("y"), 0u);
 }
 
+TEST_F(DeltaLogTest, AnOverwriteConflictsWithFilesAddedSinceItRead) {
+  DeltaLog log(store_.get(), "curated/t");
+  auto base = log.Commit(log.Load().value(), Create()).value();
+  base = log.Commit(base, Append("a")).value();
+  DeltaCommit overwrite = Append("b");
+  overwrite.info->parameters = {{"mode", "Overwrite"}};
+  overwrite.info->blind_append = false;
+  overwrite.removes.push_back({.path = "a"});
+  ASSERT_TRUE(log.Commit(base, Append("late")).has_value());  // lands first
+  auto lost = log.Commit(base, overwrite);
+  ASSERT_FALSE(lost.has_value());
+  EXPECT_EQ(lost.error().code(), StatusCode::kConflict);
+  // Read again, it replaces both.
+  overwrite.removes.push_back({.path = "late"});
+  auto replaced = log.Commit(log.Load().value(), overwrite);
+  ASSERT_TRUE(replaced.has_value()) << replaced.error().ToString();
+  EXPECT_EQ((*replaced)->files.size(), 1u);
+  EXPECT_EQ((*replaced)->files.count("b"), 1u);
+}
+
 TEST_F(DeltaLogTest, TheFirstCommitNeedsProtocolAndMetadataAndAGapIsCorruption) {
   DeltaLog log(store_.get(), "curated/t");
   EXPECT_EQ(log.Commit(log.Load().value(), Append("a")).error().code(),

@@ -161,7 +161,7 @@ Result<std::unique_ptr<TableWriter>> Lake::OpenWriter(const TableConfig& table) 
   return std::move(*writer);
 }
 
-Result<TableSink*> Lake::OpenTableSink(const std::string& pipeline, const std::string& table) {
+Result<TableSink*> Lake::OpenTableSink(const std::string& pipeline, const std::string& table, bool overwrite) {
   const TableConfig* config = FindTable(table);
   if (config == nullptr) return Err(InvalidArgument("no table " + table + " is declared under tables"));
   for (const auto& writer : writers_) {
@@ -174,7 +174,8 @@ Result<TableSink*> Lake::OpenTableSink(const std::string& pipeline, const std::s
                       TableSink::Create({.pipeline = pipeline,
                                          .writer = writer.get(),
                                          .clock = options_.clock,
-                                         .metrics = options_.metrics}));
+                                         .metrics = options_.metrics,
+                                         .overwrite = overwrite}));
   writers_.push_back(std::move(writer));
   sinks_.push_back(std::move(sink));
   return sinks_.back().get();

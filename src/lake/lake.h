@@ -100,8 +100,9 @@ class Lake {
 
   // The sink of pipeline `pipeline` into the declared table `table`
   // (table_sink.h); the lake owns it. Before Start. One writer per table:
-  // a table another loader or sink fills is FailedPrecondition.
-  Result<TableSink*> OpenTableSink(const std::string& pipeline, const std::string& table);
+  // a table another loader or sink fills is FailedPrecondition. An
+  // overwrite sink replaces the table's rows at each flush (TableSinkOptions).
+  Result<TableSink*> OpenTableSink(const std::string& pipeline, const std::string& table, bool overwrite = false);
 
   // The rows the table's loaders have yet to commit, read against
   // `snapshot` (pending_rows.h); at most max_rows.

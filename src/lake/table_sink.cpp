@@ -78,11 +78,15 @@ Result<std::vector<pipeline::FailedItem>> TableSink::Deliver(const pipeline::Sin
   if (refused_ != nullptr) refused_->Increment(refused.size());
   at.rows += taken.events.size();
   at.taken = batch.next_offset;
-  // A partition whose batches added no row since the last flush has
-  // nothing at stake: what it took counts as durable.
-  if (at.rows == 0) at.durable = at.taken;
+  if (options_.overwrite) {
+    replacing_ = true;  // even by no rows: the next flush replaces the table
+  } else if (at.rows == 0) {
+    // A partition whose batches added no row since the last flush has
+    // nothing at stake: what it took counts as durable.
+    at.durable = at.taken;
+  }
   if (!taken.events.empty()) buffered_.push_back(std::move(taken));
-  if (options_.writer->ShouldFlush()) EL_RETURN_IF_ERROR(FlushLocked());
+  if (!options_.overwrite && options_.writer->ShouldFlush()) EL_RETURN_IF_ERROR(FlushLocked());
   return refused;
 }
 
@@ -100,7 +104,7 @@ std::optional<uint64_t> TableSink::TakenOffset(std::string_view origin, uint32_t
 
 Status TableSink::Tick() {
   std::lock_guard lock(mu_);
-  if (!options_.writer->ShouldFlush()) return Status::Ok();
+  if (options_.overwrite || !options_.writer->ShouldFlush()) return Status::Ok();
   return FlushLocked();
 }
 
@@ -112,15 +116,19 @@ Status TableSink::Flush() {
 Status TableSink::FlushLocked() {
   std::vector<TxnAction> txns;
   for (const auto& [app_id, at] : positions_) {
-    if (at.rows > 0) txns.push_back({.app_id = app_id, .version = static_cast<int64_t>(at.taken) - 1});
+    if (at.rows > 0 || (replacing_ && at.taken > at.durable)) {
+      txns.push_back({.app_id = app_id, .version = static_cast<int64_t>(at.taken) - 1});
+    }
   }
   if (txns.empty()) return Status::Ok();
-  auto flushed = options_.writer->Flush(std::move(txns));
+  replacing_ = false;
+  auto flushed = options_.writer->Flush(
+      std::move(txns), options_.overwrite ? TableWriter::FlushMode::kReplace : TableWriter::FlushMode::kAppend);
   if (!flushed.has_value()) {
     // The writer dropped its rows: each partition goes back to what the
     // table has, and its next batch must start there.
     for (auto& [app_id, at] : positions_) {
-      if (at.rows > 0) at = {.durable = at.durable, .taken = at.durable, .rows = 0, .lost = true};
+      if (at.taken > at.durable) at = {.durable = at.durable, .taken = at.durable, .rows = 0, .lost = true};
     }
     buffered_.clear();
     Status reloaded = options_.writer->Reload();

@@ -50,6 +50,10 @@ struct TableSinkOptions {
   std::chrono::microseconds max_past = std::chrono::hours(24 * 365 * 10);
   Clock* clock = &SystemClock();
   MetricsRegistry* metrics = nullptr;
+  // Each flush replaces the table's rows with what was delivered since the
+  // last one (a scheduled pipeline recomputing an analytics table: one
+  // batch per run, flushed at its end); no flush before Flush().
+  bool overwrite = false;
 };
 
 class TableSink : public pipeline::Sink {
@@ -95,6 +99,7 @@ class TableSink : public pipeline::Sink {
   EventRowEncoder encoder_;
   std::deque<TakenBatch> buffered_;  // since the last flush
   std::deque<TakenBatch> flushed_;   // by the last flush, for snapshots older than it
+  bool replacing_ = false;           // overwrite: a batch was taken since the last flush
   Counter* skipped_ = nullptr;
   Counter* refused_ = nullptr;
 };

@@ -247,3 +247,89 @@ TEST_F(TableSinkTest, PendingRowsAreTheBatchesASnapshotDoesNotHold) {
 
 }  // namespace
 }  // namespace eventlake::lake
+
+namespace eventlake::lake {
+namespace {
+
+// A scheduled pipeline into an overwrite sink: each run replaces the
+// table's rows (none, when the query answers none), a run the table has
+// is not applied twice, and a restart numbers its runs from the table.
+class OverwriteSinkTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = testing::TempDir() + "/overwrite-sink-" + testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(root_);
+    clock_.SetNowMicros(kNow);
+    store_ = std::move(LocalObjectStore::Open(root_ + "/lake").value());
+    db_ = std::move(engine::Database::Open({.threads = 1}).value());
+    Restart();
+  }
+
+  void Restart() {
+    pipeline_.reset();
+    sink_.reset();
+    writer_.reset();
+    writer_ = std::move(TableWriter::Open(store_.get(), db_.get(),
+                                          {.name = "analytics.totals", .initial_columns = EventAttributeColumns()},
+                                          &clock_)
+                            .value());
+    sink_ = std::move(TableSink::Create({.pipeline = "totals", .writer = writer_.get(), .clock = &clock_,
+                                         .overwrite = true})
+                          .value());
+    pipeline_ = std::move(pipeline::Pipeline::Create({.name = "totals",
+                                                      .schedule = pipeline::Schedule::Parse("@hourly").value(),
+                                                      .query = [this] { return Result<std::vector<std::string>>(rows_); },
+                                                      .sinks = {sink_.get()},
+                                                      .clock = &clock_})
+                              .value());
+  }
+
+  std::map<std::string, int> TableIds() {
+    return TableIdCounts(store_.get(), root_ + "/lake", "analytics/totals", *db_);
+  }
+
+  std::vector<std::string> rows_;
+  std::string root_;
+  ManualClock clock_;
+  std::unique_ptr<LocalObjectStore> store_;
+  std::unique_ptr<engine::Database> db_;
+  std::unique_ptr<TableWriter> writer_;
+  std::unique_ptr<TableSink> sink_;
+  std::unique_ptr<pipeline::Pipeline> pipeline_;
+};
+
+TEST_F(OverwriteSinkTest, EachRunReplacesTheTablesRows) {
+  rows_ = {R"({"id": "a", "total": 1})", R"({"id": "b", "total": 2})"};
+  ASSERT_TRUE(pipeline_->RunScheduled().has_value());
+  EXPECT_EQ(TableIds(), (std::map<std::string, int>{{"a", 1}, {"b", 1}}));
+  rows_ = {R"({"id": "b", "total": 3})", R"({"id": "c", "total": 4})"};
+  auto second = pipeline_->RunScheduled();
+  ASSERT_TRUE(second.has_value()) << second.error().ToString();
+  EXPECT_EQ(TableIds(), (std::map<std::string, int>{{"b", 1}, {"c", 1}}));
+  EXPECT_EQ(writer_->snapshot()->txns.at("totals/schedule/0"), 1);  // runs 0 and 1
+  rows_.clear();
+  ASSERT_TRUE(pipeline_->RunScheduled().has_value());
+  EXPECT_TRUE(TableIds().empty());
+}
+
+TEST_F(OverwriteSinkTest, ARestartNumbersItsRunsFromTheTable) {
+  rows_ = {R"({"id": "a"})"};
+  ASSERT_TRUE(pipeline_->RunScheduled().has_value());
+  ASSERT_TRUE(pipeline_->RunScheduled().has_value());
+  Restart();
+  rows_ = {R"({"id": "z"})"};
+  ASSERT_TRUE(pipeline_->RunScheduled().has_value());
+  EXPECT_EQ(writer_->snapshot()->txns.at("totals/schedule/0"), 2);
+  EXPECT_EQ(TableIds(), (std::map<std::string, int>{{"z", 1}}));
+}
+
+TEST_F(OverwriteSinkTest, AFailedQueryFailsTheRunAndLeavesTheTable) {
+  rows_ = {R"({"id": "a"})"};
+  ASSERT_TRUE(pipeline_->RunScheduled().has_value());
+  rows_ = {R"({"id": "b", "time": "not a time"})"};
+  EXPECT_FALSE(pipeline_->RunScheduled().has_value());
+  EXPECT_EQ(TableIds(), (std::map<std::string, int>{{"a", 1}}));
+}
+
+}  // namespace
+}  // namespace eventlake::lake

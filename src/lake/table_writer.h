@@ -88,7 +88,12 @@ class TableWriter {
 
   Status Add(std::span<const Cell> cells);
   bool ShouldFlush() const;
-  Result<FlushResult> Flush(std::vector<TxnAction> txns);
+  // Writes the buffered rows as files and commits them with `txns`. With
+  // kReplace the commit also removes every file the table had (an
+  // overwrite: the table is then exactly these rows, possibly none); a
+  // writer that commits first with new files makes it a Conflict.
+  enum class FlushMode { kAppend, kReplace };
+  Result<FlushResult> Flush(std::vector<TxnAction> txns, FlushMode mode = FlushMode::kAppend);
   // Drops the buffered rows and returns to the table's schema.
   void Discard();
   // Discard(), then reads the table's latest version (after another writer
@@ -127,7 +132,7 @@ class TableWriter {
   Status OpenAppender(Buffer& buffer);
   // table_writer_flush.cpp
   Result<AddAction> WriteFile(Buffer& buffer, size_t file_number);
-  DeltaCommit MakeCommit(std::vector<TxnAction> txns, std::vector<AddAction> adds) const;
+  DeltaCommit MakeCommit(std::vector<TxnAction> txns, std::vector<AddAction> adds, FlushMode mode) const;
 
   ObjectStore* store_;
   const TableWriterOptions options_;

@@ -44,14 +44,24 @@ Result<AddAction> TableWriter::WriteFile(Buffer& buffer, size_t file_number) {
                    .stats = std::move(stats)};
 }
 
-DeltaCommit TableWriter::MakeCommit(std::vector<TxnAction> txns,
-                                    std::vector<AddAction> adds) const {
+DeltaCommit TableWriter::MakeCommit(std::vector<TxnAction> txns, std::vector<AddAction> adds,
+                                    FlushMode mode) const {
   const int64_t now_ms = clock_->NowMicros() / 1000;
+  const bool replace = mode == FlushMode::kReplace;
   DeltaCommit commit;
   commit.info = CommitInfoAction{.timestamp = now_ms,
                                  .operation = "WRITE",
-                                 .parameters = {{"mode", "Append"}},
-                                 .blind_append = !schema_changed_};
+                                 .parameters = {{"mode", replace ? "Overwrite" : "Append"}},
+                                 .blind_append = !schema_changed_ && !replace};
+  if (replace) {
+    for (const auto& [path, file] : snapshot_->files) {
+      commit.removes.push_back({.path = path,
+                                .deletion_timestamp = now_ms,
+                                .data_change = true,
+                                .partition_values = file.partition_values,
+                                .size = file.size});
+    }
+  }
   if (schema_changed_) {
     MetadataAction metadata = snapshot_->metadata;
     metadata.schema_string = ToDeltaSchemaString(schema_);
@@ -75,9 +85,9 @@ void TableWriter::MaybeCheckpoint() {
   }
 }
 
-Result<FlushResult> TableWriter::Flush(std::vector<TxnAction> txns) {
+Result<FlushResult> TableWriter::Flush(std::vector<TxnAction> txns, FlushMode mode) {
   FlushResult result;
-  if (buffers_.empty() && txns.empty() && !schema_changed_) return result;
+  if (buffers_.empty() && txns.empty() && !schema_changed_ && mode == FlushMode::kAppend) return result;
   const auto started = std::chrono::steady_clock::now();
   std::vector<AddAction> adds;
   Status failed;
@@ -94,7 +104,7 @@ Result<FlushResult> TableWriter::Flush(std::vector<TxnAction> txns) {
   }
   std::shared_ptr<const TableSnapshot> committed;
   if (failed.ok()) {
-    auto next = log_.Commit(snapshot_, MakeCommit(std::move(txns), std::move(adds)));
+    auto next = log_.Commit(snapshot_, MakeCommit(std::move(txns), std::move(adds), mode));
     if (next.has_value()) {
       committed = std::move(*next);
     } else {

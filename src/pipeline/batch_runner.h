@@ -49,6 +49,8 @@ struct BatchRecord {
   CloudEvent event;
   TimestampMicros appended_micros = 0;  // when the stream took it (for max_record_age)
   uint64_t offset = 0;                  // in its partition (for dead letters)
+  uint32_t partition = 0;               // of the stream the record came from
+  bool redriven = false;                // a dead letter run again (Pipeline::Redrive)
 };
 
 // A record a step failed on its own (a partial batch response): its

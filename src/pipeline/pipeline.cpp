@@ -8,6 +8,7 @@
 #include "core/logging.h"
 #include "ingest/cloudevent_json.h"
 #include "ingest/dead_letter.h"
+#include "pipeline/route_step.h"
 
 namespace eventlake::pipeline {
 
@@ -20,22 +21,28 @@ Result<std::vector<FailedItem>> StreamSink::Deliver(const SinkBatch& batch) {
 }
 
 Result<std::unique_ptr<Pipeline>> Pipeline::Create(PipelineOptions options) {
-  if (options.trigger == nullptr) return Err(InvalidArgument("pipeline " + options.name + ": no trigger stream"));
+  if ((options.trigger == nullptr) == !options.schedule.has_value()) {
+    return Err(InvalidArgument("pipeline " + options.name + ": one trigger, a stream or a schedule"));
+  }
+  if (options.schedule.has_value() && !options.query) {
+    return Err(InvalidArgument("pipeline " + options.name + ": a scheduled pipeline needs its query"));
+  }
   for (const PipelineStep& step : options.steps) {
     if (!step.run) return Err(InvalidArgument("pipeline " + options.name + ": step " + step.name + " has no function"));
     EL_RETURN_IF_ERROR(BatchRunner::Validate(step.retry).WithContext("pipeline " + options.name + ": step " + step.name));
   }
   if (options.group.empty()) options.group = "pipeline-" + options.name;
   auto pipeline = std::unique_ptr<Pipeline>(new Pipeline(std::move(options)));
-  EL_ASSIGN_OR_RETURN(pipeline->positions_, pipeline->options_.trigger->GroupOffsets(pipeline->options_.group));
+  if (pipeline->options_.trigger != nullptr) {
+    EL_ASSIGN_OR_RETURN(pipeline->positions_, pipeline->options_.trigger->GroupOffsets(pipeline->options_.group));
+  }
   pipeline->committed_ = pipeline->positions_;
   pipeline->rewinds_.assign(pipeline->positions_.size(), 0);
   return pipeline;
 }
 
 Pipeline::Pipeline(PipelineOptions options) : options_(std::move(options)) {
-  const uint32_t partitions = options_.trigger->partition_count();
-  for (uint32_t p = 0; p <= partitions; ++p) {  // and one slot for redrives
+  for (uint32_t p = 0; p <= TriggerPartitions(); ++p) {  // and one slot for redrives and scheduled runs
     for (const PipelineStep& step : options_.steps) {
       runners_.emplace_back(step.retry, options_.clock, nullptr, 0x9E3779B97F4A7C15ull * (p + 1));
     }
@@ -54,7 +61,8 @@ Pipeline::Pipeline(PipelineOptions options) : options_(std::move(options)) {
 Pipeline::~Pipeline() { Stop(); }
 
 Status Pipeline::Start() {
-  for (uint32_t p = 0; p < options_.trigger->partition_count(); ++p) {
+  if (options_.schedule.has_value()) threads_.emplace_back([this] { RunSchedule(); });
+  for (uint32_t p = 0; p < TriggerPartitions(); ++p) {
     threads_.emplace_back([this, p] { Run(p); });
   }
   return Status::Ok();
@@ -79,7 +87,7 @@ Status Pipeline::FlushSinks() {
     Status s = sink->Flush();
     if (!s.ok() && first.ok()) first = s.WithContext("sink " + std::string(sink->name()));
   }
-  for (uint32_t p = 0; p < options_.trigger->partition_count(); ++p) {
+  for (uint32_t p = 0; p < TriggerPartitions(); ++p) {
     Status s = CommitGroup(p);
     if (!s.ok() && first.ok()) first = s;
   }
@@ -116,6 +124,9 @@ void Pipeline::Run(uint32_t partition) {
 }
 
 Result<BatchReport> Pipeline::RunOnce(uint32_t partition) {
+  if (partition >= TriggerPartitions()) {
+    return Err(InvalidArgument("pipeline " + options_.name + " has no trigger partition " + std::to_string(partition)));
+  }
   uint64_t from;
   uint64_t rewinds;
   {
@@ -131,7 +142,7 @@ Result<BatchReport> Pipeline::RunOnce(uint32_t partition) {
   BatchReport report{.records = batch.records.size()};
   if (batch.records.empty()) return report;
   if (records_in_ != nullptr) records_in_->Increment(batch.records.size());
-  EL_ASSIGN_OR_RETURN(report, Process(options_.trigger->name(), partition, partition, std::move(batch)));
+  EL_ASSIGN_OR_RETURN(report, Process(options_.trigger->name(), partition, partition, std::move(batch), false));
   {
     std::lock_guard lock(mu_);
     if (rewinds_[partition] != rewinds) return report;  // rewound meanwhile: read from there
@@ -141,10 +152,17 @@ Result<BatchReport> Pipeline::RunOnce(uint32_t partition) {
   return report;
 }
 
-Result<BatchReport> Pipeline::Process(std::string_view origin, uint32_t partition, size_t runner, MicroBatch batch) {
+Result<BatchReport> Pipeline::Process(std::string_view origin, uint32_t partition, size_t runner, MicroBatch batch,
+                                      bool redriven) {
   BatchReport report{.records = batch.records.size(), .next_offset = batch.next_offset};
-  const TimestampMicros oldest = batch.records.front().appended_micros;
+  // (A scheduled run's query may answer no rows: its sinks still get the run.)
+  const TimestampMicros oldest =
+      batch.records.empty() ? options_.clock->NowMicros() : batch.records.front().appended_micros;
   std::vector<BatchRecord> current = std::move(batch.records);
+  for (BatchRecord& r : current) {
+    r.partition = partition;
+    r.redriven = redriven;
+  }
   std::vector<DeadLetter> letters;
   for (size_t s = 0; s < options_.steps.size(); ++s) {
     const PipelineStep& step = options_.steps[s];
@@ -153,23 +171,33 @@ Result<BatchReport> Pipeline::Process(std::string_view origin, uint32_t partitio
     current.clear();
     // What a step made is the next step's batch; it stands for the batch's
     // records as a whole (first offset, oldest append time).
-    for (CloudEvent& e : outcome.out) current.push_back({std::move(e), oldest, batch.first_offset});
+    for (CloudEvent& e : outcome.out) current.push_back({std::move(e), oldest, batch.first_offset, partition, redriven});
   }
   std::vector<CloudEvent> events;
   events.reserve(current.size());
   for (BatchRecord& r : current) events.push_back(std::move(r.event));
-  const SinkBatch delivery{.origin = origin,
-                           .partition = partition,
-                           .first_offset = batch.first_offset,
-                           .next_offset = batch.next_offset,
-                           .events = events};
-  for (Sink* sink : options_.sinks) {
-    auto refused = sink->Deliver(delivery);
+  // Per routed sink, which events go to it (then the routes come off).
+  std::vector<std::vector<size_t>> routed(options_.sinks.size());
+  if (!options_.routed_sinks.empty()) routed = RouteEvents(events);
+  for (size_t s = 0; s < options_.sinks.size(); ++s) {
+    Sink* sink = options_.sinks[s];
+    std::vector<CloudEvent> picked;
+    const bool subset = IsRouted(s);
+    if (subset) {
+      picked.reserve(routed[s].size());
+      for (size_t i : routed[s]) picked.push_back(events[i]);
+    }
+    const std::vector<CloudEvent>& given = subset ? picked : events;
+    auto refused = sink->Deliver({.origin = origin,
+                                  .partition = partition,
+                                  .first_offset = batch.first_offset,
+                                  .next_offset = batch.next_offset,
+                                  .events = given});
     if (!refused.has_value()) {
       return Err(refused.error().WithContext("pipeline " + options_.name + ": sink " + std::string(sink->name())));
     }
     for (FailedItem& item : *refused) {
-      letters.push_back({.record = {events[item.index], oldest, batch.first_offset},
+      letters.push_back({.record = {given[item.index], oldest, batch.first_offset, partition, redriven},
                          .step = "sink " + std::string(sink->name()),
                          .error = std::move(item.error),
                          .attempts = 1});
@@ -181,7 +209,29 @@ Result<BatchReport> Pipeline::Process(std::string_view origin, uint32_t partitio
   return report;
 }
 
+bool Pipeline::IsRouted(size_t sink) const {
+  const std::string_view name = options_.sinks[sink]->name();
+  return std::find(options_.routed_sinks.begin(), options_.routed_sinks.end(), name) != options_.routed_sinks.end();
+}
+
+std::vector<std::vector<size_t>> Pipeline::RouteEvents(std::vector<CloudEvent>& events) const {
+  std::vector<std::vector<size_t>> routed(options_.sinks.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    const std::optional<std::vector<std::string_view>> to = RoutedSinks(events[i]);
+    for (size_t s = 0; s < options_.sinks.size(); ++s) {
+      if (!to.has_value() || std::find(to->begin(), to->end(), options_.sinks[s]->name()) != to->end()) {
+        routed[s].push_back(i);
+      }
+    }
+    std::erase_if(events[i].extensions, [](const Extension& x) { return x.name == kRouteExtension; });
+  }
+  return routed;
+}
+
 Status Pipeline::Rewind(std::vector<uint64_t> offsets) {
+  if (options_.trigger == nullptr) {
+    return FailedPrecondition("pipeline " + options_.name + " is scheduled: it has no stream to replay");
+  }
   log::Stream& trigger = *options_.trigger;
   if (offsets.size() != trigger.partition_count()) {
     return InvalidArgument("a rewind needs one offset per partition of " + trigger.name());
@@ -208,6 +258,7 @@ uint64_t Pipeline::BatchEnd(uint32_t partition, uint64_t from) {
 }
 
 Status Pipeline::CommitDurable(uint32_t partition) {
+  if (partition >= TriggerPartitions()) return Status::Ok();
   for (Sink* sink : options_.sinks) {
     EL_RETURN_IF_ERROR(sink->Tick().WithContext("pipeline " + options_.name + ": sink " + std::string(sink->name())));
   }

@@ -1,4 +1,4 @@
-// Pipeline: the stream trigger's runtime (issue 6). Each partition of the
+// Pipeline: the stream and schedule triggers' runtime (issue 6). Each partition of the
 // trigger stream is read in micro-batches (micro_batch.h) from where the
 // pipeline's consumer group stands, one batch in flight per partition,
 // partitions in parallel. A batch goes through the steps in order, each
@@ -41,6 +41,7 @@
 #include "log/stream.h"
 #include "pipeline/batch_runner.h"
 #include "pipeline/micro_batch.h"
+#include "pipeline/schedule.h"
 
 namespace eventlake::pipeline {
 
@@ -102,12 +103,23 @@ class StreamSink : public Sink {
 
 struct PipelineOptions {
   std::string name;
-  log::Stream* trigger = nullptr;  // required
+  log::Stream* trigger = nullptr;  // the stream trigger; or the schedule trigger:
+  // At each firing of `schedule` (in UTC) the rows `query` answers (JSON
+  // objects, made events as row_event.h says) are one batch, of origin
+  // "schedule", partition 0, offset the run's number (what the sinks have
+  // durable, or counted since the start): a run that fails before every
+  // sink has it is tried again with the same number, so exactly-once sinks
+  // take it once. Missed firings (the server was down) are not made up.
+  std::optional<Schedule> schedule;
+  std::function<Result<std::vector<std::string>>()> query;
   std::string group;               // "" = "pipeline-<name>"
   BatchLimits batch;
   std::chrono::milliseconds idle_wait{200};  // a partition with nothing new waits this long
   std::vector<PipelineStep> steps;
   std::vector<Sink*> sinks;                  // each must outlive the pipeline
+  // The sinks' names a route step sends to (route_step.h): these get only
+  // the events routed to them (and those no route step saw), the others all.
+  std::vector<std::string> routed_sinks;
   // Opens (creating it if need be) the dead-letter stream, the first time
   // a record fails; empty: failed records are counted and dropped.
   std::function<Result<log::Stream*>()> open_dead_letter;
@@ -147,6 +159,9 @@ class Pipeline {
   Status Start();
   void Stop();
 
+  // A scheduled pipeline's run now: the query, the steps, the sinks, which
+  // are then flushed. One at a time (with redrives).
+  Result<BatchReport> RunScheduled();
   // One batch of `partition`: read, steps, sinks, dead letters, commit.
   Result<BatchReport> RunOnce(uint32_t partition);
   // Replay (or skip): the group and the partitions' positions go to
@@ -171,12 +186,21 @@ class Pipeline {
  private:
   explicit Pipeline(PipelineOptions options);
   void Run(uint32_t partition);
+  // The schedule trigger's thread: RunScheduled at each firing, a failed
+  // run tried again after 1 s, 2 s, ... until the next firing is due.
+  void RunSchedule();
+  uint32_t TriggerPartitions() const { return options_.trigger == nullptr ? 0 : options_.trigger->partition_count(); }
   // A batch of `origin` (the trigger, or the dead-letter stream on a
   // redrive) through the steps to the sinks, and its dead letters;
   // `runner` picks the BatchRunners (a partition's, or the redrive's).
-  Result<BatchReport> Process(std::string_view origin, uint32_t partition, size_t runner, MicroBatch batch);
+  Result<BatchReport> Process(std::string_view origin, uint32_t partition, size_t runner, MicroBatch batch,
+                              bool redriven);
   Status DeadLetters(std::string_view origin, uint32_t partition, std::span<const DeadLetter> letters);
   Status CommitGroup(uint32_t partition);
+  // Whether the sink at `sink` is one a route sends to.
+  bool IsRouted(size_t sink) const;
+  // Per sink, the events routed to it; takes the routes off the events.
+  std::vector<std::vector<size_t>> RouteEvents(std::vector<CloudEvent>& events) const;
   // The end of the batch from `from`: no further than the next offset a
   // sink has durable or taken, so that a batch cut again is whole in it.
   uint64_t BatchEnd(uint32_t partition, uint64_t from);
@@ -193,7 +217,8 @@ class Pipeline {
   Counter* dead_lettered_ = nullptr;
   Counter* batch_errors_ = nullptr;
 
-  std::mutex redrive_mu_;  // held by Redrive: one at a time (it has one runner slot)
+  std::mutex redrive_mu_;  // held by Redrive and RunScheduled: one at a time (they share a runner slot)
+  uint64_t scheduled_runs_ = 0;  // guarded by redrive_mu_: runs since the start
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> threads_;
 };

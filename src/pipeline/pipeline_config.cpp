@@ -1,6 +1,9 @@
 // The pipelines option table and the readers of its steps and sinks.
 #include "pipeline/pipeline_config.h"
 
+#include <algorithm>
+
+#include "pipeline/schedule.h"
 #include "pipeline/step_factory.h"
 
 namespace eventlake::pipeline {
@@ -9,9 +12,16 @@ namespace {
 const config::Table<PipelineTriggerConfig>& TriggerTable() {
   static const auto& table =
       (new config::Table<PipelineTriggerConfig>(
-           "pipelines[].trigger", "What starts the pipeline: the stream it reads with the consumer group "
-                                  "`pipeline-<name>`, in micro-batches cut at whichever limit comes first."))
-          ->Field("stream", &PipelineTriggerConfig::stream, "The stream to read.", {.required = true})
+           "pipelines[].trigger",
+           "What starts the pipeline: a stream it reads with the consumer group `pipeline-<name>`, in "
+           "micro-batches cut at whichever limit comes first; or a schedule, at whose firings a query's rows "
+           "are the batch."))
+          ->Field("stream", &PipelineTriggerConfig::stream, "The stream to read (or give schedule).")
+          .Field("schedule", &PipelineTriggerConfig::schedule,
+                 "When a scheduled pipeline runs, in UTC: a cron expression (`0 * * * *`), `@hourly`-style "
+                 "macros, `rate(5 minutes)` or `@every 90s`.")
+          .Field("query", &PipelineTriggerConfig::query,
+                 "A scheduled pipeline's SQL over the lake's tables (as POST /v1/query); its rows are the batch.")
           .Field("max_records", &PipelineTriggerConfig::max_records, "Records per batch at most.",
                  {.min = 1, .max = 1'000'000})
           .Field("max_bytes", &PipelineTriggerConfig::max_bytes, "Bytes of events per batch at most.",
@@ -51,9 +61,10 @@ const config::Table<PipelineConfig>& PipelineConfigTable() {
           .Section("trigger", &PipelineConfig::trigger, TriggerTable(), {.required = true})
           .Yaml("steps", &PipelineConfig::steps,
                 "The steps, in order: a list of one-key maps `- <kind>: <spec>` (validate, filter, map, mask, "
-                "sql; docs/pipelines.md).")
+                "dedup, route, sql, lua, function, http; docs/pipelines.md).")
           .Yaml("sinks", &PipelineConfig::sinks,
-                "Where the events go (fan-out): a list of `- table: <zone.table>` and `- stream: <name>`.")
+                "Where the events go (fan-out): a list of `- table: <zone.table>` (or `{name, mode: overwrite}` in "
+                "a scheduled pipeline) and `- stream: <name>`.")
           .Section("on_error", &PipelineConfig::on_error, ErrorTable());
   return table;
 }
@@ -94,10 +105,22 @@ Result<std::vector<SinkSpec>> SinkSpecs(const PipelineConfig& config, const std:
     } else {
       return Err(InvalidArgument(entry.path + ": unknown sink kind (table, stream)"));
     }
-    if (!entry.spec.is_string() || entry.spec.get<std::string>().empty()) {
+    nlohmann::json name = entry.spec;
+    if (sink.kind == SinkKind::kTable && entry.spec.is_object()) {  // {name, mode: append | overwrite}
+      for (const auto& [key, value] : entry.spec.items()) {
+        if (key != "name" && key != "mode") return Err(InvalidArgument(entry.path + "." + key + ": unknown key (name, mode)"));
+      }
+      name = entry.spec.value("name", nlohmann::json());
+      const nlohmann::json mode = entry.spec.value("mode", nlohmann::json("append"));
+      if (mode != "append" && mode != "overwrite") {
+        return Err(InvalidArgument(entry.path + ".mode: expected append or overwrite"));
+      }
+      sink.overwrite = mode == "overwrite";
+    }
+    if (!name.is_string() || name.get<std::string>().empty()) {
       return Err(InvalidArgument(entry.path + ": expected the " + entry.kind + "'s name"));
     }
-    sink.target = entry.spec.get<std::string>();
+    sink.target = name.get<std::string>();
     sinks.push_back(std::move(sink));
   }
   return sinks;
@@ -107,10 +130,31 @@ Status ValidatePipelineConfig(const PipelineConfig& config, const std::string& p
   if (config.name.empty() || config.name.find_first_of("/ ") != std::string::npos) {
     return InvalidArgument(path + ".name: must be non-empty, without '/' or spaces");
   }
+  const PipelineTriggerConfig& t = config.trigger;
+  if (t.stream.empty() == t.schedule.empty()) {
+    return InvalidArgument(path + ".trigger: give one of stream and schedule");
+  }
+  if (!t.schedule.empty()) {
+    auto schedule = Schedule::Parse(t.schedule);
+    if (!schedule.has_value()) return schedule.error().WithContext(path + ".trigger.schedule");
+    if (t.query.empty()) return InvalidArgument(path + ".trigger.query: a scheduled pipeline needs a query");
+  } else if (!t.query.empty()) {
+    return InvalidArgument(path + ".trigger.query: only a scheduled pipeline has a query");
+  }
   EL_ASSIGN_OR_RETURN(std::vector<StepSpec> steps, StepSpecs(config, path));
   for (const StepSpec& step : steps) EL_RETURN_IF_ERROR(CheckStepSpec(step));
   EL_ASSIGN_OR_RETURN(std::vector<SinkSpec> sinks, SinkSpecs(config, path));
   if (sinks.empty()) return InvalidArgument(path + ".sinks: a pipeline needs at least one sink");
+  for (const SinkSpec& sink : sinks) {
+    if (sink.overwrite && t.schedule.empty()) {
+      return InvalidArgument(sink.path + ".mode: overwrite is for scheduled pipelines (each run replaces the rows)");
+    }
+  }
+  EL_ASSIGN_OR_RETURN(std::vector<std::string> routed, RouteTargets(steps));
+  for (const std::string& name : routed) {
+    const bool known = std::any_of(sinks.begin(), sinks.end(), [&name](const SinkSpec& s) { return s.target == name; });
+    if (!known) return InvalidArgument(path + ".steps: a route names " + name + ", which is none of the pipeline's sinks");
+  }
   return Status::Ok();
 }
 

@@ -3,6 +3,7 @@
 //   pipelines:
 //     - name: clicks_to_lake
 //       trigger: { stream: clicks, max_records: 1000, max_bytes: 4MiB, max_wait: 1s }
+//       # or: trigger: { schedule: "@hourly", query: "SELECT ... FROM curated.clicks" }
 //       steps:
 //         - validate: schemas/click.json         # a JSON Schema file, or {schema: {...}}
 //         - filter: "price > 0"
@@ -11,7 +12,7 @@
 //         - sql: "SELECT *, upper(country) AS country FROM batch"
 //       on_error: { max_attempts: 3, backoff: 100ms, dead_letter_stream: clicks.dlq }
 //       sinks:
-//         - table: curated.clicks
+//         - table: curated.clicks                 # or {name: analytics.x, mode: overwrite}
 //         - stream: clicks_enriched
 //
 // Steps and sinks are lists of one-key maps whose key is the kind; the
@@ -32,8 +33,12 @@
 
 namespace eventlake::pipeline {
 
+// One of `stream` (the stream trigger) and `schedule` (the schedule
+// trigger: at each firing, the rows of `query` over the lake are the batch).
 struct PipelineTriggerConfig {
   std::string stream;
+  std::string schedule;  // schedule.h: "0 * * * *", "@hourly", "rate(5 minutes)"
+  std::string query;     // SQL over the lake's tables, as POST /v1/query runs it
   uint32_t max_records = 1000;
   uint64_t max_bytes = 4ull << 20;
   std::chrono::milliseconds max_wait{1000};
@@ -75,6 +80,7 @@ struct SinkSpec {
   SinkKind kind = SinkKind::kTable;
   std::string target;  // the table ("curated.clicks") or the stream
   std::string path;
+  bool overwrite = false;  // a table's `mode: overwrite`: each run replaces its rows
 };
 
 // `path` names the pipeline ("pipelines[0]"). InvalidArgument for an entry

@@ -29,7 +29,7 @@ Result<RedriveReport> Pipeline::Redrive(const RedriveOptions& o) {
   log::Stream& stream = *o.dead_letters;
   const std::string group = o.group.empty() ? "pipeline-" + options_.name + "-redrive" : o.group;
   EL_ASSIGN_OR_RETURN(std::vector<uint64_t> offsets, stream.GroupOffsets(group));
-  const size_t runner = options_.trigger->partition_count();  // the redrive's runner slot
+  const size_t runner = TriggerPartitions();  // the redrive's runner slot
   RedriveReport report;
   ingest::EventDecoder decoder;
   const auto started = std::chrono::steady_clock::now();
@@ -59,7 +59,7 @@ Result<RedriveReport> Pipeline::Redrive(const RedriveOptions& o) {
       from = batch.next_offset;
       if (batch.records.empty()) continue;
       report.redriven += batch.records.size();
-      EL_ASSIGN_OR_RETURN(BatchReport done, Process(stream.name(), p, runner, std::move(batch)));
+      EL_ASSIGN_OR_RETURN(BatchReport done, Process(stream.name(), p, runner, std::move(batch), /*redriven=*/true));
       report.delivered += done.delivered;
       report.dead_letters += done.dead_letters;
       if (o.rate > 0) {  // the letters so far take at least redriven / rate seconds

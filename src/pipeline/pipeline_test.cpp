@@ -11,6 +11,7 @@
 #include <set>
 #include <nlohmann/json.hpp>
 
+#include "pipeline/route_step.h"
 #include "pipeline/sql_step.h"
 
 namespace eventlake::pipeline {
@@ -158,6 +159,31 @@ TEST_F(PipelineTest, APoisonRecordIsDeadLetteredAndTheOther99AreDeliveredOnceToE
   EXPECT_EQ(letter["event"]["data"], json::parse(R"({"price": "free"})"));
   EXPECT_THAT(letter["problem"]["detail"].get<std::string>(), testing::HasSubstr("free"));
   EXPECT_EQ(clicks_->GroupOffsets("pipeline-doubler").value(), (std::vector<uint64_t>{100}));
+}
+
+TEST_F(PipelineTest, RoutedSinksGetTheirEventsAndTheOthersAllWithoutTheRoute) {
+  Send(0, 10);
+  auto route = RouteStep::Create({.rules = {{.when = "CAST(price AS INTEGER) >= 5", .to = {"enriched"}}},
+                                  .otherwise = {"buffering"}});
+  ASSERT_TRUE(route.has_value()) << route.error().ToString();
+  std::shared_ptr<RouteStep> step = std::move(*route);
+  StreamSink expensive(enriched_.get());
+  BufferingSink cheap;
+  FlakySink everything;
+  auto pipeline = Pipeline::Create({.name = "router",
+                                    .trigger = clicks_.get(),
+                                    .batch = {.max_records = 100, .max_wait = std::chrono::milliseconds(0)},
+                                    .steps = {{.name = "route", .run = [step](auto b) { return step->Run(b); }}},
+                                    .sinks = {&expensive, &cheap, &everything},
+                                    .routed_sinks = {"enriched", "buffering"}});
+  ASSERT_TRUE(pipeline.has_value()) << pipeline.error().ToString();
+  EXPECT_EQ((*pipeline)->RunOnce(0).value().records, 10u);
+  const auto out = ReadAll(*enriched_);
+  ASSERT_EQ(out.size(), 5u);
+  EXPECT_EQ(out[0].event.id, "c5");
+  EXPECT_TRUE(out[0].event.extensions.empty());  // the route came off
+  EXPECT_EQ(cheap.buffered, (std::vector<std::string>{"c0", "c1", "c2", "c3", "c4"}));
+  EXPECT_EQ(everything.delivered, 10u);
 }
 
 TEST_F(PipelineTest, ARestartedPipelineGoesOnFromItsGroup) {

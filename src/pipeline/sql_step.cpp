@@ -1,11 +1,9 @@
 // SqlStep: the batch into DuckDB, the statement, its rows back as events.
 #include "pipeline/sql_step.h"
 
-#include <array>
-
 #include <nlohmann/json.hpp>
 
-#include "core/id.h"
+#include "pipeline/row_event.h"
 
 namespace eventlake::pipeline {
 namespace {
@@ -14,33 +12,21 @@ using Json = nlohmann::json;
 using engine::SqlIdentifier;
 using engine::SqlString;
 
-constexpr std::array<std::string_view, 6> kBatchColumns = {"id", "source", "type", "subject", "time", "data"};
-
-bool IsBatchColumn(std::string_view name) {
-  for (std::string_view c : kBatchColumns) {
-    if (c == name) return true;
-  }
-  return false;
-}
-
-// DuckDB's text of a TIMESTAMP WITH TIME ZONE ("2026-12-01 10:00:00.5+00")
-// as RFC 3339.
-Result<TimestampMicros> ParseDuckDbTimestamp(std::string text) {
-  if (text.size() > 10 && text[10] == ' ') text[10] = 'T';
-  if (text.size() > 3 && (text[text.size() - 3] == '+' || text[text.size() - 3] == '-')) text += ":00";
-  auto micros = ParseRfc3339(text);
-  if (!micros.has_value()) return Err(InvalidArgument("the column time is not a timestamp: " + text));
-  return *micros;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<SqlStep>> SqlStep::Create(SqlStepOptions options) {
-  if (options.sql.empty() == options.filter.empty()) {
-    return Err(InvalidArgument("a sql step has a statement, a filter step an expression: one of them"));
+  const int modes = !options.sql.empty() + !options.filter.empty() + !options.conditions.empty();
+  if (modes != 1) {
+    return Err(InvalidArgument("a sql step has a statement, a filter step an expression, a route conditions: one of them"));
   }
+  if (options.conditions.size() > 64) return Err(InvalidArgument("a route has at most 64 conditions"));
   if (!options.filter.empty()) {
     options.sql = "SELECT ordinal FROM batch_numbered WHERE (" + options.filter + ")";
+  }
+  if (!options.conditions.empty()) {
+    options.sql = "SELECT ordinal";
+    for (const std::string& c : options.conditions) options.sql += ", coalesce((" + c + ")::BOOLEAN, false)";
+    options.sql += " FROM batch_numbered";
   }
   auto step = std::unique_ptr<SqlStep>(new SqlStep(std::move(options)));
   EL_ASSIGN_OR_RETURN(step->db_, engine::Database::Open({.threads = 1,
@@ -58,9 +44,9 @@ Result<std::unique_ptr<SqlStep>> SqlStep::Create(SqlStepOptions options) {
   const Json tree = Json::parse(parsed.String(0, 0).value_or("{}"), nullptr, /*allow_exceptions=*/false);
   if (!tree.is_object() || tree.value("error", true)) {
     const std::string why = tree.is_object() ? tree.value("error_message", std::string()) : std::string();
-    return Err(InvalidArgument(step->options_.filter.empty()
+    return Err(InvalidArgument(step->options_.filter.empty() && step->options_.conditions.empty()
                                    ? "sql step: one SELECT over batch is expected: " + why
-                                   : "filter step: one SQL expression over the batch's columns is expected: " + why));
+                                   : "one SQL expression over the batch's columns is expected: " + why));
   }
   if (!tree.contains("statements") || tree["statements"].size() != 1) {
     return Err(InvalidArgument("sql step: one SELECT over batch is expected, not several statements"));
@@ -100,7 +86,7 @@ Status SqlStep::Load(std::span<const BatchRecord> batch) {
     if (shape.is_object()) {
       for (const auto& [name, type] : shape.items()) {
         // As in the lake's event tables: a member named like a column before it is data_<name>.
-        members += ", s." + SqlIdentifier(name) + " AS " + SqlIdentifier(IsBatchColumn(name) ? "data_" + name : name);
+        members += ", s." + SqlIdentifier(name) + " AS " + SqlIdentifier(IsEventColumn(name) ? "data_" + name : name);
       }
       if (!shape.empty()) structure = shape.dump();
     }
@@ -125,47 +111,11 @@ Result<std::vector<CloudEvent>> SqlStep::Query() {
                       connection_->Query("SELECT to_json(q)::VARCHAR FROM (\n" + options_.sql + "\n) AS q"));
   std::vector<CloudEvent> out;
   out.reserve(rows.rows());
+  const RowEventDefaults defaults{.source = options_.default_source, .type = options_.default_type};
   for (size_t r = 0; r < rows.rows(); ++r) {
     Json row = Json::parse(rows.String(0, r).value_or("{}"), nullptr, /*allow_exceptions=*/false);
     if (!row.is_object()) return Err(Internal("a result row is not a JSON object"));
-    CloudEvent e;
-    auto text = [&](const char* name) -> std::optional<std::string> {
-      auto it = row.find(name);
-      if (it == row.end()) return std::nullopt;
-      std::optional<std::string> value;
-      if (it->is_string()) value = it->get<std::string>();
-      else if (!it->is_null()) value = it->dump();
-      row.erase(it);
-      return value;
-    };
-    e.id = text("id").value_or("");
-    if (e.id.empty()) e.id = NewEventId();
-    e.source = text("source").value_or(options_.default_source);
-    e.type = text("type").value_or(options_.default_type);
-    e.subject = text("subject");
-    if (std::optional<std::string> time = text("time")) {
-      EL_ASSIGN_OR_RETURN(e.time, ParseDuckDbTimestamp(*time));
-    }
-    // A `data` column is data that is not an object (NULL for objects:
-    // SELECT * passes it through); data_<attribute> is the member <attribute>.
-    Json data = Json::object();
-    Json other = nullptr;
-    if (auto it = row.find("data"); it != row.end()) {
-      other = std::move(*it);
-      row.erase(it);
-    }
-    for (auto& [name, value] : row.items()) {
-      if (value.is_null()) continue;  // NULL is no value, as in the lake's rows
-      const bool renamed = name.starts_with("data_") && IsBatchColumn(std::string_view(name).substr(5));
-      data[renamed ? name.substr(5) : name] = std::move(value);
-    }
-    if (!other.is_null() && data.empty()) {
-      e.data = other.dump();
-    } else {
-      if (!other.is_null()) data["data"] = std::move(other);
-      e.data = data.dump();
-    }
-    e.data_content_type = "application/json";
+    EL_ASSIGN_OR_RETURN(CloudEvent e, EventFromRow(std::move(row), defaults));
     out.push_back(std::move(e));
   }
   return out;
@@ -184,6 +134,21 @@ Result<std::vector<CloudEvent>> SqlStep::Filter(std::span<const BatchRecord> bat
     out.push_back(batch[static_cast<size_t>(*ordinal)].event);
   }
   return out;
+}
+
+Result<std::vector<uint64_t>> SqlStep::Conditions(std::span<const BatchRecord> batch) {
+  std::lock_guard lock(mu_);
+  EL_RETURN_IF_ERROR(Load(batch));
+  EL_ASSIGN_OR_RETURN(engine::QueryResult rows,
+                      connection_->Query("SELECT * FROM (\n" + options_.sql + "\n) ORDER BY ordinal"));
+  if (rows.rows() != batch.size()) return Err(Internal("the route's conditions did not answer every record"));
+  std::vector<uint64_t> truths(batch.size(), 0);
+  for (size_t r = 0; r < rows.rows(); ++r) {
+    for (size_t c = 0; c < options_.conditions.size(); ++c) {
+      if (rows.Bool(c + 1, r).value_or(false)) truths[r] |= uint64_t{1} << c;
+    }
+  }
+  return truths;
 }
 
 StepResult SqlStep::Run(std::span<const BatchRecord> batch) {

@@ -1,7 +1,8 @@
 // The `sql` step (issue 6): a DuckDB statement over the batch as a table
 // named `batch`, whose rows become the step's events; and the `filter`
 // step, an SQL expression over the same columns that keeps the events for
-// which it is true, exactly as they came.
+// which it is true, exactly as they came; and the route step's
+// conditions (route_step.h).
 //
 // `batch` has the events' attributes id, source, type, subject (VARCHAR)
 // and time (TIMESTAMP WITH TIME ZONE), then each member of the data's
@@ -33,6 +34,7 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "engine/database.h"
@@ -46,6 +48,9 @@ struct SqlStepOptions {
   // over the batch's columns is true pass on unchanged (as received, not
   // rebuilt from their columns); `sql` must then be empty.
   std::string filter;
+  // The route step's conditions instead (at most 64 SQL expressions over
+  // the same columns): Conditions() answers which hold for each event.
+  std::vector<std::string> conditions;
   std::string default_source = "/eventlake/pipeline";
   std::string default_type = "eventlake.pipeline.sql";
   std::string memory_limit = "256MB";
@@ -58,6 +63,9 @@ class SqlStep {
   static Result<std::unique_ptr<SqlStep>> Create(SqlStepOptions options);
 
   StepResult Run(std::span<const BatchRecord> batch);
+  // With `conditions`: per event of the batch, bit i set when condition i
+  // is true for it (NULL is false).
+  Result<std::vector<uint64_t>> Conditions(std::span<const BatchRecord> batch);
 
  private:
   explicit SqlStep(SqlStepOptions options) : options_(std::move(options)) {}

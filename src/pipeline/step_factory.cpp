@@ -1,6 +1,7 @@
 // Step specs read and built: one reader per built-in kind.
 #include "pipeline/step_factory.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -8,11 +9,14 @@
 #include <memory>
 
 #include "core/file.h"
+#include "core/config_table.h"
+#include "pipeline/dedup_step.h"
 #include "pipeline/function_options.h"
 #include "pipeline/function_step.h"
 #include "pipeline/lua_step.h"
 #include "pipeline/map_step.h"
 #include "pipeline/mask_step.h"
+#include "pipeline/route_step.h"
 #include "pipeline/sql_step.h"
 #include "pipeline/validate_step.h"
 
@@ -151,6 +155,73 @@ Result<MaskSpec> MaskOptions(const StepSpec& s, bool read_environment) {
   return spec;
 }
 
+// dedup: a field or {key: field | [fields], window, max_entries}.
+Result<DedupStepOptions> DedupOptions(const StepSpec& s) {
+  DedupStepOptions options;
+  const json* key = &s.spec;
+  if (!s.spec.is_string()) {
+    EL_RETURN_IF_ERROR(OnlyKeys(s.spec, s.path, {"key", "window", "max_entries"}));
+    key = &Member(s.spec, "key");
+    if (const json& window = Member(s.spec, "window"); !window.is_null()) {
+      EL_RETURN_IF_ERROR(Expect(window.is_string(), s.path + ".window", "a duration (10m)"));
+      auto parsed = config::ParseDuration(window.get<std::string>());
+      if (!parsed.has_value()) return Err(parsed.error().WithContext(s.path + ".window"));
+      options.window = *parsed;
+    }
+    if (const json& max = Member(s.spec, "max_entries"); !max.is_null()) {
+      EL_RETURN_IF_ERROR(Expect(max.is_number_unsigned() && max.get<uint64_t>() > 0, s.path + ".max_entries",
+                                "a count >= 1"));
+      options.max_entries = max.get<size_t>();
+    }
+  }
+  if (key->is_string()) {
+    options.key = {key->get<std::string>()};
+  } else if (!key->is_null()) {
+    EL_ASSIGN_OR_RETURN(options.key, StringList(*key, s.path + ".key"));
+    EL_RETURN_IF_ERROR(Expect(!options.key.empty(), s.path + ".key", "at least one field"));
+  }
+  for (const std::string& field : options.key) {
+    EL_RETURN_IF_ERROR(CheckDedupKeyField(field).WithContext(s.path + ".key"));
+  }
+  if (options.window <= std::chrono::microseconds::zero()) return Err(InvalidArgument(s.path + ".window: must be > 0"));
+  return options;
+}
+
+// A sink name or a list of them.
+Result<std::vector<std::string>> SinkNames(const json& spec, const std::string& path) {
+  if (spec.is_string()) return std::vector<std::string>{spec.get<std::string>()};
+  EL_ASSIGN_OR_RETURN(std::vector<std::string> names, StringList(spec, path));
+  EL_RETURN_IF_ERROR(Expect(!names.empty(), path, "at least one sink"));
+  return names;
+}
+
+// route: [{when, to}] | {rules: [{when, to}], otherwise}.
+Result<RouteSpec> RouteOptions(const StepSpec& s) {
+  const json* rules = &s.spec;
+  std::string rules_path = s.path;
+  RouteSpec spec;
+  if (s.spec.is_object()) {
+    EL_RETURN_IF_ERROR(OnlyKeys(s.spec, s.path, {"rules", "otherwise"}));
+    rules = &Member(s.spec, "rules");
+    rules_path += ".rules";
+    if (const json& otherwise = Member(s.spec, "otherwise"); !otherwise.is_null()) {
+      EL_ASSIGN_OR_RETURN(spec.otherwise, SinkNames(otherwise, s.path + ".otherwise"));
+    }
+  }
+  EL_RETURN_IF_ERROR(Expect(rules->is_array() && !rules->empty() && rules->size() <= 64, rules_path,
+                            "a list of 1 to 64 rules {when, to}"));
+  for (size_t i = 0; i < rules->size(); ++i) {
+    const std::string at = rules_path + "[" + std::to_string(i) + "]";
+    const json& rule = (*rules)[i];
+    EL_RETURN_IF_ERROR(OnlyKeys(rule, at, {"when", "to"}));
+    EL_RETURN_IF_ERROR(Expect(Member(rule, "when").is_string(), at + ".when", "an SQL expression"));
+    RouteRule r{.when = rule["when"].get<std::string>(), .to = {}};
+    EL_ASSIGN_OR_RETURN(r.to, SinkNames(Member(rule, "to"), at + ".to"));
+    spec.rules.push_back(std::move(r));
+  }
+  return spec;
+}
+
 // A step object shared by every copy of its function.
 template <typename Step>
 StepFunction Share(std::shared_ptr<Step> shared) {
@@ -168,7 +239,7 @@ StepFunction Share(Step step) {
 }  // namespace
 
 const std::vector<std::string>& StepKinds() {
-  static const std::vector<std::string> kinds = {"validate", "filter", "sql", "map", "mask", "lua", "function", "http"};
+  static const std::vector<std::string> kinds = {"validate", "filter", "sql", "map", "mask", "dedup", "route", "lua", "function", "http"};
   return kinds;
 }
 
@@ -178,12 +249,26 @@ Status CheckStepSpec(const StepSpec& s) {
   if (s.kind == "filter" || s.kind == "sql") return status(SqlOptions(s));
   if (s.kind == "map") return status(MapOptions(s));
   if (s.kind == "mask") return status(MaskOptions(s, false));
+  if (s.kind == "dedup") return status(DedupOptions(s));
+  if (s.kind == "route") return status(RouteOptions(s));
   if (s.kind == "lua") return status(ParseLuaStepOptions(s.spec, s.path, ""));
   if (s.kind == "function") return status(ParseFunctionStepOptions(s.spec, s.path, std::filesystem::current_path().string()));
   if (s.kind == "http") return status(ParseHttpFunctionOptions(s.spec, s.path));
   std::string kinds;
   for (const std::string& k : StepKinds()) kinds += (kinds.empty() ? "" : ", ") + k;
   return InvalidArgument(s.path + ": unknown step kind (" + kinds + ")");
+}
+
+Result<std::vector<std::string>> RouteTargets(std::span<const StepSpec> specs) {
+  std::vector<std::string> names;
+  for (const StepSpec& s : specs) {
+    if (s.kind != "route") continue;
+    EL_ASSIGN_OR_RETURN(RouteSpec spec, RouteOptions(s));
+    for (std::string& name : RouteTargets(spec)) {
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
+    }
+  }
+  return names;
 }
 
 Result<StepFunction> BuildStep(const StepSpec& s, const StepContext& context) {
@@ -220,6 +305,22 @@ Result<StepFunction> BuildStep(const StepSpec& s, const StepContext& context) {
     EL_ASSIGN_OR_RETURN(HttpFunctionOptions options, ParseHttpFunctionOptions(s.spec, s.path));
     options.region = context.region;
     auto step = FunctionStep::CreateHttp(std::move(options), origin, context.metrics);
+    if (!step.has_value()) return at(step.error());
+    return Share(std::move(*step));
+  }
+  if (s.kind == "route") {
+    EL_ASSIGN_OR_RETURN(RouteSpec spec, RouteOptions(s));
+    auto step = RouteStep::Create(std::move(spec));
+    if (!step.has_value()) return at(step.error());
+    return Share(std::move(*step));
+  }
+  if (s.kind == "dedup") {
+    EL_ASSIGN_OR_RETURN(DedupStepOptions options, DedupOptions(s));
+    if (context.state_dir.empty()) return Err(InvalidArgument(s.path + ": a dedup step needs a state directory"));
+    options.journal_path =
+        (std::filesystem::path(context.state_dir) / ("dedup-" + std::to_string(context.step_index) + ".journal"))
+            .string();
+    auto step = DedupStep::Create(std::move(options));
     if (!step.has_value()) return at(step.error());
     return Share(std::move(*step));
   }

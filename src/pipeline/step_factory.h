@@ -6,6 +6,8 @@
 //   sql:      "SELECT ... FROM batch" | {sql: ..., memory_limit: 256MB}
 //   map:      {rename: {a: b}, drop: [c], set: {d: 1}, cast: {e: integer}}
 //   mask:     {hash: [email], tokenize: [user.id], redact: [card], key_env: VAR}
+//   dedup:    data.order_id           | {key: [source, id], window: 10m, max_entries: 1000000}
+//   route:    [{when: "region = 'eu'", to: [curated.eu]}] | {rules: [...], otherwise: [sinks]}
 //   lua:      functions/enrich.lua    | {file | code, function, mode, timeout, memory_limit, allow}
 //   function: {command: ./bootstrap, directory, handler, timeout, memory, concurrency, idle_timeout, environment}
 //   http:     {url, timeout, allow_private, headers}
@@ -14,6 +16,10 @@
 // schema_file. A mask's tokenize key comes from the environment variable
 // key_env (at least 16 bytes), never from the file.
 #pragma once
+
+#include <span>
+#include <string>
+#include <vector>
 
 #include "core/metrics.h"
 #include "core/status.h"
@@ -33,7 +39,15 @@ struct StepContext {
   std::string stream;                  // the trigger stream (SQS eventSourceARN, receiptHandle)
   std::string region = "us-east-1";    // AWS_REGION and the ARNs functions see
   MetricsRegistry* metrics = nullptr;  // function metrics
+  // The pipeline's state directory (<data_dir>/state/pipelines/<name>)
+  // and the step's place in its list: where a dedup step keeps its claims.
+  std::string state_dir;
+  size_t step_index = 0;
 };
+
+// The sinks the route steps among `specs` name, once each (for
+// PipelineOptions::routed_sinks).
+Result<std::vector<std::string>> RouteTargets(std::span<const StepSpec> specs);
 
 // The step's function; it owns what the step needs (a SQL step's DuckDB,
 // a function's processes) and is safe to call from several threads.

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "pipeline/route_step.h"
+
 namespace eventlake::pipeline {
 namespace {
 
@@ -73,6 +75,23 @@ TEST(StepFactory, BuildsEachBuiltInKind) {
       batch);
   ASSERT_EQ(validate.failed.size(), 1u);
   EXPECT_EQ(validate.failed[0].index, 1u);
+
+  StepResult route = RunStep(R"({"route": [{"when": "price = '3'", "to": "curated.x"}]})", batch);
+  ASSERT_EQ(route.out.size(), 2u);
+  EXPECT_EQ(RoutedSinks(route.out[0]).value(), (std::vector<std::string_view>{"curated.x"}));
+  EXPECT_TRUE(RoutedSinks(route.out[1]).value().empty());
+}
+
+TEST(StepFactory, ADedupStepKeepsItsJournalInThePipelinesStateDirectory) {
+  const std::string dir = testing::TempDir() + "/step-factory-state";
+  std::filesystem::remove_all(dir);
+  auto specs = StepSpecs(WithSteps(R"([{"map": {}}, {"dedup": "data.price"}])"), "pipelines[0]").value();
+  EXPECT_THAT(BuildStep(specs[1]).error().message(), HasSubstr("needs a state directory"));
+  auto step = BuildStep(specs[1], {.state_dir = dir, .step_index = 1});
+  ASSERT_TRUE(step.has_value()) << step.error().ToString();
+  StepResult r = (*step)(Batch({R"({"price": 1})", R"({"price": 1})"}));
+  EXPECT_EQ(r.out.size(), 1u);
+  EXPECT_TRUE(std::filesystem::exists(dir + "/dedup-1.journal"));
 }
 
 TEST(StepFactory, ReadsAValidateSchemaFromAFile) {
@@ -113,6 +132,15 @@ TEST(StepFactory, MistakesNameTheirPath) {
       {R"([{"mask": {"tokenize": ["a"]}}])", "pipelines[0].steps[0].mask.key_env"},
       {R"({"sql": "x"})", "pipelines[0].steps: expected a list"},
       {R"([{"lua": {"code": "x", "timeout": "soon"}}])", "pipelines[0].steps[0].lua.timeout"},
+      {R"([{"dedup": {"key": "price"}}])", "pipelines[0].steps[0].dedup.key: dedup: the key field price"},
+      {R"([{"dedup": {"key": []}}])", "pipelines[0].steps[0].dedup.key: expected at least one field"},
+      {R"([{"dedup": {"window": "ever"}}])", "pipelines[0].steps[0].dedup.window"},
+      {R"([{"dedup": {"max_entries": 0}}])", "pipelines[0].steps[0].dedup.max_entries: expected a count"},
+      {R"([{"route": []}])", "pipelines[0].steps[0].route: expected a list of 1 to 64 rules"},
+      {R"([{"route": [{"when": "a = 1"}]}])", "pipelines[0].steps[0].route[0].to: expected at least one sink"},
+      {R"([{"route": {"rules": [{"when": 1, "to": "x"}]}}])", "pipelines[0].steps[0].route.rules[0].when"},
+      {R"([{"route": [{"when": "a = 1", "to": "curated.y"}]}])",
+       "a route names curated.y, which is none of the pipeline's sinks"},
   };
   for (const auto& [steps, message] : cases) {
     Status s = ValidatePipelineConfig(WithSteps(steps), "pipelines[0]");
@@ -124,6 +152,22 @@ TEST(StepFactory, MistakesNameTheirPath) {
               HasSubstr("pipelines[0].sinks[0].webhook: unknown sink kind"));
   EXPECT_THAT(ValidatePipelineConfig(WithSteps("[]", R"([{"table": ""}])"), "pipelines[0]").message(),
               HasSubstr("pipelines[0].sinks[0].table: expected the table's name"));
+  PipelineConfig scheduled = WithSteps("[]");
+  scheduled.trigger = {.stream = "", .schedule = "@hourly", .query = ""};
+  EXPECT_THAT(ValidatePipelineConfig(scheduled, "pipelines[0]").message(),
+              HasSubstr("pipelines[0].trigger.query: a scheduled pipeline needs a query"));
+  scheduled.trigger.query = "SELECT 1";
+  EXPECT_TRUE(ValidatePipelineConfig(scheduled, "pipelines[0]").ok());
+  scheduled.trigger.schedule = "every now and then";
+  EXPECT_THAT(ValidatePipelineConfig(scheduled, "pipelines[0]").message(), HasSubstr("pipelines[0].trigger.schedule"));
+  scheduled.trigger.stream = "s";
+  EXPECT_THAT(ValidatePipelineConfig(scheduled, "pipelines[0]").message(),
+              HasSubstr("give one of stream and schedule"));
+  EXPECT_THAT(
+      ValidatePipelineConfig(WithSteps("[]", R"([{"table": {"name": "analytics.x", "mode": "overwrite"}}])"),
+                             "pipelines[0]")
+          .message(),
+      HasSubstr("pipelines[0].sinks[0].table.mode: overwrite is for scheduled pipelines"));
   auto bad_sql = BuildStep(StepSpecs(WithSteps(R"([{"sql": "DELETE FROM batch"}])"), "pipelines[0]").value()[0]);
   ASSERT_FALSE(bad_sql.has_value());
   EXPECT_THAT(bad_sql.error().message(), HasSubstr("pipelines[0].steps[0].sql"));

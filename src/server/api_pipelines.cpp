@@ -21,8 +21,10 @@ Json Describe(const ApiContext& context, const PipelineSet::Running& running) {
   for (const pipeline::PipelineStep& step : options.steps) steps.push_back(step.name);
   Json sinks = Json::array();
   for (const nlohmann::json& sink : config.sinks) sinks.push_back(Json::parse(sink.dump()));
-  Json trigger = {{"stream", config.trigger.stream}, {"group", options.group}};
-  if (const log::Stream* stream = context.log->FindStream(config.trigger.stream)) {
+  Json trigger = options.schedule.has_value()
+                     ? Json{{"schedule", config.trigger.schedule}, {"query", config.trigger.query}}
+                     : Json{{"stream", config.trigger.stream}, {"group", options.group}};
+  if (const log::Stream* stream = options.trigger) {
     auto committed = stream->GroupOffsets(options.group);
     if (committed.has_value()) {
       uint64_t lag = 0;
@@ -72,6 +74,9 @@ HttpResponse Replay(const ApiContext& context, const Request& request) {
   auto body = ParseJsonObject(request.http.body(), context.json_limits);
   if (!body) return ProblemResponse(body.error());
   log::Stream* trigger = running->pipeline->options().trigger;
+  if (trigger == nullptr) {
+    return ProblemResponse(FailedPrecondition("pipeline " + running->config.name + " is scheduled: it has no stream to replay"));
+  }
   const std::string scratch = running->pipeline->options().group + "-replay";
   Status sought = SeekGroupBy(*trigger, scratch, *body);
   if (!sought.ok()) return ProblemResponse(sought);

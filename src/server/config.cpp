@@ -85,7 +85,7 @@ Status CheckUniqueNames(const Config& config) {
     if (!pipelines.insert(p.name).second) {
       return InvalidArgument(path + ".name: '" + p.name + "' is declared twice");
     }
-    if (!streams.contains(p.trigger.stream)) {
+    if (!p.trigger.stream.empty() && !streams.contains(p.trigger.stream)) {
       return InvalidArgument(path + ".trigger.stream: no stream named '" + p.trigger.stream +
                              "' is declared under streams");
     }
@@ -163,11 +163,13 @@ Config EmbeddedDefaultConfig() {
   table.name = "curated.events";
   table.partition_by = {"day(time)"};
   config.tables.push_back(table);
-  lake::LoaderConfig loader;
-  loader.name = "events";
-  loader.stream = "events";
-  loader.table = "curated.events";
-  config.loaders.push_back(loader);
+  // A pipeline named as the loader it replaced, so that a data directory
+  // the loader filled goes on where it stood (the same txn appIds).
+  pipeline::PipelineConfig pipeline;
+  pipeline.name = "events";
+  pipeline.trigger.stream = "events";
+  pipeline.sinks = nlohmann::json::array({{{"table", "curated.events"}}});
+  config.pipelines.push_back(pipeline);
   lake::RawZoneConfig raw;
   raw.name = "events";
   raw.stream = "events";

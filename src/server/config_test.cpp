@@ -199,6 +199,10 @@ TEST(EmbeddedDefaultConfig, FeedsSourceEventsIntoStreamEvents) {
   EXPECT_EQ(config.streams[0].durability, log::Durability::kFsync);
   ASSERT_NE(config.FindSource("events"), nullptr);
   EXPECT_EQ(config.FindSource("events")->stream, "events");
+  EXPECT_TRUE(config.loaders.empty());
+  ASSERT_EQ(config.pipelines.size(), 1u);
+  EXPECT_EQ(config.pipelines[0].trigger.stream, "events");
+  EXPECT_EQ(config.pipelines[0].sinks.dump(), R"([{"table":"curated.events"}])");
 }
 
 TEST(ConfigReference, DocumentsEveryTable) {

@@ -17,8 +17,18 @@ Result<std::unique_ptr<PipelineSet>> PipelineSet::Open(const std::vector<pipelin
 PipelineSet::~PipelineSet() { Stop(); }
 
 Status PipelineSet::Add(const pipeline::PipelineConfig& config, const std::string& path) {
-  log::Stream* trigger = deps_.log->FindStream(config.trigger.stream);
-  if (trigger == nullptr) return InvalidArgument(path + ".trigger.stream: no stream " + config.trigger.stream);
+  log::Stream* trigger = nullptr;
+  std::optional<pipeline::Schedule> schedule;
+  if (!config.trigger.schedule.empty()) {
+    auto parsed = pipeline::Schedule::Parse(config.trigger.schedule);
+    if (!parsed.has_value()) return parsed.error().WithContext(path + ".trigger.schedule");
+    schedule = std::move(*parsed);
+  } else {
+    trigger = deps_.log->FindStream(config.trigger.stream);
+    if (trigger == nullptr) return InvalidArgument(path + ".trigger.stream: no stream " + config.trigger.stream);
+  }
+  // Where functions are told their events come from.
+  const std::string origin = trigger != nullptr ? trigger->name() : "schedule/" + config.name;
   Running running{.config = config, .pipeline = nullptr, .owned_sinks = {}};
   const pipeline::PipelineErrorConfig& e = config.on_error;
   const pipeline::RetryPolicy retry{.max_attempts = static_cast<int>(e.max_attempts),
@@ -28,16 +38,21 @@ Status PipelineSet::Add(const pipeline::PipelineConfig& config, const std::strin
                                     .max_record_age = e.max_record_age};
   std::vector<pipeline::PipelineStep> steps;
   EL_ASSIGN_OR_RETURN(std::vector<pipeline::StepSpec> specs, pipeline::StepSpecs(config, path));
-  for (const pipeline::StepSpec& spec : specs) {
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const pipeline::StepSpec& spec = specs[i];
     EL_ASSIGN_OR_RETURN(pipeline::StepFunction run,
-                        pipeline::BuildStep(spec, {.stream = trigger->name(), .metrics = deps_.metrics}));
+                        pipeline::BuildStep(spec, {.stream = origin,
+                                                   .metrics = deps_.metrics,
+                                                   .state_dir = deps_.state_dir + "/" + config.name,
+                                                   .step_index = i}));
     steps.push_back({.name = spec.kind, .run = std::move(run), .retry = retry});
   }
+  EL_ASSIGN_OR_RETURN(std::vector<std::string> routed, pipeline::RouteTargets(specs));
   std::vector<pipeline::Sink*> sinks;
   EL_ASSIGN_OR_RETURN(std::vector<pipeline::SinkSpec> sink_specs, pipeline::SinkSpecs(config, path));
   for (const pipeline::SinkSpec& spec : sink_specs) {
     if (spec.kind == pipeline::SinkKind::kTable) {
-      auto sink = deps_.lake->OpenTableSink(config.name, spec.target);
+      auto sink = deps_.lake->OpenTableSink(config.name, spec.target, spec.overwrite);
       if (!sink.has_value()) return sink.error().WithContext(spec.path);
       sinks.push_back(*sink);
     } else {
@@ -50,13 +65,20 @@ Status PipelineSet::Add(const pipeline::PipelineConfig& config, const std::strin
   auto created = pipeline::Pipeline::Create(
       {.name = config.name,
        .trigger = trigger,
+       .schedule = std::move(schedule),
+       .query = [query = deps_.query, sql = config.trigger.query]() -> Result<std::vector<std::string>> {
+         if (!query) return Err(Unavailable("no query engine runs scheduled queries"));
+         return query(sql);
+       },
        .batch = {.max_records = config.trigger.max_records,
                  .max_bytes = config.trigger.max_bytes,
                  .max_wait = config.trigger.max_wait},
        .steps = std::move(steps),
        .sinks = std::move(sinks),
+       .routed_sinks = std::move(routed),
        .open_dead_letter =
-           [log = deps_.log, name = config.DeadLetterStream(), durability = trigger->options().durability] {
+           [log = deps_.log, name = config.DeadLetterStream(),
+            durability = trigger != nullptr ? trigger->options().durability : log::Durability::kFsync] {
              return log->EnsureStream({.name = name, .partitions = 1, .durability = durability});
            },
        .metrics = deps_.metrics});

@@ -1,10 +1,11 @@
 // The configured pipelines as the server runs them: each one's trigger
-// stream, steps (step_factory.h), sinks (a lake table through the lake's
+// (a stream, or a schedule and its query), steps (step_factory.h), sinks (a lake table through the lake's
 // table sink, a stream) and dead-letter stream, started after the lake and
 // stopped before it (each sink writes out what it buffered).
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -27,6 +28,10 @@ class PipelineSet {
     log::Log* log = nullptr;
     lake::Lake* lake = nullptr;  // before its Start: table sinks are opened here
     MetricsRegistry* metrics = nullptr;
+    std::string state_dir;  // <data_dir>/state/pipelines: each pipeline's steps keep state in <state_dir>/<name>
+    // Runs a scheduled pipeline's query over the lake: its rows as JSON
+    // objects (scheduled_query.h). Called when the schedule fires.
+    std::function<Result<std::vector<std::string>>(const std::string& sql)> query;
   };
   // The last redrive of a pipeline's dead letters (POST .../dlq/redrive).
   struct RedriveStatus {

@@ -16,6 +16,7 @@
 
 #include "core/file.h"
 #include "core/logging.h"
+#include "server/scheduled_query.h"
 
 namespace eventlake::server {
 
@@ -90,7 +91,11 @@ Status Server::Open() {
                                                .metrics = metrics_.get()}));
   EL_ASSIGN_OR_RETURN(pipelines_, PipelineSet::Open(config_.pipelines, {.log = log_.get(),
                                                                         .lake = lake_.get(),
-                                                                        .metrics = metrics_.get()}));
+                                                                        .metrics = metrics_.get(),
+                                                                        .state_dir = data_dir + "/state/pipelines",
+                                                                        .query = [this](const std::string& sql) {
+                                                                          return ScheduledQuery(sql);
+                                                                        }}));
 
   auto query = query::QueryEngine::Open(
       {.lake = lake_.get(),
@@ -153,15 +158,21 @@ Status Server::Open() {
   return Status::Ok();
 }
 
+Result<std::vector<std::string>> Server::ScheduledQuery(const std::string& sql) {
+  if (query_ == nullptr) return Err(Unavailable("no SQL queries: the query engine did not start"));
+  return RunScheduledQuery(*query_, sql);
+}
+
 void Server::Stop() {
   if (stopped_) return;
   stopped_ = true;
   if (http_) http_->Stop();
   if (sources_) sources_->StopSources();
+  // Before the query engine: a scheduled pipeline's run may be querying.
+  if (pipelines_) pipelines_->Stop();  // table sinks commit what they buffered
   if (pg_) pg_->Stop();
   pg_.reset();
   query_.reset();  // running queries are interrupted; queued ones answer 503
-  if (pipelines_) pipelines_->Stop();  // table sinks commit what they buffered
   if (lake_) lake_->Stop();  // loaders commit what they buffered while the log is open
   pipelines_.reset();
   lake_.reset();

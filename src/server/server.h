@@ -12,6 +12,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/id.h"
 #include "core/metrics.h"
@@ -49,6 +50,9 @@ class Server {
  private:
   explicit Server(Config config);
   Status Open();
+  // A scheduled pipeline's query (scheduled_query.h); Unavailable without
+  // a query engine.
+  Result<std::vector<std::string>> ScheduledQuery(const std::string& sql);
 
   Config config_;
   std::unique_ptr<MetricsRegistry> metrics_;

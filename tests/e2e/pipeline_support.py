@@ -1,6 +1,7 @@
 """Helpers for the end-to-end tests of pipelines (tests/e2e/test_pipeline*.py):
 sending to the source `web`, querying, reading a stream that may not exist
-yet, dead letters' data, and waiting for a condition."""
+yet, dead letters' data, waiting for a condition, and a config refused at
+start."""
 
 import json
 import time
@@ -44,3 +45,11 @@ def wait_for(predicate, timeout=60, what="condition"):
             return value
         time.sleep(0.1)
     pytest.fail(f"{what} not met after {timeout}s")
+
+
+def assert_refused(server, config, message):
+    """`config` makes eventlake exit at start with `message` in its error."""
+    srv = server(config, start=False)
+    with pytest.raises(AssertionError) as failed:
+        srv.start()
+    assert message in str(failed.value)

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from lake_support import wait_for_rows
-from pipeline_support import letter_data, query, records, send, wait_for
+from pipeline_support import assert_refused, letter_data, query, records, send, wait_for
 
 CLICK_SCHEMA = {
     "type": "object",
@@ -157,10 +157,7 @@ def test_the_pipeline_api_shows_trigger_steps_sinks_and_lag(server, tmp_path):
 def test_a_bad_pipeline_config_is_refused_with_its_path(server, tmp_path, change, message):
     bad = PIPELINE.replace(change[0], change[1]).format(schema=tmp_path / "click.json")
     (tmp_path / "click.json").write_text(json.dumps(CLICK_SCHEMA))
-    srv = server(bad, start=False)
-    with pytest.raises(AssertionError) as failed:
-        srv.start()
-    assert message in str(failed.value)
+    assert_refused(server, bad, message)
 
 
 def cli(eventlake_bin, srv, *args):
