@@ -9,15 +9,18 @@
 //   lua:      functions/enrich.lua    | {file | code, function, mode, timeout, memory_limit, allow}
 //   function: {command: ./bootstrap, directory, handler, timeout, memory, concurrency, idle_timeout, environment}
 //   http:     {url, timeout, allow_private, headers}
+//   enrich:   {file: lookups/users.csv | table: curated.users, format, key, on, fields, into,
+//              on_missing: keep|drop|fail, max_rows, reload}
 //
 // Files are read relative to the working directory, as the tables'
-// schema_file. A mask's tokenize key comes from the environment variable
+// schema_file. An enrich step's `table` needs the context's lake_files. A mask's tokenize key comes from the environment variable
 // key_env (at least 16 bytes), never from the file.
 #pragma once
 
 #include "core/metrics.h"
 #include "core/status.h"
 #include "pipeline/batch_runner.h"
+#include "pipeline/enrich_step.h"
 #include "pipeline/pipeline_config.h"
 
 namespace eventlake::pipeline {
@@ -32,7 +35,11 @@ Status CheckStepSpec(const StepSpec& spec);
 struct StepContext {
   std::string stream;                  // the trigger stream (SQS eventSourceARN, receiptHandle)
   std::string region = "us-east-1";    // AWS_REGION and the ARNs functions see
-  MetricsRegistry* metrics = nullptr;  // function metrics
+  MetricsRegistry* metrics = nullptr;  // function and enrich metrics
+  std::string pipeline;                // the metrics' label
+  // A lake table's current Parquet files and version, for an enrich step's
+  // `table`; the server gives it (this room cannot include the lake).
+  LakeFilesFunction lake_files;
 };
 
 // The step's function; it owns what the step needs (a SQL step's DuckDB,
