@@ -20,16 +20,18 @@ std::string SqlList(const std::vector<std::string>& items) {
   return "[" + list + "]";
 }
 
-std::string ReadFunction(LookupFormat format) {
+// The table function over `files`. A lake table's files may lack columns
+// that came later (schema evolution): matched by name.
+std::string ReadCall(LookupFormat format, const std::vector<std::string>& files) {
   switch (format) {
     case LookupFormat::kCsv:
-      return "read_csv_auto";
+      return "read_csv_auto(" + SqlList(files) + ")";
     case LookupFormat::kParquet:
-      return "read_parquet";
+      return "read_parquet(" + SqlList(files) + ", union_by_name = true)";
     case LookupFormat::kJson:
-      return "read_json_auto";
+      return "read_json_auto(" + SqlList(files) + ")";
   }
-  return "read_csv_auto";
+  return "read_csv_auto(" + SqlList(files) + ")";
 }
 
 // A DuckDB that may read `files` and nothing else.
@@ -76,7 +78,7 @@ Result<std::vector<std::string>> FieldColumns(const std::vector<std::string>& na
 Status ReadFiles(engine::Connection& connection, const std::vector<std::string>& files,
                  LookupFormat format, uint64_t max_rows, std::string_view name) {
   EL_RETURN_IF_ERROR(connection.Execute("CREATE TEMP TABLE lookup AS SELECT * FROM " +
-                                        ReadFunction(format) + "(" + SqlList(files) + ") LIMIT " +
+                                        ReadCall(format, files) + " LIMIT " +
                                         std::to_string(max_rows + 1)));
   EL_ASSIGN_OR_RETURN(engine::QueryResult count, connection.Query("SELECT count(*) FROM lookup"));
   if (static_cast<uint64_t>(count.Int64(0, 0).value_or(0)) > max_rows) {
