@@ -91,6 +91,17 @@ TEST(EnrichStep, JoinsCsvRowsByAMemberIntoAnObject) {
   EXPECT_EQ(r.out[0].id, "e0");
 }
 
+TEST(EnrichStep, ACsvKeyIsMatchedAsItIsWritten) {
+  EnrichOptions options = Csv(TempFile("zips.csv", "zip,city\n01000,Bourg\n75001,Paris\n"));
+  options.columns.key = "zip";
+  StepResult r =
+      Make(options)->Run(Batch({R"({"zip": "01000"})", R"({"zip": 1000})", R"({"zip": 75001})"}));
+  ASSERT_EQ(r.out.size(), 3u);
+  EXPECT_EQ(DataOf(r.out[0])["city"], "Bourg");
+  EXPECT_FALSE(DataOf(r.out[1]).contains("city"));  // 1000 is not "01000"
+  EXPECT_EQ(DataOf(r.out[2])["city"], "Paris");
+}
+
 TEST(EnrichStep, CopiesEveryColumnButTheKeyByDefaultAndNoNulls) {
   auto step = Make(Csv(TempFile("users-all.csv", kUsers)));
   ASSERT_NE(step, nullptr);
@@ -275,11 +286,12 @@ TEST(EnrichStep, ALakeTableReloadsWhenItsVersionChanges) {
   {
     auto db = engine::Database::Open({}).value();
     auto connection = db->Connect().value();
-    ASSERT_TRUE(connection
-                    ->Execute("COPY (SELECT 1 AS id, 'one' AS label) TO " + engine::SqlString(v0) +
-                              " (FORMAT parquet); COPY (SELECT 2 AS id, 'two' AS label, 7 AS tier) TO " +
-                              engine::SqlString(v1) + " (FORMAT parquet)")
-                    .ok());
+    ASSERT_TRUE(
+        connection
+            ->Execute("COPY (SELECT 1 AS id, 'one' AS label) TO " + engine::SqlString(v0) +
+                      " (FORMAT parquet); COPY (SELECT 2 AS id, 'two' AS label, 7 AS tier) TO " +
+                      engine::SqlString(v1) + " (FORMAT parquet)")
+            .ok());
   }
   ManualClock clock;
   LookupFiles current{.paths = {v0}, .version = 3};

@@ -74,12 +74,31 @@ Result<std::vector<std::string>> FieldColumns(const std::vector<std::string>& na
   return columns.fields;
 }
 
+// A CSV's key column is read as it is written ("007" stays "007", not 7);
+// the other columns keep the types DuckDB detects.
+Result<std::string> CsvCall(engine::Connection& connection, const std::vector<std::string>& files,
+                            const std::string& key) {
+  const std::string call = ReadCall(LookupFormat::kCsv, files);
+  EL_ASSIGN_OR_RETURN(engine::QueryResult shape,
+                      connection.Query("SELECT * FROM " + call + " LIMIT 0"));
+  for (size_t c = 0; c < shape.columns(); ++c) {
+    if (shape.column_name(c) == key) {
+      return "read_csv_auto(" + SqlList(files) + ", types = {" + SqlString(key) + ": 'VARCHAR'})";
+    }
+  }
+  return call;  // no key column: FieldColumns says so
+}
+
 // The files as the temporary table `lookup`, at most max_rows rows.
 Status ReadFiles(engine::Connection& connection, const std::vector<std::string>& files,
-                 LookupFormat format, uint64_t max_rows, std::string_view name) {
-  EL_RETURN_IF_ERROR(connection.Execute("CREATE TEMP TABLE lookup AS SELECT * FROM " +
-                                        ReadCall(format, files) + " LIMIT " +
-                                        std::to_string(max_rows + 1)));
+                 LookupFormat format, const LookupColumns& columns, std::string_view name) {
+  const uint64_t max_rows = columns.max_rows;
+  std::string call = ReadCall(format, files);
+  if (format == LookupFormat::kCsv) {
+    EL_ASSIGN_OR_RETURN(call, CsvCall(connection, files, columns.key));
+  }
+  EL_RETURN_IF_ERROR(connection.Execute("CREATE TEMP TABLE lookup AS SELECT * FROM " + call +
+                                        " LIMIT " + std::to_string(max_rows + 1)));
   EL_ASSIGN_OR_RETURN(engine::QueryResult count, connection.Query("SELECT count(*) FROM lookup"));
   if (static_cast<uint64_t>(count.Int64(0, 0).value_or(0)) > max_rows) {
     return InvalidArgument(std::string(name) + " has more than " + std::to_string(max_rows) +
@@ -137,7 +156,7 @@ Result<std::shared_ptr<const LookupTable>> LookupTable::Load(const std::vector<s
   if (files.empty()) return table;
   EL_ASSIGN_OR_RETURN(auto db, OpenSandbox(files));
   EL_ASSIGN_OR_RETURN(auto connection, db->Connect());
-  EL_RETURN_IF_ERROR(ReadFiles(*connection, files, format, columns.max_rows, name));
+  EL_RETURN_IF_ERROR(ReadFiles(*connection, files, format, columns, name));
   EL_ASSIGN_OR_RETURN(std::string object, FieldsObject(*connection, columns, name));
   const std::string key = SqlIdentifier(columns.key);
   EL_ASSIGN_OR_RETURN(engine::QueryResult rows,
