@@ -6,7 +6,7 @@
 // files and nothing else (allowed_paths, then external access off and the
 // configuration locked), loads no extensions, and is closed when the table
 // is in memory. The key's text is DuckDB's VARCHAR cast of the key column
-// (42, 1.5, true, abc); a row whose key is NULL is left out; of rows with
+// (42, 1.5, true, abc; a CSV's key as it is written, 01000); a row whose key is NULL is left out; of rows with
 // the same key the first one read is kept. NULL values are no members, as
 // in the sql step's rows.
 //
