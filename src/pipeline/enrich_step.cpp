@@ -55,18 +55,20 @@ EnrichStep::EnrichStep(EnrichOptions options, EnrichEnvironment environment)
       name_(options_.file.empty() ? options_.table : options_.file) {
   if (MetricsRegistry* m = environment_.metrics) {
     const MetricLabels labels = {{"pipeline", environment_.pipeline}, {"lookup", name_}};
-    auto events = [&](const char* result) {
+    auto counter = [&](std::string_view name, std::string_view help, const char* result) {
       MetricLabels l = labels;
       l.emplace_back("result", result);
-      return &m->GetCounter(
+      return &m->GetCounter(name, help, l);
+    };
+    auto events = [&](const char* result) {
+      return counter(
           "eventlake_enrich_events_total",
-          "Events of enrich steps: matched, or no row matched and kept, dropped or failed.", l);
+          "Events of enrich steps: matched, or no row matched and kept, dropped or failed.",
+          result);
     };
     auto reloads = [&](const char* result) {
-      MetricLabels l = labels;
-      l.emplace_back("result", result);
-      return &m->GetCounter("eventlake_enrich_reloads_total",
-                            "Loads of enrich lookups after a change.", l);
+      return counter("eventlake_enrich_reloads_total", "Loads of enrich lookups after a change.",
+                     result);
     };
     metrics_ = std::make_unique<Metrics>(
         Metrics{.matched = events("matched"),

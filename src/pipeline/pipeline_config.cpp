@@ -51,7 +51,7 @@ const config::Table<PipelineConfig>& PipelineConfigTable() {
           .Section("trigger", &PipelineConfig::trigger, TriggerTable(), {.required = true})
           .Yaml("steps", &PipelineConfig::steps,
                 "The steps, in order: a list of one-key maps `- <kind>: <spec>` (validate, filter, map, mask, "
-                "sql; docs/pipelines.md).")
+                "sql, lua, function, http, enrich; docs/pipelines.md).")
           .Yaml("sinks", &PipelineConfig::sinks,
                 "Where the events go (fan-out): a list of `- table: <zone.table>` and `- stream: <name>`.")
           .Section("on_error", &PipelineConfig::on_error, ErrorTable());
