@@ -102,6 +102,12 @@ TEST(EnrichStep, ACsvKeyIsMatchedAsItIsWritten) {
   EXPECT_EQ(DataOf(r.out[2])["city"], "Paris");
 }
 
+TEST(EnrichStep, ReadsAFileWhoseNameHasQuotes) {
+  auto step = Make(Csv(TempFile("o'brien \"users\".csv", kUsers)));
+  ASSERT_NE(step, nullptr);
+  EXPECT_EQ(step->rows(), 3u);
+}
+
 TEST(EnrichStep, CopiesEveryColumnButTheKeyByDefaultAndNoNulls) {
   auto step = Make(Csv(TempFile("users-all.csv", kUsers)));
   ASSERT_NE(step, nullptr);
