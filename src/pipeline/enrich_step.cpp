@@ -174,7 +174,10 @@ Result<std::optional<std::string>> EnrichStep::EnrichData(const LookupTable& tab
     if (!target->is_object())
       return Err(InvalidArgument("enrich: into " + options_.into + ": not an object"));
   }
-  for (auto it = row->begin(); it != row->end(); ++it) (*target)[it.key()] = it.value();
+  const std::vector<std::string>& fields = table.fields();
+  for (size_t f = 0; f < fields.size(); ++f) {
+    if (!(*row)[f].is_null()) (*target)[fields[f]] = (*row)[f];
+  }
   return root.dump();
 }
 

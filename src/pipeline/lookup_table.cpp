@@ -1,10 +1,9 @@
 // LookupTable::Load: the files into a sandboxed DuckDB's temporary table,
 // its columns checked against the key and fields, then each row as the
-// key's text and a JSON object of the fields.
+// key's text and a JSON array of the fields' values.
 #include "pipeline/lookup_table.h"
 
 #include <algorithm>
-#include <iterator>
 
 #include "engine/database.h"
 
@@ -107,19 +106,19 @@ Status ReadFiles(engine::Connection& connection, const std::vector<std::string>&
   return Status::Ok();
 }
 
-// The SQL expression of a row's fields as a JSON object.
-Result<std::string> FieldsObject(engine::Connection& connection, const LookupColumns& columns,
-                                 std::string_view name) {
+// The SQL expression of a row's fields' values as a JSON array, and in
+// *fields their names.
+Result<std::string> FieldsArray(engine::Connection& connection, const LookupColumns& columns,
+                                std::string_view name, std::vector<std::string>* fields) {
   EL_ASSIGN_OR_RETURN(engine::QueryResult shape, connection.Query("SELECT * FROM lookup LIMIT 0"));
   std::vector<std::string> names;
   for (size_t c = 0; c < shape.columns(); ++c) names.push_back(shape.column_name(c));
-  EL_ASSIGN_OR_RETURN(std::vector<std::string> fields, FieldColumns(names, columns, name));
-  if (fields.empty()) return std::string("'{}'::JSON");
-  std::string object;
-  for (const std::string& field : fields) {
-    object += (object.empty() ? "" : ", ") + SqlString(field) + ", " + SqlIdentifier(field);
+  EL_ASSIGN_OR_RETURN(*fields, FieldColumns(names, columns, name));
+  std::string values;
+  for (const std::string& field : *fields) {
+    values += (values.empty() ? "" : ", ") + SqlIdentifier(field);
   }
-  return "json_object(" + object + ")";
+  return "json_array(" + values + ")";
 }
 
 }  // namespace
@@ -157,21 +156,21 @@ Result<std::shared_ptr<const LookupTable>> LookupTable::Load(const std::vector<s
   EL_ASSIGN_OR_RETURN(auto db, OpenSandbox(files));
   EL_ASSIGN_OR_RETURN(auto connection, db->Connect());
   EL_RETURN_IF_ERROR(ReadFiles(*connection, files, format, columns, name));
-  EL_ASSIGN_OR_RETURN(std::string object, FieldsObject(*connection, columns, name));
+  EL_ASSIGN_OR_RETURN(std::string values, FieldsArray(*connection, columns, name, &table->fields_));
   const std::string key = SqlIdentifier(columns.key);
   EL_ASSIGN_OR_RETURN(engine::QueryResult rows,
-                      connection->Query("SELECT CAST(" + key + " AS VARCHAR), " + object +
+                      connection->Query("SELECT CAST(" + key + " AS VARCHAR), " + values +
                                         "::VARCHAR FROM lookup WHERE " + key + " IS NOT NULL"));
   table->rows_.reserve(rows.rows());
   for (size_t r = 0; r < rows.rows(); ++r) {
     std::optional<std::string> text = rows.String(0, r);
     if (!text.has_value() || table->rows_.contains(*text)) continue;  // the first row of a key wins
-    Row row = Row::parse(rows.String(1, r).value_or("{}"), nullptr, /*allow_exceptions=*/false);
-    if (!row.is_object()) return Err(Internal("a lookup row is not a JSON object"));
-    for (auto it = row.begin(); it != row.end();) {
-      it = it->is_null() ? row.erase(it) : std::next(it);
+    auto row = nlohmann::ordered_json::parse(rows.String(1, r).value_or("[]"), nullptr,
+                                             /*allow_exceptions=*/false);
+    if (!row.is_array() || row.size() != table->fields_.size()) {
+      return Err(Internal("a lookup row is not an array of its fields"));
     }
-    table->rows_.emplace(std::move(*text), std::move(row));
+    table->rows_.emplace(std::move(*text), std::move(row.get_ref<Row&>()));
   }
   return table;
 }
