@@ -61,7 +61,7 @@ const config::Table<PipelineConfig>& PipelineConfigTable() {
           .Section("trigger", &PipelineConfig::trigger, TriggerTable(), {.required = true})
           .Yaml("steps", &PipelineConfig::steps,
                 "The steps, in order: a list of one-key maps `- <kind>: <spec>` (validate, filter, map, mask, "
-                "dedup, route, sql, lua, function, http; docs/pipelines.md).")
+                "dedup, route, sql, lua, function, http, enrich; docs/pipelines.md).")
           .Yaml("sinks", &PipelineConfig::sinks,
                 "Where the events go (fan-out): a list of `- table: <zone.table>` (or `{name, mode: overwrite}` in "
                 "a scheduled pipeline) and `- stream: <name>`.")

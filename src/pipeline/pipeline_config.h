@@ -9,6 +9,7 @@
 //         - filter: "price > 0"
 //         - map: { rename: {ts: event_time}, drop: [debug], set: {v: 2}, cast: {price: double} }
 //         - mask: { hash: [email], tokenize: [user.id], redact: [card], key_env: MASK_KEY }
+//         - enrich: { file: lookups/users.csv, key: user_id, on: user.id, into: user }
 //         - sql: "SELECT *, upper(country) AS country FROM batch"
 //       on_error: { max_attempts: 3, backoff: 100ms, dead_letter_stream: clicks.dlq }
 //       sinks:

@@ -8,11 +8,13 @@
 #include <map>
 #include <memory>
 
-#include "core/file.h"
 #include "core/config_table.h"
+#include "core/file.h"
 #include "pipeline/dedup_step.h"
+#include "pipeline/enrich_step.h"
 #include "pipeline/function_options.h"
 #include "pipeline/function_step.h"
+#include "pipeline/json_path.h"
 #include "pipeline/lua_step.h"
 #include "pipeline/map_step.h"
 #include "pipeline/mask_step.h"
@@ -222,6 +224,97 @@ Result<RouteSpec> RouteOptions(const StepSpec& s) {
   return spec;
 }
 
+Result<std::string> NonEmptyString(const json& spec, const std::string& path, std::string_view what) {
+  EL_RETURN_IF_ERROR(Expect(spec.is_string() && !spec.get<std::string>().empty(), path, what));
+  return spec.get<std::string>();
+}
+
+Result<std::string> MemberPathAt(const json& spec, const std::string& path) {
+  EL_ASSIGN_OR_RETURN(std::string member, NonEmptyString(spec, path, "a member name (a or a.b)"));
+  Status checked = CheckMemberPath("enrich", member);
+  if (!checked.ok()) return Err(checked.WithContext(path));
+  return member;
+}
+
+// enrich's lookup: a file (its format by its extension unless given) or a
+// lake table (Parquet).
+Status EnrichLookup(const StepSpec& s, EnrichOptions* options) {
+  if (s.spec.contains("file") == s.spec.contains("table")) {
+    return InvalidArgument(s.path + ": give one of file and table");
+  }
+  if (s.spec.contains("file")) {
+    EL_ASSIGN_OR_RETURN(options->file, NonEmptyString(s.spec["file"], s.path + ".file", "a file name"));
+    std::error_code ec;
+    const std::filesystem::path absolute = std::filesystem::absolute(options->file, ec);
+    if (ec) return InvalidArgument(s.path + ".file: " + options->file + ": " + ec.message());
+    options->file = absolute.lexically_normal().string();
+    if (!s.spec.contains("format")) {
+      auto format = LookupFormatOfFile(options->file);
+      if (!format.has_value()) return format.error().WithContext(s.path + ".file");
+      options->format = *format;
+    }
+  } else {
+    EL_ASSIGN_OR_RETURN(options->table,
+                        NonEmptyString(s.spec["table"], s.path + ".table", "a table (zone.name)"));
+    options->format = LookupFormat::kParquet;
+  }
+  if (s.spec.contains("format")) {
+    EL_ASSIGN_OR_RETURN(std::string name,
+                        NonEmptyString(s.spec["format"], s.path + ".format", "a format"));
+    auto format = ParseLookupFormat(name);
+    if (!format.has_value()) return format.error().WithContext(s.path + ".format");
+    if (!options->table.empty() && *format != LookupFormat::kParquet) {
+      return InvalidArgument(s.path + ".format: a table's files are Parquet");
+    }
+    options->format = *format;
+  }
+  return Status::Ok();
+}
+
+// enrich: the lookup, its columns, and what to do with them.
+Result<EnrichOptions> EnrichSpec(const StepSpec& s) {
+  EL_RETURN_IF_ERROR(OnlyKeys(s.spec, s.path, {"file", "table", "format", "key", "on", "fields",
+                                               "into", "on_missing", "max_rows", "reload"}));
+  EnrichOptions options;
+  EL_RETURN_IF_ERROR(EnrichLookup(s, &options));
+  EL_ASSIGN_OR_RETURN(options.columns.key,
+                      NonEmptyString(Member(s.spec, "key"), s.path + ".key", "the lookup's key column"));
+  options.on = options.columns.key;
+  if (s.spec.contains("on")) {
+    EL_ASSIGN_OR_RETURN(options.on, MemberPathAt(s.spec["on"], s.path + ".on"));
+  }
+  if (s.spec.contains("into")) {
+    EL_ASSIGN_OR_RETURN(options.into, MemberPathAt(s.spec["into"], s.path + ".into"));
+  }
+  EL_ASSIGN_OR_RETURN(options.columns.fields,
+                      StringList(Member(s.spec, "fields"), s.path + ".fields"));
+  if (s.spec.contains("fields") && options.columns.fields.empty()) {
+    return Err(InvalidArgument(s.path + ".fields: expected at least one column (or no fields)"));
+  }
+  if (s.spec.contains("on_missing")) {
+    const json& v = s.spec["on_missing"];
+    EL_RETURN_IF_ERROR(Expect(v == "keep" || v == "drop" || v == "fail", s.path + ".on_missing",
+                              "keep, drop or fail"));
+    options.on_missing = v == "keep"   ? OnMissing::kKeep
+                         : v == "drop" ? OnMissing::kDrop
+                                       : OnMissing::kFail;
+  }
+  if (s.spec.contains("max_rows")) {
+    const json& v = s.spec["max_rows"];
+    EL_RETURN_IF_ERROR(Expect(v.is_number_unsigned() && v.get<uint64_t>() > 0, s.path + ".max_rows",
+                              "a number of rows (1 or more)"));
+    options.columns.max_rows = v.get<uint64_t>();
+  }
+  if (s.spec.contains("reload")) {
+    EL_ASSIGN_OR_RETURN(std::string text,
+                        NonEmptyString(s.spec["reload"], s.path + ".reload", "a duration (10s)"));
+    auto reload = config::ParseDuration(text);
+    if (!reload.has_value()) return Err(reload.error().WithContext(s.path + ".reload"));
+    options.reload = *reload;
+  }
+  return options;
+}
+
 // A step object shared by every copy of its function.
 template <typename Step>
 StepFunction Share(std::shared_ptr<Step> shared) {
@@ -239,7 +332,8 @@ StepFunction Share(Step step) {
 }  // namespace
 
 const std::vector<std::string>& StepKinds() {
-  static const std::vector<std::string> kinds = {"validate", "filter", "sql", "map", "mask", "dedup", "route", "lua", "function", "http"};
+  static const std::vector<std::string> kinds = {"validate", "filter", "sql",      "map",  "mask", "dedup",
+                                                "route",    "lua",    "function", "http", "enrich"};
   return kinds;
 }
 
@@ -254,6 +348,7 @@ Status CheckStepSpec(const StepSpec& s) {
   if (s.kind == "lua") return status(ParseLuaStepOptions(s.spec, s.path, ""));
   if (s.kind == "function") return status(ParseFunctionStepOptions(s.spec, s.path, std::filesystem::current_path().string()));
   if (s.kind == "http") return status(ParseHttpFunctionOptions(s.spec, s.path));
+  if (s.kind == "enrich") return status(EnrichSpec(s));
   std::string kinds;
   for (const std::string& k : StepKinds()) kinds += (kinds.empty() ? "" : ", ") + k;
   return InvalidArgument(s.path + ": unknown step kind (" + kinds + ")");
@@ -321,6 +416,14 @@ Result<StepFunction> BuildStep(const StepSpec& s, const StepContext& context) {
         (std::filesystem::path(context.state_dir) / ("dedup-" + std::to_string(context.step_index) + ".journal"))
             .string();
     auto step = DedupStep::Create(std::move(options));
+    if (!step.has_value()) return at(step.error());
+    return Share(std::move(*step));
+  }
+  if (s.kind == "enrich") {
+    EL_ASSIGN_OR_RETURN(EnrichOptions options, EnrichSpec(s));
+    auto step = EnrichStep::Create(std::move(options), {.lake_files = context.lake_files,
+                                                        .metrics = context.metrics,
+                                                        .pipeline = context.pipeline});
     if (!step.has_value()) return at(step.error());
     return Share(std::move(*step));
   }

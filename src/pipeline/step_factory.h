@@ -11,10 +11,13 @@
 //   lua:      functions/enrich.lua    | {file | code, function, mode, timeout, memory_limit, allow}
 //   function: {command: ./bootstrap, directory, handler, timeout, memory, concurrency, idle_timeout, environment}
 //   http:     {url, timeout, allow_private, headers}
+//   enrich:   {file: lookups/users.csv | table: curated.users, format, key, on, fields, into,
+//              on_missing: keep|drop|fail, max_rows, reload}
 //
 // Files are read relative to the working directory, as the tables'
-// schema_file. A mask's tokenize key comes from the environment variable
-// key_env (at least 16 bytes), never from the file.
+// schema_file. An enrich step's `table` needs the context's lake_files, a
+// dedup step the context's state_dir. A mask's tokenize key comes from the
+// environment variable key_env (at least 16 bytes), never from the file.
 #pragma once
 
 #include <span>
@@ -24,6 +27,7 @@
 #include "core/metrics.h"
 #include "core/status.h"
 #include "pipeline/batch_runner.h"
+#include "pipeline/enrich_step.h"
 #include "pipeline/pipeline_config.h"
 
 namespace eventlake::pipeline {
@@ -38,7 +42,11 @@ Status CheckStepSpec(const StepSpec& spec);
 struct StepContext {
   std::string stream;                  // the trigger stream (SQS eventSourceARN, receiptHandle)
   std::string region = "us-east-1";    // AWS_REGION and the ARNs functions see
-  MetricsRegistry* metrics = nullptr;  // function metrics
+  MetricsRegistry* metrics = nullptr;  // function and enrich metrics
+  std::string pipeline;                // the metrics' label
+  // A lake table's current Parquet files and version, for an enrich step's
+  // `table`; the server gives it (this room cannot include the lake).
+  LakeFilesFunction lake_files;
   // The pipeline's state directory (<data_dir>/state/pipelines/<name>)
   // and the step's place in its list: where a dedup step keeps its claims.
   std::string state_dir;

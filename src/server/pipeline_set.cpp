@@ -1,9 +1,30 @@
 // PipelineSet: pipelines built from their configuration.
 #include "server/pipeline_set.h"
 
+#include <filesystem>
+
 #include "pipeline/step_factory.h"
 
 namespace eventlake::server {
+namespace {
+
+// An enrich step's lookup table in the lake: the committed Parquet files of
+// its latest snapshot (not the rows a sink still buffers), as local paths.
+Result<pipeline::LookupFiles> LakeTableFiles(const lake::Lake& lake, std::string_view table) {
+  const std::optional<std::string> root = lake.LocalRoot();
+  if (!root.has_value()) {
+    return Err(FailedPrecondition("enrich from the lake table " + std::string(table) +
+                                  ": not implemented for a lake in S3, only for local storage"));
+  }
+  EL_ASSIGN_OR_RETURN(std::shared_ptr<const lake::TableSnapshot> snapshot, lake.Snapshot(table));
+  EL_ASSIGN_OR_RETURN(std::string prefix, lake::TablePrefix(table));
+  const std::string dir = (std::filesystem::absolute(*root) / prefix).lexically_normal().string();
+  pipeline::LookupFiles files{.paths = {}, .version = snapshot->version};
+  for (const auto& [path, add] : snapshot->files) files.paths.push_back(dir + "/" + path);
+  return files;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<PipelineSet>> PipelineSet::Open(const std::vector<pipeline::PipelineConfig>& configs,
                                                        Deps deps) {
@@ -43,6 +64,10 @@ Status PipelineSet::Add(const pipeline::PipelineConfig& config, const std::strin
     EL_ASSIGN_OR_RETURN(pipeline::StepFunction run,
                         pipeline::BuildStep(spec, {.stream = origin,
                                                    .metrics = deps_.metrics,
+                                                   .pipeline = config.name,
+                                                   .lake_files = [lake = deps_.lake](std::string_view table) {
+                                                     return LakeTableFiles(*lake, table);
+                                                   },
                                                    .state_dir = deps_.state_dir + "/" + config.name,
                                                    .step_index = i}));
     steps.push_back({.name = spec.kind, .run = std::move(run), .retry = retry});

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from lake_support import wait_for_rows
+from lake_support import CE_BATCH, wait_for_rows
 from pipeline_support import assert_refused, letter_data, query, records, send, wait_for
 
 CLICK_SCHEMA = {
@@ -198,3 +198,104 @@ def test_replay_and_redrive_leave_no_duplicates_in_the_table(server, tmp_path, e
     out = cli(eventlake_bin, srv, "dlq", "redrive", "clicks_to_lake")
     assert "redrove 2 dead letter(s)" in out
     assert query(srv, "SELECT count(*) FROM curated.clicks")[0][0] == 49
+
+
+def with_steps(steps):
+    """PIPELINE with other steps (YAML lines), to be formatted."""
+    head, rest = PIPELINE.split("    steps:\n")
+    return head + "    steps:\n" + steps + rest[rest.index("    on_error:"):]
+
+
+ENRICH_STEP = "      - enrich: {{ file: {users}, key: user_id, on: user, fields: [name, country], reload: 200ms }}\n"
+
+
+def replace_file(path, text):
+    """A new file renamed over `path`, as docs/pipelines.md advises for lookups."""
+    staged = path.with_suffix(".new")
+    staged.write_text(text)
+    staged.replace(path)
+
+
+def test_an_enrich_step_joins_a_csv_and_new_events_get_its_new_values(server, tmp_path):
+    users = tmp_path / "users.csv"
+    users.write_text("user_id,name,country,email\n1,Ada,UK,ada@example.com\n2,Bob,FR,bob@example.com\n")
+    srv = server(with_steps(ENRICH_STEP).format(users=users))
+    send(srv, [click(0, user=1), click(1, user=2), click(2, user=9)])
+    wait_for_rows(srv, "curated.clicks", 3)
+    rows = query(srv, "SELECT id, name, country, email FROM curated.clicks ORDER BY id")
+    assert rows == [["c0", "Ada", "UK", "user0@example.com"], ["c1", "Bob", "FR", "user1@example.com"],
+                    ["c2", None, None, "user2@example.com"]]  # 9: kept unchanged; the lookup's email not copied
+
+    replace_file(users, "user_id,name,country,email\n1,Ada,IE,ada@example.com\n9,Cy,DE,cy@example.com\n")
+    time.sleep(0.5)  # past `reload`: the next batch checks the file, and loads it
+    send(srv, [click(3, user=1)])
+    reloaded = 'eventlake_enrich_reloads_total{lookup="%s",pipeline="clicks_to_lake",result="ok"} 1' % users
+    wait_for(lambda: reloaded in srv.get("/metrics").text, what="the lookup reloaded")
+    send(srv, [click(4, user=9), click(5, user=2)])  # (a partition's batch run while another loads has the old table)
+    wait_for_rows(srv, "curated.clicks", 6)
+    rows = query(srv, "SELECT id, name, country FROM curated.clicks ORDER BY id")
+    assert rows[:3] == [["c0", "Ada", "UK"], ["c1", "Bob", "FR"], ["c2", None, None]]  # as they were loaded
+    assert rows[3:] == [["c3", "Ada", "IE"], ["c4", "Cy", "DE"], ["c5", None, None]]
+    metrics = srv.get("/metrics").text
+    assert reloaded in metrics
+    assert 'eventlake_enrich_events_total{lookup="%s",pipeline="clicks_to_lake",result="matched"} 4' % users in metrics
+
+
+def test_an_enrich_step_whose_lookup_cannot_be_loaded_is_refused_with_its_path(server, tmp_path):
+    users = tmp_path / "users.csv"
+    users.write_text("id,name\n1,Ada\n")
+    srv = server(with_steps(ENRICH_STEP).format(users=users), start=False)
+    with pytest.raises(AssertionError) as failed:
+        srv.start()
+    assert "pipelines[0].steps[0].enrich" in str(failed.value)
+    assert "has no column user_id" in str(failed.value)
+
+
+TABLE_LOOKUP = """
+streams:
+  - name: clicks
+  - name: users
+sources:
+  - name: web
+    stream: clicks
+  - name: people
+    stream: users
+tables:
+  - name: curated.users
+    partition_by: [day(time)]
+    max_age: 200ms
+  - name: curated.clicks
+    partition_by: [day(time)]
+    max_age: 200ms
+pipelines:
+  - name: users_to_lake
+    trigger: { stream: users, max_wait: 100ms }
+    sinks:
+      - table: curated.users
+  - name: clicks_to_lake
+    trigger: { stream: clicks, max_wait: 100ms }
+    steps:
+      - enrich: { table: curated.users, key: user_id, on: user, fields: [name], reload: 200ms }
+    sinks:
+      - table: curated.clicks
+"""
+
+
+def test_an_enrich_step_reads_a_lake_table_and_its_new_versions(server):
+    srv = server(TABLE_LOOKUP)
+
+    def users(*rows):
+        events = [{"specversion": "1.0", "id": f"u{i}-{name}", "source": "/crm", "type": "user",
+                   "time": "2026-11-20T09:00:00Z", "data": {"user_id": i, "name": name}} for i, name in rows]
+        r = srv.post("/v1/sources/people/events", data=json.dumps(events), headers={"Content-Type": CE_BATCH})
+        assert r.status_code in (200, 202), r.text
+
+    send(srv, [click(0, user=1)])  # the table is empty: kept as it is
+    wait_for_rows(srv, "curated.clicks", 1)
+    users((1, "Ada"), (2, "Bob"))
+    wait_for_rows(srv, "curated.users", 2)
+    time.sleep(0.5)  # past `reload`: the next batch sees the table's new version
+    send(srv, [click(1, user=1), click(2, user=2)])
+    wait_for_rows(srv, "curated.clicks", 3)
+    rows = query(srv, "SELECT id, name FROM curated.clicks ORDER BY id")
+    assert rows == [["c0", None], ["c1", "Ada"], ["c2", "Bob"]]
