@@ -1,6 +1,7 @@
 // The pipelines option table and the readers of its steps and sinks.
 #include "pipeline/pipeline_config.h"
 
+#include "pipeline/sink_factory.h"
 #include "pipeline/step_factory.h"
 
 namespace eventlake::pipeline {
@@ -53,7 +54,8 @@ const config::Table<PipelineConfig>& PipelineConfigTable() {
                 "The steps, in order: a list of one-key maps `- <kind>: <spec>` (validate, filter, map, mask, "
                 "sql; docs/pipelines.md).")
           .Yaml("sinks", &PipelineConfig::sinks,
-                "Where the events go (fan-out): a list of `- table: <zone.table>` and `- stream: <name>`.")
+                "Where the events go (fan-out): a list of `- table: <zone.table>`, `- stream: <name>`, "
+                "`- webhook: <url> | {...}` and `- kafka: {...}` (docs/pipelines.md).")
           .Section("on_error", &PipelineConfig::on_error, ErrorTable());
   return table;
 }
@@ -86,13 +88,17 @@ Result<std::vector<SinkSpec>> SinkSpecs(const PipelineConfig& config, const std:
   EL_ASSIGN_OR_RETURN(std::vector<StepSpec> entries, OneKeyMaps(config.sinks, path + ".sinks"));
   std::vector<SinkSpec> sinks;
   for (const StepSpec& entry : entries) {
-    SinkSpec sink{.path = entry.path};
+    SinkSpec sink{.spec = entry.spec, .path = entry.path};
     if (entry.kind == "table") {
       sink.kind = SinkKind::kTable;
     } else if (entry.kind == "stream") {
       sink.kind = SinkKind::kStream;
+    } else if (entry.kind == "webhook" || entry.kind == "kafka") {
+      sink.kind = entry.kind == "webhook" ? SinkKind::kWebhook : SinkKind::kKafka;
+      sinks.push_back(std::move(sink));  // its options: sink_factory.h's CheckSinkSpec
+      continue;
     } else {
-      return Err(InvalidArgument(entry.path + ": unknown sink kind (table, stream)"));
+      return Err(InvalidArgument(entry.path + ": unknown sink kind (table, stream, webhook, kafka)"));
     }
     if (!entry.spec.is_string() || entry.spec.get<std::string>().empty()) {
       return Err(InvalidArgument(entry.path + ": expected the " + entry.kind + "'s name"));
@@ -111,6 +117,7 @@ Status ValidatePipelineConfig(const PipelineConfig& config, const std::string& p
   for (const StepSpec& step : steps) EL_RETURN_IF_ERROR(CheckStepSpec(step));
   EL_ASSIGN_OR_RETURN(std::vector<SinkSpec> sinks, SinkSpecs(config, path));
   if (sinks.empty()) return InvalidArgument(path + ".sinks: a pipeline needs at least one sink");
+  for (const SinkSpec& sink : sinks) EL_RETURN_IF_ERROR(CheckSinkSpec(sink));
   return Status::Ok();
 }
 
