@@ -203,7 +203,8 @@ TEST(EmbeddedDefaultConfig, FeedsSourceEventsIntoStreamEvents) {
 
 TEST(ConfigReference, DocumentsEveryTable) {
   std::string reference = ConfigReference();
-  for (const char* heading : {"## Top level", "## `server`", "## `streams[]`", "## `sources[]`"}) {
+  for (const char* heading : {"## Top level", "## `server`", "## `streams[]`", "## `sources[]`",
+                              "## `pipelines[].sinks[].webhook`", "## `pipelines[].sinks[].kafka`"}) {
     EXPECT_THAT(reference, HasSubstr(heading));
   }
   EXPECT_THAT(reference, HasSubstr("`max_body_bytes`"));
