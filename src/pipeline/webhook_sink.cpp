@@ -20,22 +20,21 @@ WebhookSink::WebhookSink(WebhookSinkOptions options, HttpTarget target, const st
                          MetricsRegistry* metrics)
     : options_(std::move(options)), target_(std::move(target)), name_("webhook " + target_.host) {
   const MetricLabels labels = {{"pipeline", pipeline}, {"sink", target_.host}};
-  auto requests = [&](const char* outcome) {
+  auto counter = [&](const char* metric, const char* help, const char* outcome) {
     MetricLabels l = labels;
     l.push_back({"outcome", outcome});
-    return &metrics->GetCounter("eventlake_webhook_requests_total", "Webhook sink requests, by outcome.", l);
+    return &metrics->GetCounter(metric, help, l);
   };
-  auto events = [&](const char* outcome) {
-    MetricLabels l = labels;
-    l.push_back({"outcome", outcome});
-    return &metrics->GetCounter("eventlake_webhook_events_total", "Events a webhook sink delivered or refused.", l);
-  };
-  delivered_ = requests("delivered");
-  refused_ = requests("refused");
-  retry_ = requests("retry");
-  error_ = requests("error");
-  events_delivered_ = events("delivered");
-  events_refused_ = events("refused");
+  constexpr const char* kRequests = "eventlake_webhook_requests_total";
+  constexpr const char* kRequestsHelp = "Webhook sink requests, by outcome.";
+  constexpr const char* kEvents = "eventlake_webhook_events_total";
+  constexpr const char* kEventsHelp = "Events a webhook sink delivered or refused.";
+  delivered_ = counter(kRequests, kRequestsHelp, "delivered");
+  refused_ = counter(kRequests, kRequestsHelp, "refused");
+  retry_ = counter(kRequests, kRequestsHelp, "retry");
+  error_ = counter(kRequests, kRequestsHelp, "error");
+  events_delivered_ = counter(kEvents, kEventsHelp, "delivered");
+  events_refused_ = counter(kEvents, kEventsHelp, "refused");
   duration_ = &metrics->GetHistogram("eventlake_webhook_request_duration_seconds",
                                      "From a webhook request's start to its answer.", LatencyBuckets(), labels);
 }
@@ -73,10 +72,33 @@ std::string WebhookSink::Body(WebhookFormat format, std::span<const CloudEvent> 
 }
 
 Result<std::vector<FailedItem>> WebhookSink::Deliver(const SinkBatch& batch) {
+  const auto key = std::pair(std::string(batch.origin), batch.partition);
+  size_t from = 0;
   std::vector<FailedItem> refused;
-  for (size_t first = 0; first < batch.events.size(); first += options_.max_batch) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = progress_.find(key); it != progress_.end()) {
+      const Progress& p = it->second;
+      if (p.first_offset == batch.first_offset && p.next_offset == batch.next_offset &&
+          p.events == batch.events.size()) {
+        from = p.sent;
+        refused = std::move(it->second.refused);
+      }
+      progress_.erase(it);
+    }
+  }
+  for (size_t first = from; first < batch.events.size(); first += options_.max_batch) {
     const size_t n = std::min<size_t>(options_.max_batch, batch.events.size() - first);
-    EL_RETURN_IF_ERROR(Post(batch.events.subspan(first, n), first, &refused));
+    Status posted = Post(batch.events.subspan(first, n), first, &refused);
+    if (!posted.ok()) {
+      std::lock_guard lock(mu_);
+      progress_[key] = {.first_offset = batch.first_offset,
+                        .next_offset = batch.next_offset,
+                        .events = batch.events.size(),
+                        .sent = first,
+                        .refused = std::move(refused)};
+      return Err(posted);
+    }
   }
   return refused;
 }

@@ -9,8 +9,10 @@
 // - 2xx: the request's events are delivered.
 // - 408, 429, 5xx, a timeout, a connection that fails, a name that does
 //   not resolve: Unavailable, the whole batch fails and the pipeline runs
-//   it again (at least once: requests of the batch that were answered 2xx
-//   before are sent again).
+//   it again. When the same batch comes back (same origin, partition,
+//   offsets and number of events) the requests answered before are not
+//   sent again; after a restart, or a batch cut otherwise, they are (at
+//   least once).
 // - other statuses (4xx, 3xx: redirects are not followed): the request's
 //   events are refused, returned as FailedItems (dead letters) with the
 //   status and an excerpt of the answer.
@@ -25,8 +27,12 @@
 // curl handle per request).
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/metrics.h"
 #include "pipeline/http_post.h"
@@ -54,8 +60,19 @@ class WebhookSink : public Sink {
   // One request of `events`; the failed items (indexes from `first`) or the error that fails the batch.
   Status Post(std::span<const CloudEvent> events, size_t first, std::vector<FailedItem>* refused);
 
+  // How far a batch that failed part way got.
+  struct Progress {
+    uint64_t first_offset = 0;
+    uint64_t next_offset = 0;
+    size_t events = 0;
+    size_t sent = 0;                  // events of the requests answered (2xx or refused)
+    std::vector<FailedItem> refused;  // of those
+  };
+
   WebhookSinkOptions options_;
   HttpTarget target_;
+  std::mutex mu_;
+  std::map<std::pair<std::string, uint32_t>, Progress> progress_;  // guarded by mu_: by origin and partition
   std::string name_;  // "webhook <host>"
   Counter* delivered_;
   Counter* refused_;

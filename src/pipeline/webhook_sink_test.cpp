@@ -110,6 +110,23 @@ TEST(WebhookSink, A5xxFailsTheBatchAsUnavailableAndTheRetryDelivers) {
             1);
 }
 
+TEST(WebhookSink, TheSameBatchAgainSkipsTheRequestsAnsweredBefore) {
+  FakeServer server({{200, ""}, {503, ""}, {200, ""}});
+  MetricsRegistry metrics;
+  auto sink = MakeSink(Spec(server, R"(, "max_batch": 2)"), &metrics);
+  ASSERT_NE(sink, nullptr);
+  const std::vector<CloudEvent> events = Events(4);
+  ASSERT_FALSE(sink->Deliver(Batch(events)).has_value());
+  ASSERT_TRUE(sink->Deliver(Batch(events)).has_value());
+  const std::vector<std::string> requests = server.requests();
+  ASSERT_EQ(requests.size(), 3u);  // e0 e1, e2 e3 (503), e2 e3
+  EXPECT_EQ(json::parse(FakeServer::BodyOf(requests[2]))[0]["id"], "e2");
+  // Another batch (other offsets) is sent whole.
+  ASSERT_TRUE(sink->Deliver({.origin = "clicks", .partition = 0, .first_offset = 4, .next_offset = 8, .events = events})
+                  .has_value());
+  EXPECT_EQ(server.requests().size(), 5u);
+}
+
 TEST(WebhookSink, A408Or429IsRetriedToo) {
   for (int status : {408, 429}) {
     FakeServer server(status, "slow down");
