@@ -93,6 +93,38 @@ void DestroyProducer(rd_kafka_t* producer, std::chrono::milliseconds wait) {
   rd_kafka_destroy(producer);
 }
 
+// One record of `e` (the index-th of its batch) produced; its report will
+// count it off `wait`. librdkafka's error when it is not queued.
+rd_kafka_resp_err_t ProduceRecord(rd_kafka_t* producer, const KafkaSinkOptions& options, const CloudEvent& e,
+                                  size_t index, const std::shared_ptr<Wait>& wait) {
+  const std::optional<std::string> key = KafkaSink::RecordKey(e, options.key);
+  const bool binary = options.format == KafkaSinkFormat::kBinary;
+  const std::string value = binary ? e.data : ingest::ToStructuredJson(e);
+  Headers headers = MakeHeaders(binary ? BinaryHeaders(e)
+                                       : std::vector<std::pair<std::string, std::string>>{
+                                             {"content-type", "application/cloudevents+json"}});
+  auto pending = std::make_unique<Pending>(Pending{.wait = wait, .index = index});
+  wait->remaining.fetch_add(1);
+  rd_kafka_resp_err_t err;
+  for (;;) {
+    err = rd_kafka_producev(
+        producer, RD_KAFKA_V_TOPIC(options.topic.c_str()),
+        RD_KAFKA_V_KEY((key ? key->data() : nullptr), (key ? key->size() : 0)),  // the macro needs the ()
+        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_TIMESTAMP((e.time ? *e.time / 1000 : 0)), RD_KAFKA_V_HEADERS(headers.get()),
+        RD_KAFKA_V_OPAQUE(pending.get()), RD_KAFKA_V_END);
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) break;
+    rd_kafka_poll(producer, 100);  // room in the queue as reports are served
+  }
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    (void)pending.release();  // the report frees it
+    (void)headers.release();  // the record owns them
+  } else {
+    wait->remaining.fetch_sub(1);
+  }
+  return err;
+}
+
 }  // namespace
 
 KafkaSink::KafkaSink(KafkaSinkOptions options, const std::string& pipeline, MetricsRegistry* metrics)
@@ -186,40 +218,15 @@ Result<std::vector<FailedItem>> KafkaSink::Deliver(const SinkBatch& batch) {
   EL_ASSIGN_OR_RETURN(std::shared_ptr<rd_kafka_t> producer, Producer());
   const auto start = std::chrono::steady_clock::now();
   auto wait = std::make_shared<Wait>();
-  const bool binary = options_.format == KafkaSinkFormat::kBinary;
-  std::vector<FailedItem> refused;
+  std::vector<std::pair<size_t, rd_kafka_resp_err_t>> errors;  // at produce, then in the reports
   for (size_t i = 0; i < batch.events.size(); ++i) {
-    const CloudEvent& e = batch.events[i];
-    const std::optional<std::string> key = RecordKey(e, options_.key);
-    std::string value = binary ? e.data : ingest::ToStructuredJson(e);
-    Headers headers = MakeHeaders(binary ? BinaryHeaders(e)
-                                         : std::vector<std::pair<std::string, std::string>>{
-                                               {"content-type", "application/cloudevents+json"}});
-    auto pending = std::make_unique<Pending>(Pending{.wait = wait, .index = i});
-    rd_kafka_resp_err_t err;
-    wait->remaining.fetch_add(1);
-    for (;;) {
-      err = rd_kafka_producev(
-          producer.get(), RD_KAFKA_V_TOPIC(options_.topic.c_str()),
-          RD_KAFKA_V_KEY((key ? key->data() : nullptr), (key ? key->size() : 0)),  // the macro needs the ()
-          RD_KAFKA_V_VALUE(value.data(), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-          RD_KAFKA_V_TIMESTAMP((e.time ? *e.time / 1000 : 0)), RD_KAFKA_V_HEADERS(headers.get()),
-          RD_KAFKA_V_OPAQUE(pending.get()), RD_KAFKA_V_END);
-      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) break;
-      rd_kafka_poll(producer.get(), 100);  // room in the queue as reports are served
+    const rd_kafka_resp_err_t err = ProduceRecord(producer.get(), options_, batch.events[i], i, wait);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    if (!Permanent(err)) {
+      failed_->Increment(batch.events.size() - i);
+      return Err(Unavailable(name_ + ": cannot produce: " + rd_kafka_err2str(err)));
     }
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      (void)pending.release();  // the report frees it
-      (void)headers.release();  // the record owns them
-      continue;
-    }
-    wait->remaining.fetch_sub(1);
-    if (Permanent(err)) {
-      refused.push_back({.index = i, .error = InvalidArgument(name_ + ": " + rd_kafka_err2str(err))});
-      continue;
-    }
-    failed_->Increment(batch.events.size() - i);
-    return Err(Unavailable(name_ + ": cannot produce: " + rd_kafka_err2str(err)));
+    errors.emplace_back(i, err);
   }
   const auto deadline = start + options_.delivery_timeout + kGrace;
   while (wait->remaining.load() > 0 && std::chrono::steady_clock::now() < deadline) {
@@ -231,8 +238,12 @@ Result<std::vector<FailedItem>> KafkaSink::Deliver(const SinkBatch& batch) {
     return Err(Unavailable(name_ + ": " + std::to_string(wait->remaining.load()) + " record(s) not acknowledged in " +
                            config::FormatDuration(options_.delivery_timeout)));
   }
-  std::lock_guard lock(wait->mu);
-  for (const auto& [index, err] : wait->errors) {
+  {
+    std::lock_guard lock(wait->mu);
+    errors.insert(errors.end(), wait->errors.begin(), wait->errors.end());
+  }
+  std::vector<FailedItem> refused;
+  for (const auto& [index, err] : errors) {
     if (!Permanent(err)) {
       failed_->Increment(batch.events.size());
       return Err(Unavailable(name_ + ": " + rd_kafka_err2str(err)));
