@@ -56,8 +56,10 @@ using SlistPtr = std::unique_ptr<curl_slist, void (*)(curl_slist*)>;
 
 }  // namespace
 
-Result<HttpTarget> ParseHttpTarget(std::string url, std::vector<std::pair<std::string, std::string>> headers,
-                                   std::chrono::milliseconds timeout, bool allow_private, std::string_view who) {
+Result<HttpTarget> ParseHttpTarget(std::string url,
+                                   std::vector<std::pair<std::string, std::string>> headers,
+                                   std::chrono::milliseconds timeout, bool allow_private,
+                                   std::string_view who) {
   std::call_once(g_curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   const std::string w(who);
   std::unique_ptr<CURLU, void (*)(CURLU*)> parsed(curl_url(), curl_url_cleanup);
@@ -90,19 +92,21 @@ Result<HttpTarget> ParseHttpTarget(std::string url, std::vector<std::pair<std::s
                     .headers = std::move(headers)};
 }
 
-Result<HttpAnswer> PostGuarded(const HttpTarget& target, std::string_view content_type, std::string_view body,
-                               size_t max_answer, std::string_view who) {
+Result<HttpAnswer> PostGuarded(const HttpTarget& target, std::string_view content_type,
+                               std::string_view body, size_t max_answer, std::string_view who) {
   const std::string w(who);
   auto address = ResolveAllowedAddress(target.host, target.allow_private);
   if (!address.has_value()) return Err(address.error().WithContext(w));
   const bool v6 = address->find(':') != std::string::npos;
   const std::string& host = target.host;
-  const std::string pin = (v6 && host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
-                          std::to_string(target.port) + ":" + (v6 ? "[" + *address + "]" : *address);
+  const std::string pin = (v6 && host.find(':') != std::string::npos ? "[" + host + "]" : host) +
+                          ":" + std::to_string(target.port) + ":" +
+                          (v6 ? "[" + *address + "]" : *address);
   std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl) return Err(ResourceExhausted(w + ": curl_easy_init failed"));
   SlistPtr resolve(curl_slist_append(nullptr, pin.c_str()), curl_slist_free_all);
-  curl_slist* headers = curl_slist_append(nullptr, ("Content-Type: " + std::string(content_type)).c_str());
+  curl_slist* headers =
+      curl_slist_append(nullptr, ("Content-Type: " + std::string(content_type)).c_str());
   headers = curl_slist_append(headers, "Expect:");
   for (const auto& [name, value] : target.headers)
     headers = curl_slist_append(headers, std::string(name).append(": ").append(value).c_str());
@@ -126,12 +130,14 @@ Result<HttpAnswer> PostGuarded(const HttpTarget& target, std::string_view conten
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &WriteBody);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &download);
   const CURLcode rc = curl_easy_perform(c);
-  if (check.refused) return Err(PermissionDenied(w + ": the connection would reach a non-public address"));
+  if (check.refused)
+    return Err(PermissionDenied(w + ": the connection would reach a non-public address"));
   if (rc == CURLE_OPERATION_TIMEDOUT) {
     return Err(DeadlineExceeded(w + " timed out after " + config::FormatDuration(target.timeout)));
   }
   if (download.too_large) {
-    return Err(ResourceExhausted(w + ": the answer is larger than " + config::FormatByteSize(max_answer)));
+    return Err(
+        ResourceExhausted(w + ": the answer is larger than " + config::FormatByteSize(max_answer)));
   }
   if (rc != CURLE_OK) return Err(Unavailable(w + ": " + curl_easy_strerror(rc)));
   HttpAnswer answer{.status = 0, .body = std::move(download.body)};

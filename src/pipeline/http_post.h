@@ -32,8 +32,10 @@ struct HttpTarget {
 // InvalidArgument, starting with `who`, for a URL curl cannot parse,
 // another scheme, no host, or header names and values with line breaks
 // (or a colon in a name).
-Result<HttpTarget> ParseHttpTarget(std::string url, std::vector<std::pair<std::string, std::string>> headers,
-                                   std::chrono::milliseconds timeout, bool allow_private, std::string_view who);
+Result<HttpTarget> ParseHttpTarget(std::string url,
+                                   std::vector<std::pair<std::string, std::string>> headers,
+                                   std::chrono::milliseconds timeout, bool allow_private,
+                                   std::string_view who);
 
 struct HttpAnswer {
   long status = 0;
@@ -44,8 +46,8 @@ struct HttpAnswer {
 // PermissionDenied when an address is refused, DeadlineExceeded after the
 // timeout, ResourceExhausted for an answer over `max_answer` bytes,
 // Unavailable for a name that does not resolve or a connection that fails.
-Result<HttpAnswer> PostGuarded(const HttpTarget& target, std::string_view content_type, std::string_view body,
-                               size_t max_answer, std::string_view who);
+Result<HttpAnswer> PostGuarded(const HttpTarget& target, std::string_view content_type,
+                               std::string_view body, size_t max_answer, std::string_view who);
 
 // The first bytes of an answer, for error messages.
 std::string AnswerExcerpt(const std::string& body);

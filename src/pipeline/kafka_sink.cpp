@@ -43,8 +43,10 @@ void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
 }
 
 void OnLog(const rd_kafka_t*, int level, const char* facility, const char* message) {
-  Log(level <= 3 ? LogLevel::kError : level == 4 ? LogLevel::kWarn : LogLevel::kDebug, kComponent, message,
-      {{"facility", facility}});
+  Log(level <= 3   ? LogLevel::kError
+      : level == 4 ? LogLevel::kWarn
+                   : LogLevel::kDebug,
+      kComponent, message, {{"facility", facility}});
 }
 
 // Refused for the record itself: producing it again cannot help.
@@ -62,8 +64,10 @@ std::string ExtensionText(const ExtensionValue& value) {
 // The binding's binary mode: every attribute a ce_<name> header (UTF-8, as
 // the kafka source reads them), datacontenttype as content-type.
 std::vector<std::pair<std::string, std::string>> BinaryHeaders(const CloudEvent& e) {
-  std::vector<std::pair<std::string, std::string>> h = {
-      {"ce_specversion", e.spec_version}, {"ce_id", e.id}, {"ce_source", e.source}, {"ce_type", e.type}};
+  std::vector<std::pair<std::string, std::string>> h = {{"ce_specversion", e.spec_version},
+                                                        {"ce_id", e.id},
+                                                        {"ce_source", e.source},
+                                                        {"ce_type", e.type}};
   if (e.subject) h.emplace_back("ce_subject", *e.subject);
   if (e.time) h.emplace_back("ce_time", FormatRfc3339(*e.time));
   if (e.data_schema) h.emplace_back("ce_dataschema", *e.data_schema);
@@ -95,8 +99,9 @@ void DestroyProducer(rd_kafka_t* producer, std::chrono::milliseconds wait) {
 
 // One record of `e` (the index-th of its batch) produced; its report will
 // count it off `wait`. librdkafka's error when it is not queued.
-rd_kafka_resp_err_t ProduceRecord(rd_kafka_t* producer, const KafkaSinkOptions& options, const CloudEvent& e,
-                                  size_t index, const std::shared_ptr<Wait>& wait) {
+rd_kafka_resp_err_t ProduceRecord(rd_kafka_t* producer, const KafkaSinkOptions& options,
+                                  const CloudEvent& e, size_t index,
+                                  const std::shared_ptr<Wait>& wait) {
   const std::optional<std::string> key = KafkaSink::RecordKey(e, options.key);
   const bool binary = options.format == KafkaSinkFormat::kBinary;
   const std::string value = binary ? e.data : ingest::ToStructuredJson(e);
@@ -107,12 +112,14 @@ rd_kafka_resp_err_t ProduceRecord(rd_kafka_t* producer, const KafkaSinkOptions& 
   wait->remaining.fetch_add(1);
   rd_kafka_resp_err_t err;
   for (;;) {
-    err = rd_kafka_producev(
-        producer, RD_KAFKA_V_TOPIC(options.topic.c_str()),
-        RD_KAFKA_V_KEY((key ? key->data() : nullptr), (key ? key->size() : 0)),  // the macro needs the ()
-        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_TIMESTAMP((e.time ? *e.time / 1000 : 0)), RD_KAFKA_V_HEADERS(headers.get()),
-        RD_KAFKA_V_OPAQUE(pending.get()), RD_KAFKA_V_END);
+    err = rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(options.topic.c_str()),
+                            RD_KAFKA_V_KEY((key ? key->data() : nullptr),
+                                           (key ? key->size() : 0)),  // the macro needs the ()
+                            RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                            RD_KAFKA_V_TIMESTAMP((e.time ? *e.time / 1000 : 0)),
+                            RD_KAFKA_V_HEADERS(headers.get()), RD_KAFKA_V_OPAQUE(pending.get()),
+                            RD_KAFKA_V_END);
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) break;
     rd_kafka_poll(producer, 100);  // room in the queue as reports are served
   }
@@ -127,23 +134,25 @@ rd_kafka_resp_err_t ProduceRecord(rd_kafka_t* producer, const KafkaSinkOptions& 
 
 }  // namespace
 
-KafkaSink::KafkaSink(KafkaSinkOptions options, const std::string& pipeline, MetricsRegistry* metrics)
+KafkaSink::KafkaSink(KafkaSinkOptions options, const std::string& pipeline,
+                     MetricsRegistry* metrics)
     : options_(std::move(options)), name_("kafka " + options_.topic) {
   const MetricLabels labels = {{"pipeline", pipeline}, {"topic", options_.topic}};
   auto records = [&](const char* outcome) {
     MetricLabels l = labels;
     l.push_back({"outcome", outcome});
-    return &metrics->GetCounter("eventlake_kafka_sink_records_total",
-                                "Records a kafka sink produced: delivered, refused (dead letters) or failed "
-                                "(their batch runs again).",
-                                l);
+    return &metrics->GetCounter(
+        "eventlake_kafka_sink_records_total",
+        "Records a kafka sink produced: delivered, refused (dead letters) or failed "
+        "(their batch runs again).",
+        l);
   };
   delivered_ = records("delivered");
   refused_ = records("refused");
   failed_ = records("failed");
   duration_ = &metrics->GetHistogram("eventlake_kafka_sink_batch_duration_seconds",
-                                     "From a batch's first record produced to its last report.", LatencyBuckets(),
-                                     labels);
+                                     "From a batch's first record produced to its last report.",
+                                     LatencyBuckets(), labels);
 }
 
 KafkaSink::~KafkaSink() = default;
@@ -158,13 +167,15 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(KafkaSinkOptions options, s
 Result<std::shared_ptr<rd_kafka_t>> KafkaSink::NewProducer() const {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   std::vector<std::pair<std::string, std::string>> settings = ScalarPairs(options_.properties);
-  settings.insert(settings.end(), {{"bootstrap.servers", options_.brokers},
-                                   {"enable.idempotence", "true"},
-                                   {"acks", "all"},
-                                   {"message.timeout.ms", std::to_string(options_.delivery_timeout.count())}});
+  settings.insert(settings.end(),
+                  {{"bootstrap.servers", options_.brokers},
+                   {"enable.idempotence", "true"},
+                   {"acks", "all"},
+                   {"message.timeout.ms", std::to_string(options_.delivery_timeout.count())}});
   char error[512];
   for (const auto& [key, value] : settings) {
-    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof(error)) != RD_KAFKA_CONF_OK) {
+    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof(error)) !=
+        RD_KAFKA_CONF_OK) {
       rd_kafka_conf_destroy(conf);
       return Err(InvalidArgument(name_ + ": " + key + ": " + error));
     }
@@ -178,15 +189,18 @@ Result<std::shared_ptr<rd_kafka_t>> KafkaSink::NewProducer() const {
   }
   // Deliver waits for its records, so only those of a batch that gave up
   // early can be in flight here: a stop does not wait long for them.
-  const std::chrono::milliseconds wait = std::min<std::chrono::milliseconds>(options_.delivery_timeout, kGrace);
+  const std::chrono::milliseconds wait =
+      std::min<std::chrono::milliseconds>(options_.delivery_timeout, kGrace);
   return std::shared_ptr<rd_kafka_t>(producer, [wait](rd_kafka_t* p) { DestroyProducer(p, wait); });
 }
 
 Result<std::shared_ptr<rd_kafka_t>> KafkaSink::Producer() {
   std::lock_guard lock(mu_);
   char reason[512];
-  if (producer_ != nullptr && rd_kafka_fatal_error(producer_.get(), reason, sizeof(reason)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    LogWarn(kComponent, "the producer had a fatal error; making a new one", {{"sink", name_}, {"error", reason}});
+  if (producer_ != nullptr &&
+      rd_kafka_fatal_error(producer_.get(), reason, sizeof(reason)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    LogWarn(kComponent, "the producer had a fatal error; making a new one",
+            {{"sink", name_}, {"error", reason}});
     producer_.reset();
   }
   if (producer_ == nullptr) {
@@ -220,7 +234,8 @@ Result<std::vector<FailedItem>> KafkaSink::Deliver(const SinkBatch& batch) {
   auto wait = std::make_shared<Wait>();
   std::vector<std::pair<size_t, rd_kafka_resp_err_t>> errors;  // at produce, then in the reports
   for (size_t i = 0; i < batch.events.size(); ++i) {
-    const rd_kafka_resp_err_t err = ProduceRecord(producer.get(), options_, batch.events[i], i, wait);
+    const rd_kafka_resp_err_t err =
+        ProduceRecord(producer.get(), options_, batch.events[i], i, wait);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
     if (!Permanent(err)) {
       failed_->Increment(batch.events.size() - i);
@@ -232,10 +247,12 @@ Result<std::vector<FailedItem>> KafkaSink::Deliver(const SinkBatch& batch) {
   while (wait->remaining.load() > 0 && std::chrono::steady_clock::now() < deadline) {
     rd_kafka_poll(producer.get(), 50);
   }
-  duration_->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  duration_->Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   if (wait->remaining.load() > 0) {
     failed_->Increment(batch.events.size());
-    return Err(Unavailable(name_ + ": " + std::to_string(wait->remaining.load()) + " record(s) not acknowledged in " +
+    return Err(Unavailable(name_ + ": " + std::to_string(wait->remaining.load()) +
+                           " record(s) not acknowledged in " +
                            config::FormatDuration(options_.delivery_timeout)));
   }
   {
@@ -248,7 +265,8 @@ Result<std::vector<FailedItem>> KafkaSink::Deliver(const SinkBatch& batch) {
       failed_->Increment(batch.events.size());
       return Err(Unavailable(name_ + ": " + rd_kafka_err2str(err)));
     }
-    refused.push_back({.index = index, .error = InvalidArgument(name_ + ": " + rd_kafka_err2str(err))});
+    refused.push_back(
+        {.index = index, .error = InvalidArgument(name_ + ": " + rd_kafka_err2str(err))});
   }
   refused_->Increment(refused.size());
   delivered_->Increment(batch.events.size() - refused.size());

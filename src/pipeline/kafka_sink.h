@@ -64,7 +64,8 @@ class KafkaSink : public Sink {
   KafkaSinkOptions options_;
   std::string name_;  // "kafka <topic>"
   std::mutex mu_;
-  std::shared_ptr<rd_kafka_t> producer_;  // guarded by mu_ (the pointer; the producer itself is thread-safe)
+  std::shared_ptr<rd_kafka_t>
+      producer_;  // guarded by mu_ (the pointer; the producer itself is thread-safe)
   Counter* delivered_;
   Counter* refused_;
   Counter* failed_;

@@ -33,7 +33,8 @@ rd_kafka_conf_t* Conf(std::initializer_list<std::pair<const char*, std::string>>
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char error[512];
   for (const auto& [key, value] : settings) {
-    EXPECT_EQ(rd_kafka_conf_set(conf, key, value.c_str(), error, sizeof error), RD_KAFKA_CONF_OK) << key << error;
+    EXPECT_EQ(rd_kafka_conf_set(conf, key, value.c_str(), error, sizeof error), RD_KAFKA_CONF_OK)
+        << key << error;
   }
   return conf;
 }
@@ -44,8 +45,9 @@ class KafkaSinkTest : public ::testing::Test {
  protected:
   void SetUp() override {
     char error[512];
-    owner_ = rd_kafka_new(RD_KAFKA_PRODUCER, Conf({{"test.mock.num.brokers", "1"}, {"log_level", "3"}}), error,
-                          sizeof error);
+    owner_ =
+        rd_kafka_new(RD_KAFKA_PRODUCER, Conf({{"test.mock.num.brokers", "1"}, {"log_level", "3"}}),
+                     error, sizeof error);
     ASSERT_NE(owner_, nullptr) << error;
     cluster_ = rd_kafka_handle_mock_cluster(owner_);
     ASSERT_NE(cluster_, nullptr);
@@ -59,8 +61,8 @@ class KafkaSinkTest : public ::testing::Test {
 
   std::unique_ptr<KafkaSink> MakeSink(const std::string& more = "") {
     auto options = ParseKafkaSinkOptions(
-        json::parse(R"({"brokers": ")" + bootstraps() + R"(", "topic": "clicks", "delivery_timeout": "10s")" + more +
-                    "}"),
+        json::parse(R"({"brokers": ")" + bootstraps() +
+                    R"(", "topic": "clicks", "delivery_timeout": "10s")" + more + "}"),
         "sinks[0].kafka");
     EXPECT_TRUE(options.has_value()) << options.error().ToString();
     if (!options.has_value()) return nullptr;
@@ -70,11 +72,13 @@ class KafkaSinkTest : public ::testing::Test {
   }
 
   // The topic's records from the start, until `count` came or `wait` passed.
-  std::vector<Consumed> Consume(size_t count, std::chrono::milliseconds wait = std::chrono::seconds(10)) {
+  std::vector<Consumed> Consume(size_t count,
+                                std::chrono::milliseconds wait = std::chrono::seconds(10)) {
     char error[512];
     rd_kafka_t* consumer = rd_kafka_new(
         RD_KAFKA_CONSUMER,
-        Conf({{"bootstrap.servers", bootstraps()}, {"group.id", "check"}, {"log_level", "3"}}), error, sizeof error);
+        Conf({{"bootstrap.servers", bootstraps()}, {"group.id", "check"}, {"log_level", "3"}}),
+        error, sizeof error);
     EXPECT_NE(consumer, nullptr) << error;
     if (consumer == nullptr) return {};
     rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
@@ -96,7 +100,8 @@ class KafkaSinkTest : public ::testing::Test {
           const char* name;
           const void* value;
           size_t size;
-          for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+          for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
+                             RD_KAFKA_RESP_ERR_NO_ERROR;
                ++i) {
             c.headers[name] = std::string(static_cast<const char*>(value), size);
           }
@@ -119,7 +124,11 @@ class KafkaSinkTest : public ::testing::Test {
   }
 
   static SinkBatch Batch(const std::vector<CloudEvent>& events) {
-    return {.origin = "in", .partition = 0, .first_offset = 0, .next_offset = events.size(), .events = events};
+    return {.origin = "in",
+            .partition = 0,
+            .first_offset = 0,
+            .next_offset = events.size(),
+            .events = events};
   }
 
   rd_kafka_t* owner_ = nullptr;
@@ -144,14 +153,18 @@ TEST_F(KafkaSinkTest, ProducesStructuredEventsKeyedByPartitionKey) {
   EXPECT_EQ(value["subject"], "s-b");
   EXPECT_EQ(value["data"]["n"], 2);
   EXPECT_EQ(records[0].timestamp, 1'700'000'000'123);
-  EXPECT_EQ(MetricValue(metrics_, R"(eventlake_kafka_sink_records_total{outcome="delivered",pipeline="p",topic="clicks"})"),
-            2);
+  EXPECT_EQ(
+      MetricValue(
+          metrics_,
+          R"(eventlake_kafka_sink_records_total{outcome="delivered",pipeline="p",topic="clicks"})"),
+      2);
 }
 
 TEST_F(KafkaSinkTest, BinaryModePutsTheDataInTheValueAndAttributesInHeaders) {
   auto sink = MakeSink(R"(, "format": "binary", "key": "user.id")");
   ASSERT_NE(sink, nullptr);
-  const std::vector<CloudEvent> events = {Event("a", R"({"user":{"id":42},"n":1})"), Event("b", R"({"n":2})")};
+  const std::vector<CloudEvent> events = {Event("a", R"({"user":{"id":42},"n":1})"),
+                                          Event("b", R"({"n":2})")};
   ASSERT_TRUE(sink->Deliver(Batch(events)).has_value());
   const std::vector<Consumed> records = Consume(2);
   ASSERT_EQ(records.size(), 2u);
@@ -172,8 +185,8 @@ TEST_F(KafkaSinkTest, BinaryModePutsTheDataInTheValueAndAttributesInHeaders) {
 TEST_F(KafkaSinkTest, ARecordTooLargeIsAFailedItemAndTheRestIsDelivered) {
   auto sink = MakeSink(R"(, "properties": {"message.max.bytes": 2000})");
   ASSERT_NE(sink, nullptr);
-  const std::vector<CloudEvent> events = {Event("a", "1"), Event("big", "\"" + std::string(5000, 'x') + "\""),
-                                          Event("c", "3")};
+  const std::vector<CloudEvent> events = {
+      Event("a", "1"), Event("big", "\"" + std::string(5000, 'x') + "\""), Event("c", "3")};
   auto refused = sink->Deliver(Batch(events));
   ASSERT_TRUE(refused.has_value()) << refused.error().ToString();
   ASSERT_EQ(refused->size(), 1u);
@@ -195,7 +208,8 @@ TEST_F(KafkaSinkTest, RetriableBrokerErrorsAreRetriedWithoutDuplicates) {
   auto refused = sink->Deliver(Batch(events));
   ASSERT_TRUE(refused.has_value()) << refused.error().ToString();
   EXPECT_TRUE(refused->empty());
-  const std::vector<Consumed> records = Consume(4, std::chrono::seconds(3));  // a fourth must not come
+  const std::vector<Consumed> records =
+      Consume(4, std::chrono::seconds(3));  // a fourth must not come
   ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(json::parse(records[2].value)["id"], "c");
 }
@@ -210,7 +224,8 @@ TEST(KafkaSink, AClusterThatDoesNotAnswerFailsTheBatchAsUnavailable) {
   ASSERT_TRUE(sink.has_value()) << sink.error().ToString();
   CloudEvent e = testing_util::Record("a", "1").event;
   const std::vector<CloudEvent> events = {e};
-  auto r = (*sink)->Deliver({.origin = "in", .partition = 0, .first_offset = 0, .next_offset = 1, .events = events});
+  auto r = (*sink)->Deliver(
+      {.origin = "in", .partition = 0, .first_offset = 0, .next_offset = 1, .events = events});
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code(), StatusCode::kUnavailable);
 }
@@ -229,7 +244,8 @@ TEST(KafkaSink, RecordKeys) {
 }
 
 TEST(KafkaSinkOptions, DefaultsAndMistakes) {
-  auto plain = ParseKafkaSinkOptions(json::parse(R"({"topic": "t"})"), "pipelines[0].sinks[0].kafka");
+  auto plain =
+      ParseKafkaSinkOptions(json::parse(R"({"topic": "t"})"), "pipelines[0].sinks[0].kafka");
   ASSERT_TRUE(plain.has_value()) << plain.error().ToString();
   EXPECT_EQ(plain->brokers, "127.0.0.1:9092");
   EXPECT_EQ(plain->key, "partitionkey");
@@ -240,8 +256,10 @@ TEST(KafkaSinkOptions, DefaultsAndMistakes) {
       {R"({"topic": "t", "key": "a..b"})", "pipelines[0].sinks[0].kafka.key"},
       {R"({"topic": "t", "properties": {"enable.idempotence": false}})",
        "pipelines[0].sinks[0].kafka.properties.enable.idempotence: set by the sink"},
-      {R"({"topic": "t", "properties": {"linger.ms": [1]}})", "pipelines[0].sinks[0].kafka.properties.linger.ms"},
-      {R"({"topic": "t", "delivery_timeout": "10ms"})", "pipelines[0].sinks[0].kafka.delivery_timeout"},
+      {R"({"topic": "t", "properties": {"linger.ms": [1]}})",
+       "pipelines[0].sinks[0].kafka.properties.linger.ms"},
+      {R"({"topic": "t", "delivery_timeout": "10ms"})",
+       "pipelines[0].sinks[0].kafka.delivery_timeout"},
   };
   for (const auto& [spec, message] : cases) {
     auto parsed = ParseKafkaSinkOptions(json::parse(spec), "pipelines[0].sinks[0].kafka");
@@ -249,7 +267,8 @@ TEST(KafkaSinkOptions, DefaultsAndMistakes) {
     EXPECT_THAT(parsed.error().message(), HasSubstr(message)) << spec;
   }
   MetricsRegistry metrics;
-  auto bad = ParseKafkaSinkOptions(json::parse(R"({"topic": "t", "properties": {"linger.ms": "soon"}})"), "k");
+  auto bad = ParseKafkaSinkOptions(
+      json::parse(R"({"topic": "t", "properties": {"linger.ms": "soon"}})"), "k");
   ASSERT_TRUE(bad.has_value());
   EXPECT_FALSE(KafkaSink::Create(std::move(*bad), "p", &metrics).has_value());
 }

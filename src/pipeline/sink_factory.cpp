@@ -17,7 +17,9 @@ bool MayHoldCredentials(const std::string& property) {
 }  // namespace
 
 Status CheckSinkSpec(const SinkSpec& s) {
-  auto status = [](const auto& result) { return result.has_value() ? Status::Ok() : result.error(); };
+  auto status = [](const auto& result) {
+    return result.has_value() ? Status::Ok() : result.error();
+  };
   if (s.kind == SinkKind::kWebhook) return status(ParseWebhookSinkOptions(s.spec, s.path));
   if (s.kind == SinkKind::kKafka) return status(ParseKafkaSinkOptions(s.spec, s.path));
   return Status::Ok();

@@ -6,9 +6,8 @@
 #pragma once
 
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "core/metrics.h"
 #include "core/status.h"

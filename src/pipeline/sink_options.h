@@ -6,18 +6,18 @@
 //   - webhook: https://example.com/hook            # or:
 //   - webhook: {url, headers: {X-Token: ...}, timeout: 5s, allow_private: false,
 //               format: cloudevents-batch | json | ndjson, max_batch: 500}
-//   - kafka: {brokers: host:9092, topic: clicks, key: partitionkey | subject | id | <data member path>,
+//   - kafka: {brokers: host:9092, topic: clicks,
+//             key: partitionkey | subject | id | <data member path>,
 //             format: json | binary, delivery_timeout: 30s, properties: {linger.ms: 5}}
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/config_table.h"
 #include "core/status.h"
@@ -32,17 +32,18 @@ enum class WebhookFormat {
 };
 
 struct WebhookSinkOptions {
-  std::string url;                                       // required, http:// or https://
-  nlohmann::json headers = nlohmann::json::object();     // name -> value (a map of scalars)
-  std::chrono::milliseconds timeout{5'000};              // per request
-  bool allow_private = false;                            // loopback, link-local, private addresses too
+  std::string url;                                    // required, http:// or https://
+  nlohmann::json headers = nlohmann::json::object();  // name -> value (a map of scalars)
+  std::chrono::milliseconds timeout{5'000};           // per request
+  bool allow_private = false;                         // loopback, link-local, private addresses too
   WebhookFormat format = WebhookFormat::kCloudEventsBatch;
-  uint32_t max_batch = 500;                              // events per request at most
+  uint32_t max_batch = 500;  // events per request at most
 };
 
 // How a Kafka record holds its event (the CloudEvents Kafka binding).
 enum class KafkaSinkFormat {
-  kJson,    // structured mode: the event's JSON as the value, content-type application/cloudevents+json
+  kJson,    // structured mode: the event's JSON as the value, content-type
+            // application/cloudevents+json
   kBinary,  // binary mode: the data as the value, attributes as ce_<name> headers, content-type
 };
 
@@ -63,7 +64,8 @@ const config::Table<WebhookSinkOptions>& WebhookSinkOptionsTable();
 const config::Table<KafkaSinkOptions>& KafkaSinkOptionsTable();
 
 // `spec` is what follows `webhook:` (a URL, or a map); `path` names it.
-Result<WebhookSinkOptions> ParseWebhookSinkOptions(const nlohmann::json& spec, const std::string& path);
+Result<WebhookSinkOptions> ParseWebhookSinkOptions(const nlohmann::json& spec,
+                                                   const std::string& path);
 // `spec` is what follows `kafka:` (a map). The properties that make the
 // delivery guarantee (enable.idempotence, acks) and the ones set from the
 // other keys are refused there.

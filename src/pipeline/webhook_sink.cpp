@@ -36,14 +36,18 @@ WebhookSink::WebhookSink(WebhookSinkOptions options, HttpTarget target, const st
   events_delivered_ = counter(kEvents, kEventsHelp, "delivered");
   events_refused_ = counter(kEvents, kEventsHelp, "refused");
   duration_ = &metrics->GetHistogram("eventlake_webhook_request_duration_seconds",
-                                     "From a webhook request's start to its answer.", LatencyBuckets(), labels);
+                                     "From a webhook request's start to its answer.",
+                                     LatencyBuckets(), labels);
 }
 
-Result<std::unique_ptr<WebhookSink>> WebhookSink::Create(WebhookSinkOptions options, std::string pipeline,
+Result<std::unique_ptr<WebhookSink>> WebhookSink::Create(WebhookSinkOptions options,
+                                                         std::string pipeline,
                                                          MetricsRegistry* metrics) {
-  EL_ASSIGN_OR_RETURN(HttpTarget target, ParseHttpTarget(options.url, ScalarPairs(options.headers), options.timeout,
-                                                         options.allow_private, "webhook sink"));
-  return std::unique_ptr<WebhookSink>(new WebhookSink(std::move(options), std::move(target), pipeline, metrics));
+  EL_ASSIGN_OR_RETURN(HttpTarget target,
+                      ParseHttpTarget(options.url, ScalarPairs(options.headers), options.timeout,
+                                      options.allow_private, "webhook sink"));
+  return std::unique_ptr<WebhookSink>(
+      new WebhookSink(std::move(options), std::move(target), pipeline, metrics));
 }
 
 std::string_view WebhookSink::ContentType(WebhookFormat format) {
@@ -103,11 +107,13 @@ Result<std::vector<FailedItem>> WebhookSink::Deliver(const SinkBatch& batch) {
   return refused;
 }
 
-Status WebhookSink::Post(std::span<const CloudEvent> events, size_t first, std::vector<FailedItem>* refused) {
+Status WebhookSink::Post(std::span<const CloudEvent> events, size_t first,
+                         std::vector<FailedItem>* refused) {
   const auto start = std::chrono::steady_clock::now();
-  auto answer = PostGuarded(target_, ContentType(options_.format), Body(options_.format, events), kMaxAnswerBytes,
-                            name_);
-  duration_->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  auto answer = PostGuarded(target_, ContentType(options_.format), Body(options_.format, events),
+                            kMaxAnswerBytes, name_);
+  duration_->Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   if (!answer.has_value()) {
     error_->Increment();
     // A refused address stays PermissionDenied (the config must change);
@@ -117,8 +123,8 @@ Status WebhookSink::Post(std::span<const CloudEvent> events, size_t first, std::
     return Unavailable(answer.error().message());
   }
   const std::string excerpt = AnswerExcerpt(answer->body);
-  const std::string what =
-      name_ + " answered HTTP " + std::to_string(answer->status) + (excerpt.empty() ? "" : ": " + excerpt);
+  const std::string what = name_ + " answered HTTP " + std::to_string(answer->status) +
+                           (excerpt.empty() ? "" : ": " + excerpt);
   if (answer->status >= 200 && answer->status <= 299) {
     delivered_->Increment();
     events_delivered_->Increment(events.size());
@@ -130,7 +136,8 @@ Status WebhookSink::Post(std::span<const CloudEvent> events, size_t first, std::
   }
   refused_->Increment();
   events_refused_->Increment(events.size());
-  for (size_t i = 0; i < events.size(); ++i) refused->push_back({.index = first + i, .error = InvalidArgument(what)});
+  for (size_t i = 0; i < events.size(); ++i)
+    refused->push_back({.index = first + i, .error = InvalidArgument(what)});
   return Status::Ok();
 }
 

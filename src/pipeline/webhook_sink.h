@@ -45,7 +45,8 @@ class WebhookSink : public Sink {
  public:
   // InvalidArgument for a URL or headers the POST cannot take. `metrics`
   // (required) must outlive the sink.
-  static Result<std::unique_ptr<WebhookSink>> Create(WebhookSinkOptions options, std::string pipeline,
+  static Result<std::unique_ptr<WebhookSink>> Create(WebhookSinkOptions options,
+                                                     std::string pipeline,
                                                      MetricsRegistry* metrics);
 
   std::string_view name() const override { return name_; }
@@ -56,8 +57,10 @@ class WebhookSink : public Sink {
   static std::string_view ContentType(WebhookFormat format);
 
  private:
-  WebhookSink(WebhookSinkOptions options, HttpTarget target, const std::string& pipeline, MetricsRegistry* metrics);
-  // One request of `events`; the failed items (indexes from `first`) or the error that fails the batch.
+  WebhookSink(WebhookSinkOptions options, HttpTarget target, const std::string& pipeline,
+              MetricsRegistry* metrics);
+  // One request of `events`; the failed items (indexes from `first`) or the error that fails the
+  // batch.
   Status Post(std::span<const CloudEvent> events, size_t first, std::vector<FailedItem>* refused);
 
   // How far a batch that failed part way got.
@@ -72,7 +75,8 @@ class WebhookSink : public Sink {
   WebhookSinkOptions options_;
   HttpTarget target_;
   std::mutex mu_;
-  std::map<std::pair<std::string, uint32_t>, Progress> progress_;  // guarded by mu_: by origin and partition
+  std::map<std::pair<std::string, uint32_t>, Progress>
+      progress_;      // guarded by mu_: by origin and partition
   std::string name_;  // "webhook <host>"
   Counter* delivered_;
   Counter* refused_;

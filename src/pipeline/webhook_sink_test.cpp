@@ -21,12 +21,17 @@ using nlohmann::json;
 
 std::vector<CloudEvent> Events(size_t n) {
   std::vector<CloudEvent> events;
-  for (size_t i = 0; i < n; ++i) events.push_back(Record("e" + std::to_string(i), R"({"n":)" + std::to_string(i) + "}").event);
+  for (size_t i = 0; i < n; ++i)
+    events.push_back(Record("e" + std::to_string(i), R"({"n":)" + std::to_string(i) + "}").event);
   return events;
 }
 
 SinkBatch Batch(const std::vector<CloudEvent>& events) {
-  return {.origin = "clicks", .partition = 0, .first_offset = 0, .next_offset = events.size(), .events = events};
+  return {.origin = "clicks",
+          .partition = 0,
+          .first_offset = 0,
+          .next_offset = events.size(),
+          .events = events};
 }
 
 std::unique_ptr<WebhookSink> MakeSink(const std::string& spec, MetricsRegistry* metrics) {
@@ -43,7 +48,8 @@ std::string Spec(const FakeServer& server, const std::string& more = "") {
 }
 
 // `n` events through a new sink of `spec`, once.
-Result<std::vector<FailedItem>> DeliverOnce(const std::string& spec, size_t n, MetricsRegistry* metrics) {
+Result<std::vector<FailedItem>> DeliverOnce(const std::string& spec, size_t n,
+                                            MetricsRegistry* metrics) {
   auto sink = MakeSink(spec, metrics);
   if (sink == nullptr) return Err(Internal("no sink"));
   const std::vector<CloudEvent> events = Events(n);
@@ -53,7 +59,8 @@ Result<std::vector<FailedItem>> DeliverOnce(const std::string& spec, size_t n, M
 TEST(WebhookSink, PostsACloudEventsBatchWithTheHeaders) {
   FakeServer server(200, "ok");
   MetricsRegistry metrics;
-  auto sink = MakeSink(Spec(server, R"(, "headers": {"X-Token": "t0k", "X-Version": 2})"), &metrics);
+  auto sink =
+      MakeSink(Spec(server, R"(, "headers": {"X-Token": "t0k", "X-Version": 2})"), &metrics);
   ASSERT_NE(sink, nullptr);
   const std::vector<CloudEvent> events = Events(3);
   auto refused = sink->Deliver(Batch(events));
@@ -71,8 +78,11 @@ TEST(WebhookSink, PostsACloudEventsBatchWithTheHeaders) {
   EXPECT_EQ(body[1]["id"], "e1");
   EXPECT_EQ(body[1]["specversion"], "1.0");
   EXPECT_EQ(body[1]["data"]["n"], 1);
-  EXPECT_EQ(MetricValue(metrics, R"(eventlake_webhook_events_total{outcome="delivered",pipeline="p",sink="127.0.0.1"})"),
-            3);
+  EXPECT_EQ(
+      MetricValue(
+          metrics,
+          R"(eventlake_webhook_events_total{outcome="delivered",pipeline="p",sink="127.0.0.1"})"),
+      3);
 }
 
 TEST(WebhookSink, SplitsBatchesAtMaxBatchAndWritesNdjson) {
@@ -106,8 +116,11 @@ TEST(WebhookSink, A5xxFailsTheBatchAsUnavailableAndTheRetryDelivers) {
   EXPECT_TRUE(second->empty());
   EXPECT_EQ(server.requests().size(), 2u);
   EXPECT_EQ(FakeServer::BodyOf(server.requests()[0]), FakeServer::BodyOf(server.requests()[1]));
-  EXPECT_EQ(MetricValue(metrics, R"(eventlake_webhook_requests_total{outcome="retry",pipeline="p",sink="127.0.0.1"})"),
-            1);
+  EXPECT_EQ(
+      MetricValue(
+          metrics,
+          R"(eventlake_webhook_requests_total{outcome="retry",pipeline="p",sink="127.0.0.1"})"),
+      1);
 }
 
 TEST(WebhookSink, TheSameBatchAgainSkipsTheRequestsAnsweredBefore) {
@@ -122,7 +135,11 @@ TEST(WebhookSink, TheSameBatchAgainSkipsTheRequestsAnsweredBefore) {
   ASSERT_EQ(requests.size(), 3u);  // e0 e1, e2 e3 (503), e2 e3
   EXPECT_EQ(json::parse(FakeServer::BodyOf(requests[2]))[0]["id"], "e2");
   // Another batch (other offsets) is sent whole.
-  ASSERT_TRUE(sink->Deliver({.origin = "clicks", .partition = 0, .first_offset = 4, .next_offset = 8, .events = events})
+  ASSERT_TRUE(sink->Deliver({.origin = "clicks",
+                             .partition = 0,
+                             .first_offset = 4,
+                             .next_offset = 8,
+                             .events = events})
                   .has_value());
   EXPECT_EQ(server.requests().size(), 5u);
 }
@@ -168,7 +185,8 @@ TEST(WebhookSink, LoopbackIsRefusedWithoutAllowPrivate) {
 }
 
 TEST(WebhookSinkOptions, AUrlAloneTakesTheDefaultsAndMistakesNameTheirPath) {
-  auto plain = ParseWebhookSinkOptions(json("https://example.com/hook"), "pipelines[0].sinks[1].webhook");
+  auto plain =
+      ParseWebhookSinkOptions(json("https://example.com/hook"), "pipelines[0].sinks[1].webhook");
   ASSERT_TRUE(plain.has_value()) << plain.error().ToString();
   EXPECT_EQ(plain->url, "https://example.com/hook");
   EXPECT_EQ(plain->timeout, std::chrono::seconds(5));
@@ -180,8 +198,10 @@ TEST(WebhookSinkOptions, AUrlAloneTakesTheDefaultsAndMistakesNameTheirPath) {
       {R"({"url": "ftp://h/"})", "pipelines[0].sinks[1].webhook.url"},
       {R"({"url": "https://h/", "format": "xml"})", "pipelines[0].sinks[1].webhook.format"},
       {R"({"url": "https://h/", "max_batch": 0})", "pipelines[0].sinks[1].webhook.max_batch"},
-      {R"({"url": "https://h/", "headers": {"X": ["a"]}})", "pipelines[0].sinks[1].webhook.headers.X"},
-      {R"({"url": "https://h/", "verb": "PUT"})", "pipelines[0].sinks[1].webhook.verb: unknown key"},
+      {R"({"url": "https://h/", "headers": {"X": ["a"]}})",
+       "pipelines[0].sinks[1].webhook.headers.X"},
+      {R"({"url": "https://h/", "verb": "PUT"})",
+       "pipelines[0].sinks[1].webhook.verb: unknown key"},
       {R"({"timeout": "1s"})", "pipelines[0].sinks[1].webhook.url"},
   };
   for (const auto& [spec, message] : cases) {

@@ -129,15 +129,20 @@ void Committed(const std::string& bootstraps, const std::vector<std::string>& wo
 }
 
 nlohmann::json RecordJson(const rd_kafka_message_t* m) {
-  nlohmann::json record = {{"partition", m->partition}, {"offset", m->offset}, {"headers", nlohmann::json::object()}};
-  record["key"] = m->key == nullptr ? nlohmann::json() : nlohmann::json(std::string(static_cast<const char*>(m->key), m->key_len));
+  nlohmann::json record = {
+      {"partition", m->partition}, {"offset", m->offset}, {"headers", nlohmann::json::object()}};
+  record["key"] = m->key == nullptr
+                      ? nlohmann::json()
+                      : nlohmann::json(std::string(static_cast<const char*>(m->key), m->key_len));
   record["value"] = std::string(static_cast<const char*>(m->payload), m->len);
   rd_kafka_headers_t* headers = nullptr;
   if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
     const char* name;
     const void* value;
     size_t size;
-    for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+    for (size_t i = 0;
+         rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i) {
       record["headers"][name] = std::string(static_cast<const char*>(value), size);
     }
   }
@@ -159,7 +164,8 @@ void Consume(const std::string& bootstraps, const std::vector<std::string>& word
       int64_t low = 0, high = 0;
       rd_kafka_query_watermark_offsets(consumer, words[1].c_str(), p, &low, &high, 5000);
       remaining += high - low;
-      rd_kafka_topic_partition_list_add(list, words[1].c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+      rd_kafka_topic_partition_list_add(list, words[1].c_str(), p)->offset =
+          RD_KAFKA_OFFSET_BEGINNING;
     }
   }
   if (metadata != nullptr) rd_kafka_metadata_destroy(metadata);
