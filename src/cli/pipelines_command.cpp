@@ -19,7 +19,10 @@ std::string Joined(const Json& list, bool sinks) {
   for (const Json& item : list.is_array() ? list : Json::array()) {
     std::string text = item.is_string() ? item.get<std::string>() : "";
     if (sinks && item.is_object() && !item.empty()) {
-      text = item.begin().key() + ":" + (item.begin()->is_string() ? item.begin()->get<std::string>() : "");
+      // `- table: name`, or a map whose url (webhook) or topic (kafka) names the target.
+      const Json& spec = *item.begin();
+      const Json target = spec.is_object() ? spec.value("url", spec.value("topic", Json())) : spec;
+      text = item.begin().key() + ":" + (target.is_string() ? target.get<std::string>() : "");
     }
     out += (out.empty() ? "" : ",") + text;
   }

@@ -4,8 +4,9 @@
 // with the status and an excerpt of the body. Redirects are not followed,
 // proxies from the environment are not used, only http and https, and the
 // host's address must pass the SSRF guard (ssrf_guard.h) unless
-// allow_private; the connection goes to the address checked. Answers are
-// read up to 6 MB (Lambda's limit).
+// allow_private; the connection goes to the address checked (all of it
+// http_post.h, shared with the webhook sink). Answers are read up to 6 MiB
+// (Lambda's limit).
 //
 // Metrics, labelled function=<name>: eventlake_function_invocations_total
 // {outcome = success|http_error|timeout|refused|error} and
@@ -20,6 +21,7 @@
 #include "core/metrics.h"
 #include "pipeline/function_options.h"
 #include "pipeline/function_step.h"
+#include "pipeline/http_post.h"
 
 namespace eventlake::pipeline {
 
@@ -37,8 +39,7 @@ class HttpFunction : public FunctionInvoker {
   HttpFunction(HttpFunctionOptions options, MetricsRegistry* metrics);
 
   HttpFunctionOptions options_;
-  std::string host_;  // from the URL, as curl parsed it
-  long port_ = 0;
+  HttpTarget target_;
   Counter* success_;
   Counter* http_error_;
   Counter* timeout_;

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "pipeline/function_step.h"
+#include "pipeline/fake_http_server.h"
 #include "pipeline/function_test_util.h"
 #include "pipeline/ssrf_guard.h"
 
@@ -21,81 +22,6 @@ namespace {
 
 using testing::HasSubstr;
 using namespace testing_util;
-
-// Answers every request with `status` and `body` (after `delay`), and
-// keeps the last request's bytes.
-class FakeServer {
- public:
-  FakeServer(int status, std::string body, std::chrono::milliseconds delay = {})
-      : status_(status), body_(std::move(body)), delay_(delay) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::listen(fd_, 8);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { Serve(); });
-  }
-  ~FakeServer() {
-    stop_ = true;
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    thread_.join();
-  }
-  std::string url(std::string_view host = "127.0.0.1") const {
-    return "http://" + std::string(host) + ":" + std::to_string(port_) + "/hook";
-  }
-  std::string last_request() {
-    std::lock_guard lock(mu_);
-    return last_;
-  }
-
- private:
-  void Serve() {
-    while (!stop_) {
-      int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) return;
-      std::string request;
-      char buf[65536];
-      size_t need = std::string::npos;
-      while (request.size() < need) {
-        ssize_t n = ::recv(c, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        request.append(buf, static_cast<size_t>(n));
-        size_t end = request.find("\r\n\r\n");
-        if (end != std::string::npos && need == std::string::npos) {
-          size_t cl = request.find("Content-Length: ");
-          need = end + 4 + (cl != std::string::npos ? std::stoul(request.substr(cl + 16)) : 0);
-        }
-      }
-      {
-        std::lock_guard lock(mu_);
-        last_ = request;
-      }
-      std::this_thread::sleep_for(delay_);
-      std::string answer = "HTTP/1.1 " + std::to_string(status_) +
-                           " X\r\nContent-Length: " + std::to_string(body_.size()) +
-                           "\r\nConnection: close\r\n\r\n" + body_;
-      ::send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
-      ::close(c);
-    }
-  }
-
-  int status_;
-  std::string body_;
-  std::chrono::milliseconds delay_;
-  int fd_ = -1;
-  uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::mutex mu_;
-  std::string last_;
-  std::thread thread_;
-};
 
 std::unique_ptr<FunctionStep> HttpStep(
     const std::string& url, bool allow_private, MetricsRegistry* metrics,

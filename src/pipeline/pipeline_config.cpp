@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "pipeline/schedule.h"
+#include "pipeline/sink_factory.h"
 #include "pipeline/step_factory.h"
 
 namespace eventlake::pipeline {
@@ -64,7 +65,8 @@ const config::Table<PipelineConfig>& PipelineConfigTable() {
                 "dedup, route, sql, lua, function, http, enrich; docs/pipelines.md).")
           .Yaml("sinks", &PipelineConfig::sinks,
                 "Where the events go (fan-out): a list of `- table: <zone.table>` (or `{name, mode: overwrite}` in "
-                "a scheduled pipeline) and `- stream: <name>`.")
+                "a scheduled pipeline), `- stream: <name>`, `- webhook: <url> | {...}` and `- kafka: {...}` "
+                "(docs/pipelines.md).")
           .Section("on_error", &PipelineConfig::on_error, ErrorTable());
   return table;
 }
@@ -97,13 +99,17 @@ Result<std::vector<SinkSpec>> SinkSpecs(const PipelineConfig& config, const std:
   EL_ASSIGN_OR_RETURN(std::vector<StepSpec> entries, OneKeyMaps(config.sinks, path + ".sinks"));
   std::vector<SinkSpec> sinks;
   for (const StepSpec& entry : entries) {
-    SinkSpec sink{.path = entry.path};
+    SinkSpec sink{.spec = entry.spec, .path = entry.path};
     if (entry.kind == "table") {
       sink.kind = SinkKind::kTable;
     } else if (entry.kind == "stream") {
       sink.kind = SinkKind::kStream;
+    } else if (entry.kind == "webhook" || entry.kind == "kafka") {
+      sink.kind = entry.kind == "webhook" ? SinkKind::kWebhook : SinkKind::kKafka;
+      sinks.push_back(std::move(sink));  // its options: sink_factory.h's CheckSinkSpec
+      continue;
     } else {
-      return Err(InvalidArgument(entry.path + ": unknown sink kind (table, stream)"));
+      return Err(InvalidArgument(entry.path + ": unknown sink kind (table, stream, webhook, kafka)"));
     }
     nlohmann::json name = entry.spec;
     if (sink.kind == SinkKind::kTable && entry.spec.is_object()) {  // {name, mode: append | overwrite}
@@ -145,15 +151,22 @@ Status ValidatePipelineConfig(const PipelineConfig& config, const std::string& p
   for (const StepSpec& step : steps) EL_RETURN_IF_ERROR(CheckStepSpec(step));
   EL_ASSIGN_OR_RETURN(std::vector<SinkSpec> sinks, SinkSpecs(config, path));
   if (sinks.empty()) return InvalidArgument(path + ".sinks: a pipeline needs at least one sink");
+  for (const SinkSpec& sink : sinks) EL_RETURN_IF_ERROR(CheckSinkSpec(sink));
   for (const SinkSpec& sink : sinks) {
     if (sink.overwrite && t.schedule.empty()) {
       return InvalidArgument(sink.path + ".mode: overwrite is for scheduled pipelines (each run replaces the rows)");
     }
   }
   EL_ASSIGN_OR_RETURN(std::vector<std::string> routed, RouteTargets(steps));
+  std::vector<std::string> names;
+  for (const SinkSpec& sink : sinks) {
+    EL_ASSIGN_OR_RETURN(std::string name, SinkName(sink));
+    names.push_back(std::move(name));
+  }
   for (const std::string& name : routed) {
-    const bool known = std::any_of(sinks.begin(), sinks.end(), [&name](const SinkSpec& s) { return s.target == name; });
-    if (!known) return InvalidArgument(path + ".steps: a route names " + name + ", which is none of the pipeline's sinks");
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      return InvalidArgument(path + ".steps: a route names " + name + ", which is none of the pipeline's sinks");
+    }
   }
   return Status::Ok();
 }

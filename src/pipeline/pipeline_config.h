@@ -15,6 +15,8 @@
 //       sinks:
 //         - table: curated.clicks                 # or {name: analytics.x, mode: overwrite}
 //         - stream: clicks_enriched
+//         - webhook: https://example.com/hook     # or {url, headers, timeout, ...}
+//         - kafka: { brokers: host:9092, topic: clicks }
 //
 // Steps and sinks are lists of one-key maps whose key is the kind; the
 // table reference (docs/configuration.md) has the fixed keys, and
@@ -75,22 +77,23 @@ struct StepSpec {
   std::string path;     // "pipelines[0].steps[2].map", for errors
 };
 
-enum class SinkKind { kTable, kStream };
+enum class SinkKind { kTable, kStream, kWebhook, kKafka };
 
 struct SinkSpec {
   SinkKind kind = SinkKind::kTable;
-  std::string target;  // the table ("curated.clicks") or the stream
-  std::string path;
+  std::string target;   // the table ("curated.clicks") or the stream; "" for webhook and kafka
+  nlohmann::json spec;  // what follows the kind (webhook, kafka: their options, sink_options.h)
+  std::string path;     // "pipelines[0].sinks[1].webhook", for errors
   bool overwrite = false;  // a table's `mode: overwrite`: each run replaces its rows
 };
 
 // `path` names the pipeline ("pipelines[0]"). InvalidArgument for an entry
 // that is not a one-key map; the kinds themselves are checked where they
-// are built (step_factory.h), sinks here.
+// are built (step_factory.h, sink_factory.h); a table or stream sink's name here.
 Result<std::vector<StepSpec>> StepSpecs(const PipelineConfig& config, const std::string& path);
 Result<std::vector<SinkSpec>> SinkSpecs(const PipelineConfig& config, const std::string& path);
 
-// The name (no '/'), the steps' shapes and kinds, and at least one sink;
+// The name (no '/'), the steps' and sinks' shapes and kinds, and at least one sink;
 // errors start with `path` ("pipelines[0]").
 Status ValidatePipelineConfig(const PipelineConfig& config, const std::string& path);
 

@@ -148,8 +148,20 @@ TEST(StepFactory, MistakesNameTheirPath) {
   }
   EXPECT_THAT(ValidatePipelineConfig(WithSteps("[]", "[]"), "pipelines[0]").message(),
               HasSubstr("pipelines[0].sinks: a pipeline needs at least one sink"));
+  EXPECT_THAT(ValidatePipelineConfig(WithSteps("[]", R"([{"smtp": "x"}])"), "pipelines[0]").message(),
+              HasSubstr("pipelines[0].sinks[0].smtp: unknown sink kind"));
   EXPECT_THAT(ValidatePipelineConfig(WithSteps("[]", R"([{"webhook": "x"}])"), "pipelines[0]").message(),
-              HasSubstr("pipelines[0].sinks[0].webhook: unknown sink kind"));
+              HasSubstr("pipelines[0].sinks[0].webhook.url: expected an http:// or https:// URL"));
+  EXPECT_THAT(ValidatePipelineConfig(WithSteps("[]", R"([{"webhook": {"url": "http://h/", "timeout": "soon"}}])"),
+                                     "pipelines[0]")
+                  .message(),
+              HasSubstr("pipelines[0].sinks[0].webhook.timeout"));
+  EXPECT_THAT(ValidatePipelineConfig(WithSteps("[]", R"([{"kafka": {"topic": "t", "properties": {"acks": 1}}}])"),
+                                     "pipelines[0]")
+                  .message(),
+              HasSubstr("pipelines[0].sinks[0].kafka.properties.acks: set by the sink"));
+  EXPECT_THAT(ValidatePipelineConfig(WithSteps("[]", R"([{"kafka": {"brokers": "h:9092"}}])"), "pipelines[0]").message(),
+              HasSubstr("pipelines[0].sinks[0].kafka.topic"));
   EXPECT_THAT(ValidatePipelineConfig(WithSteps("[]", R"([{"table": ""}])"), "pipelines[0]").message(),
               HasSubstr("pipelines[0].sinks[0].table: expected the table's name"));
   PipelineConfig scheduled = WithSteps("[]");

@@ -3,6 +3,7 @@
 // replay (the group moved back, or forward) and redrive of dead letters.
 #include <nlohmann/json.hpp>
 
+#include "pipeline/sink_factory.h"
 #include "server/api.h"
 #include "server/api_json.h"
 #include "server/group_seek.h"
@@ -20,7 +21,9 @@ Json Describe(const ApiContext& context, const PipelineSet::Running& running) {
   Json steps = Json::array();
   for (const pipeline::PipelineStep& step : options.steps) steps.push_back(step.name);
   Json sinks = Json::array();
-  for (const nlohmann::json& sink : config.sinks) sinks.push_back(Json::parse(sink.dump()));
+  for (const nlohmann::json& sink : config.sinks) {
+    sinks.push_back(Json::parse(pipeline::RedactedSinkEntry(sink).dump()));
+  }
   Json trigger = options.schedule.has_value()
                      ? Json{{"schedule", config.trigger.schedule}, {"query", config.trigger.query}}
                      : Json{{"stream", config.trigger.stream}, {"group", options.group}};

@@ -6,6 +6,7 @@
 #include "core/config_table.h"
 #include "core/file.h"
 #include "log/stream_options_table.h"
+#include "pipeline/sink_options.h"
 
 namespace eventlake::server {
 namespace {
@@ -177,7 +178,12 @@ Config EmbeddedDefaultConfig() {
   return config;
 }
 
-std::string ConfigReference() { return ConfigTable().Reference(); }
+std::string ConfigReference() {
+  // The sinks whose options have tables of their own, under pipelines[].sinks
+  // (a list of one-key maps the pipelines table keeps as YAML).
+  return ConfigTable().Reference() + pipeline::WebhookSinkOptionsTable().Reference() +
+         pipeline::KafkaSinkOptionsTable().Reference();
+}
 
 Status ValidateConfig(const Config& config) {
   for (size_t i = 0; i < config.streams.size(); ++i) {

@@ -182,6 +182,22 @@ pipelines:
   auto parsed = ParseConfig(unknown_step, "c.yaml");
   ASSERT_TRUE(parsed) << parsed.error().ToString();  // kinds are checked by ValidateConfig
   EXPECT_THAT(ValidateConfig(*parsed).message(), HasSubstr("pipelines[0].steps[0].explode: unknown step kind"));
+
+  // The webhook and kafka sinks' options are checked with the config, each mistake at its path.
+  const std::pair<std::string, std::string> sink_mistakes[] = {
+      {"- webhook: {url: 'https://h/', timeout: soon}", "pipelines[0].sinks[1].webhook.timeout"},
+      {"- webhook: {url: 'https://h/', max_batch: 0}", "pipelines[0].sinks[1].webhook.max_batch"},
+      {"- kafka: {topic: t, format: avro}", "pipelines[0].sinks[1].kafka.format"},
+      {"- kafka: {topic: t, properties: {acks: 1}}", "pipelines[0].sinks[1].kafka.properties.acks"},
+  };
+  for (const auto& [sink, message] : sink_mistakes) {
+    auto with_sink = ParseConfig(base + "      - " + sink.substr(2) + "\n", "c.yaml");
+    ASSERT_TRUE(with_sink) << with_sink.error().ToString();
+    EXPECT_THAT(ValidateConfig(*with_sink).message(), HasSubstr(message)) << sink;
+  }
+  auto good = ParseConfig(base + "      - webhook: https://example.com/hook\n      - kafka: {topic: t}\n", "c.yaml");
+  ASSERT_TRUE(good) << good.error().ToString();
+  EXPECT_TRUE(ValidateConfig(*good).ok()) << ValidateConfig(*good).ToString();
 }
 
 TEST(LoadConfigFile, NamesMissingFile) {
@@ -207,7 +223,8 @@ TEST(EmbeddedDefaultConfig, FeedsSourceEventsIntoStreamEvents) {
 
 TEST(ConfigReference, DocumentsEveryTable) {
   std::string reference = ConfigReference();
-  for (const char* heading : {"## Top level", "## `server`", "## `streams[]`", "## `sources[]`"}) {
+  for (const char* heading : {"## Top level", "## `server`", "## `streams[]`", "## `sources[]`",
+                              "## `pipelines[].sinks[].webhook`", "## `pipelines[].sinks[].kafka`"}) {
     EXPECT_THAT(reference, HasSubstr(heading));
   }
   EXPECT_THAT(reference, HasSubstr("`max_body_bytes`"));

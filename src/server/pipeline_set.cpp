@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "pipeline/sink_factory.h"
 #include "pipeline/step_factory.h"
 
 namespace eventlake::server {
@@ -80,12 +81,18 @@ Status PipelineSet::Add(const pipeline::PipelineConfig& config, const std::strin
       auto sink = deps_.lake->OpenTableSink(config.name, spec.target, spec.overwrite);
       if (!sink.has_value()) return sink.error().WithContext(spec.path);
       sinks.push_back(*sink);
-    } else {
+      continue;
+    }
+    if (spec.kind == pipeline::SinkKind::kStream) {
       log::Stream* stream = deps_.log->FindStream(spec.target);
       if (stream == nullptr) return InvalidArgument(spec.path + ": no stream " + spec.target);
       running.owned_sinks.push_back(std::make_unique<pipeline::StreamSink>(stream));
-      sinks.push_back(running.owned_sinks.back().get());
+    } else {
+      EL_ASSIGN_OR_RETURN(std::unique_ptr<pipeline::Sink> sink,
+                          pipeline::BuildSink(spec, {.pipeline = config.name, .metrics = deps_.metrics}));
+      running.owned_sinks.push_back(std::move(sink));
     }
+    sinks.push_back(running.owned_sinks.back().get());
   }
   auto created = pipeline::Pipeline::Create(
       {.name = config.name,

@@ -1,6 +1,7 @@
 // The configured pipelines as the server runs them: each one's trigger
-// (a stream, or a schedule and its query), steps (step_factory.h), sinks (a lake table through the lake's
-// table sink, a stream) and dead-letter stream, started after the lake and
+// (a stream, or a schedule and its query), steps (step_factory.h), sinks
+// (a lake table through the lake's table sink, a stream, a webhook or a
+// Kafka topic: sink_factory.h) and dead-letter stream, started after the lake and
 // stopped before it (each sink writes out what it buffered).
 #pragma once
 
@@ -49,7 +50,7 @@ class PipelineSet {
   struct Running {
     pipeline::PipelineConfig config;
     std::unique_ptr<pipeline::Pipeline> pipeline;
-    std::vector<std::unique_ptr<pipeline::Sink>> owned_sinks;  // stream sinks; table sinks are the lake's
+    std::vector<std::unique_ptr<pipeline::Sink>> owned_sinks;  // stream, webhook, kafka; table sinks are the lake's
     std::unique_ptr<RedriveJob> redrive = std::make_unique<RedriveJob>();
   };
 

@@ -6,7 +6,6 @@ again (MQTT persistent session, QoS 1; Kafka committed offsets), and nothing
 is stored twice."""
 
 import os
-import pathlib
 import shutil
 import subprocess
 import time
@@ -15,10 +14,8 @@ import pytest
 
 from conftest import pick_free_port
 from ingest_support import read_all
+from kafka_support import KafkaMock
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
-BUILD = pathlib.Path(os.environ.get("EVENTLAKE_BUILD", REPO / "build"))
-KAFKA_MOCK = BUILD / "tests" / "tools" / "kafka_mock"
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 MOSQUITTO_PUB = shutil.which("mosquitto_pub") or "/usr/bin/mosquitto_pub"
 DEADLINE_S = 40
@@ -131,29 +128,6 @@ def test_an_invalid_mqtt_message_is_dead_lettered_and_does_not_block(server, mos
 
 
 # --- Kafka ----------------------------------------------------------------
-
-class KafkaMock:
-    """tests/tools/kafka_mock: a mock cluster that produces what it is told."""
-
-    def __init__(self, *topics):
-        if not KAFKA_MOCK.is_file():
-            pytest.fail(f"{KAFKA_MOCK} is missing: build the tree or set EVENTLAKE_BUILD")
-        self.proc = subprocess.Popen([str(KAFKA_MOCK), *topics], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True, bufsize=1)
-        self.bootstrap = self.proc.stdout.readline().strip()
-        assert self.bootstrap, "kafka_mock printed no bootstrap servers"
-
-    def produce(self, topic, key, value, **headers):
-        fields = [topic, key, value] + [f"{k}={v}" for k, v in headers.items()]
-        self.proc.stdin.write("\t".join(fields) + "\n")
-        self.proc.stdin.flush()
-        answer = self.proc.stdout.readline().strip()
-        assert answer.startswith("ok "), answer
-
-    def close(self):
-        self.proc.stdin.close()
-        self.proc.wait(timeout=10)
-
 
 @pytest.fixture
 def kafka():

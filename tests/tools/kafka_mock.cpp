@@ -15,6 +15,10 @@
 //       the records after it go to partition N (default: by key hash).
 //   !committed GROUP TOPIC
 //       answered with "committed TOPIC P=OFFSET ..." (-1001: none).
+//   !consume TOPIC
+//       every record the topic holds now, one JSON object a line
+//       ({"partition", "offset", "key" (null for a null key), "value",
+//       "headers": {name: value}}), then "end COUNT" (for the sinks' tests).
 // Every answer is one line, flushed. Exit status 0 unless setup failed.
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -22,8 +26,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -83,14 +89,21 @@ void Produce(rd_kafka_t* producer, const std::vector<std::string>& fields, int32
   rd_kafka_flush(producer, 10'000);  // answers through OnDelivery
 }
 
-void Committed(const std::string& bootstraps, const std::vector<std::string>& words) {
-  if (words.size() != 3) return Answer("error expected !committed GROUP TOPIC");
+rd_kafka_t* NewConsumer(const std::string& bootstraps, const std::string& group) {
   char error[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps.c_str(), error, sizeof(error));
-  rd_kafka_conf_set(conf, "group.id", words[1].c_str(), error, sizeof(error));
+  rd_kafka_conf_set(conf, "group.id", group.c_str(), error, sizeof(error));
+  rd_kafka_conf_set(conf, "log_level", "3", error, sizeof(error));
   rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof(error));
-  if (consumer == nullptr) return Answer(std::string("error ") + error);
+  if (consumer == nullptr) Answer(std::string("error ") + error);
+  return consumer;
+}
+
+void Committed(const std::string& bootstraps, const std::vector<std::string>& words) {
+  if (words.size() != 3) return Answer("error expected !committed GROUP TOPIC");
+  rd_kafka_t* consumer = NewConsumer(bootstraps, words[1]);
+  if (consumer == nullptr) return;
   const rd_kafka_metadata_t* metadata = nullptr;
   rd_kafka_topic_t* topic = rd_kafka_topic_new(consumer, words[2].c_str(), nullptr);
   std::string line = "committed " + words[2];
@@ -113,6 +126,66 @@ void Committed(const std::string& bootstraps, const std::vector<std::string>& wo
   rd_kafka_topic_destroy(topic);
   rd_kafka_destroy(consumer);
   Answer(line);
+}
+
+nlohmann::json RecordJson(const rd_kafka_message_t* m) {
+  nlohmann::json record = {
+      {"partition", m->partition}, {"offset", m->offset}, {"headers", nlohmann::json::object()}};
+  record["key"] = m->key == nullptr
+                      ? nlohmann::json()
+                      : nlohmann::json(std::string(static_cast<const char*>(m->key), m->key_len));
+  record["value"] = std::string(static_cast<const char*>(m->payload), m->len);
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* name;
+    const void* value;
+    size_t size;
+    for (size_t i = 0;
+         rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i) {
+      record["headers"][name] = std::string(static_cast<const char*>(value), size);
+    }
+  }
+  return record;
+}
+
+// Reads every partition of the topic from its start to its end as it is now.
+void Consume(const std::string& bootstraps, const std::vector<std::string>& words) {
+  if (words.size() != 2) return Answer("error expected !consume TOPIC");
+  rd_kafka_t* consumer = NewConsumer(bootstraps, "kafka-mock-consume");
+  if (consumer == nullptr) return;
+  const rd_kafka_metadata_t* metadata = nullptr;
+  rd_kafka_topic_t* topic = rd_kafka_topic_new(consumer, words[1].c_str(), nullptr);
+  int64_t remaining = 0;
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+  if (rd_kafka_metadata(consumer, 0, topic, &metadata, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+      metadata->topic_cnt == 1) {
+    for (int p = 0; p < metadata->topics[0].partition_cnt; ++p) {
+      int64_t low = 0, high = 0;
+      rd_kafka_query_watermark_offsets(consumer, words[1].c_str(), p, &low, &high, 5000);
+      remaining += high - low;
+      rd_kafka_topic_partition_list_add(list, words[1].c_str(), p)->offset =
+          RD_KAFKA_OFFSET_BEGINNING;
+    }
+  }
+  if (metadata != nullptr) rd_kafka_metadata_destroy(metadata);
+  rd_kafka_topic_destroy(topic);
+  rd_kafka_assign(consumer, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  int64_t count = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (count < remaining && std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer, 100);
+    if (m == nullptr) continue;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      Answer(RecordJson(m).dump());
+      ++count;
+    }
+    rd_kafka_message_destroy(m);
+  }
+  rd_kafka_consumer_close(consumer);
+  rd_kafka_destroy(consumer);
+  Answer("end " + std::to_string(count));
 }
 
 }  // namespace
@@ -167,6 +240,8 @@ int main(int argc, char** argv) {
         partition = std::atoi(line.c_str() + 11);
       } else if (line.starts_with("!committed ")) {
         Committed(bootstraps, Split(line, ' '));
+      } else if (line.starts_with("!consume ")) {
+        Consume(bootstraps, Split(line, ' '));
       } else {
         Produce(producer, Split(line, '\t'), partition);
       }
