@@ -1,4 +1,4 @@
-// `eventlake pipelines`, `dlq` and `replay` (see pipelines_command.h).
+// `eventlake pipelines`, `apply`, `dlq` and `replay` (see pipelines_command.h).
 #include "cli/pipelines_command.h"
 
 #include <chrono>
@@ -7,7 +7,11 @@
 #include <optional>
 #include <thread>
 
+#include <yaml-cpp/yaml.h>
+
 #include "cli/cli_support.h"
+#include "core/config_table.h"
+#include "core/file.h"
 
 namespace eventlake::cli {
 namespace {
@@ -201,8 +205,37 @@ std::string RenderDeadLetters(const Json& records) {
   return FormatTable(rows);
 }
 
+// `eventlake apply FILE`: the file's `pipelines:` to POST /v1/pipelines.
+void AddApply(CLI::App& app) {
+  auto file = std::make_shared<std::string>();
+  auto prune = std::make_shared<bool>(false);
+  CLI::App* apply = app.add_subcommand("apply", "Add and change (with --prune: remove) pipelines of a running server");
+  apply->add_option("file", *file, "A YAML file with a `pipelines:` list, as in eventlake.yaml")->required();
+  apply->add_flag("--prune", *prune, "Remove the running pipelines the file does not have");
+  apply->callback([apply, file, prune] {
+    auto text = ReadFile(*file);
+    if (!text.has_value()) ExitWith(ReportFailure(text.error()));
+    nlohmann::json pipelines;
+    try {
+      const YAML::Node root = YAML::Load(*text);
+      Status parsed = config::internal::ParseYaml(root["pipelines"], "pipelines", &pipelines);
+      if (!parsed.ok()) ExitWith(ReportFailure(parsed.WithContext(*file)));
+    } catch (const std::exception& e) {
+      ExitWith(ReportFailure(InvalidArgument(*file + ": " + e.what())));
+    }
+    if (!pipelines.is_array()) ExitWith(ReportFailure(InvalidArgument(*file + ": expected a `pipelines:` list")));
+    const Json answer = PostJsonOrExit(*apply, "/v1/pipelines", {{"pipelines", pipelines}, {"prune", *prune}});
+    for (const Json& c : answer.value("changes", Json::array())) {
+      std::cout << JsonText(c, "name") << ": " << JsonText(c, "change");
+      if (c.value("version", 0) > 0) std::cout << " (version " << JsonText(c, "version") << ")";
+      std::cout << "\n";
+    }
+  });
+}
+
 void AddPipelineCommands(CLI::App& app) {
   AddPipelines(app);
+  AddApply(app);
   AddDlq(app);
   AddReplay(app);
 }

@@ -1,8 +1,10 @@
-// `eventlake pipelines`, `eventlake dlq` and `eventlake replay`: a running
+// `eventlake pipelines`, `apply`, `dlq` and `replay`: a running
 // server's pipelines, their dead letters and replays, over the HTTP API.
 //
 //   eventlake pipelines [list] [--json]
 //   eventlake pipelines describe PIPELINE [--json]
+//   eventlake apply FILE [--prune]                       the file's `pipelines:` added or changed on the
+//       running server (--prune: the others removed), each change a version
 //   eventlake dlq list PIPELINE [--limit N] [--json]     the dead letters, oldest first
 //   eventlake dlq show PIPELINE OFFSET                   one dead letter, whole
 //   eventlake dlq redrive PIPELINE [--rate N] [--no-wait]

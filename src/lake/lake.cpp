@@ -164,6 +164,14 @@ Result<std::unique_ptr<TableWriter>> Lake::OpenWriter(const TableConfig& table) 
 Result<TableSink*> Lake::OpenTableSink(const std::string& pipeline, const std::string& table, bool overwrite) {
   const TableConfig* config = FindTable(table);
   if (config == nullptr) return Err(InvalidArgument("no table " + table + " is declared under tables"));
+  std::lock_guard lock(sinks_mu_);
+  for (const auto& sink : sinks_) {
+    // A pipeline changed on a running server (eventlake apply) goes on
+    // with its sink: the same writer, the offsets it has.
+    if (sink->name() == table && sink->options().pipeline == pipeline && sink->options().overwrite == overwrite) {
+      return sink.get();
+    }
+  }
   for (const auto& writer : writers_) {
     if (writer->options().name == table) {
       return Err(FailedPrecondition("table " + table + " already has a writer (a loader or a pipeline)"));
@@ -249,8 +257,11 @@ Result<PendingRowsResult> Lake::ForEachPendingRow(std::string_view table,
                        .max_past = o.max_past});
   }
   const TableSink* sink = nullptr;
-  for (const auto& s : sinks_) {
-    if (s->name() == table) sink = s.get();
+  {
+    std::lock_guard lock(sinks_mu_);  // a sink is never destroyed before the lake
+    for (const auto& s : sinks_) {
+      if (s->name() == table) sink = s.get();
+    }
   }
   if (sources.empty() && sink == nullptr) return PendingRowsResult{};
   const TableConfig* config = FindTable(table);

@@ -99,8 +99,10 @@ class Lake {
   const std::vector<std::unique_ptr<Loader>>& loaders() const { return loaders_; }
 
   // The sink of pipeline `pipeline` into the declared table `table`
-  // (table_sink.h); the lake owns it. Before Start. One writer per table:
-  // a table another loader or sink fills is FailedPrecondition. An
+  // (table_sink.h); the lake owns it, until the lake is destroyed. Also
+  // after Start (a pipeline applied to a running server); the pipeline's
+  // sink of the table again when it has one. One writer per table: a
+  // table another loader or sink fills is FailedPrecondition. An
   // overwrite sink replaces the table's rows at each flush (TableSinkOptions).
   Result<TableSink*> OpenTableSink(const std::string& pipeline, const std::string& table, bool overwrite = false);
 
@@ -130,7 +132,8 @@ class Lake {
   std::unique_ptr<engine::Database> db_;
   std::vector<std::unique_ptr<TableWriter>> writers_;
   std::vector<std::unique_ptr<Loader>> loaders_;
-  std::vector<std::unique_ptr<TableSink>> sinks_;
+  std::vector<std::unique_ptr<TableSink>> sinks_;  // guarded by sinks_mu_ (and the writers they hold)
+  mutable std::mutex sinks_mu_;
   std::vector<std::unique_ptr<RawArchiver>> raw_;
 
   std::mutex mu_;

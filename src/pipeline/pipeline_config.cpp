@@ -71,6 +71,44 @@ const config::Table<PipelineConfig>& PipelineConfigTable() {
   return table;
 }
 
+nlohmann::json PipelineConfigJson(const PipelineConfig& c) {
+  using config::FormatDuration;
+  const PipelineTriggerConfig& t = c.trigger;
+  nlohmann::json trigger = nlohmann::json::object();
+  if (!t.stream.empty()) {
+    trigger = {{"stream", t.stream},
+               {"max_records", t.max_records},
+               {"max_bytes", std::to_string(t.max_bytes)},
+               {"max_wait", FormatDuration(t.max_wait)}};
+  } else {
+    trigger = {{"schedule", t.schedule}, {"query", t.query}};
+  }
+  const PipelineErrorConfig& e = c.on_error;
+  return {{"name", c.name},
+          {"trigger", std::move(trigger)},
+          {"steps", c.steps},
+          {"sinks", c.sinks},
+          {"on_error",
+           {{"max_attempts", e.max_attempts},
+            {"backoff", FormatDuration(e.backoff)},
+            {"max_backoff", FormatDuration(e.max_backoff)},
+            {"jitter", e.jitter},
+            {"max_record_age", FormatDuration(e.max_record_age)},
+            {"dead_letter_stream", e.dead_letter_stream}}}};
+}
+
+Result<PipelineConfig> ParsePipelineConfig(std::string_view yaml, const std::string& path) {
+  YAML::Node node;
+  try {
+    node = YAML::Load(std::string(yaml));
+  } catch (const std::exception& e) {
+    return Err(InvalidArgument(path + ": " + e.what()));
+  }
+  PipelineConfig config;
+  EL_RETURN_IF_ERROR(PipelineConfigTable().Parse(node, path, &config));
+  return config;
+}
+
 namespace {
 
 // The entries of a list of one-key maps, as (kind, spec, path).

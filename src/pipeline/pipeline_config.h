@@ -87,6 +87,13 @@ struct SinkSpec {
   bool overwrite = false;  // a table's `mode: overwrite`: each run replaces its rows
 };
 
+// A pipeline as a JSON document in the config's own terms (durations as
+// "100ms", every key written): what `eventlake apply` compares and what its
+// versions keep. ParsePipelineConfig reads it (or any YAML of one pipeline)
+// through the option table, with errors starting with `path`.
+nlohmann::json PipelineConfigJson(const PipelineConfig& config);
+Result<PipelineConfig> ParsePipelineConfig(std::string_view yaml, const std::string& path);
+
 // `path` names the pipeline ("pipelines[0]"). InvalidArgument for an entry
 // that is not a one-key map; the kinds themselves are checked where they
 // are built (step_factory.h, sink_factory.h); a table or stream sink's name here.

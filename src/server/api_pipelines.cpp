@@ -1,6 +1,10 @@
 // Pipelines: list and describe — the trigger with its group's offsets and
 // lag, the steps, the sinks, the dead-letter stream and the last redrive —,
-// replay (the group moved back, or forward) and redrive of dead letters.
+// replay (the group moved back, or forward), redrive of dead letters, and
+// apply (pipelines added, changed and removed on the running server) with
+// each pipeline's versions.
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "pipeline/sink_factory.h"
@@ -58,8 +62,9 @@ Json Describe(const ApiContext& context, const PipelineSet::Running& running) {
               {"redrive", std::move(redrive)}};
 }
 
-const PipelineSet::Running* FindPipeline(const ApiContext& context, const Request& request, HttpResponse* error) {
-  const PipelineSet::Running* running =
+std::shared_ptr<const PipelineSet::Running> FindPipeline(const ApiContext& context, const Request& request,
+                                                         HttpResponse* error) {
+  std::shared_ptr<const PipelineSet::Running> running =
       context.pipelines == nullptr ? nullptr : context.pipelines->Find(request.Param("name"));
   if (running == nullptr) {
     *error = ProblemResponse(NotFound("no pipeline named " + std::string(request.Param("name"))));
@@ -72,7 +77,7 @@ const PipelineSet::Running* FindPipeline(const ApiContext& context, const Reques
 // only once, through the pipeline.
 HttpResponse Replay(const ApiContext& context, const Request& request) {
   HttpResponse error;
-  const PipelineSet::Running* running = FindPipeline(context, request, &error);
+  std::shared_ptr<const PipelineSet::Running> running = FindPipeline(context, request, &error);
   if (running == nullptr) return error;
   auto body = ParseJsonObject(request.http.body(), context.json_limits);
   if (!body) return ProblemResponse(body.error());
@@ -94,7 +99,7 @@ HttpResponse Replay(const ApiContext& context, const Request& request) {
 
 HttpResponse Redrive(const ApiContext& context, const Request& request) {
   HttpResponse error;
-  const PipelineSet::Running* running = FindPipeline(context, request, &error);
+  std::shared_ptr<const PipelineSet::Running> running = FindPipeline(context, request, &error);
   if (running == nullptr) return error;
   double rate = 0;
   if (!request.http.body().empty()) {
@@ -113,6 +118,56 @@ HttpResponse Redrive(const ApiContext& context, const Request& request) {
   return JsonResponse(Dump(Describe(context, *running)), 202);
 }
 
+// POST /v1/pipelines: {"pipelines": [...], "prune": false}, each entry a
+// pipeline as in eventlake.yaml. All are checked before anything changes.
+HttpResponse Apply(const ApiContext& context, const Request& request) {
+  if (context.pipelines == nullptr) return ProblemResponse(Unavailable("no pipelines run here"));
+  auto body = ParseJsonObject(request.http.body(), context.json_limits);
+  if (!body) return ProblemResponse(body.error());
+  bool prune = false;
+  std::vector<pipeline::PipelineConfig> desired;
+  for (const auto& [key, value] : body->items()) {
+    if (key == "prune") {
+      if (!value.is_boolean()) return ProblemResponse(InvalidArgument("'prune' must be true or false"));
+      prune = value.get<bool>();
+    } else if (key != "pipelines") {
+      return ProblemResponse(InvalidArgument("unknown member '" + key + "' (pipelines, prune)"));
+    }
+  }
+  const auto list = body->find("pipelines");
+  if (list == body->end() || !list->is_array()) {
+    return ProblemResponse(InvalidArgument("'pipelines' must be a list of pipelines, as in eventlake.yaml"));
+  }
+  for (size_t i = 0; i < list->size(); ++i) {
+    const std::string path = "pipelines[" + std::to_string(i) + "]";
+    auto config = pipeline::ParsePipelineConfig((*list)[i].dump(), path);
+    if (!config) return ProblemResponse(config.error());
+    Status valid = pipeline::ValidatePipelineConfig(*config, path);
+    if (!valid.ok()) return ProblemResponse(valid);
+    for (const pipeline::PipelineConfig& other : desired) {
+      if (other.name == config->name) return ProblemResponse(InvalidArgument(path + ".name: '" + other.name + "' twice"));
+    }
+    desired.push_back(std::move(*config));
+  }
+  auto changes = context.pipelines->Apply(desired, prune);
+  if (!changes) return ProblemResponse(changes.error());
+  Json out = Json::array();
+  for (const PipelineSet::Change& c : *changes) {
+    out.push_back({{"name", c.name}, {"change", c.change}, {"version", c.version}});
+  }
+  return JsonResponse(Dump(Json{{"changes", std::move(out)}}));
+}
+
+HttpResponse Versions(const ApiContext& context, const Request& request) {
+  if (context.pipelines == nullptr) return ProblemResponse(NotFound("no pipelines run here"));
+  auto versions = context.pipelines->Versions(request.Param("name"));
+  if (!versions) return ProblemResponse(versions.error());
+  if (versions->empty()) return ProblemResponse(NotFound("no pipeline named " + std::string(request.Param("name"))));
+  Json out = Json::array();
+  for (const PipelineVersion& v : *versions) out.push_back(Json::parse(VersionJson(v).dump()));
+  return JsonResponse(Dump(Json{{"name", request.Param("name")}, {"versions", std::move(out)}}));
+}
+
 }  // namespace
 
 void RegisterPipelineApi(Router& router, const ApiContext& context) {
@@ -121,16 +176,25 @@ void RegisterPipelineApi(Router& router, const ApiContext& context) {
              [ctx](Request, Responder respond) {
                Json list = Json::array();
                if (ctx->pipelines != nullptr) {
-                 for (const auto& running : ctx->pipelines->pipelines()) list.push_back(Describe(*ctx, running));
+                 for (const auto& running : ctx->pipelines->pipelines()) list.push_back(Describe(*ctx, *running));
                }
                respond(JsonResponse(Dump(Json{{"pipelines", std::move(list)}})));
              });
   router.Add(http::verb::get, "/v1/pipelines/{name}", {"pipelines:Describe", "pipeline/{name}"},
              [ctx](Request request, Responder respond) {
                HttpResponse error;
-               const PipelineSet::Running* running = FindPipeline(*ctx, request, &error);
+               std::shared_ptr<const PipelineSet::Running> running = FindPipeline(*ctx, request, &error);
                respond(running == nullptr ? std::move(error) : JsonResponse(Dump(Describe(*ctx, *running))));
              });
+  // Applying stops and starts pipelines (their sinks flush): off the io thread.
+  router.Add(http::verb::post, "/v1/pipelines", {"pipelines:Apply", "pipeline/*"},
+             [ctx](Request request, Responder respond) {
+               std::thread([ctx, request = std::move(request), respond = std::move(respond)]() mutable {
+                 respond(Apply(*ctx, request));
+               }).detach();
+             });
+  router.Add(http::verb::get, "/v1/pipelines/{name}/versions", {"pipelines:Describe", "pipeline/{name}"},
+             [ctx](Request request, Responder respond) { respond(Versions(*ctx, request)); });
   router.Add(http::verb::post, "/v1/pipelines/{name}/replay", {"pipelines:Replay", "pipeline/{name}"},
              [ctx](Request request, Responder respond) { respond(Replay(*ctx, request)); });
   router.Add(http::verb::post, "/v1/pipelines/{name}/dlq/redrive", {"pipelines:Redrive", "pipeline/{name}"},

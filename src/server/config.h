@@ -56,7 +56,7 @@ Result<Config> LoadConfigFile(const std::string& path);
 // What `eventlake serve` runs without a config file: the server defaults,
 // the stream `events` (4 partitions, durability fsync), the source `events`
 // feeding it, the table `curated.events` (partitioned by day(time)), the
-// loader `events` filling it from the stream, and the raw zone raw.events.
+// pipeline `events` filling it from the stream, and the raw zone raw.events.
 Config EmbeddedDefaultConfig();
 
 // Markdown reference of every key (top level, server, streams[], sources[]).

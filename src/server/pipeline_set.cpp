@@ -1,8 +1,10 @@
 // PipelineSet: pipelines built from their configuration.
 #include "server/pipeline_set.h"
 
+#include <algorithm>
 #include <filesystem>
 
+#include "core/logging.h"
 #include "pipeline/sink_factory.h"
 #include "pipeline/step_factory.h"
 
@@ -30,28 +32,77 @@ Result<pipeline::LookupFiles> LakeTableFiles(const lake::Lake& lake, std::string
 Result<std::unique_ptr<PipelineSet>> PipelineSet::Open(const std::vector<pipeline::PipelineConfig>& configs,
                                                        Deps deps) {
   auto set = std::unique_ptr<PipelineSet>(new PipelineSet(deps));
+  std::vector<std::string> seen;
   for (size_t i = 0; i < configs.size(); ++i) {
-    EL_RETURN_IF_ERROR(set->Add(configs[i], "pipelines[" + std::to_string(i) + "]"));
+    const std::string path = "pipelines[" + std::to_string(i) + "]";
+    seen.push_back(configs[i].name);
+    EL_ASSIGN_OR_RETURN(std::optional<pipeline::PipelineConfig> run, set->Reconcile(configs[i].name, &configs[i]));
+    if (!run.has_value()) continue;
+    auto built = set->Build(*run, path);
+    if (!built.has_value()) return Err(built.error());
+    set->running_.push_back(std::move(*built));
+  }
+  for (const std::string& name : set->versions_.Names()) {
+    if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
+    EL_ASSIGN_OR_RETURN(std::optional<pipeline::PipelineConfig> run, set->Reconcile(name, nullptr));
+    if (!run.has_value()) continue;
+    auto built = set->Build(*run, "pipeline " + name);
+    if (!built.has_value()) {
+      LogWarn("pipeline", "an applied pipeline cannot be built and does not run",
+              {{"pipeline", name}, {"error", built.error().ToString()}});
+      continue;
+    }
+    set->running_.push_back(std::move(*built));
   }
   return set;
 }
 
+Result<std::optional<pipeline::PipelineConfig>> PipelineSet::Reconcile(std::string_view name,
+                                                                       const pipeline::PipelineConfig* config) {
+  EL_ASSIGN_OR_RETURN(std::vector<PipelineVersion> versions, versions_.Load(name));
+  const PipelineVersion* last_from_file = nullptr;
+  for (const PipelineVersion& v : versions) {
+    if (v.source == "config") last_from_file = &v;
+  }
+  const TimestampMicros now = SystemClock().NowMicros();
+  if (config != nullptr) {
+    const nlohmann::json json = pipeline::PipelineConfigJson(*config);
+    if (last_from_file == nullptr || last_from_file->config != json) {  // new in the file, or edited there
+      EL_RETURN_IF_ERROR(eventlake::internal::ToStatus(versions_.Record(name, versions.empty() ? "added" : "changed", "config", json, now)));
+      return *config;
+    }
+  } else if (!versions.empty() && versions.back().source == "config" && versions.back().change != "removed") {
+    // Taken out of the file since the last start.
+    EL_RETURN_IF_ERROR(eventlake::internal::ToStatus(versions_.Record(name, "removed", "config", nullptr, now)));
+    return std::nullopt;
+  }
+  if (versions.empty() || versions.back().change == "removed") return std::nullopt;
+  auto parsed = pipeline::ParsePipelineConfig(versions.back().config.dump(),
+                                              "pipeline " + std::string(name) + " version " +
+                                                  std::to_string(versions.back().version));
+  if (!parsed.has_value()) return Err(parsed.error());
+  return std::optional<pipeline::PipelineConfig>(std::move(*parsed));
+}
+
 PipelineSet::~PipelineSet() { Stop(); }
 
-Status PipelineSet::Add(const pipeline::PipelineConfig& config, const std::string& path) {
+Result<std::shared_ptr<PipelineSet::Running>> PipelineSet::Build(const pipeline::PipelineConfig& config,
+                                                                  const std::string& path) {
   log::Stream* trigger = nullptr;
   std::optional<pipeline::Schedule> schedule;
   if (!config.trigger.schedule.empty()) {
     auto parsed = pipeline::Schedule::Parse(config.trigger.schedule);
-    if (!parsed.has_value()) return parsed.error().WithContext(path + ".trigger.schedule");
+    if (!parsed.has_value()) return Err(parsed.error().WithContext(path + ".trigger.schedule"));
     schedule = std::move(*parsed);
   } else {
     trigger = deps_.log->FindStream(config.trigger.stream);
-    if (trigger == nullptr) return InvalidArgument(path + ".trigger.stream: no stream " + config.trigger.stream);
+    if (trigger == nullptr) return Err(InvalidArgument(path + ".trigger.stream: no stream " + config.trigger.stream));
   }
   // Where functions are told their events come from.
   const std::string origin = trigger != nullptr ? trigger->name() : "schedule/" + config.name;
-  Running running{.config = config, .pipeline = nullptr, .owned_sinks = {}};
+  auto built = std::make_shared<Running>();
+  Running& running = *built;
+  running.config = config;
   const pipeline::PipelineErrorConfig& e = config.on_error;
   const pipeline::RetryPolicy retry{.max_attempts = static_cast<int>(e.max_attempts),
                                     .base_backoff = e.backoff,
@@ -79,13 +130,13 @@ Status PipelineSet::Add(const pipeline::PipelineConfig& config, const std::strin
   for (const pipeline::SinkSpec& spec : sink_specs) {
     if (spec.kind == pipeline::SinkKind::kTable) {
       auto sink = deps_.lake->OpenTableSink(config.name, spec.target, spec.overwrite);
-      if (!sink.has_value()) return sink.error().WithContext(spec.path);
+      if (!sink.has_value()) return Err(sink.error().WithContext(spec.path));
       sinks.push_back(*sink);
       continue;
     }
     if (spec.kind == pipeline::SinkKind::kStream) {
       log::Stream* stream = deps_.log->FindStream(spec.target);
-      if (stream == nullptr) return InvalidArgument(spec.path + ": no stream " + spec.target);
+      if (stream == nullptr) return Err(InvalidArgument(spec.path + ": no stream " + spec.target));
       running.owned_sinks.push_back(std::make_unique<pipeline::StreamSink>(stream));
     } else {
       EL_ASSIGN_OR_RETURN(std::unique_ptr<pipeline::Sink> sink,
@@ -114,27 +165,121 @@ Status PipelineSet::Add(const pipeline::PipelineConfig& config, const std::strin
              return log->EnsureStream({.name = name, .partitions = 1, .durability = durability});
            },
        .metrics = deps_.metrics});
-  if (!created.has_value()) return created.error().WithContext(path);
+  if (!created.has_value()) return Err(created.error().WithContext(path));
   running.pipeline = std::move(*created);
-  running_.push_back(std::move(running));
-  return Status::Ok();
+  return built;
 }
 
 Status PipelineSet::Start() {
-  for (Running& r : running_) EL_RETURN_IF_ERROR(r.pipeline->Start());
+  std::lock_guard lock(mu_);
+  for (const auto& r : running_) EL_RETURN_IF_ERROR(r->pipeline->Start());
+  started_ = true;
   return Status::Ok();
 }
 
+void PipelineSet::StopRunning(Running& r) {
+  r.redrive->stop = true;
+  if (r.redrive->thread.joinable()) r.redrive->thread.join();
+  r.pipeline->Stop();
+}
+
 void PipelineSet::Stop() {
-  for (Running& r : running_) {
-    r.redrive->stop = true;
-    if (r.redrive->thread.joinable()) r.redrive->thread.join();
-    r.pipeline->Stop();
+  std::lock_guard one(apply_mu_);
+  std::lock_guard lock(mu_);
+  for (const auto& r : running_) StopRunning(*r);
+  started_ = false;
+}
+
+Result<std::vector<PipelineSet::Change>> PipelineSet::Apply(const std::vector<pipeline::PipelineConfig>& desired,
+                                                            bool prune) {
+  std::lock_guard one(apply_mu_);
+  // The streams first, for every pipeline: the usual mistake changes nothing.
+  for (size_t i = 0; i < desired.size(); ++i) {
+    const std::string path = "pipelines[" + std::to_string(i) + "]";
+    const pipeline::PipelineConfig& config = desired[i];
+    if (!config.trigger.stream.empty() && deps_.log->FindStream(config.trigger.stream) == nullptr) {
+      return Err(InvalidArgument(path + ".trigger.stream: no stream " + config.trigger.stream));
+    }
+    EL_ASSIGN_OR_RETURN(std::vector<pipeline::SinkSpec> sinks, pipeline::SinkSpecs(config, path));
+    for (const pipeline::SinkSpec& sink : sinks) {
+      if (sink.kind == pipeline::SinkKind::kStream && deps_.log->FindStream(sink.target) == nullptr) {
+        return Err(InvalidArgument(sink.path + ": no stream " + sink.target));
+      }
+    }
   }
+  std::vector<Change> changes;
+  const TimestampMicros now = SystemClock().NowMicros();
+  for (size_t i = 0; i < desired.size(); ++i) {
+    const pipeline::PipelineConfig& config = desired[i];
+    const nlohmann::json json = pipeline::PipelineConfigJson(config);
+    std::shared_ptr<Running> old;
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& r : running_) {
+        if (r->config.name == config.name) old = r;
+      }
+    }
+    if (old != nullptr && pipeline::PipelineConfigJson(old->config) == json) {
+      changes.push_back({.name = config.name, .change = "unchanged", .version = 0});
+      continue;
+    }
+    if (old != nullptr) {  // stopped first: its steps' state and its sinks pass to the new one
+      StopRunning(*old);
+      std::lock_guard lock(mu_);
+      std::erase(running_, old);
+    }
+    auto built = Build(config, "pipelines[" + std::to_string(i) + "]");
+    if (!built.has_value()) {
+      if (old != nullptr) {  // back to what ran
+        auto again = Build(old->config, "pipeline " + old->config.name);
+        old.reset();
+        if (again.has_value()) {
+          std::lock_guard lock(mu_);
+          if (started_) (void)(*again)->pipeline->Start();
+          running_.push_back(std::move(*again));
+        }
+      }
+      return Err(built.error());
+    }
+    {
+      std::lock_guard lock(mu_);
+      if (started_) EL_RETURN_IF_ERROR((*built)->pipeline->Start());
+      running_.push_back(std::move(*built));
+    }
+    const std::string change = old != nullptr ? "changed" : "added";
+    EL_ASSIGN_OR_RETURN(PipelineVersion v, versions_.Record(config.name, change, "apply", json, now));
+    changes.push_back({.name = config.name, .change = change, .version = v.version});
+  }
+  if (prune) {
+    std::vector<std::shared_ptr<Running>> removed;
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& r : running_) {
+        const bool wanted = std::any_of(desired.begin(), desired.end(),
+                                        [&r](const pipeline::PipelineConfig& d) { return d.name == r->config.name; });
+        if (!wanted) removed.push_back(r);
+      }
+    }
+    for (const auto& r : removed) {
+      StopRunning(*r);
+      {
+        std::lock_guard lock(mu_);
+        std::erase(running_, r);
+      }
+      EL_ASSIGN_OR_RETURN(PipelineVersion v, versions_.Record(r->config.name, "removed", "apply", nullptr, now));
+      changes.push_back({.name = r->config.name, .change = "removed", .version = v.version});
+    }
+  }
+  return changes;
+}
+
+std::vector<std::shared_ptr<const PipelineSet::Running>> PipelineSet::pipelines() const {
+  std::lock_guard lock(mu_);
+  return {running_.begin(), running_.end()};
 }
 
 Status PipelineSet::StartRedrive(std::string_view name, double rate) {
-  const Running* running = Find(name);
+  std::shared_ptr<const Running> running = Find(name);
   if (running == nullptr) return NotFound("no pipeline named " + std::string(name));
   log::Stream* letters = deps_.log->FindStream(running->config.DeadLetterStream());
   if (letters == nullptr) {
@@ -165,9 +310,10 @@ PipelineSet::RedriveStatus PipelineSet::RedriveStatusOf(const Running& running) 
   return running.redrive->status;
 }
 
-const PipelineSet::Running* PipelineSet::Find(std::string_view name) const {
-  for (const Running& r : running_) {
-    if (r.config.name == name) return &r;
+std::shared_ptr<const PipelineSet::Running> PipelineSet::Find(std::string_view name) const {
+  std::lock_guard lock(mu_);
+  for (const auto& r : running_) {
+    if (r->config.name == name) return r;
   }
   return nullptr;
 }

@@ -20,6 +20,7 @@
 #include "log/log.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/pipeline_config.h"
+#include "server/pipeline_versions.h"
 
 namespace eventlake::server {
 
@@ -54,6 +55,12 @@ class PipelineSet {
     std::unique_ptr<RedriveJob> redrive = std::make_unique<RedriveJob>();
   };
 
+  // The config file's pipelines, each recorded as a new version when it
+  // differs from the last one the file gave (pipeline_versions.h); a
+  // pipeline whose last version came from `eventlake apply` runs as it was
+  // applied (or not at all, when that removed it). An applied pipeline
+  // that can no longer be built (its stream is gone) is skipped with a
+  // warning; a file's is an error.
   static Result<std::unique_ptr<PipelineSet>> Open(const std::vector<pipeline::PipelineConfig>& configs,
                                                    Deps deps);
   ~PipelineSet();  // Stop()
@@ -61,8 +68,27 @@ class PipelineSet {
   Status Start();
   void Stop();
 
-  const std::vector<Running>& pipelines() const { return running_; }
-  const Running* Find(std::string_view name) const;
+  // A change of `eventlake apply`.
+  struct Change {
+    std::string name;
+    std::string change;  // "added", "changed", "removed", "unchanged"
+    uint64_t version = 0;  // the new version (0: unchanged)
+  };
+  // Adds the pipelines of `desired` that do not run, replaces those whose
+  // config differs (stopped, their sinks flushed, then built and started
+  // again: the same consumer group and table sinks go on where they
+  // stood), and with `prune` removes the running ones `desired` lacks.
+  // Each change is a new version. The configs must have passed
+  // ValidatePipelineConfig. A stream that does not exist fails the apply
+  // before any change; another reason a pipeline cannot be built (a table
+  // another pipeline fills) fails it at that pipeline, after the changes
+  // before it (a changed pipeline then runs its old version again).
+  Result<std::vector<Change>> Apply(const std::vector<pipeline::PipelineConfig>& desired, bool prune);
+  Result<std::vector<PipelineVersion>> Versions(std::string_view name) const { return versions_.Load(name); }
+
+  // What runs now (a snapshot: a pipeline removed meanwhile stays valid).
+  std::vector<std::shared_ptr<const Running>> pipelines() const;
+  std::shared_ptr<const Running> Find(std::string_view name) const;
 
   // Starts a redrive of the pipeline's dead letters on a thread of its own
   // (`rate` letters per second, 0: no limit). NotFound for an unknown
@@ -71,11 +97,21 @@ class PipelineSet {
   RedriveStatus RedriveStatusOf(const Running& running) const;
 
  private:
-  explicit PipelineSet(Deps deps) : deps_(deps) {}
-  Status Add(const pipeline::PipelineConfig& config, const std::string& path);
+  explicit PipelineSet(Deps deps) : deps_(deps), versions_(deps.state_dir) {}
+  // The pipeline, its steps and sinks, not started.
+  Result<std::shared_ptr<Running>> Build(const pipeline::PipelineConfig& config, const std::string& path);
+  // Stops its redrive and the pipeline (its sinks flushed).
+  static void StopRunning(Running& running);
+  // Open: what runs of pipeline `name` given the file's `config` (or none).
+  Result<std::optional<pipeline::PipelineConfig>> Reconcile(std::string_view name,
+                                                            const pipeline::PipelineConfig* config);
 
   Deps deps_;
-  std::vector<Running> running_;
+  PipelineVersions versions_;
+  std::mutex apply_mu_;  // one Apply at a time
+  mutable std::mutex mu_;
+  std::vector<std::shared_ptr<Running>> running_;  // guarded by mu_
+  bool started_ = false;                           // guarded by mu_
 };
 
 }  // namespace eventlake::server
