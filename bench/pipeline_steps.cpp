@@ -14,10 +14,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "pipeline/batch_runner.h"
 #include "pipeline/step_factory.h"
@@ -93,28 +92,31 @@ struct Kind {
 };
 
 std::vector<Kind> Kinds(const std::string& users_csv) {
-  const json schema = {
-      {"type", "object"},
-      {"required", {"user_id", "price", "quantity"}},
-      {"properties",
-       {{"user_id", {{"type", "string"}, {"pattern", "^u-[0-9]+$"}}},
-        {"country", {{"type", "string"}, {"minLength", 2}, {"maxLength", 2}}},
-        {"price", {{"type", "number"}, {"minimum", 0}}},
-        {"quantity", {{"type", "integer"}}},
-        {"tags", {{"type", "array"}, {"items", {{"type", "string"}}}}}}}};
+  const json schema = {{"type", "object"},
+                       {"required", {"user_id", "price", "quantity"}},
+                       {"properties",
+                        {{"user_id", {{"type", "string"}, {"pattern", "^u-[0-9]+$"}}},
+                         {"country", {{"type", "string"}, {"minLength", 2}, {"maxLength", 2}}},
+                         {"price", {{"type", "number"}, {"minimum", 0}}},
+                         {"quantity", {{"type", "integer"}}},
+                         {"tags", {{"type", "array"}, {"items", {{"type", "string"}}}}}}}};
   const json validate = {{"validate", {{"schema", schema}}}};
-  const json lua = {
-      {"lua", {{"code", "function process(e) e.data.seen = true e.data.total = e.data.price * "
-                        "e.data.quantity return e end"}}}};
+  const json lua = {{"lua",
+                     {{"code",
+                       "function process(e) e.data.seen = true e.data.total = e.data.price * "
+                       "e.data.quantity return e end"}}}};
   const json sql = {
-      {"sql", "SELECT * EXCLUDE (country, tags), upper(country) AS country, price * quantity AS "
-              "amount FROM batch WHERE quantity > 0"}};
+      {"sql",
+       "SELECT * EXCLUDE (country, tags), upper(country) AS country, price * quantity AS "
+       "amount FROM batch WHERE quantity > 0"}};
   return {
       {"validate", {validate}},
       {"filter", {{{"filter", "price > 10 AND country = 'de'"}}}},
       {"map",
        {{{"map",
-          {{"rename", {{"referrer", "ref"}}}, {"drop", {"tags"}}, {"cast", {{"quantity", "double"}}}}}}}},
+          {{"rename", {{"referrer", "ref"}}},
+           {"drop", {"tags"}},
+           {"cast", {{"quantity", "double"}}}}}}}},
       {"mask", {{{"mask", {{"hash", {"user_id"}}, {"redact", {"session"}}}}}}},
       {"dedup", {{{"dedup", {{"key", {"data.session"}}, {"window", "10m"}}}}}},
       {"route",
@@ -125,7 +127,10 @@ std::vector<Kind> Kinds(const std::string& users_csv) {
       {"lua", {lua}},
       {"enrich",
        {{{"enrich",
-          {{"file", users_csv}, {"key", "user_id"}, {"on", "user_id"}, {"fields", {"name", "segment"}},
+          {{"file", users_csv},
+           {"key", "user_id"},
+           {"on", "user_id"},
+           {"fields", {"name", "segment"}},
            {"into", "user"}}}}}},
       {"validate + lua + sql", {validate, lua, sql}},
   };
@@ -145,7 +150,8 @@ eventlake::Result<Built> Build(const Kind& kind, const fs::path& state_dir) {
     context.pipeline = "bench";
     context.state_dir = state_dir.string();
     context.step_index = i;
-    const StepSpec step{.kind = name, .spec = entry.value(), .path = "bench.steps[" + std::to_string(i) + "]"};
+    const StepSpec step{
+        .kind = name, .spec = entry.value(), .path = "bench.steps[" + std::to_string(i) + "]"};
     auto function = eventlake::pipeline::BuildStep(step, context);
     if (!function.has_value()) return eventlake::Err(function.error());
     built.names.push_back(name);
@@ -205,7 +211,8 @@ Figures Measure(const Kind& kind, const std::vector<std::vector<BatchRecord>>& b
       const auto wall_start = std::chrono::steady_clock::now();
       const auto [out, dead] = RunChain(*built, runners, std::move(copy));
       batch_ms.push_back(
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall_start).count());
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall_start)
+              .count());
       cpu += ProcessCpuSeconds() - cpu_start;
       events += batch.size();
       figures.out += out;
@@ -229,15 +236,17 @@ int main(int argc, char** argv) {
   fs::create_directories(dir);
   std::vector<std::vector<BatchRecord>> batches;
   for (size_t b = 0; b < batch_count; ++b) batches.push_back(MakeBatch(b, n));
-  std::printf("%zu batches of %zu events, %zu bytes of data each; median of %d runs\n\n", batch_count, n,
-              batches[0][0].event.data.size(), runs);
-  std::printf("| step | events/s (CPU) | µs per event | ms per batch (wall, median) | out | dead letters |\n");
+  std::printf("%zu batches of %zu events, %zu bytes of data each; median of %d runs\n\n",
+              batch_count, n, batches[0][0].event.data.size(), runs);
+  std::printf(
+      "| step | events/s (CPU) | µs per event | ms per batch (wall, median) | out | dead letters "
+      "|\n");
   std::printf("|---|---:|---:|---:|---:|---:|\n");
   for (const Kind& kind : Kinds(WriteUsers(dir))) {
     const Figures f = Measure(kind, batches, runs, dir);
     if (f.events_per_cpu_second == 0) return 1;
-    std::printf("| %s | %.0f | %.2f | %.2f | %zu | %zu |\n", kind.name.c_str(), f.events_per_cpu_second,
-                1e6 / f.events_per_cpu_second, f.batch_ms, f.out, f.dead);
+    std::printf("| %s | %.0f | %.2f | %.2f | %zu | %zu |\n", kind.name.c_str(),
+                f.events_per_cpu_second, 1e6 / f.events_per_cpu_second, f.batch_ms, f.out, f.dead);
   }
   fs::remove_all(dir);
   return 0;
