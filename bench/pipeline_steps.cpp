@@ -124,6 +124,8 @@ std::vector<Kind> Kinds(const std::string& users_csv) {
           {{"rules", {{{"when", "country = 'de'"}, {"to", {"curated.eu"}}}}},
            {"otherwise", {"curated.other"}}}}}}},
       {"sql", {sql}},
+      // What the sql step costs before its statement: the batch loaded, one column back.
+      {"sql: SELECT id FROM batch", {{{"sql", "SELECT id FROM batch"}}}},
       {"lua", {lua}},
       {"enrich",
        {{{"enrich",
