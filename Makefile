@@ -9,7 +9,7 @@ PYTEST     ?= python3 -m pytest
 FUZZ_SECONDS ?= 15
 
 .PHONY: all bootstrap bootstrap-tests build run test unit e2e crash crash-long fuzz fuzz-build fuzz-long \
-        bench fmt lint clean
+        bench bench-pipeline fmt lint clean
 
 all: build
 
@@ -59,6 +59,15 @@ fuzz-long: fuzz-build
 
 bench: build
 	@scripts/run-benchmarks $(BUILD)
+
+# bench/pipeline (issue 6), printed for docs/benchmarks.md's "Pipelines" section: each
+# step kind in process, HTTP to committed rows through validate + lua + sql, and the
+# function step's warm round trip and cold start.
+bench-pipeline: build
+	$(BUILD)/bench/bench_pipeline_steps 1000 20 5
+	python3 bench/pipeline_e2e.py $(BUILD) --events 200000 --runs 3
+	$(BUILD)/bench/bench_function_invoke native 1000 20
+	$(BUILD)/bench/bench_function_invoke python 1000 20
 
 fmt:
 	@git ls-files '*.cpp' '*.h' | xargs clang-format -i
