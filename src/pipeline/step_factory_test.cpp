@@ -174,7 +174,18 @@ TEST(StepFactory, MistakesNameTheirPath) {
   EXPECT_THAT(ValidatePipelineConfig(scheduled, "pipelines[0]").message(), HasSubstr("pipelines[0].trigger.schedule"));
   scheduled.trigger.stream = "s";
   EXPECT_THAT(ValidatePipelineConfig(scheduled, "pipelines[0]").message(),
-              HasSubstr("give one of stream and schedule"));
+              HasSubstr("give exactly one of stream, schedule and objects"));
+  PipelineConfig on_objects = WithSteps("[]");
+  on_objects.trigger.stream = "";
+  on_objects.trigger.objects.prefix = "landing/";
+  EXPECT_TRUE(ValidatePipelineConfig(on_objects, "pipelines[0]").ok());
+  on_objects.trigger.objects.zone = "raw";
+  EXPECT_THAT(ValidatePipelineConfig(on_objects, "pipelines[0]").message(),
+              HasSubstr("pipelines[0].trigger.objects: give one of prefix and zone"));
+  on_objects.trigger.objects.zone = "";
+  on_objects.trigger.stream = "s";
+  EXPECT_THAT(ValidatePipelineConfig(on_objects, "pipelines[0]").message(),
+              HasSubstr("give exactly one of stream, schedule and objects"));
   EXPECT_THAT(
       ValidatePipelineConfig(WithSteps("[]", R"([{"table": {"name": "analytics.x", "mode": "overwrite"}}])"),
                              "pipelines[0]")
