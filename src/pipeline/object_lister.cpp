@@ -3,7 +3,6 @@
 #include "pipeline/object_lister.h"
 
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "core/file.h"
@@ -45,11 +44,12 @@ ObjectLister::ObjectLister(ObjectListerOptions options) : options_(std::move(opt
     const MetricLabels labels = {{"pipeline", options_.pipeline}};
     emitted_ = &m->GetCounter("eventlake_pipeline_objects_created_total",
                               "Object-created events the objects trigger appended.", labels);
-    dropped_ = &m->GetCounter("eventlake_pipeline_objects_dropped_total",
-                              "Objects the objects trigger skipped (a key over max_key_length).", labels);
-    errors_ = &m->GetCounter("eventlake_pipeline_objects_errors_total",
-                             "Listings or appends of the objects trigger that failed (tried again next poll).",
-                             labels);
+    dropped_ =
+        &m->GetCounter("eventlake_pipeline_objects_dropped_total",
+                       "Objects the objects trigger skipped (a key over max_key_length).", labels);
+    errors_ = &m->GetCounter(
+        "eventlake_pipeline_objects_errors_total",
+        "Listings or appends of the objects trigger that failed (tried again next poll).", labels);
   }
 }
 
@@ -81,12 +81,13 @@ Status ObjectLister::LoadState() {
   }
   EL_ASSIGN_OR_RETURN(std::string text, ReadFile(options_.state_path));
   const json state = json::parse(text, nullptr, false);
-  if (!state.is_object() || state.value("version", 0) != kStateVersion || !state["objects"].is_object() ||
-      !state["next_offset"].is_number_unsigned()) {
+  if (!state.is_object() || state.value("version", 0) != kStateVersion ||
+      !state["objects"].is_object() || !state["next_offset"].is_number_unsigned()) {
     return Corruption(options_.state_path + ": not an objects trigger state");
   }
   for (const auto& [key, fingerprint] : state["objects"].items()) {
-    if (!fingerprint.is_string()) return Corruption(options_.state_path + ": a fingerprint is not a string");
+    if (!fingerprint.is_string())
+      return Corruption(options_.state_path + ": a fingerprint is not a string");
     seen_[key] = fingerprint.get<std::string>();
   }
   return Recover(state["next_offset"].get<uint64_t>());
@@ -99,7 +100,8 @@ Status ObjectLister::Recover(uint64_t from) {
     if (records.empty()) break;
     for (const log::LogRecord& r : records) {
       const json data = json::parse(r.event.data, nullptr, false);
-      if (r.event.type != kObjectCreatedType || !data.is_object() || !data["key"].is_string()) continue;
+      if (r.event.type != kObjectCreatedType || !data.is_object() || !data["key"].is_string())
+        continue;
       seen_[data["key"].get<std::string>()] =
           Fingerprint(data.value("etag", std::string()), data.value("size", uint64_t{0}));
     }
@@ -117,7 +119,8 @@ Status ObjectLister::SaveState() {
                       {"objects", std::move(objects)}};
   const std::string dir = std::filesystem::path(options_.state_path).parent_path().string();
   if (!dir.empty()) EL_RETURN_IF_ERROR(CreateDirectories(dir));
-  return WriteFileAtomically(options_.state_path, state.dump(-1, ' ', false, json::error_handler_t::replace));
+  return WriteFileAtomically(options_.state_path,
+                             state.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 Result<size_t> ObjectLister::PollOnce() {
@@ -143,7 +146,8 @@ Result<size_t> ObjectLister::PollOnce() {
   if (!events.empty()) {
     for (Result<log::RecordPosition>& r : options_.stream->AppendAndWait(events)) {
       // What was appended before the failure is recovered from the stream at the next start.
-      if (!r.has_value()) return Err(r.error().WithContext("objects trigger of " + options_.pipeline));
+      if (!r.has_value())
+        return Err(r.error().WithContext("objects trigger of " + options_.pipeline));
     }
   }
   if (events.empty() && listed == seen_) return size_t{0};

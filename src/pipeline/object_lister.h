@@ -53,15 +53,16 @@ struct ListedObject {
 };
 
 // Every object whose key starts with the prefix, sorted by key.
-using ListObjectsFunction = std::function<Result<std::vector<ListedObject>>(std::string_view prefix)>;
+using ListObjectsFunction =
+    std::function<Result<std::vector<ListedObject>>(std::string_view prefix)>;
 
 struct ObjectListerOptions {
   std::string pipeline;  // for metrics and logs
   std::string bucket;    // the events' bucket (s3.bucket.name)
   std::string prefix;    // "" lists everything
   std::chrono::milliseconds poll{1000};
-  bool existing = false;       // the objects there at the first listing are events too
-  uint32_t max_objects = 1000;  // new objects per poll at most; the rest wait for the next
+  bool existing = false;           // the objects there at the first listing are events too
+  uint32_t max_objects = 1000;     // new objects per poll at most; the rest wait for the next
   uint32_t max_key_length = 1024;  // longer keys are skipped (counted as dropped)
   std::string state_path;  // the seen-set's file (<data_dir>/state/pipelines/<name>/objects.json)
   ListObjectsFunction list;

@@ -8,7 +8,6 @@
 
 #include <filesystem>
 #include <map>
-
 #include <nlohmann/json.hpp>
 
 #include "core/file.h"
@@ -22,40 +21,46 @@ using nlohmann::json;
 class ObjectListerTest : public testing::Test {
  protected:
   void SetUp() override {
-    root_ = testing::TempDir() + "/objects-" + testing::UnitTest::GetInstance()->current_test_info()->name();
+    root_ = testing::TempDir() + "/objects-" +
+            testing::UnitTest::GetInstance()->current_test_info()->name();
     std::filesystem::remove_all(root_);
     OpenStream();
   }
 
   void OpenStream() {
     stream_.reset();
-    stream_ = std::move(log::Stream::Open(root_ + "/log/up.objects",
-                                          {.name = "up.objects", .partitions = 1, .durability = log::Durability::kNone},
-                                          &SystemClock(), nullptr)
-                            .value());
+    stream_ =
+        std::move(log::Stream::Open(
+                      root_ + "/log/up.objects",
+                      {.name = "up.objects", .partitions = 1, .durability = log::Durability::kNone},
+                      &SystemClock(), nullptr)
+                      .value());
   }
 
   // An object put (or rewritten) in the fake store.
   void Put(const std::string& key, uint64_t size, const std::string& etag) {
-    store_[key] = {.key = key, .size = size, .etag = etag, .modified = 1'700'000'000'000'000 + clock_++};
+    store_[key] = {
+        .key = key, .size = size, .etag = etag, .modified = 1'700'000'000'000'000 + clock_++};
   }
 
   std::unique_ptr<ObjectLister> Open(bool existing = false, uint32_t max_objects = 1000) {
-    auto lister = ObjectLister::Open({.pipeline = "up",
-                                      .bucket = "lake",
-                                      .prefix = "landing/",
-                                      .existing = existing,
-                                      .max_objects = max_objects,
-                                      .max_key_length = 64,
-                                      .state_path = root_ + "/state/up/objects.json",
-                                      .list = [this](std::string_view prefix) {
-                                        std::vector<ListedObject> out;
-                                        for (const auto& [key, o] : store_) {
-                                          if (key.starts_with(prefix)) out.push_back(o);
-                                        }
-                                        return Result<std::vector<ListedObject>>(std::move(out));
-                                      },
-                                      .stream = stream_.get()});
+    auto lister =
+        ObjectLister::Open({.pipeline = "up",
+                            .bucket = "lake",
+                            .prefix = "landing/",
+                            .existing = existing,
+                            .max_objects = max_objects,
+                            .max_key_length = 64,
+                            .state_path = root_ + "/state/up/objects.json",
+                            .list =
+                                [this](std::string_view prefix) {
+                                  std::vector<ListedObject> out;
+                                  for (const auto& [key, o] : store_) {
+                                    if (key.starts_with(prefix)) out.push_back(o);
+                                  }
+                                  return Result<std::vector<ListedObject>>(std::move(out));
+                                },
+                            .stream = stream_.get()});
     EXPECT_TRUE(lister.has_value()) << lister.error().ToString();
     return lister.has_value() ? std::move(*lister) : nullptr;
   }
@@ -63,7 +68,8 @@ class ObjectListerTest : public testing::Test {
   // The keys of the stream's events, in order.
   std::vector<std::string> EmittedKeys() const {
     std::vector<std::string> keys;
-    const std::vector<log::LogRecord> records = stream_->partition(0).Read(0, {1u << 20, 1ull << 40}).value();
+    const std::vector<log::LogRecord> records =
+        stream_->partition(0).Read(0, {1u << 20, 1ull << 40}).value();
     for (const log::LogRecord& r : records) {
       EXPECT_EQ(r.event.type, kObjectCreatedType);
       keys.push_back(json::parse(r.event.data)["key"].get<std::string>());
@@ -92,7 +98,8 @@ TEST_F(ObjectListerTest, EmitsEachNewObjectOnce) {
   EXPECT_EQ(Poll(*lister), 0u);
   Put("landing/c.csv", 5, "e4");
   EXPECT_EQ(Poll(*lister), 1u);
-  EXPECT_EQ(EmittedKeys(), (std::vector<std::string>{"landing/a.csv", "landing/b.csv", "landing/c.csv"}));
+  EXPECT_EQ(EmittedKeys(),
+            (std::vector<std::string>{"landing/a.csv", "landing/b.csv", "landing/c.csv"}));
 }
 
 TEST_F(ObjectListerTest, RestartWithPersistedStateDoesNotEmitAgain) {
@@ -173,8 +180,9 @@ TEST_F(ObjectListerTest, MaxObjectsDefersTheRestAndLongKeysAreSkipped) {
 TEST(ObjectS3Event, BatchOfObjectCreatedEventsInTheS3Shape) {
   std::vector<BatchRecord> batch;
   for (const char* key : {"landing/a b.csv", "landing/c.csv"}) {
-    batch.push_back({.event = ObjectCreatedEvent({.key = key, .size = 42, .etag = "abc", .modified = 1'780'000'000'123'000},
-                                                 "lake")});
+    batch.push_back(
+        {.event = ObjectCreatedEvent(
+             {.key = key, .size = 42, .etag = "abc", .modified = 1'780'000'000'123'000}, "lake")});
   }
   Result<std::string> text = BuildS3EventOfBatch(batch, "eu-west-1");
   ASSERT_TRUE(text.has_value()) << text.error().ToString();
