@@ -166,6 +166,9 @@ Result<log::Stream*> PipelineSet::OpenObjectsTrigger(const pipeline::PipelineCon
   auto stream = deps_.log->EnsureStream({.name = config.ObjectsStream(), .partitions = 1});
   if (!stream.has_value()) return Err(stream.error().WithContext(path + ".trigger.objects"));
   const bool zone = !o.zone.empty();
+  if (zone && !lake::TablePrefix(o.zone + ".t").has_value()) {  // the lake's rule for zones
+    return Err(InvalidArgument(path + ".trigger.objects.zone: the zone must be raw, curated, analytics or archive"));
+  }
   auto lister = pipeline::ObjectLister::Open({.pipeline = config.name,
                                               .bucket = BucketOf(deps_.lake->store()),
                                               .prefix = zone ? o.zone + "/" : o.prefix,

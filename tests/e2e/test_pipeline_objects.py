@@ -3,7 +3,9 @@ landing under the local lake's prefix `landing/uploads/` trigger a pipeline
 whose `function` step (a Python `bootstrap` speaking the Lambda Runtime
 API) gets them in the S3 event shape and returns events that land in a
 table; objects there before the first start are not events (existing:
-false), and after a restart nothing is triggered twice."""
+false), and after a restart nothing is triggered twice. A zone trigger
+sees its tables' new Parquet files as ordinary events of a `sql` step; two
+triggers, or an unknown zone, are refused with their path."""
 
 import json
 import os
@@ -11,7 +13,7 @@ import pathlib
 import time
 
 from lake_support import wait_for_rows
-from pipeline_support import query, records
+from pipeline_support import assert_refused, query, records, send
 
 BOOTSTRAP = r"""#!/usr/bin/env python3
 import json, os, urllib.parse, urllib.request
@@ -94,3 +96,57 @@ def test_new_objects_reach_a_function_in_the_s3_shape_once_across_restarts(serve
     assert keys == ["landing/uploads/a.csv", "landing/uploads/b c.csv", "landing/uploads/d.csv"]
     assert sorted(invocations(fn)) == keys
     assert len(records(srv, "on_upload.objects")) == 3
+
+
+ZONE_CONFIG = """
+streams:
+  - name: clicks
+sources:
+  - name: web
+    stream: clicks
+tables:
+  - name: raw.clicks
+    max_age: 200ms
+  - name: curated.files
+    max_age: 200ms
+pipelines:
+  - name: load
+    trigger: { stream: clicks, max_wait: 100ms }
+    sinks: [ { table: raw.clicks } ]
+  - name: files
+    trigger: { objects: { zone: raw, poll: 200ms }, max_wait: 100ms }
+    steps:
+      - sql: "SELECT key, size, bucket FROM batch"
+    sinks: [ { table: curated.files } ]
+"""
+
+
+def test_a_zone_trigger_sees_its_tables_new_data_files_as_ordinary_events(server):
+    srv = server(ZONE_CONFIG)
+    send(srv, [{"specversion": "1.0", "id": f"c{i}", "source": "/web", "type": "click", "data": {"n": i}}
+               for i in range(3)])
+    wait_for_rows(srv, "raw.clicks", 3)
+    wait_for_rows(srv, "curated.files", 1)
+    rows = query(srv, "SELECT key, size, bucket FROM curated.files")
+    assert all(k.startswith("raw/clicks/") and k.endswith(".parquet") and "_delta_log" not in k
+               for k, _, _ in rows), rows
+    assert all(size > 0 and bucket == "eventlake" for _, size, bucket in rows)
+    trigger = srv.get("/v1/pipelines/files").json()["trigger"]
+    assert trigger["stream"] == "files.objects" and trigger["objects"] == {"zone": "raw", "poll_ms": 200}
+
+
+REFUSED = """
+streams: [ { name: s } ]
+tables: [ { name: curated.x } ]
+pipelines:
+  - name: p
+    trigger: TRIGGER
+    sinks: [ { table: curated.x } ]
+"""
+
+
+def test_two_triggers_or_a_bad_zone_are_refused_with_their_path(server):
+    assert_refused(server, REFUSED.replace("TRIGGER", "{ stream: s, objects: { prefix: a/ } }"),
+                   "pipelines[0].trigger: give exactly one of stream, schedule and objects")
+    assert_refused(server, REFUSED.replace("TRIGGER", "{ objects: { zone: bronze } }"),
+                   "pipelines[0].trigger.objects.zone: the zone must be")
