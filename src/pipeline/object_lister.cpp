@@ -2,6 +2,7 @@
 // persisted seen-set, new objects appended as events, then the state.
 #include "pipeline/object_lister.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -69,32 +70,39 @@ std::string ObjectLister::Fingerprint(std::string_view etag, uint64_t size) {
 }
 
 Status ObjectLister::LoadState() {
-  if (!PathExists(options_.state_path)) {
-    // First start: the baseline is what is there now, unless those are events too.
-    if (!options_.existing) {
-      EL_ASSIGN_OR_RETURN(std::vector<ListedObject> objects, options_.list(options_.prefix));
-      for (const ListedObject& o : objects) seen_[o.key] = Fingerprint(o.etag, o.size);
+  if (PathExists(options_.state_path)) {
+    EL_ASSIGN_OR_RETURN(std::string text, ReadFile(options_.state_path));
+    const json state = json::parse(text, nullptr, false);
+    if (!state.is_object() || state.value("version", 0) != kStateVersion ||
+        !state.contains("objects") || !state.at("objects").is_object() ||
+        !state.contains("next_offset") || !state.at("next_offset").is_number_unsigned()) {
+      return Corruption(options_.state_path + ": not an objects trigger state");
     }
-    // Records already in the stream (its state file was lost) are seen.
-    EL_RETURN_IF_ERROR(Recover(0));
-    return SaveState();
+    if (state.value("prefix", std::string()) == options_.prefix) {
+      for (const auto& [key, fingerprint] : state.at("objects").items()) {
+        if (!fingerprint.is_string())
+          return Corruption(options_.state_path + ": a fingerprint is not a string");
+        seen_[key] = fingerprint.get<std::string>();
+      }
+      return Recover(state.at("next_offset").get<uint64_t>());
+    }
+    // Another prefix: its objects are a first start's.
+    LogInfo("pipeline", "an objects trigger's prefix changed; it starts again from a first listing",
+            {{"pipeline", options_.pipeline}, {"prefix", options_.prefix}});
   }
-  EL_ASSIGN_OR_RETURN(std::string text, ReadFile(options_.state_path));
-  const json state = json::parse(text, nullptr, false);
-  if (!state.is_object() || state.value("version", 0) != kStateVersion ||
-      !state["objects"].is_object() || !state["next_offset"].is_number_unsigned()) {
-    return Corruption(options_.state_path + ": not an objects trigger state");
+  // First start: the baseline is what is there now, unless those are events too.
+  if (!options_.existing) {
+    EL_ASSIGN_OR_RETURN(std::vector<ListedObject> objects, options_.list(options_.prefix));
+    for (const ListedObject& o : objects) seen_[o.key] = Fingerprint(o.etag, o.size);
   }
-  for (const auto& [key, fingerprint] : state["objects"].items()) {
-    if (!fingerprint.is_string())
-      return Corruption(options_.state_path + ": a fingerprint is not a string");
-    seen_[key] = fingerprint.get<std::string>();
-  }
-  return Recover(state["next_offset"].get<uint64_t>());
+  // Records already in the stream (its state file was lost) are seen.
+  EL_RETURN_IF_ERROR(Recover(0));
+  return SaveState();
 }
 
 Status ObjectLister::Recover(uint64_t from) {
   const log::Partition& partition = options_.stream->partition(0);
+  from = std::max(from, partition.StartOffset());  // older records are gone (retention)
   while (from < partition.EndOffset()) {
     EL_ASSIGN_OR_RETURN(std::vector<log::LogRecord> records, partition.Read(from, {}));
     if (records.empty()) break;

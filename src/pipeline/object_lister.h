@@ -16,8 +16,9 @@
 // restarts too. The event's id is a digest of (key, etag, size): the same
 // object version has the same id.
 //
-// The first time (no state file), the objects already there are events
-// only with `existing`; otherwise they are the baseline, listed in Open.
+// The first time (no state file, or one of another prefix), the objects
+// already there are events only with `existing`; otherwise they are the
+// baseline, listed in Open.
 //
 // Threads: Start() runs one polling thread; Stop() joins it. PollOnce() is
 // for tests, without Start().

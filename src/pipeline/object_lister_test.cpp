@@ -1,7 +1,7 @@
 // The object-created trigger: each new object once (across restarts, and
 // a crash between the append and the state), rewritten objects new again,
-// the first listing's baseline, the per-poll limit, and the S3 event shape
-// of a batch of its events.
+// the first listing's baseline (again when the prefix changes), the per-poll limit, and the S3
+// event shape of a batch of its events.
 #include "pipeline/object_lister.h"
 
 #include <gtest/gtest.h>
@@ -47,7 +47,7 @@ class ObjectListerTest : public testing::Test {
     auto lister =
         ObjectLister::Open({.pipeline = "up",
                             .bucket = "lake",
-                            .prefix = "landing/",
+                            .prefix = prefix_,
                             .existing = existing,
                             .max_objects = max_objects,
                             .max_key_length = 64,
@@ -87,6 +87,7 @@ class ObjectListerTest : public testing::Test {
   std::unique_ptr<log::Stream> stream_;
   std::map<std::string, ListedObject> store_;
   int64_t clock_ = 0;
+  std::string prefix_ = "landing/";
 };
 
 TEST_F(ObjectListerTest, EmitsEachNewObjectOnce) {
@@ -175,6 +176,19 @@ TEST_F(ObjectListerTest, MaxObjectsDefersTheRestAndLongKeysAreSkipped) {
   EXPECT_EQ(Poll(*lister), 1u);
   EXPECT_EQ(Poll(*lister), 0u);
   EXPECT_EQ(EmittedKeys().size(), 5u);
+}
+
+TEST_F(ObjectListerTest, AnotherPrefixStartsFromAFirstListing) {
+  Put("landing/a.csv", 10, "e1");
+  Put("landing/sub/b.csv", 10, "e2");
+  { auto lister = Open(); }
+  OpenStream();
+  prefix_ = "landing/sub/";
+  auto lister = Open();  // landing/sub/b.csv is the new prefix's baseline
+  EXPECT_EQ(Poll(*lister), 0u);
+  Put("landing/sub/c.csv", 10, "e3");
+  EXPECT_EQ(Poll(*lister), 1u);
+  EXPECT_EQ(EmittedKeys(), (std::vector<std::string>{"landing/sub/c.csv"}));
 }
 
 TEST(ObjectS3Event, BatchOfObjectCreatedEventsInTheS3Shape) {
