@@ -1,7 +1,9 @@
+// The function and http steps: a batch in the SQS or S3 shape to an invoker, its answer back.
 #include "pipeline/function_step.h"
 
 #include "pipeline/function_instances.h"
 #include "pipeline/http_function.h"
+#include "pipeline/s3_event.h"
 
 namespace eventlake::pipeline {
 
@@ -25,8 +27,15 @@ Result<std::unique_ptr<FunctionStep>> FunctionStep::CreateHttp(HttpFunctionOptio
 
 StepResult FunctionStep::Run(std::span<const BatchRecord> batch) const {
   if (batch.empty()) return {};
-  Result<std::string> response =
-      invoker_->Invoke(BuildSqsEvent(batch, context_, clock_->NowMicros()));
+  std::string payload;
+  if (context_.shape == EventShape::kS3) {
+    Result<std::string> s3 = BuildS3EventOfBatch(batch, context_.region);
+    if (!s3.has_value()) return {.status = s3.error()};
+    payload = std::move(*s3);
+  } else {
+    payload = BuildSqsEvent(batch, context_, clock_->NowMicros());
+  }
+  Result<std::string> response = invoker_->Invoke(std::move(payload));
   if (!response.has_value()) return {.status = response.error()};
   return ApplyBatchResponse(batch, *response, invoker_->function_name());
 }

@@ -1,5 +1,6 @@
 // The `function` and `http` steps (issue 6): a batch goes to an external
-// function as an SQS event and the function's answer is the step's
+// function as an SQS event (or, behind the object-created trigger, as an S3
+// event: s3_event.h) and the function's answer is the step's
 // result (sqs_event.h has the contract: batchItemFailures, "events").
 // A function error, a timeout, an exit or a non-2xx answer fails the
 // whole batch; the batch runner then retries and bisects.

@@ -10,14 +10,37 @@
 namespace eventlake::pipeline {
 namespace {
 
+const config::Table<ObjectsTriggerConfig>& ObjectsTable() {
+  static const auto& table =
+      (new config::Table<ObjectsTriggerConfig>(
+           "pipelines[].trigger.objects",
+           "New objects as the trigger: each new object (or one rewritten: another etag or size) becomes one "
+           "`eventlake.object.created` event of the stream `<pipeline>.objects`, once, across restarts too; "
+           "`function` steps get them in the S3 event shape (docs/pipelines.md)."))
+          ->Field("prefix", &ObjectsTriggerConfig::prefix,
+                  "A key prefix of the lake's object store (local or S3), e.g. `landing/uploads/` (or give zone).")
+          .Field("zone", &ObjectsTriggerConfig::zone,
+                 "A zone whose tables' new Parquet data files are the objects (or give prefix).")
+          .Field("poll", &ObjectsTriggerConfig::poll, "How often the prefix is listed.", {.min = 10, .max = 3'600'000})
+          .Field("existing", &ObjectsTriggerConfig::existing,
+                 "At the pipeline's first start, the objects already there are events too (else only later ones).")
+          .Field("max_objects", &ObjectsTriggerConfig::max_objects,
+                 "New objects per poll at most; the others are events at the next polls.", {.min = 1, .max = 100'000})
+          .Field("max_key_length", &ObjectsTriggerConfig::max_key_length,
+                 "Objects with longer keys are skipped (counted in eventlake_pipeline_objects_dropped_total).",
+                 {.min = 1, .max = 4096});
+  return table;
+}
+
 const config::Table<PipelineTriggerConfig>& TriggerTable() {
   static const auto& table =
       (new config::Table<PipelineTriggerConfig>(
            "pipelines[].trigger",
            "What starts the pipeline: a stream it reads with the consumer group `pipeline-<name>`, in "
-           "micro-batches cut at whichever limit comes first; or a schedule, at whose firings a query's rows "
-           "are the batch."))
-          ->Field("stream", &PipelineTriggerConfig::stream, "The stream to read (or give schedule).")
+           "micro-batches cut at whichever limit comes first; a schedule, at whose firings a query's rows "
+           "are the batch; or new objects, as events of the stream `<pipeline>.objects`."))
+          ->Field("stream", &PipelineTriggerConfig::stream, "The stream to read (or give schedule or objects).")
+          .Section("objects", &PipelineTriggerConfig::objects, ObjectsTable())
           .Field("schedule", &PipelineTriggerConfig::schedule,
                  "When a scheduled pipeline runs, in UTC: a cron expression (`0 * * * *`), `@hourly`-style "
                  "macros, `rate(5 minutes)` or `@every 90s`.")
@@ -75,13 +98,22 @@ nlohmann::json PipelineConfigJson(const PipelineConfig& c) {
   using config::FormatDuration;
   const PipelineTriggerConfig& t = c.trigger;
   nlohmann::json trigger = nlohmann::json::object();
-  if (!t.stream.empty()) {
-    trigger = {{"stream", t.stream},
-               {"max_records", t.max_records},
+  if (!t.schedule.empty()) {
+    trigger = {{"schedule", t.schedule}, {"query", t.query}};
+  } else {
+    trigger = {{"max_records", t.max_records},
                {"max_bytes", std::to_string(t.max_bytes)},
                {"max_wait", FormatDuration(t.max_wait)}};
-  } else {
-    trigger = {{"schedule", t.schedule}, {"query", t.query}};
+    if (t.objects.enabled()) {
+      const ObjectsTriggerConfig& o = t.objects;
+      trigger["objects"] = {{o.zone.empty() ? "prefix" : "zone", o.zone.empty() ? o.prefix : o.zone},
+                            {"poll", FormatDuration(o.poll)},
+                            {"existing", o.existing},
+                            {"max_objects", o.max_objects},
+                            {"max_key_length", o.max_key_length}};
+    } else {
+      trigger["stream"] = t.stream;
+    }
   }
   const PipelineErrorConfig& e = c.on_error;
   return {{"name", c.name},
@@ -175,8 +207,17 @@ Status ValidatePipelineConfig(const PipelineConfig& config, const std::string& p
     return InvalidArgument(path + ".name: must be non-empty, without '/' or spaces");
   }
   const PipelineTriggerConfig& t = config.trigger;
-  if (t.stream.empty() == t.schedule.empty()) {
-    return InvalidArgument(path + ".trigger: give one of stream and schedule");
+  if (int{!t.stream.empty()} + int{!t.schedule.empty()} + int{t.objects.enabled()} != 1) {
+    return InvalidArgument(path + ".trigger: give exactly one of stream, schedule and objects");
+  }
+  if (!t.objects.prefix.empty() && !t.objects.zone.empty()) {
+    return InvalidArgument(path + ".trigger.objects: give one of prefix and zone");
+  }
+  if (t.objects.prefix.starts_with("/") || t.objects.prefix.find("..") != std::string::npos) {
+    return InvalidArgument(path + ".trigger.objects.prefix: a key prefix, without a leading '/' or '..'");
+  }
+  if (t.objects.zone.find('/') != std::string::npos) {
+    return InvalidArgument(path + ".trigger.objects.zone: a zone's name, without '/'");
   }
   if (!t.schedule.empty()) {
     auto schedule = Schedule::Parse(t.schedule);

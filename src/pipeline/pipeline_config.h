@@ -4,6 +4,7 @@
 //     - name: clicks_to_lake
 //       trigger: { stream: clicks, max_records: 1000, max_bytes: 4MiB, max_wait: 1s }
 //       # or: trigger: { schedule: "@hourly", query: "SELECT ... FROM curated.clicks" }
+//       # or: trigger: { objects: { prefix: landing/uploads/, poll: 1s } }  (or {zone: raw})
 //       steps:
 //         - validate: schemas/click.json         # a JSON Schema file, or {schema: {...}}
 //         - filter: "price > 0"
@@ -36,10 +37,26 @@
 
 namespace eventlake::pipeline {
 
-// One of `stream` (the stream trigger) and `schedule` (the schedule
-// trigger: at each firing, the rows of `query` over the lake are the batch).
+// The object-created trigger (object_lister.h): new objects under `prefix`
+// of the lake's object store, or new data files of `zone`'s tables (one of
+// the two), as events of the internal stream `<pipeline>.objects`.
+struct ObjectsTriggerConfig {
+  std::string prefix;
+  std::string zone;
+  std::chrono::milliseconds poll{1000};
+  bool existing = false;
+  uint32_t max_objects = 1000;
+  uint32_t max_key_length = 1024;
+
+  bool enabled() const { return !prefix.empty() || !zone.empty(); }
+};
+
+// One of `stream` (the stream trigger), `schedule` (the schedule trigger:
+// at each firing, the rows of `query` over the lake are the batch) and
+// `objects` (new objects; then the batch limits apply to their events).
 struct PipelineTriggerConfig {
   std::string stream;
+  ObjectsTriggerConfig objects;
   std::string schedule;  // schedule.h: "0 * * * *", "@hourly", "rate(5 minutes)"
   std::string query;     // SQL over the lake's tables, as POST /v1/query runs it
   uint32_t max_records = 1000;
@@ -62,6 +79,9 @@ struct PipelineConfig {
   nlohmann::json steps = nlohmann::json::array();
   nlohmann::json sinks = nlohmann::json::array();
   PipelineErrorConfig on_error;
+
+  // The object-created trigger's internal stream.
+  std::string ObjectsStream() const { return name + ".objects"; }
 
   std::string DeadLetterStream() const {
     return on_error.dead_letter_stream.empty() ? name + ".dlq" : on_error.dead_letter_stream;

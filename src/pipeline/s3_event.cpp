@@ -1,6 +1,9 @@
+// The S3 event shape: records built from object-created events.
 #include "pipeline/s3_event.h"
 
 #include <cctype>
+#include <cstdio>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 namespace eventlake::pipeline {
@@ -43,7 +46,9 @@ std::string BuildS3Event(std::span<const S3ObjectCreated> objects, const std::st
                        {"eventName", o.event_name},
                        {"userIdentity", {{"principalId", "eventlake"}}},
                        {"requestParameters", {{"sourceIPAddress", "127.0.0.1"}}},
-                       {"responseElements", json::object()},
+                       {"responseElements", o.request_id.empty()
+                                                ? json::object()
+                                                : json{{"x-amz-request-id", o.request_id}}},
                        {"s3",
                         {{"s3SchemaVersion", "1.0"},
                          {"configurationId", "eventlake"},
@@ -58,6 +63,32 @@ std::string BuildS3Event(std::span<const S3ObjectCreated> objects, const std::st
                            {"sequencer", o.sequencer}}}}}});
   }
   return json{{"Records", std::move(records)}}.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Result<std::string> BuildS3EventOfBatch(std::span<const BatchRecord> batch, const std::string& region) {
+  using json = nlohmann::json;
+  std::vector<S3ObjectCreated> objects;
+  objects.reserve(batch.size());
+  for (const BatchRecord& r : batch) {
+    const json data = json::parse(r.event.data, nullptr, false);
+    if (!data.is_object() || !data["bucket"].is_string() || !data["key"].is_string() ||
+        !data["size"].is_number_unsigned()) {
+      return Err(InvalidArgument("event " + r.event.id +
+                                 ": not an object-created event ({bucket, key, size, etag, time})"));
+    }
+    auto time = ParseRfc3339(data.value("time", std::string()));
+    const TimestampMicros when = time.has_value() ? *time : r.event.time.value_or(r.appended_micros);
+    char sequencer[17];
+    std::snprintf(sequencer, sizeof sequencer, "%016llX", static_cast<unsigned long long>(when));
+    objects.push_back({.bucket = data["bucket"].get<std::string>(),
+                       .key = data["key"].get<std::string>(),
+                       .size = data["size"].get<uint64_t>(),
+                       .etag = data.value("etag", std::string()),
+                       .sequencer = sequencer,
+                       .event_time = when,
+                       .request_id = r.event.id});
+  }
+  return BuildS3Event(objects, region);
 }
 
 }  // namespace eventlake::pipeline

@@ -34,9 +34,16 @@
 
 namespace eventlake::pipeline {
 
+// The shape a function's batch has: SQS (a stream's or a schedule's
+// records), or S3 for the object-created trigger's events (s3_event.h; the
+// response contract is the same, itemIdentifier naming the record's
+// responseElements.x-amz-request-id).
+enum class EventShape { kSqs, kS3 };
+
 struct SqsEventContext {
   std::string region = "us-east-1";
   std::string stream;  // the batch's stream: eventSourceARN, receiptHandle
+  EventShape shape = EventShape::kSqs;
 };
 
 std::string BuildSqsEvent(std::span<const BatchRecord> batch, const SqsEventContext& context,

@@ -388,7 +388,9 @@ Result<StepFunction> BuildStep(const StepSpec& s, const StepContext& context) {
     if (!step.has_value()) return at(step.error());
     return Share(std::move(*step));
   }
-  const SqsEventContext origin{.region = context.region, .stream = context.stream};
+  const SqsEventContext origin{.region = context.region,
+                               .stream = context.stream,
+                               .shape = context.object_created ? EventShape::kS3 : EventShape::kSqs};
   if (s.kind == "function") {
     EL_ASSIGN_OR_RETURN(FunctionStepOptions options, ParseFunctionStepOptions(s.spec, s.path, std::filesystem::current_path().string()));
     options.region = context.region;

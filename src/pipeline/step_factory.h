@@ -41,6 +41,9 @@ Status CheckStepSpec(const StepSpec& spec);
 // Where a step runs: what functions are told about their events' origin.
 struct StepContext {
   std::string stream;                  // the trigger stream (SQS eventSourceARN, receiptHandle)
+  // The trigger is new objects (object_lister.h): function and http steps
+  // get the S3 event shape instead of the SQS one.
+  bool object_created = false;
   std::string region = "us-east-1";    // AWS_REGION and the ARNs functions see
   MetricsRegistry* metrics = nullptr;  // function and enrich metrics
   std::string pipeline;                // the metrics' label

@@ -174,7 +174,18 @@ TEST(StepFactory, MistakesNameTheirPath) {
   EXPECT_THAT(ValidatePipelineConfig(scheduled, "pipelines[0]").message(), HasSubstr("pipelines[0].trigger.schedule"));
   scheduled.trigger.stream = "s";
   EXPECT_THAT(ValidatePipelineConfig(scheduled, "pipelines[0]").message(),
-              HasSubstr("give one of stream and schedule"));
+              HasSubstr("give exactly one of stream, schedule and objects"));
+  PipelineConfig on_objects = WithSteps("[]");
+  on_objects.trigger.stream = "";
+  on_objects.trigger.objects.prefix = "landing/";
+  EXPECT_TRUE(ValidatePipelineConfig(on_objects, "pipelines[0]").ok());
+  on_objects.trigger.objects.zone = "raw";
+  EXPECT_THAT(ValidatePipelineConfig(on_objects, "pipelines[0]").message(),
+              HasSubstr("pipelines[0].trigger.objects: give one of prefix and zone"));
+  on_objects.trigger.objects.zone = "";
+  on_objects.trigger.stream = "s";
+  EXPECT_THAT(ValidatePipelineConfig(on_objects, "pipelines[0]").message(),
+              HasSubstr("give exactly one of stream, schedule and objects"));
   EXPECT_THAT(
       ValidatePipelineConfig(WithSteps("[]", R"([{"table": {"name": "analytics.x", "mode": "overwrite"}}])"),
                              "pipelines[0]")
@@ -183,6 +194,38 @@ TEST(StepFactory, MistakesNameTheirPath) {
   auto bad_sql = BuildStep(StepSpecs(WithSteps(R"([{"sql": "DELETE FROM batch"}])"), "pipelines[0]").value()[0]);
   ASSERT_FALSE(bad_sql.has_value());
   EXPECT_THAT(bad_sql.error().message(), HasSubstr("pipelines[0].steps[0].sql"));
+}
+
+}  // namespace
+}  // namespace eventlake::pipeline
+
+namespace eventlake::pipeline {
+namespace {
+
+// What `eventlake apply` compares and keeps: every trigger kind and option
+// survives PipelineConfigJson -> ParsePipelineConfig.
+TEST(PipelineConfigJson, ReadsBackAsTheSamePipeline) {
+  const char* yamls[] = {
+      R"({name: a, trigger: {stream: s, max_records: 7, max_bytes: 2MiB, max_wait: 250ms},
+          steps: [{map: {set: {v: 2}}}], sinks: [{table: curated.x}],
+          on_error: {max_attempts: 5, backoff: 1s, jitter: 0.5, dead_letter_stream: dl}})",
+      R"({name: b, trigger: {schedule: "@hourly", query: "SELECT 1"}, sinks: [{table: {name: analytics.y, mode: overwrite}}]})",
+      R"({name: c, trigger: {objects: {prefix: landing/, poll: 2s, existing: true}}, sinks: [{stream: out}]})",
+  };
+  for (const char* yaml : yamls) {
+    auto config = ParsePipelineConfig(yaml, "p");
+    ASSERT_TRUE(config.has_value()) << config.error().ToString();
+    const nlohmann::json json = PipelineConfigJson(*config);
+    auto again = ParsePipelineConfig(json.dump(), "p");
+    ASSERT_TRUE(again.has_value()) << again.error().ToString() << "\n" << json.dump();
+    EXPECT_EQ(PipelineConfigJson(*again), json);
+    EXPECT_TRUE(ValidatePipelineConfig(*again, "p").ok()) << ValidatePipelineConfig(*again, "p").ToString();
+  }
+  auto a = ParsePipelineConfig(yamls[0], "p").value();
+  EXPECT_EQ(a.trigger.max_bytes, 2u << 20);
+  EXPECT_EQ(a.on_error.max_attempts, 5u);
+  EXPECT_EQ(PipelineConfigJson(a)["trigger"]["max_wait"], "250ms");
+  EXPECT_FALSE(ParsePipelineConfig("{name: a, trigger: {stream: s}, sinks: [{table: x}], extra: 1}", "p").has_value());
 }
 
 }  // namespace

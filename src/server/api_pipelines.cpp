@@ -30,7 +30,12 @@ Json Describe(const ApiContext& context, const PipelineSet::Running& running) {
   }
   Json trigger = options.schedule.has_value()
                      ? Json{{"schedule", config.trigger.schedule}, {"query", config.trigger.query}}
-                     : Json{{"stream", config.trigger.stream}, {"group", options.group}};
+                     : Json{{"stream", options.trigger->name()}, {"group", options.group}};
+  if (const pipeline::ObjectsTriggerConfig& o = config.trigger.objects; o.enabled()) {
+    // The objects trigger's stream is the internal <pipeline>.objects.
+    trigger["objects"] = o.zone.empty() ? Json{{"prefix", o.prefix}} : Json{{"zone", o.zone}};
+    trigger["objects"]["poll_ms"] = o.poll.count();
+  }
   if (const log::Stream* stream = options.trigger) {
     auto committed = stream->GroupOffsets(options.group);
     if (committed.has_value()) {

@@ -7,6 +7,7 @@
 #include "core/logging.h"
 #include "pipeline/sink_factory.h"
 #include "pipeline/step_factory.h"
+#include "security/api_key.h"
 
 namespace eventlake::server {
 namespace {
@@ -25,6 +26,40 @@ Result<pipeline::LookupFiles> LakeTableFiles(const lake::Lake& lake, std::string
   pipeline::LookupFiles files{.paths = {}, .version = snapshot->version};
   for (const auto& [path, add] : snapshot->files) files.paths.push_back(dir + "/" + path);
   return files;
+}
+
+// The bucket object-created events name: the S3 store's, or "eventlake"
+// for a local lake.
+std::string BucketOf(const lake::ObjectStore& store) {
+  const std::string described = store.Describe();  // "s3://bucket/prefix at endpoint"
+  if (!described.starts_with("s3://")) return "eventlake";
+  const std::string rest = described.substr(5);
+  return rest.substr(0, rest.find_first_of("/ "));
+}
+
+// A zone's new data files: its tables' Parquet files, not their commit logs.
+bool IsZoneDataFile(std::string_view key) {
+  return key.ends_with(".parquet") && key.find("/_delta_log/") == std::string_view::npos &&
+         key.find("/_") == std::string_view::npos;
+}
+
+// The store's listing as the lister wants it. The ObjectStore has no
+// etags: a digest of size and modification time stands in for one (it
+// changes when the object is rewritten).
+pipeline::ListObjectsFunction ListStore(lake::ObjectStore* store, bool zone) {
+  return [store, zone](std::string_view prefix) -> Result<std::vector<pipeline::ListedObject>> {
+    EL_ASSIGN_OR_RETURN(std::vector<lake::ObjectInfo> infos, store->List(prefix));
+    std::vector<pipeline::ListedObject> out;
+    for (lake::ObjectInfo& info : infos) {
+      if (zone && !IsZoneDataFile(info.key)) continue;
+      const std::string version = std::to_string(info.size) + ":" + std::to_string(info.modified_millis);
+      out.push_back({.key = std::move(info.key),
+                     .size = info.size,
+                     .etag = security::HexOf(security::Sha256(version)).substr(0, 32),
+                     .modified = info.modified_millis * 1000});
+    }
+    return out;
+  };
 }
 
 }  // namespace
@@ -94,15 +129,19 @@ Result<std::shared_ptr<PipelineSet::Running>> PipelineSet::Build(const pipeline:
     auto parsed = pipeline::Schedule::Parse(config.trigger.schedule);
     if (!parsed.has_value()) return Err(parsed.error().WithContext(path + ".trigger.schedule"));
     schedule = std::move(*parsed);
-  } else {
+  }
+  auto built = std::make_shared<Running>();
+  Running& running = *built;
+  running.config = config;
+  const bool on_objects = config.trigger.objects.enabled();
+  if (on_objects) {
+    EL_ASSIGN_OR_RETURN(trigger, OpenObjectsTrigger(config, path, running));
+  } else if (!schedule.has_value()) {
     trigger = deps_.log->FindStream(config.trigger.stream);
     if (trigger == nullptr) return Err(InvalidArgument(path + ".trigger.stream: no stream " + config.trigger.stream));
   }
   // Where functions are told their events come from.
   const std::string origin = trigger != nullptr ? trigger->name() : "schedule/" + config.name;
-  auto built = std::make_shared<Running>();
-  Running& running = *built;
-  running.config = config;
   const pipeline::PipelineErrorConfig& e = config.on_error;
   const pipeline::RetryPolicy retry{.max_attempts = static_cast<int>(e.max_attempts),
                                     .base_backoff = e.backoff,
@@ -115,6 +154,7 @@ Result<std::shared_ptr<PipelineSet::Running>> PipelineSet::Build(const pipeline:
     const pipeline::StepSpec& spec = specs[i];
     EL_ASSIGN_OR_RETURN(pipeline::StepFunction run,
                         pipeline::BuildStep(spec, {.stream = origin,
+                                                   .object_created = on_objects,
                                                    .metrics = deps_.metrics,
                                                    .pipeline = config.name,
                                                    .lake_files = [lake = deps_.lake](std::string_view table) {
@@ -170,14 +210,45 @@ Result<std::shared_ptr<PipelineSet::Running>> PipelineSet::Build(const pipeline:
   return built;
 }
 
+Result<log::Stream*> PipelineSet::OpenObjectsTrigger(const pipeline::PipelineConfig& config,
+                                                    const std::string& path, Running& running) {
+  const pipeline::ObjectsTriggerConfig& o = config.trigger.objects;
+  auto stream = deps_.log->EnsureStream({.name = config.ObjectsStream(), .partitions = 1});
+  if (!stream.has_value()) return Err(stream.error().WithContext(path + ".trigger.objects"));
+  const bool zone = !o.zone.empty();
+  if (zone && !lake::TablePrefix(o.zone + ".t").has_value()) {  // the lake's rule for zones
+    return Err(InvalidArgument(path + ".trigger.objects.zone: the zone must be raw, curated, analytics or archive"));
+  }
+  auto lister = pipeline::ObjectLister::Open({.pipeline = config.name,
+                                              .bucket = BucketOf(deps_.lake->store()),
+                                              .prefix = zone ? o.zone + "/" : o.prefix,
+                                              .poll = o.poll,
+                                              .existing = o.existing,
+                                              .max_objects = o.max_objects,
+                                              .max_key_length = o.max_key_length,
+                                              .state_path = deps_.state_dir + "/" + config.name + "/objects.json",
+                                              .list = ListStore(&deps_.lake->store(), zone),
+                                              .stream = *stream,
+                                              .metrics = deps_.metrics});
+  if (!lister.has_value()) return Err(lister.error().WithContext(path + ".trigger.objects"));
+  running.lister = std::move(*lister);
+  return *stream;
+}
+
 Status PipelineSet::Start() {
   std::lock_guard lock(mu_);
-  for (const auto& r : running_) EL_RETURN_IF_ERROR(r->pipeline->Start());
+  for (const auto& r : running_) EL_RETURN_IF_ERROR(StartRunning(*r));
   started_ = true;
   return Status::Ok();
 }
 
+Status PipelineSet::StartRunning(Running& r) {
+  if (r.lister != nullptr) r.lister->Start();
+  return r.pipeline->Start();
+}
+
 void PipelineSet::StopRunning(Running& r) {
+  if (r.lister != nullptr) r.lister->Stop();
   r.redrive->stop = true;
   if (r.redrive->thread.joinable()) r.redrive->thread.join();
   r.pipeline->Stop();
@@ -235,7 +306,7 @@ Result<std::vector<PipelineSet::Change>> PipelineSet::Apply(const std::vector<pi
         old.reset();
         if (again.has_value()) {
           std::lock_guard lock(mu_);
-          if (started_) (void)(*again)->pipeline->Start();
+          if (started_) (void)StartRunning(**again);
           running_.push_back(std::move(*again));
         }
       }
@@ -243,7 +314,7 @@ Result<std::vector<PipelineSet::Change>> PipelineSet::Apply(const std::vector<pi
     }
     {
       std::lock_guard lock(mu_);
-      if (started_) EL_RETURN_IF_ERROR((*built)->pipeline->Start());
+      if (started_) EL_RETURN_IF_ERROR(StartRunning(**built));
       running_.push_back(std::move(*built));
     }
     const std::string change = old != nullptr ? "changed" : "added";

@@ -1,5 +1,7 @@
 // The configured pipelines as the server runs them: each one's trigger
-// (a stream, or a schedule and its query), steps (step_factory.h), sinks
+// (a stream, a schedule and its query, or new objects of the lake's store:
+// an ObjectLister appending to the internal stream `<pipeline>.objects`,
+// which the pipeline reads), steps (step_factory.h), sinks
 // (a lake table through the lake's table sink, a stream, a webhook or a
 // Kafka topic: sink_factory.h) and dead-letter stream, started after the lake and
 // stopped before it (each sink writes out what it buffered).
@@ -18,6 +20,7 @@
 #include "core/status.h"
 #include "lake/lake.h"
 #include "log/log.h"
+#include "pipeline/object_lister.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/pipeline_config.h"
 #include "server/pipeline_versions.h"
@@ -51,6 +54,7 @@ class PipelineSet {
   struct Running {
     pipeline::PipelineConfig config;
     std::unique_ptr<pipeline::Pipeline> pipeline;
+    std::unique_ptr<pipeline::ObjectLister> lister;  // the objects trigger's; started before the pipeline
     std::vector<std::unique_ptr<pipeline::Sink>> owned_sinks;  // stream, webhook, kafka; table sinks are the lake's
     std::unique_ptr<RedriveJob> redrive = std::make_unique<RedriveJob>();
   };
@@ -100,11 +104,16 @@ class PipelineSet {
   explicit PipelineSet(Deps deps) : deps_(deps), versions_(deps.state_dir) {}
   // The pipeline, its steps and sinks, not started.
   Result<std::shared_ptr<Running>> Build(const pipeline::PipelineConfig& config, const std::string& path);
-  // Stops its redrive and the pipeline (its sinks flushed).
+  // Starts its objects lister, if any, then the pipeline.
+  static Status StartRunning(Running& running);
+  // Stops its lister, its redrive and the pipeline (its sinks flushed).
   static void StopRunning(Running& running);
   // Open: what runs of pipeline `name` given the file's `config` (or none).
   Result<std::optional<pipeline::PipelineConfig>> Reconcile(std::string_view name,
                                                             const pipeline::PipelineConfig* config);
+  // The objects trigger's internal stream and its lister.
+  Result<log::Stream*> OpenObjectsTrigger(const pipeline::PipelineConfig& config, const std::string& path,
+                                          Running& running);
 
   Deps deps_;
   PipelineVersions versions_;
