@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "engine/database.h"
+#include "pipeline/batch_test_util.h"
 #include "pipeline/function_test_util.h"
 #include "pipeline/step_factory.h"
 
@@ -44,18 +45,6 @@ void Rewrite(const std::string& path, std::string_view content) {
   std::filesystem::rename(path + ".new", path);
 }
 
-std::vector<BatchRecord> Batch(std::initializer_list<std::string> data) {
-  std::vector<BatchRecord> batch;
-  for (const std::string& d : data) {
-    BatchRecord r;
-    r.event.id = "e" + std::to_string(batch.size());
-    r.event.source = "/t";
-    r.event.type = "t";
-    r.event.data = d;
-    batch.push_back(std::move(r));
-  }
-  return batch;
-}
 
 EnrichOptions Csv(const std::string& file) {
   EnrichOptions options;
@@ -80,7 +69,7 @@ TEST(EnrichStep, JoinsCsvRowsByAMemberIntoAnObject) {
   auto step = Make(options);
   ASSERT_NE(step, nullptr);
   EXPECT_EQ(step->rows(), 3u);
-  StepResult r = step->Run(Batch({R"({"user": {"id": 1}, "n": 1})", R"({"user": {"id": "abc"}})",
+  StepResult r = step->Run(TestBatch({R"({"user": {"id": 1}, "n": 1})", R"({"user": {"id": "abc"}})",
                                   R"({"user": {"id": "1"}})", R"({"user": {"id": 9}})"}));
   ASSERT_TRUE(r.status.ok());
   ASSERT_EQ(r.out.size(), 4u);
@@ -95,7 +84,7 @@ TEST(EnrichStep, ACsvKeyIsMatchedAsItIsWritten) {
   EnrichOptions options = Csv(TempFile("zips.csv", "zip,city\n01000,Bourg\n75001,Paris\n"));
   options.columns.key = "zip";
   StepResult r =
-      Make(options)->Run(Batch({R"({"zip": "01000"})", R"({"zip": 1000})", R"({"zip": 75001})"}));
+      Make(options)->Run(TestBatch({R"({"zip": "01000"})", R"({"zip": 1000})", R"({"zip": 75001})"}));
   ASSERT_EQ(r.out.size(), 3u);
   EXPECT_EQ(DataOf(r.out[0])["city"], "Bourg");
   EXPECT_FALSE(DataOf(r.out[1]).contains("city"));  // 1000 is not "01000"
@@ -111,7 +100,7 @@ TEST(EnrichStep, ReadsAFileWhoseNameHasQuotes) {
 TEST(EnrichStep, CopiesEveryColumnButTheKeyByDefaultAndNoNulls) {
   auto step = Make(Csv(TempFile("users-all.csv", kUsers)));
   ASSERT_NE(step, nullptr);
-  StepResult r = step->Run(Batch({R"({"user_id": 2, "name": "old"})", R"({"user_id": 1})"}));
+  StepResult r = step->Run(TestBatch({R"({"user_id": 2, "name": "old"})", R"({"user_id": 1})"}));
   ASSERT_EQ(r.out.size(), 2u);
   EXPECT_EQ(DataOf(r.out[0]),
             json::parse(R"({"user_id": 2, "name": "Bob", "country": "FR"})"));  // tier NULL
@@ -138,7 +127,7 @@ TEST(EnrichStep, ReadsParquetAndNdjson) {
   options.on = "item";
   auto from_parquet = Make(options);
   ASSERT_NE(from_parquet, nullptr);
-  StepResult r = from_parquet->Run(Batch({R"({"item": 11})"}));
+  StepResult r = from_parquet->Run(TestBatch({R"({"item": 11})"}));
   ASSERT_EQ(r.out.size(), 1u);
   EXPECT_EQ(DataOf(r.out[0]), json::parse(R"({"item": 11, "label": "Ben", "price": 2.0})"));
 
@@ -151,7 +140,7 @@ TEST(EnrichStep, ReadsParquetAndNdjson) {
   options.into = "geo";
   auto from_ndjson = Make(options);
   ASSERT_NE(from_ndjson, nullptr);
-  r = from_ndjson->Run(Batch({R"({"geo": {"code": "ch"}})"}));
+  r = from_ndjson->Run(TestBatch({R"({"geo": {"code": "ch"}})"}));
   ASSERT_EQ(r.out.size(), 1u);
   EXPECT_EQ(r.out[0].data, R"({"geo":{"code":"ch","country":"Switzerland","eu":false}})");
 }
@@ -159,7 +148,7 @@ TEST(EnrichStep, ReadsParquetAndNdjson) {
 TEST(EnrichStep, OnMissingKeepsDropsOrFailsTheEventAlone) {
   const std::string file = TempFile("users-missing.csv", kUsers);
   const auto batch =
-      Batch({R"({"user_id": 1})", R"({"user_id": 7})", R"({"other": 1})", R"({"user_id": null})"});
+      TestBatch({R"({"user_id": 1})", R"({"user_id": 7})", R"({"other": 1})", R"({"user_id": null})"});
   EnrichOptions options = Csv(file);
   options.on_missing = OnMissing::kKeep;
   EXPECT_EQ(Make(options)->Run(batch).out.size(), 4u);
@@ -184,7 +173,7 @@ TEST(EnrichStep, DataThatIsNotAnObjectOrAnIntoThatIsNotAnObjectFailsAlone) {
   EnrichOptions options = Csv(TempFile("users-into.csv", kUsers));
   options.into = "user";
   StepResult r =
-      Make(options)->Run(Batch({"[1]", R"({"user_id": 1, "user": "ada"})", R"({"user_id": 1})"}));
+      Make(options)->Run(TestBatch({"[1]", R"({"user_id": 1, "user": "ada"})", R"({"user_id": 1})"}));
   ASSERT_EQ(r.failed.size(), 2u);
   EXPECT_THAT(r.failed[0].error.message(), HasSubstr("not a JSON object"));
   EXPECT_THAT(r.failed[1].error.message(), HasSubstr("into user: not an object"));
@@ -207,7 +196,7 @@ class EnrichStepReload : public testing::Test {
   // The name user 1 gets, `seconds` later.
   std::string NameOfUser1After(int seconds) {
     clock_.AdvanceMicros(int64_t{seconds} * 1'000'000);
-    StepResult r = step_->Run(Batch({R"({"user_id": 1})"}));
+    StepResult r = step_->Run(TestBatch({R"({"user_id": 1})"}));
     return r.out.size() == 1 ? DataOf(r.out[0]).value("name", "?") : "?";
   }
   double Metric(const std::string& name, const std::string& result = "") {
@@ -261,7 +250,7 @@ TEST(EnrichStep, PartitionsRunWhileTheTableIsSwapped) {
   std::vector<std::thread> partitions;
   for (int t = 0; t < 3; ++t) {
     partitions.emplace_back([&] {
-      const auto batch = Batch({R"({"user_id": 1})"});
+      const auto batch = TestBatch({R"({"user_id": 1})"});
       while (!stop) {
         StepResult r = step->Run(batch);
         if (r.out.size() != 1 || !DataOf(r.out[0]).contains("name")) ++wrong;
@@ -273,7 +262,7 @@ TEST(EnrichStep, PartitionsRunWhileTheTableIsSwapped) {
   stop = true;
   for (std::thread& t : partitions) t.join();
   EXPECT_EQ(wrong, 0);
-  EXPECT_EQ(DataOf(step->Run(Batch({R"({"user_id": 1})"})).out[0])["name"], "Ada 4");
+  EXPECT_EQ(DataOf(step->Run(TestBatch({R"({"user_id": 1})"})).out[0])["name"], "Ada 4");
 }
 
 TEST(EnrichStep, RefusesMoreThanMaxRows) {
@@ -312,7 +301,7 @@ TEST(EnrichStep, ALakeTableReloadsWhenItsVersionChanges) {
                              },
                              .clock = &clock});
   ASSERT_NE(step, nullptr);
-  const auto batch = Batch({R"({"id": 1})", R"({"id": 2})"});
+  const auto batch = TestBatch({R"({"id": 1})", R"({"id": 2})"});
   EXPECT_EQ(step->Run(batch).out[1].data, R"({"id": 2})");
   current = {.paths = {v0, v1}, .version = 4};
   clock.AdvanceMicros(10'000'000);
@@ -350,7 +339,7 @@ TEST(EnrichStepConfig, BuildsFromTheConfigAndMistakesNameTheirPath) {
   auto step = build(R"({"file": ")" + file + R"(", "key": "user_id", "on": "u", "fields": ["name"],
                         "into": "user", "on_missing": "drop", "max_rows": 10, "reload": "1s"})");
   ASSERT_TRUE(step.has_value()) << step.error().ToString();
-  StepResult r = (*step)(Batch({R"({"u": 2})", R"({"u": 3})"}));
+  StepResult r = (*step)(TestBatch({R"({"u": 2})", R"({"u": 3})"}));
   ASSERT_EQ(r.out.size(), 1u);
   EXPECT_EQ(r.out[0].data, R"({"u":2,"user":{"name":"Bob"}})");
 

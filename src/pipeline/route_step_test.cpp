@@ -6,21 +6,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "pipeline/batch_test_util.h"
+
 namespace eventlake::pipeline {
 namespace {
-
-std::vector<BatchRecord> Batch(std::initializer_list<const char*> data) {
-  std::vector<BatchRecord> batch;
-  for (const char* d : data) {
-    BatchRecord r;
-    r.event.id = "e" + std::to_string(batch.size());
-    r.event.source = "/tests";
-    r.event.type = "t";
-    r.event.data = d;
-    batch.push_back(std::move(r));
-  }
-  return batch;
-}
 
 std::string Route(const CloudEvent& e) {
   const ExtensionValue* v = e.FindExtension(kRouteExtension);
@@ -32,7 +21,7 @@ TEST(RouteStep, EachEventGoesToTheSinksOfEveryRuleThatHoldsOrOtherwise) {
                                            {.when = "amount > 100", .to = {"alerts", "curated.eu"}}},
                                  .otherwise = {"curated.rest"}});
   ASSERT_TRUE(step.has_value()) << step.error().ToString();
-  auto batch = Batch({R"({"region": "eu", "amount": 5})", R"({"region": "us", "amount": 500})",
+  auto batch = TestBatch({R"({"region": "eu", "amount": 5})", R"({"region": "us", "amount": 500})",
                       R"({"region": "eu", "amount": 500})", R"({"region": "us", "amount": 1})",
                       R"({"region": null, "amount": null})"});
   StepResult r = (*step)->Run(batch);
@@ -50,7 +39,7 @@ TEST(RouteStep, EachEventGoesToTheSinksOfEveryRuleThatHoldsOrOtherwise) {
 TEST(RouteStep, WithoutOtherwiseAnUnmatchedEventIsRoutedNowhere) {
   auto step = RouteStep::Create({.rules = {{.when = "amount > 100", .to = {"alerts"}}}});
   ASSERT_TRUE(step.has_value());
-  auto batch = Batch({R"({"amount": 1})"});
+  auto batch = TestBatch({R"({"amount": 1})"});
   StepResult r = (*step)->Run(batch);
   ASSERT_EQ(r.out.size(), 1u);
   EXPECT_EQ(Route(r.out[0]), "");
@@ -67,7 +56,7 @@ TEST(RouteStep, AConditionThatIsNotAnExpressionIsRefused) {
 TEST(RouteStep, AConditionThatFailsOnABatchFailsTheBatch) {
   auto step = RouteStep::Create({.rules = {{.when = "CAST(amount AS INTEGER) > 1", .to = {"a"}}}});
   ASSERT_TRUE(step.has_value());
-  auto batch = Batch({R"({"amount": "lots"})"});
+  auto batch = TestBatch({R"({"amount": "lots"})"});
   EXPECT_FALSE((*step)->Run(batch).status.ok());
 }
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "pipeline/batch_test_util.h"
 #include "pipeline/route_step.h"
 
 namespace eventlake::pipeline {
@@ -26,19 +27,6 @@ PipelineConfig WithSteps(const std::string& steps_json, const std::string& sinks
   return config;
 }
 
-std::vector<BatchRecord> Batch(std::initializer_list<const char*> data) {
-  std::vector<BatchRecord> batch;
-  int i = 0;
-  for (const char* d : data) {
-    BatchRecord r;
-    r.event.id = "e" + std::to_string(i++);
-    r.event.source = "/t";
-    r.event.type = "t";
-    r.event.data = d;
-    batch.push_back(std::move(r));
-  }
-  return batch;
-}
 
 StepResult RunStep(const std::string& step_json, std::span<const BatchRecord> batch) {
   auto specs = StepSpecs(WithSteps("[" + step_json + "]"), "pipelines[0]").value();
@@ -48,7 +36,7 @@ StepResult RunStep(const std::string& step_json, std::span<const BatchRecord> ba
 }
 
 TEST(StepFactory, BuildsEachBuiltInKind) {
-  const auto batch = Batch({R"({"price": "3", "email": "a@b.c", "debug": 1})", R"({"price": "x", "email": "d@e.f"})"});
+  const auto batch = TestBatch({R"({"price": "3", "email": "a@b.c", "debug": 1})", R"({"price": "x", "email": "d@e.f"})"});
   StepResult map = RunStep(R"({"map": {"rename": {"price": "cost"}, "drop": ["debug"]}})", batch);
   ASSERT_EQ(map.out.size(), 2u);
   EXPECT_EQ(json::parse(map.out[0].data), json::parse(R"({"cost": "3", "email": "a@b.c"})"));
@@ -89,7 +77,7 @@ TEST(StepFactory, ADedupStepKeepsItsJournalInThePipelinesStateDirectory) {
   EXPECT_THAT(BuildStep(specs[1]).error().message(), HasSubstr("needs a state directory"));
   auto step = BuildStep(specs[1], {.state_dir = dir, .step_index = 1});
   ASSERT_TRUE(step.has_value()) << step.error().ToString();
-  StepResult r = (*step)(Batch({R"({"price": 1})", R"({"price": 1})"}));
+  StepResult r = (*step)(TestBatch({R"({"price": 1})", R"({"price": 1})"}));
   EXPECT_EQ(r.out.size(), 1u);
   EXPECT_TRUE(std::filesystem::exists(dir + "/dedup-1.journal"));
 }
@@ -97,7 +85,7 @@ TEST(StepFactory, ADedupStepKeepsItsJournalInThePipelinesStateDirectory) {
 TEST(StepFactory, ReadsAValidateSchemaFromAFile) {
   const std::string path = testing::TempDir() + "/step-factory-schema.json";
   std::ofstream(path) << R"({"type": "object", "required": ["id"]})";
-  StepResult result = RunStep(R"({"validate": ")" + path + R"("})", Batch({R"({"id": 1})", R"({})"}));
+  StepResult result = RunStep(R"({"validate": ")" + path + R"("})", TestBatch({R"({"id": 1})", R"({})"}));
   EXPECT_EQ(result.out.size(), 1u);
   EXPECT_EQ(result.failed.size(), 1u);
 }
@@ -115,7 +103,7 @@ TEST(StepFactory, TokenizeTakesItsKeyFromTheEnvironment) {
              .value();
   auto step = BuildStep(spec[0]);
   ASSERT_TRUE(step.has_value()) << step.error().ToString();
-  StepResult result = (*step)(Batch({R"({"email": "a@b.c"})"}));
+  StepResult result = (*step)(TestBatch({R"({"email": "a@b.c"})"}));
   EXPECT_EQ(json::parse(result.out[0].data)["email"].get<std::string>().size(), 64u);
 }
 
