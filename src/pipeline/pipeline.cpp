@@ -42,6 +42,10 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(PipelineOptions options) {
 }
 
 Pipeline::Pipeline(PipelineOptions options) : options_(std::move(options)) {
+  for (const Sink* sink : options_.sinks) {
+    const std::vector<std::string>& named = options_.routed_sinks;
+    routed_.push_back(std::find(named.begin(), named.end(), sink->name()) != named.end());
+  }
   for (uint32_t p = 0; p <= TriggerPartitions(); ++p) {  // and one slot for redrives and scheduled runs
     for (const PipelineStep& step : options_.steps) {
       runners_.emplace_back(step.retry, options_.clock, nullptr, 0x9E3779B97F4A7C15ull * (p + 1));
@@ -177,12 +181,12 @@ Result<BatchReport> Pipeline::Process(std::string_view origin, uint32_t partitio
   events.reserve(current.size());
   for (BatchRecord& r : current) events.push_back(std::move(r.event));
   // Per routed sink, which events go to it (then the routes come off).
-  std::vector<std::vector<size_t>> routed(options_.sinks.size());
+  std::vector<std::vector<size_t>> routed;
   if (!options_.routed_sinks.empty()) routed = RouteEvents(events);
   for (size_t s = 0; s < options_.sinks.size(); ++s) {
     Sink* sink = options_.sinks[s];
     std::vector<CloudEvent> picked;
-    const bool subset = IsRouted(s);
+    const bool subset = routed_[s];
     if (subset) {
       picked.reserve(routed[s].size());
       for (size_t i : routed[s]) picked.push_back(events[i]);
@@ -209,16 +213,12 @@ Result<BatchReport> Pipeline::Process(std::string_view origin, uint32_t partitio
   return report;
 }
 
-bool Pipeline::IsRouted(size_t sink) const {
-  const std::string_view name = options_.sinks[sink]->name();
-  return std::find(options_.routed_sinks.begin(), options_.routed_sinks.end(), name) != options_.routed_sinks.end();
-}
-
 std::vector<std::vector<size_t>> Pipeline::RouteEvents(std::vector<CloudEvent>& events) const {
   std::vector<std::vector<size_t>> routed(options_.sinks.size());
   for (size_t i = 0; i < events.size(); ++i) {
     const std::optional<std::vector<std::string_view>> to = RoutedSinks(events[i]);
     for (size_t s = 0; s < options_.sinks.size(); ++s) {
+      if (!routed_[s]) continue;  // it gets every event
       if (!to.has_value() || std::find(to->begin(), to->end(), options_.sinks[s]->name()) != to->end()) {
         routed[s].push_back(i);
       }

@@ -197,9 +197,8 @@ class Pipeline {
                               bool redriven);
   Status DeadLetters(std::string_view origin, uint32_t partition, std::span<const DeadLetter> letters);
   Status CommitGroup(uint32_t partition);
-  // Whether the sink at `sink` is one a route sends to.
-  bool IsRouted(size_t sink) const;
-  // Per sink, the events routed to it; takes the routes off the events.
+  // Per routed sink, the events routed to it (empty for the others: they
+  // get every event); takes the routes off the events.
   std::vector<std::vector<size_t>> RouteEvents(std::vector<CloudEvent>& events) const;
   // The end of the batch from `from`: no further than the next offset a
   // sink has durable or taken, so that a batch cut again is whole in it.
@@ -211,6 +210,7 @@ class Pipeline {
   std::vector<uint64_t> committed_;  // guarded by mu_: the group's offsets
   std::vector<uint64_t> rewinds_;    // guarded by mu_: per partition, how often it was rewound
   log::Stream* dead_letter_ = nullptr;  // guarded by mu_: opened by the first dead letter
+  std::vector<bool> routed_;  // per sink: one a route sends to (options_.routed_sinks)
   std::vector<BatchRunner> runners_;    // per (partition, then the redrive) × step, each used by one thread
 
   Counter* records_in_ = nullptr;
