@@ -167,7 +167,6 @@ eventlake::Result<Built> Build(const Kind& kind, const fs::path& state_dir) {
 std::pair<size_t, size_t> RunChain(const Built& built, std::vector<BatchRunner>& runners,
                                    std::vector<BatchRecord> current) {
   size_t dead = 0;
-  const int64_t oldest = current.empty() ? 0 : current.front().appended_micros;
   for (size_t s = 0; s < built.functions.size(); ++s) {
     BatchOutcome outcome = runners[s].Run(built.names[s], std::move(current), built.functions[s]);
     dead += outcome.dead_letters.size();
@@ -175,8 +174,7 @@ std::pair<size_t, size_t> RunChain(const Built& built, std::vector<BatchRunner>&
       std::fprintf(stderr, "%s: %s\n", built.names[s].c_str(),
                    outcome.dead_letters.front().error.ToString().c_str());
     }
-    current.clear();
-    for (auto& e : outcome.out) current.push_back({std::move(e), oldest, 0, 0, false});
+    current = std::move(outcome.out);
   }
   return {current.size(), dead};
 }

@@ -60,7 +60,24 @@ bool BatchRunner::RunOnce(std::span<const BatchRecord> batch, const StepFunction
     *error = Internal("the step named a failed record that is not in its batch");
     return false;
   }
-  for (CloudEvent& e : result.out) outcome.out.push_back(std::move(e));
+  const bool traced = result.sources.size() == result.out.size();
+  if (traced) {
+    for (uint32_t source : result.sources) {
+      if (source >= batch.size()) {
+        *error = Internal("the step named a source record that is not in its batch");
+        return false;
+      }
+    }
+  }
+  for (size_t i = 0; i < result.out.size(); ++i) {
+    const BatchRecord& from = traced ? batch[result.sources[i]] : batch.front();
+    outcome.out.push_back({.event = std::move(result.out[i]),
+                           .appended_micros = from.appended_micros,
+                           .offset = from.offset,
+                           .partition = from.partition,
+                           .redriven = from.redriven});
+  }
+  for (DeadLetter& l : result.dead_letters) outcome.dead_letters.push_back(std::move(l));
   *partial = std::move(result.failed);
   return true;
 }
@@ -84,7 +101,7 @@ BatchOutcome BatchRunner::Run(std::string_view step, std::vector<BatchRecord> ba
   for (int attempt = 1; attempt <= policy_.max_attempts; ++attempt) {
     if (attempt > 1) sleep_(BackoffBefore(attempt));
     if (RunOnce(fresh, function, outcome, &partial, &error)) {
-      for (FailedItem& f : partial) RetryAlone(step, fresh[f.index], function, outcome, 1, ReportedError(f));
+      for (FailedItem& f : partial) Failed(step, fresh[f.index], f, function, outcome, attempt);
       return outcome;
     }
   }
@@ -110,8 +127,17 @@ void BatchRunner::Isolate(std::string_view step, std::span<const BatchRecord> ba
       Isolate(step, piece, function, outcome);
       continue;
     }
-    for (FailedItem& f : partial) RetryAlone(step, piece[f.index], function, outcome, 1, ReportedError(f));
+    for (FailedItem& f : partial) Failed(step, piece[f.index], f, function, outcome, 1);
   }
+}
+
+void BatchRunner::Failed(std::string_view step, const BatchRecord& record, FailedItem& item,
+                         const StepFunction& function, BatchOutcome& outcome, int tried) {
+  if (!item.retry) {
+    outcome.dead_letters.push_back({record, std::string(step), ReportedError(item), tried});
+    return;
+  }
+  RetryAlone(step, record, function, outcome, 1, ReportedError(item));
 }
 
 void BatchRunner::RetryAlone(std::string_view step, const BatchRecord& record, const StepFunction& function,
@@ -122,6 +148,10 @@ void BatchRunner::RetryAlone(std::string_view step, const BatchRecord& record, c
     Status error;
     if (RunOnce(std::span<const BatchRecord>(&record, 1), function, outcome, &partial, &error)) {
       if (partial.empty()) return;
+      if (!partial[0].retry) {
+        outcome.dead_letters.push_back({record, std::string(step), ReportedError(partial[0]), attempt});
+        return;
+      }
       error = ReportedError(partial[0]);
     }
     last_error = std::move(error);

@@ -54,21 +54,14 @@ struct BatchRecord {
 };
 
 // A record a step failed on its own (a partial batch response): its
-// position in the batch given to the step, and why (OK: not said).
+// position in the batch given to the step, and why (OK: not said);
+// `retry` false when trying it again cannot help (a late event): it is a
+// dead letter at once.
 struct FailedItem {
   size_t index = 0;
   Status error;
+  bool retry = true;
 };
-
-// What a step made of a batch: `status` not OK fails the whole batch;
-// otherwise `out` is what the records not in `failed` became.
-struct StepResult {
-  Status status;
-  std::vector<CloudEvent> out;
-  std::vector<FailedItem> failed;
-};
-
-using StepFunction = std::function<StepResult(std::span<const BatchRecord> batch)>;
 
 struct DeadLetter {
   BatchRecord record;
@@ -77,8 +70,33 @@ struct DeadLetter {
   int attempts = 0;
 };
 
+// What a step made of a batch: `status` not OK fails the whole batch;
+// otherwise `out` is what the records not in `failed` became.
+struct StepResult {
+  Status status;
+  std::vector<CloudEvent> out;
+  std::vector<FailedItem> failed;
+  // Which record of the batch each event of `out` came from, when the step
+  // says so (as many as `out`; Emit keeps them in step): the event goes on
+  // as that record (its partition, offset, append time), so that a step
+  // after it (dedup, window) tells records apart even when a batch is cut
+  // differently when it runs again. Otherwise each event stands for the
+  // batch as a whole (its first record's offset, its oldest append time).
+  std::vector<uint32_t> sources;
+  // Records of earlier batches the step gives up on (the events of a
+  // window whose statement failed): dead letters as they are.
+  std::vector<DeadLetter> dead_letters;
+
+  void Emit(size_t source, CloudEvent event) {
+    out.push_back(std::move(event));
+    sources.push_back(static_cast<uint32_t>(source));
+  }
+};
+
+using StepFunction = std::function<StepResult(std::span<const BatchRecord> batch)>;
+
 struct BatchOutcome {
-  std::vector<CloudEvent> out;        // from the records that succeeded
+  std::vector<BatchRecord> out;       // what the records that succeeded became (StepResult::sources)
   std::vector<DeadLetter> dead_letters;
   uint64_t step_runs = 0;             // how often the step ran (tries and bisection)
 };
@@ -105,6 +123,10 @@ class BatchRunner {
                BatchOutcome& outcome);
   void RetryAlone(std::string_view step, const BatchRecord& record, const StepFunction& function,
                   BatchOutcome& outcome, int tried, Status last_error);
+  // A record the step named as failed after `tried` tries: tried alone,
+  // or a dead letter at once when it said a retry cannot help.
+  void Failed(std::string_view step, const BatchRecord& record, FailedItem& item, const StepFunction& function,
+              BatchOutcome& outcome, int tried);
 
   RetryPolicy policy_;
   Clock* clock_;

@@ -76,7 +76,8 @@ TEST_F(BatchRunnerTest, APoisonRecordIsDeadLetteredAfterMaxAttemptsAndTheOthersP
   ASSERT_EQ(outcome.out.size(), 99u);
   std::set<std::string> seen;
   std::string previous;
-  for (const CloudEvent& e : outcome.out) {
+  for (const BatchRecord& r : outcome.out) {
+    const CloudEvent& e = r.event;
     EXPECT_TRUE(seen.insert(e.id).second) << e.id;
     EXPECT_LT(std::stoi(previous.empty() ? "-1" : previous.substr(5)), std::stoi(e.id.substr(5)));
     previous = e.id;
@@ -161,6 +162,64 @@ TEST(BatchRunnerPolicy, RefusesPoliciesThatCannotWork) {
                    .ok());
   EXPECT_FALSE(BatchRunner::Validate({.jitter = 1.5}).ok());
   EXPECT_TRUE(BatchRunner::Validate({}).ok());
+}
+
+TEST_F(BatchRunnerTest, EventsGoOnAsTheRecordsTheStepSaysTheyCameFromOrAsTheBatchsFirst) {
+  BatchRunner runner = Runner({.max_attempts = 1});
+  std::vector<BatchRecord> batch = Batch(3);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    batch[i].offset = 10 + i;
+    batch[i].partition = 2;
+    batch[i].appended_micros = 1'000'000 + static_cast<int64_t>(i);
+  }
+  BatchOutcome traced = runner.Run("t", batch, [](std::span<const BatchRecord> b) {
+    StepResult r;
+    r.Emit(2, b[2].event);
+    r.Emit(0, b[0].event);
+    return r;
+  });
+  ASSERT_EQ(traced.out.size(), 2u);
+  EXPECT_EQ(traced.out[0].offset, 12u);
+  EXPECT_EQ(traced.out[0].appended_micros, 1'000'002);
+  EXPECT_EQ(traced.out[1].offset, 10u);
+  EXPECT_EQ(traced.out[1].partition, 2u);
+  BatchOutcome untraced = runner.Run("t", batch, [](std::span<const BatchRecord> b) {
+    StepResult r;
+    r.out = {b[1].event, b[2].event};
+    return r;
+  });
+  ASSERT_EQ(untraced.out.size(), 2u);
+  EXPECT_EQ(untraced.out[1].offset, 10u);  // the batch's first
+  // A source outside the batch fails it.
+  BatchOutcome wrong = runner.Run("t", {batch[0]}, [](std::span<const BatchRecord> b) {
+    StepResult r;
+    r.Emit(5, b[0].event);
+    return r;
+  });
+  EXPECT_TRUE(wrong.out.empty());
+  ASSERT_EQ(wrong.dead_letters.size(), 1u);
+}
+
+TEST_F(BatchRunnerTest, ARecordTheStepSaysARetryCannotHelpIsADeadLetterAtOnce) {
+  BatchRunner runner = Runner({.max_attempts = 3});
+  int runs = 0;
+  BatchOutcome outcome = runner.Run("t", Batch(4), [&runs](std::span<const BatchRecord> b) {
+    ++runs;
+    StepResult r;
+    for (size_t i = 0; i < b.size(); ++i) {
+      if (b[i].event.id == "e1") {
+        r.failed.push_back({i, InvalidArgument("late"), false});
+      } else {
+        r.Emit(i, b[i].event);
+      }
+    }
+    return r;
+  });
+  EXPECT_EQ(runs, 1);
+  EXPECT_EQ(outcome.out.size(), 3u);
+  ASSERT_EQ(outcome.dead_letters.size(), 1u);
+  EXPECT_EQ(outcome.dead_letters[0].record.event.id, "e1");
+  EXPECT_EQ(outcome.dead_letters[0].attempts, 1);
 }
 
 }  // namespace

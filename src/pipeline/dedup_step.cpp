@@ -132,7 +132,7 @@ StepResult DedupStep::Run(std::span<const BatchRecord> batch) {
       claims.push_back(entry);
     }
     passed.insert(key);
-    result.out.push_back(r.event);
+    result.Emit(i, r.event);
   }
   if (!claims.empty()) {
     Status persisted = Persist(claims, now);

@@ -193,13 +193,14 @@ StepResult EnrichStep::Run(std::span<const BatchRecord> batch) {
       result.failed.push_back({i, data.error()});
     } else if (data->has_value()) {
       ++matched;
-      CloudEvent& e = result.out.emplace_back(batch[i].event);
+      CloudEvent e = batch[i].event;
       e.data = std::move(**data);
       e.data_content_type = "application/json";
       e.data_is_binary = false;
+      result.Emit(i, std::move(e));
     } else if (options_.on_missing == OnMissing::kKeep) {
       ++kept;
-      result.out.push_back(batch[i].event);
+      result.Emit(i, batch[i].event);
     } else if (options_.on_missing == OnMissing::kDrop) {
       ++dropped;
     } else {

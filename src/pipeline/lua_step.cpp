@@ -180,6 +180,8 @@ StepResult LuaStep::RunRecords(std::unique_ptr<LuaSandbox>& sandbox,
     if (!s.ok()) {
       result.out.resize(before);
       result.failed.push_back({i, std::move(s)});
+    } else {
+      result.sources.resize(result.out.size(), static_cast<uint32_t>(i));  // what record i became
     }
   }
   return result;

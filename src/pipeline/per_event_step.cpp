@@ -16,7 +16,7 @@ StepResult RewriteEachData(std::span<const BatchRecord> batch,
     e.data = std::move(*data);
     e.data_content_type = "application/json";
     e.data_is_binary = false;
-    result.out.push_back(std::move(e));
+    result.Emit(i, std::move(e));
   }
   return result;
 }

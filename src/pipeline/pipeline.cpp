@@ -31,7 +31,7 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(PipelineOptions options) {
     if (!step.run) return Err(InvalidArgument("pipeline " + options.name + ": step " + step.name + " has no function"));
     EL_RETURN_IF_ERROR(BatchRunner::Validate(step.retry).WithContext("pipeline " + options.name + ": step " + step.name));
   }
-  if (options.group.empty()) options.group = "pipeline-" + options.name;
+  if (options.group.empty()) options.group = DefaultGroup(options.name);
   auto pipeline = std::unique_ptr<Pipeline>(new Pipeline(std::move(options)));
   if (pipeline->options_.trigger != nullptr) {
     EL_ASSIGN_OR_RETURN(pipeline->positions_, pipeline->options_.trigger->GroupOffsets(pipeline->options_.group));
@@ -172,10 +172,9 @@ Result<BatchReport> Pipeline::Process(std::string_view origin, uint32_t partitio
     const PipelineStep& step = options_.steps[s];
     BatchOutcome outcome = runners_[runner * options_.steps.size() + s].Run(step.name, std::move(current), step.run);
     for (DeadLetter& l : outcome.dead_letters) letters.push_back(std::move(l));
-    current.clear();
-    // What a step made is the next step's batch; it stands for the batch's
-    // records as a whole (first offset, oldest append time).
-    for (CloudEvent& e : outcome.out) current.push_back({std::move(e), oldest, batch.first_offset, partition, redriven});
+    // What a step made is the next step's batch (each event as the record
+    // it came from, or as the batch's first: StepResult::sources).
+    current = std::move(outcome.out);
   }
   std::vector<CloudEvent> events;
   events.reserve(current.size());

@@ -101,6 +101,9 @@ class StreamSink : public Sink {
   log::Stream* stream_;
 };
 
+// The consumer group a pipeline reads its trigger stream with.
+inline std::string DefaultGroup(std::string_view pipeline) { return "pipeline-" + std::string(pipeline); }
+
 struct PipelineOptions {
   std::string name;
   log::Stream* trigger = nullptr;  // the stream trigger; or the schedule trigger:
@@ -112,7 +115,7 @@ struct PipelineOptions {
   // take it once. Missed firings (the server was down) are not made up.
   std::optional<Schedule> schedule;
   std::function<Result<std::vector<std::string>>()> query;
-  std::string group;               // "" = "pipeline-<name>"
+  std::string group;               // "" = DefaultGroup(name): "pipeline-<name>"
   BatchLimits batch;
   std::chrono::milliseconds idle_wait{200};  // a partition with nothing new waits this long
   std::vector<PipelineStep> steps;

@@ -81,7 +81,7 @@ StepResult RouteStep::Run(std::span<const BatchRecord> batch) {
     }
     CloudEvent e = batch[i].event;
     e.SetExtension(std::string(kRouteExtension), known->second);
-    result.out.push_back(std::move(e));
+    result.Emit(i, std::move(e));
   }
   return result;
 }
