@@ -55,10 +55,12 @@ Result<std::unique_ptr<SqlStep>> SqlStep::Create(SqlStepOptions options) {
   return step;
 }
 
-Status SqlStep::Load(std::span<const BatchRecord> batch) {
+Status SqlStep::Load(std::span<const BatchRecord> batch, WindowBounds window) {
+  const bool windowed = options_.window_columns;
   EL_RETURN_IF_ERROR(connection_->Execute(
-      "CREATE OR REPLACE TEMP TABLE batch_events (ordinal BIGINT, id VARCHAR, source VARCHAR, type VARCHAR, "
-      "subject VARCHAR, time TIMESTAMPTZ, data JSON)"));
+      std::string("CREATE OR REPLACE TEMP TABLE batch_events (ordinal BIGINT, id VARCHAR, source VARCHAR, type VARCHAR, "
+                  "subject VARCHAR, time TIMESTAMPTZ, data JSON") +
+      (windowed ? ", window_start TIMESTAMPTZ, window_end TIMESTAMPTZ)" : ")")));
   {
     EL_ASSIGN_OR_RETURN(engine::Appender appender, connection_->AppendTo("batch_events"));
     int64_t ordinal = 0;
@@ -71,6 +73,10 @@ Status SqlStep::Load(std::span<const BatchRecord> batch) {
       EL_RETURN_IF_ERROR(e.subject.has_value() ? appender.String(*e.subject) : appender.Null());
       EL_RETURN_IF_ERROR(e.time.has_value() ? appender.TimestampMicros(*e.time) : appender.Null());
       EL_RETURN_IF_ERROR(e.data.empty() || e.data_is_binary ? appender.Null() : appender.String(e.data));
+      if (windowed) {
+        EL_RETURN_IF_ERROR(appender.TimestampMicros(window.start));
+        EL_RETURN_IF_ERROR(appender.TimestampMicros(window.end));
+      }
       EL_RETURN_IF_ERROR(appender.EndRow());
     }
     EL_RETURN_IF_ERROR(appender.Close());
@@ -86,7 +92,8 @@ Status SqlStep::Load(std::span<const BatchRecord> batch) {
     if (shape.is_object()) {
       for (const auto& [name, type] : shape.items()) {
         // As in the lake's event tables: a member named like a column before it is data_<name>.
-        members += ", s." + SqlIdentifier(name) + " AS " + SqlIdentifier(IsEventColumn(name) ? "data_" + name : name);
+        const bool taken = IsEventColumn(name) || (windowed && (name == "window_start" || name == "window_end"));
+        members += ", s." + SqlIdentifier(name) + " AS " + SqlIdentifier(taken ? "data_" + name : name);
       }
       if (!shape.empty()) structure = shape.dump();
     }
@@ -98,7 +105,8 @@ Status SqlStep::Load(std::span<const BatchRecord> batch) {
                               SqlString(structure) + ") AS s FROM batch_events)";
   // `batch` is what statements see; batch_numbered adds each event's place
   // in the batch, for the filter step.
-  const std::string columns = "id, source, type, subject, time, "
+  const std::string columns = std::string("id, source, type, subject, time, ") +
+                              (windowed ? "window_start, window_end, " : "") +
                               "CASE WHEN json_type(data) = 'OBJECT' THEN NULL ELSE data END AS data" +
                               (structure.empty() ? std::string() : members);
   return connection_->Execute("CREATE OR REPLACE TEMP VIEW batch_numbered AS SELECT ordinal, " + columns +
@@ -121,17 +129,17 @@ Result<std::vector<CloudEvent>> SqlStep::Query() {
   return out;
 }
 
-Result<std::vector<CloudEvent>> SqlStep::Filter(std::span<const BatchRecord> batch) {
+Result<StepResult> SqlStep::Filter(std::span<const BatchRecord> batch) {
   EL_ASSIGN_OR_RETURN(engine::QueryResult rows,
                       connection_->Query("SELECT ordinal FROM (\n" + options_.sql + "\n) ORDER BY ordinal"));
-  std::vector<CloudEvent> out;
-  out.reserve(rows.rows());
+  StepResult out;
+  out.out.reserve(rows.rows());
   for (size_t r = 0; r < rows.rows(); ++r) {
     const std::optional<int64_t> ordinal = rows.Int64(0, r);
     if (!ordinal.has_value() || *ordinal < 0 || static_cast<size_t>(*ordinal) >= batch.size()) {
       return Err(Internal("the filter answered a record that is not in the batch"));
     }
-    out.push_back(batch[static_cast<size_t>(*ordinal)].event);
+    out.Emit(static_cast<size_t>(*ordinal), batch[static_cast<size_t>(*ordinal)].event);
   }
   return out;
 }
@@ -151,11 +159,23 @@ Result<std::vector<uint64_t>> SqlStep::Conditions(std::span<const BatchRecord> b
   return truths;
 }
 
+Result<std::vector<CloudEvent>> SqlStep::RunWindow(std::span<const BatchRecord> batch, WindowBounds window) {
+  if (!options_.window_columns || options_.sql.empty()) return Err(Internal("the sql step is not windowed"));
+  std::lock_guard lock(mu_);
+  EL_RETURN_IF_ERROR(Load(batch, window));
+  return Query();
+}
+
 StepResult SqlStep::Run(std::span<const BatchRecord> batch) {
   std::lock_guard lock(mu_);
   Status loaded = Load(batch);
   if (!loaded.ok()) return {std::move(loaded), {}, {}};
-  auto out = options_.filter.empty() ? Query() : Filter(batch);
+  if (!options_.filter.empty()) {
+    auto passed = Filter(batch);
+    if (!passed.has_value()) return {passed.error(), {}, {}};
+    return std::move(*passed);
+  }
+  auto out = Query();
   if (!out.has_value()) return {out.error(), {}, {}};
   return {Status::Ok(), std::move(*out), {}};
 }

@@ -54,6 +54,16 @@ struct SqlStepOptions {
   std::string default_source = "/eventlake/pipeline";
   std::string default_type = "eventlake.pipeline.sql";
   std::string memory_limit = "256MB";
+  // A windowed step's (window_step.h): `batch` also has the columns
+  // window_start and window_end (TIMESTAMP WITH TIME ZONE), the bounds of
+  // the window RunWindow is given, the same on every row.
+  bool window_columns = false;
+};
+
+// The bounds of a tumbling window: [start, end) in microseconds since the epoch.
+struct WindowBounds {
+  TimestampMicros start = 0;
+  TimestampMicros end = 0;
 };
 
 class SqlStep {
@@ -63,15 +73,17 @@ class SqlStep {
   static Result<std::unique_ptr<SqlStep>> Create(SqlStepOptions options);
 
   StepResult Run(std::span<const BatchRecord> batch);
+  // With window_columns: the statement over the events of one window.
+  Result<std::vector<CloudEvent>> RunWindow(std::span<const BatchRecord> batch, WindowBounds window);
   // With `conditions`: per event of the batch, bit i set when condition i
   // is true for it (NULL is false).
   Result<std::vector<uint64_t>> Conditions(std::span<const BatchRecord> batch);
 
  private:
   explicit SqlStep(SqlStepOptions options) : options_(std::move(options)) {}
-  Status Load(std::span<const BatchRecord> batch);
+  Status Load(std::span<const BatchRecord> batch, WindowBounds window = {});
   Result<std::vector<CloudEvent>> Query();
-  Result<std::vector<CloudEvent>> Filter(std::span<const BatchRecord> batch);
+  Result<StepResult> Filter(std::span<const BatchRecord> batch);
 
   SqlStepOptions options_;
   std::unique_ptr<engine::Database> db_;

@@ -121,7 +121,7 @@ TEST(SqlStep, ARecordThatMakesTheStatementFailIsIsolatedByTheRunner) {
   EXPECT_EQ(outcome.dead_letters[1].record.event.id, "e13");
   EXPECT_THAT(outcome.dead_letters[1].error.message(), HasSubstr("twelve"));
   ASSERT_EQ(outcome.out.size(), 18u);
-  EXPECT_EQ(json::parse(outcome.out[0].data)["price"], 12);
+  EXPECT_EQ(json::parse(outcome.out[0].event.data)["price"], 12);
 }
 
 TEST(SqlStep, RefusesWhatIsNotOneSelectAndReadsNothingButTheBatch) {

@@ -21,6 +21,7 @@
 #include "pipeline/route_step.h"
 #include "pipeline/sql_step.h"
 #include "pipeline/validate_step.h"
+#include "pipeline/window_step.h"
 
 namespace eventlake::pipeline {
 namespace {
@@ -93,25 +94,66 @@ Result<std::string> ValidateSchemaText(const StepSpec& s, bool read_files) {
   return std::move(*text);
 }
 
-Result<SqlStepOptions> SqlOptions(const StepSpec& s) {
+Result<std::chrono::microseconds> DurationOf(const json& spec, const std::string& path) {
+  EL_RETURN_IF_ERROR(Expect(spec.is_string(), path, "a duration (1m, 30s)"));
+  auto parsed = config::ParseDuration(spec.get<std::string>());
+  if (!parsed.has_value()) return Err(parsed.error().WithContext(path));
+  return std::chrono::microseconds(*parsed);
+}
+
+// window: {size: 1m, allowed_lateness: 30s, late: dead_letter|drop, max_events: 1000000}
+Result<WindowOptions> WindowSpec(const json& spec, const std::string& path) {
+  EL_RETURN_IF_ERROR(OnlyKeys(spec, path, {"size", "allowed_lateness", "late", "max_events"}));
+  WindowOptions window;
+  EL_RETURN_IF_ERROR(Expect(spec.contains("size"), path + ".size", "the windows' length (1m)"));
+  EL_ASSIGN_OR_RETURN(window.size, DurationOf(spec["size"], path + ".size"));
+  if (const json& lateness = Member(spec, "allowed_lateness"); !lateness.is_null()) {
+    EL_ASSIGN_OR_RETURN(window.allowed_lateness, DurationOf(lateness, path + ".allowed_lateness"));
+  }
+  if (const json& late = Member(spec, "late"); !late.is_null()) {
+    const bool known = late.is_string() && (late == "dead_letter" || late == "drop");
+    EL_RETURN_IF_ERROR(Expect(known, path + ".late", "dead_letter or drop"));
+    window.late = late == "drop" ? LateEvents::kDrop : LateEvents::kDeadLetter;
+  }
+  if (const json& max = Member(spec, "max_events"); !max.is_null()) {
+    EL_RETURN_IF_ERROR(Expect(max.is_number_unsigned() && max.get<uint64_t>() > 0, path + ".max_events",
+                              "a count >= 1"));
+    window.max_events = max.get<size_t>();
+  }
+  Status valid = CheckWindowOptions(window);
+  if (!valid.ok()) return Err(valid.WithContext(path));
+  return window;
+}
+
+struct SqlSpec {
   SqlStepOptions options;
+  std::optional<WindowOptions> window;  // a windowed statement (window_step.h)
+};
+
+Result<SqlSpec> SqlOptions(const StepSpec& s) {
+  SqlSpec spec;
+  SqlStepOptions& options = spec.options;
   if (s.kind == "filter") {
     EL_RETURN_IF_ERROR(Expect(s.spec.is_string(), s.path, "an SQL expression"));
     options.filter = s.spec.get<std::string>();
-    return options;
+    return spec;
   }
   if (s.spec.is_string()) {
     options.sql = s.spec.get<std::string>();
-    return options;
+    return spec;
   }
-  EL_RETURN_IF_ERROR(OnlyKeys(s.spec, s.path, {"sql", "memory_limit"}));
+  EL_RETURN_IF_ERROR(OnlyKeys(s.spec, s.path, {"sql", "memory_limit", "window"}));
   EL_RETURN_IF_ERROR(Expect(Member(s.spec, "sql").is_string(), s.path + ".sql", "an SQL statement"));
   options.sql = s.spec["sql"].get<std::string>();
   if (s.spec.contains("memory_limit")) {
     EL_RETURN_IF_ERROR(Expect(s.spec["memory_limit"].is_string(), s.path + ".memory_limit", "a size (256MB)"));
     options.memory_limit = s.spec["memory_limit"].get<std::string>();
   }
-  return options;
+  if (const json& window = Member(s.spec, "window"); !window.is_null()) {
+    EL_ASSIGN_OR_RETURN(spec.window, WindowSpec(window, s.path + ".window"));
+    options.window_columns = true;
+  }
+  return spec;
 }
 
 Result<MapSpec> MapOptions(const StepSpec& s) {
@@ -377,10 +419,25 @@ Result<StepFunction> BuildStep(const StepSpec& s, const StepContext& context) {
     return Share(std::move(*step));
   }
   if (s.kind == "filter" || s.kind == "sql") {
-    EL_ASSIGN_OR_RETURN(SqlStepOptions options, SqlOptions(s));
-    auto step = SqlStep::Create(std::move(options));
+    EL_ASSIGN_OR_RETURN(SqlSpec spec, SqlOptions(s));
+    auto step = SqlStep::Create(std::move(spec.options));
     if (!step.has_value()) return at(step.error());
-    return Share(std::move(*step));
+    if (!spec.window.has_value()) return Share(std::move(*step));
+    if (context.state_dir.empty()) return Err(InvalidArgument(s.path + ": a windowed sql step needs a state directory"));
+    if (!context.committed) {
+      return Err(InvalidArgument(s.path + ".window: windows need a stream trigger (a schedule's rows have no event time to wait for)"));
+    }
+    auto windowed = WindowStep::Create(
+        {.window = *spec.window,
+         .journal_path =
+             (std::filesystem::path(context.state_dir) / ("window-" + std::to_string(context.step_index) + ".journal"))
+                 .string(),
+         .committed = context.committed,
+         .metrics = context.metrics,
+         .pipeline = context.pipeline},
+        std::move(*step));
+    if (!windowed.has_value()) return at(windowed.error());
+    return Share(std::move(*windowed));
   }
   if (s.kind == "lua") {
     EL_ASSIGN_OR_RETURN(LuaStepOptions options, ParseLuaStepOptions(s.spec, s.path, ""));

@@ -3,7 +3,8 @@
 //
 //   validate: schemas/click.json      | {file: ...} | {schema: {...}}
 //   filter:   "price > 0"
-//   sql:      "SELECT ... FROM batch" | {sql: ..., memory_limit: 256MB}
+//   sql:      "SELECT ... FROM batch" | {sql: ..., memory_limit: 256MB,
+//              window: {size: 1m, allowed_lateness: 30s, late: dead_letter|drop, max_events}}
 //   map:      {rename: {a: b}, drop: [c], set: {d: 1}, cast: {e: integer}}
 //   mask:     {hash: [email], tokenize: [user.id], redact: [card], key_env: VAR}
 //   dedup:    data.order_id           | {key: [source, id], window: 10m, max_entries: 1000000}
@@ -20,6 +21,7 @@
 // environment variable key_env (at least 16 bytes), never from the file.
 #pragma once
 
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -54,6 +56,9 @@ struct StepContext {
   // and the step's place in its list: where a dedup step keeps its claims.
   std::string state_dir;
   size_t step_index = 0;
+  // The trigger stream's group offsets (what will not be read again), for
+  // a windowed sql step; empty for a scheduled pipeline (no windows there).
+  std::function<Result<std::vector<uint64_t>>()> committed;
 };
 
 // The sinks the route steps among `specs` name, once each (for

@@ -150,6 +150,10 @@ Result<std::shared_ptr<PipelineSet::Running>> PipelineSet::Build(const pipeline:
                                     .max_record_age = e.max_record_age};
   std::vector<pipeline::PipelineStep> steps;
   EL_ASSIGN_OR_RETURN(std::vector<pipeline::StepSpec> specs, pipeline::StepSpecs(config, path));
+  std::function<Result<std::vector<uint64_t>>()> committed;
+  if (trigger != nullptr) {
+    committed = [trigger, group = pipeline::DefaultGroup(config.name)] { return trigger->GroupOffsets(group); };
+  }
   for (size_t i = 0; i < specs.size(); ++i) {
     const pipeline::StepSpec& spec = specs[i];
     EL_ASSIGN_OR_RETURN(pipeline::StepFunction run,
@@ -161,7 +165,8 @@ Result<std::shared_ptr<PipelineSet::Running>> PipelineSet::Build(const pipeline:
                                                      return LakeTableFiles(*lake, table);
                                                    },
                                                    .state_dir = deps_.state_dir + "/" + config.name,
-                                                   .step_index = i}));
+                                                   .step_index = i,
+                                                   .committed = committed}));
     steps.push_back({.name = spec.kind, .run = std::move(run), .retry = retry});
   }
   EL_ASSIGN_OR_RETURN(std::vector<std::string> routed, pipeline::RouteTargets(specs));
