@@ -1,7 +1,8 @@
 // Pipeline over real streams: a batch of 100 with one poison record (99
 // delivered once, one dead letter after max_attempts), fan-out to two
 // sinks, resuming from the group after a restart, and a failing sink that
-// holds the group back until it heals.
+// holds the group back until it heals; a dedup step behind another step
+// across a re-cut batch.
 #include "pipeline/pipeline.h"
 
 #include <gmock/gmock.h>
@@ -11,6 +12,7 @@
 #include <set>
 #include <nlohmann/json.hpp>
 
+#include "pipeline/dedup_step.h"
 #include "pipeline/route_step.h"
 #include "pipeline/sql_step.h"
 
@@ -247,6 +249,49 @@ TEST_F(PipelineTest, AfterARestartBatchesAreCutAtTheSinksDurableOffsetAndNotDeli
   std::set<std::string> unique(sink.kept.begin(), sink.kept.end());
   EXPECT_EQ(unique.size(), 30u);
   EXPECT_EQ(clicks_->GroupOffsets("pipeline-doubler").value(), (std::vector<uint64_t>{30}));
+}
+
+// Without StepResult::sources the dedup step saw the second batch's events
+// as offset 7 (the batch's first), claimed them for it, and dropped 7..9 as
+// duplicates when they came again in a batch from 0: 23 of 30 arrived.
+TEST_F(PipelineTest, ADedupStepBehindAnotherStepLosesNothingWhenABatchIsCutDifferentlyOnARerun) {
+  Send(0, 30);
+  BufferingSink sink;
+  const std::string journal = root_ + "/state/dedup-1.journal";
+  auto make = [&](uint32_t max_records) {
+    auto dedup = DedupStep::Create({.journal_path = journal});  // by source and id
+    EXPECT_TRUE(dedup.has_value()) << dedup.error().ToString();
+    std::shared_ptr<DedupStep> step = std::move(*dedup);
+    const RetryPolicy once{.max_attempts = 1};
+    auto p = Pipeline::Create(
+        {.name = "doubler",
+         .trigger = clicks_.get(),
+         .batch = {.max_records = max_records, .max_wait = std::chrono::milliseconds(0)},
+         .idle_wait = std::chrono::milliseconds(10),
+         .steps = {{.name = "pass",
+                    .run =
+                        [](std::span<const BatchRecord> batch) {
+                          StepResult r;
+                          for (size_t i = 0; i < batch.size(); ++i) r.Emit(i, batch[i].event);
+                          return r;
+                        },
+                    .retry = once},
+                   {.name = "dedup", .run = [step](auto batch) { return step->Run(batch); }, .retry = once}},
+         .sinks = {&sink}});
+    EXPECT_TRUE(p.has_value()) << p.error().ToString();
+    return std::move(*p);
+  };
+  {
+    auto pipeline = make(7);
+    for (int i = 0; i < 2; ++i) ASSERT_TRUE(pipeline->RunOnce(0).has_value());
+  }  // a crash: the sink made nothing durable, the dedup journal has 0..13 claimed
+  sink.buffered.clear();
+  auto again = make(10);  // 0..9, 10..19: 7..9 were claimed in the batch from 7
+  while (again->RunOnce(0).value().records > 0) {
+  }
+  ASSERT_TRUE(again->FlushSinks().ok());
+  EXPECT_EQ(sink.kept.size(), 30u);
+  EXPECT_EQ(std::set<std::string>(sink.kept.begin(), sink.kept.end()).size(), 30u);
 }
 
 TEST_F(PipelineTest, EventsASinkRefusesAreDeadLetteredAndTheBatchMovesOn) {
