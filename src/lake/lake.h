@@ -72,6 +72,7 @@ class Lake {
   void Stop();
 
   ObjectStore& store() { return *store_; }
+  const ObjectStore& store() const { return *store_; }
   // The directory of the local store; nullopt for S3.
   std::optional<std::string> LocalRoot() const {
     if (options_.storage.type != StorageType::kLocal) return std::nullopt;

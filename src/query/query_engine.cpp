@@ -7,6 +7,7 @@
 #include "core/cloud_event.h"
 #include "core/id.h"
 #include "core/logging.h"
+#include "lake/object_cache.h"
 #include "lake/table_writer.h"
 #include "query/access_view.h"
 #include "query/arrow_ipc_writer.h"
@@ -400,22 +401,9 @@ Status QueryEngine::CacheFiles(const std::string& prefix, const lake::TableSnaps
       std::lock_guard lock(views_mu_);
       if (cached_files_.contains(key)) continue;
     }
-    const std::string local = lake_dir_ + "/" + key;
-    std::error_code ec;
-    if (!std::filesystem::exists(local, ec)) {
-      std::filesystem::create_directories(std::filesystem::path(local).parent_path(), ec);
-      // A unique name, then rename: queries downloading the same file at once
-      // never see half of it.
-      const std::string partial = local + ".part-" + NewEventId();
-      Status got = options_.lake->store().GetToFile(key, partial);
-      if (!got.ok()) {
-        std::filesystem::remove(partial, ec);
-        return got.WithContext("fetching " + key + " for a query");
-      }
-      std::filesystem::rename(partial, local, ec);
-      if (ec) return IOError("caching " + key + ": " + ec.message());
-      if (files_fetched_ != nullptr) files_fetched_->Increment();
-    }
+    auto fetched = lake::CacheObject(options_.lake->store(), key, lake_dir_ + "/" + key);
+    if (!fetched.has_value()) return fetched.error().WithContext("a query");
+    if (*fetched && files_fetched_ != nullptr) files_fetched_->Increment();
     std::lock_guard lock(views_mu_);
     if (cached_files_.size() > 1'000'000) cached_files_.clear();
     cached_files_.insert(key);

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/logging.h"
+#include "lake/object_cache.h"
 #include "pipeline/sink_factory.h"
 #include "pipeline/step_factory.h"
 #include "security/api_key.h"
@@ -14,17 +15,26 @@ namespace {
 
 // An enrich step's lookup table in the lake: the committed Parquet files of
 // its latest snapshot (not the rows a sink still buffers), as local paths.
-Result<pipeline::LookupFiles> LakeTableFiles(const lake::Lake& lake, std::string_view table) {
-  const std::optional<std::string> root = lake.LocalRoot();
-  if (!root.has_value()) {
-    return Err(FailedPrecondition("enrich from the lake table " + std::string(table) +
-                                  ": not implemented for a lake in S3, only for local storage"));
-  }
+// A lake table's data files as local paths: in place on local storage,
+// copies in `cache_dir` (fetched once each) for a lake in S3.
+Result<pipeline::LookupFiles> LakeTableFiles(const lake::Lake& lake, const std::string& cache_dir,
+                                             std::string_view table) {
   EL_ASSIGN_OR_RETURN(std::shared_ptr<const lake::TableSnapshot> snapshot, lake.Snapshot(table));
   EL_ASSIGN_OR_RETURN(std::string prefix, lake::TablePrefix(table));
-  const std::string dir = (std::filesystem::absolute(*root) / prefix).lexically_normal().string();
+  const std::optional<std::string> root = lake.LocalRoot();
+  if (!root.has_value() && cache_dir.empty()) {
+    return Err(FailedPrecondition("enrich from the lake table " + std::string(table) +
+                                  ": the lake is in S3 and there is no cache directory"));
+  }
+  const std::string dir =
+      (std::filesystem::absolute(root.value_or(cache_dir)) / prefix).lexically_normal().string();
   pipeline::LookupFiles files{.paths = {}, .version = snapshot->version};
-  for (const auto& [path, add] : snapshot->files) files.paths.push_back(dir + "/" + path);
+  for (const auto& [path, add] : snapshot->files) {
+    files.paths.push_back(dir + "/" + path);
+    if (root.has_value()) continue;
+    auto fetched = lake::CacheObject(lake.store(), prefix + "/" + path, files.paths.back());
+    if (!fetched.has_value()) return Err(fetched.error().WithContext("enrich from " + std::string(table)));
+  }
   return files;
 }
 
@@ -161,8 +171,9 @@ Result<std::shared_ptr<PipelineSet::Running>> PipelineSet::Build(const pipeline:
                                                    .object_created = on_objects,
                                                    .metrics = deps_.metrics,
                                                    .pipeline = config.name,
-                                                   .lake_files = [lake = deps_.lake](std::string_view table) {
-                                                     return LakeTableFiles(*lake, table);
+                                                   .lake_files = [lake = deps_.lake, cache = deps_.cache_dir](
+                                                                     std::string_view table) {
+                                                     return LakeTableFiles(*lake, cache, table);
                                                    },
                                                    .state_dir = deps_.state_dir + "/" + config.name,
                                                    .step_index = i,

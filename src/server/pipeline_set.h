@@ -34,6 +34,9 @@ class PipelineSet {
     lake::Lake* lake = nullptr;  // before its Start: table sinks are opened here
     MetricsRegistry* metrics = nullptr;
     std::string state_dir;  // <data_dir>/state/pipelines: each pipeline's steps keep state in <state_dir>/<name>
+    // Local copies of an S3 lake's data files (the query engine's cache,
+    // <data_dir>/query-cache): an enrich step's lookup table reads them.
+    std::string cache_dir;
     // Runs a scheduled pipeline's query over the lake: its rows as JSON
     // objects (scheduled_query.h). Called when the schedule fires.
     std::function<Result<std::vector<std::string>>(const std::string& sql)> query;

@@ -93,6 +93,7 @@ Status Server::Open() {
                                                                         .lake = lake_.get(),
                                                                         .metrics = metrics_.get(),
                                                                         .state_dir = data_dir + "/state/pipelines",
+                                                                        .cache_dir = data_dir + "/query-cache",
                                                                         .query = [this](const std::string& sql) {
                                                                           return ScheduledQuery(sql);
                                                                         }}));

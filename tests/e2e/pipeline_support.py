@@ -12,6 +12,38 @@ from ingest_support import read_all
 from lake_support import CE_BATCH
 
 
+# Clicks enriched from the lake table curated.users, which another pipeline
+# loads (test_pipelines.py; test_lake_s3.py with the lake in a bucket).
+TABLE_LOOKUP = """
+streams:
+  - name: clicks
+  - name: users
+sources:
+  - name: web
+    stream: clicks
+  - name: people
+    stream: users
+tables:
+  - name: curated.users
+    partition_by: [day(time)]
+    max_age: 200ms
+  - name: curated.clicks
+    partition_by: [day(time)]
+    max_age: 200ms
+pipelines:
+  - name: users_to_lake
+    trigger: { stream: users, max_wait: 100ms }
+    sinks:
+      - table: curated.users
+  - name: clicks_to_lake
+    trigger: { stream: clicks, max_wait: 100ms }
+    steps:
+      - enrich: { table: curated.users, key: user_id, on: user, fields: [name], reload: 200ms }
+    sinks:
+      - table: curated.clicks
+"""
+
+
 def send(srv, events):
     r = srv.post("/v1/sources/web/events", data=json.dumps(events), headers={"Content-Type": CE_BATCH})
     assert r.status_code in (200, 202), r.text

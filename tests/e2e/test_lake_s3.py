@@ -1,8 +1,9 @@
 """The lake on S3: the S3 object store against a real S3-compatible server
 (versitygw, built by scripts/bootstrap and started here on a free loopback
 port), four processes racing commits to one table, the server loading events
-into a table in a bucket that delta-rs then reads over S3, and the refusal
-of a store that ignores If-None-Match."""
+into a table in a bucket that delta-rs then reads over S3, an enrich step
+whose lookup is a table in the bucket, and the refusal of a store that
+ignores If-None-Match."""
 
 import http.server
 import json
@@ -16,6 +17,7 @@ import pytest
 
 from conftest import pick_free_port
 from lake_support import send_batch, wait_for_rows
+from pipeline_support import TABLE_LOOKUP
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("EVENTLAKE_BUILD", REPO / "build"))
@@ -177,3 +179,36 @@ def test_a_store_that_ignores_if_none_match_is_refused_at_start(server):
         srv.start()
     assert "If-None-Match" in str(failed.value)
     httpd.shutdown()
+
+
+S3_LOOKUP = """
+storage:
+  type: s3
+  s3: { endpoint: "ENDPOINT", bucket: lake, prefix: eventlake }
+""" + TABLE_LOOKUP
+
+
+def test_an_enrich_step_reads_a_lake_table_in_a_bucket(server, s3):
+    srv = server(config=S3_LOOKUP.replace("ENDPOINT", s3), env=CREDENTIALS)
+
+    def post(source, events):
+        r = srv.post(f"/v1/sources/{source}/events", data=json.dumps(events),
+                     headers={"Content-Type": "application/cloudevents-batch+json"})
+        assert r.status_code in (200, 202), r.text
+
+    def click(i, user):
+        return {"specversion": "1.0", "id": f"c{i}", "source": "/web", "type": "click",
+                "time": "2026-11-20T10:00:00Z", "data": {"user": user}}
+
+    post("people", [{"specversion": "1.0", "id": f"u{i}", "source": "/crm", "type": "user",
+                     "time": "2026-11-20T09:00:00Z", "data": {"user_id": i, "name": name}}
+                    for i, name in [(1, "Ada"), (2, "Bob")]])
+    wait_for_rows(srv, "curated.users", 2)
+    time.sleep(0.5)  # past `reload`
+    post("web", [click(1, 1), click(2, 2), click(3, 9)])
+    wait_for_rows(srv, "curated.clicks", 3)
+    r = srv.post("/v1/query", json={"sql": "SELECT id, name FROM curated.clicks ORDER BY id"})
+    assert r.status_code == 200, r.text
+    assert r.json()["rows"] == [["c1", "Ada"], ["c2", "Bob"], ["c3", None]]
+    cached = list((pathlib.Path(srv.data_dir) / "query-cache" / "curated" / "users").rglob("*.parquet"))
+    assert cached, "the lookup's data files were not fetched into the cache"

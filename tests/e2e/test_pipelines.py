@@ -12,7 +12,7 @@ import time
 import pytest
 
 from lake_support import CE_BATCH, wait_for_rows
-from pipeline_support import assert_refused, letter_data, query, records, send, wait_for
+from pipeline_support import TABLE_LOOKUP, assert_refused, letter_data, query, records, send, wait_for
 
 CLICK_SCHEMA = {
     "type": "object",
@@ -249,36 +249,6 @@ def test_an_enrich_step_whose_lookup_cannot_be_loaded_is_refused_with_its_path(s
         srv.start()
     assert "pipelines[0].steps[0].enrich" in str(failed.value)
     assert "has no column user_id" in str(failed.value)
-
-
-TABLE_LOOKUP = """
-streams:
-  - name: clicks
-  - name: users
-sources:
-  - name: web
-    stream: clicks
-  - name: people
-    stream: users
-tables:
-  - name: curated.users
-    partition_by: [day(time)]
-    max_age: 200ms
-  - name: curated.clicks
-    partition_by: [day(time)]
-    max_age: 200ms
-pipelines:
-  - name: users_to_lake
-    trigger: { stream: users, max_wait: 100ms }
-    sinks:
-      - table: curated.users
-  - name: clicks_to_lake
-    trigger: { stream: clicks, max_wait: 100ms }
-    steps:
-      - enrich: { table: curated.users, key: user_id, on: user, fields: [name], reload: 200ms }
-    sinks:
-      - table: curated.clicks
-"""
 
 
 def test_an_enrich_step_reads_a_lake_table_and_its_new_versions(server):
