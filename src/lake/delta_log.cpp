@@ -2,6 +2,8 @@
 #include "lake/delta_log.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -197,6 +199,19 @@ Status DeltaLog::CheckConflict(const DeltaCommit& ours, const DeltaCommit& winne
   return Status::Ok();
 }
 
+Result<DeltaCommit> DeltaLog::ReadWinner(int64_t version) const {
+  // An S3-compatible server may refuse a conditional PUT (412) while the
+  // winner's own PUT is still being written (versitygw does, under four
+  // racing writers): its commit is then not found for a moment.
+  auto wait = std::chrono::milliseconds(5);
+  for (int attempt = 1;; ++attempt) {
+    Result<DeltaCommit> winner = ReadCommit(version);
+    if (winner.has_value() || winner.error().code() != StatusCode::kNotFound || attempt == 10) return winner;
+    std::this_thread::sleep_for(wait);
+    wait *= 2;  // 5 ms to 2.5 s: about 5 s in all
+  }
+}
+
 Result<std::shared_ptr<const TableSnapshot>> DeltaLog::Commit(
     std::shared_ptr<const TableSnapshot> base, DeltaCommit commit) const {
   if (!base->exists() && (!commit.protocol.has_value() || !commit.metadata.has_value())) {
@@ -217,7 +232,7 @@ Result<std::shared_ptr<const TableSnapshot>> DeltaLog::Commit(
     if (put.ok()) return std::shared_ptr<const TableSnapshot>(std::move(candidate));
     if (put.code() != StatusCode::kAlreadyExists) return Err(put);
     // Lost the race for `version`: build on the winner if it allows.
-    EL_ASSIGN_OR_RETURN(DeltaCommit winner, ReadCommit(version));
+    EL_ASSIGN_OR_RETURN(DeltaCommit winner, ReadWinner(version));
     EL_RETURN_IF_ERROR(CheckConflict(commit, winner, version));
     auto rebased = std::make_shared<TableSnapshot>(*base);
     EL_RETURN_IF_ERROR(Apply(*rebased, winner, version));

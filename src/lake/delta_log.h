@@ -89,6 +89,9 @@ class DeltaLog {
 
  private:
   Result<DeltaCommit> ReadCommit(int64_t version) const;
+  // The commit that won `version` over ours, waiting a little for it to
+  // become readable.
+  Result<DeltaCommit> ReadWinner(int64_t version) const;
   // The snapshot of the newest checkpoint at or before `version` (any when
   // nullopt), or nullptr when there is none to use.
   std::shared_ptr<TableSnapshot> FromCheckpoint(std::optional<int64_t> version) const;
