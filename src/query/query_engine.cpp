@@ -7,7 +7,6 @@
 #include "core/cloud_event.h"
 #include "core/id.h"
 #include "core/logging.h"
-#include "lake/object_cache.h"
 #include "lake/table_writer.h"
 #include "query/access_view.h"
 #include "query/arrow_ipc_writer.h"
@@ -105,13 +104,15 @@ Status QueryEngine::Open() {
   std::optional<std::string> root = options_.lake->LocalRoot();
   if (!root.has_value()) {
     // A lake in S3: queries read local copies of its data files, which
-    // never change once written (file_cache_ below).
+    // never change once written (file_cache.h).
     if (options_.cache_directory.empty()) {
       return FailedPrecondition("a lake in S3 needs a query cache directory");
     }
-    std::error_code ec;
-    std::filesystem::create_directories(options_.cache_directory, ec);
-    if (ec) return IOError("creating " + options_.cache_directory + ": " + ec.message());
+    EL_ASSIGN_OR_RETURN(file_cache_, FileCache::Open({.directory = options_.cache_directory,
+                                                      .store = &options_.lake->store(),
+                                                      .max_bytes = options_.cache_max_bytes,
+                                                      .keep_for = 2 * options_.timeout,
+                                                      .metrics = options_.metrics}));
     remote_ = true;
     root = options_.cache_directory;
   }
@@ -148,8 +149,6 @@ Status QueryEngine::Open() {
                                      "Bytes of the data files in scope of queries (before pruning).");
     rows_in_scope_ = &m->GetCounter("eventlake_query_rows_in_scope_total",
                                     "Rows of the data files in scope of queries (before pruning).");
-    files_fetched_ = &m->GetCounter("eventlake_query_files_fetched_total",
-                                    "Data files downloaded from S3 into the query cache.");
     query_seconds_ = &m->GetHistogram("eventlake_query_seconds", "Query time, guard to last row.",
                                       {0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60});
   }
@@ -396,17 +395,8 @@ Status QueryEngine::CreateCatalogView(engine::Connection& connection, const Tabl
 
 Status QueryEngine::CacheFiles(const std::string& prefix, const lake::TableSnapshot& snapshot) {
   for (const auto& [path, add] : snapshot.files) {
-    const std::string key = prefix + "/" + path;
-    {
-      std::lock_guard lock(views_mu_);
-      if (cached_files_.contains(key)) continue;
-    }
-    auto fetched = lake::CacheObject(options_.lake->store(), key, lake_dir_ + "/" + key);
-    if (!fetched.has_value()) return fetched.error().WithContext("a query");
-    if (*fetched && files_fetched_ != nullptr) files_fetched_->Increment();
-    std::lock_guard lock(views_mu_);
-    if (cached_files_.size() > 1'000'000) cached_files_.clear();
-    cached_files_.insert(key);
+    auto cached = file_cache_->Ensure(prefix + "/" + path);
+    if (!cached.has_value()) return cached.error().WithContext("a query");
   }
   return Status::Ok();
 }

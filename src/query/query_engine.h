@@ -44,6 +44,7 @@
 #include "core/status.h"
 #include "engine/database.h"
 #include "lake/lake.h"
+#include "query/file_cache.h"
 #include "query/sql_guard.h"
 #include "security/access_control.h"
 #include "security/principal.h"
@@ -58,6 +59,7 @@ struct QueryEngineOptions {
   std::string memory_limit;                            // DuckDB's, for all queries; "" = its default
   std::string temp_directory;                          // where DuckDB spills; "" = none
   std::string cache_directory;                         // local copies of an S3 lake's data files
+  uint64_t cache_max_bytes = 10ull << 30;              // beyond it the least recently used go (file_cache.h)
   std::string results_directory;                       // Parquet results are written here; "" = none
   size_t workers = 4;                                  // queries at once (Submit)
   size_t max_queued = 64;                              // waiting beyond that: ResourceExhausted
@@ -224,7 +226,7 @@ class QueryEngine {
   // A view's SELECT -> its serialized parse tree (SerializeSql); the same bound.
   std::map<std::string, std::string> view_tree_cache_;
   bool remote_ = false;                        // the lake is in S3: lake_dir_ is the cache
-  std::set<std::string> cached_files_;         // guarded by views_mu_: keys known to be cached
+  std::unique_ptr<FileCache> file_cache_;      // a lake in S3: its data files' local copies
 
   Counter* queries_ok_ = nullptr;
   Counter* queries_failed_ = nullptr;
@@ -232,7 +234,6 @@ class QueryEngine {
   Counter* files_in_scope_ = nullptr;
   Counter* bytes_in_scope_ = nullptr;
   Counter* rows_in_scope_ = nullptr;
-  Counter* files_fetched_ = nullptr;
   Histogram* query_seconds_ = nullptr;
 };
 

@@ -24,7 +24,12 @@ const config::Table<QueryOptions>& QueryOptionsTable() {
           .Field("max_result_bytes", &O::max_result_bytes,
                  "Bytes a result holds at most (its JSON rows, its Arrow stream); beyond them it is "
                  "cut and marked truncated. A larger Parquet result fails.",
-                 {.min = 1024, .bytes = true});
+                 {.min = 1024, .bytes = true})
+          .Field("cache_max_bytes", &O::cache_max_bytes,
+                 "For a lake in S3: the local copies of its data files that queries and enrich "
+                 "steps read (`<data_dir>/query-cache`) are kept within this size; the files used "
+                 "longest ago go first, none used within twice the timeout.",
+                 {.min = 1 << 20, .bytes = true});
   return table;
 }
 

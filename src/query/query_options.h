@@ -24,6 +24,7 @@ struct QueryOptions {
   std::chrono::milliseconds timeout{60'000};
   uint64_t max_result_rows = 1'000'000;
   uint64_t max_result_bytes = 256ull << 20;
+  uint64_t cache_max_bytes = 10ull << 30;
 };
 
 const config::Table<QueryOptions>& QueryOptionsTable();

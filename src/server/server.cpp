@@ -106,6 +106,7 @@ Status Server::Open() {
        .memory_limit = config_.query.memory_limit,
        .temp_directory = data_dir + "/query-tmp",
        .cache_directory = data_dir + "/query-cache",
+       .cache_max_bytes = config_.query.cache_max_bytes,
        .results_directory = data_dir + "/query-results",
        .workers = config_.query.workers,
        .max_queued = config_.query.max_queued,
