@@ -43,7 +43,7 @@ Result<std::unique_ptr<HttpFunction>> HttpFunction::Create(HttpFunctionOptions o
 Result<std::string> HttpFunction::Invoke(std::string payload) {
   const auto start = std::chrono::steady_clock::now();
   const std::string who = "http function " + options_.name;
-  auto answer = PostGuarded(target_, "application/json", payload, kMaxResponseBytes, who);
+  auto answer = PostGuarded(target_, "application/json", payload, kMaxResponseBytes, who, &connections_);
   duration_->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   if (!answer.has_value()) {
     const StatusCode code = answer.error().code();

@@ -40,6 +40,7 @@ class HttpFunction : public FunctionInvoker {
 
   HttpFunctionOptions options_;
   HttpTarget target_;
+  HttpConnections connections_;  // kept open between invocations
   Counter* success_;
   Counter* http_error_;
   Counter* timeout_;

@@ -60,6 +60,24 @@ TEST(HttpFunction, PostsTheSqsEventAndHonoursBatchItemFailures) {
       1);
 }
 
+TEST(HttpFunction, BatchesReuseOneConnectionWhenTheServerKeepsItOpen) {
+  FakeServer server({{200, ""}}, {}, /*keep_alive=*/true);
+  MetricsRegistry metrics;
+  auto step = HttpStep(server.url(), /*allow_private=*/true, &metrics);
+  ASSERT_NE(step, nullptr);
+  for (int i = 0; i < 5; ++i) {
+    StepResult r = step->Run(std::vector<BatchRecord>{Record("a" + std::to_string(i), "1")});
+    ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  }
+  EXPECT_EQ(server.requests().size(), 5u);
+  EXPECT_EQ(server.connections(), 1);
+  // One that closes each connection: a new one each time, as before.
+  FakeServer closing(200, "");
+  auto again = HttpStep(closing.url(), /*allow_private=*/true, &metrics);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(again->Run(std::vector<BatchRecord>{Record("b", "1")}).status.ok());
+  EXPECT_EQ(closing.connections(), 3);
+}
+
 TEST(HttpFunction, Non2xxFailsTheBatchWithTheStatusAndAnExcerpt) {
   FakeServer server(502, "upstream is down");
   MetricsRegistry metrics;

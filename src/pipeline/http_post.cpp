@@ -92,8 +92,33 @@ Result<HttpTarget> ParseHttpTarget(std::string url,
                     .headers = std::move(headers)};
 }
 
+HttpConnections::~HttpConnections() {
+  for (void* handle : idle_) curl_easy_cleanup(static_cast<CURL*>(handle));
+}
+
+void* HttpConnections::Take() {
+  std::lock_guard lock(mu_);
+  if (idle_.empty()) return nullptr;
+  void* handle = idle_.back();
+  idle_.pop_back();
+  return handle;
+}
+
+void HttpConnections::Give(void* handle) {
+  constexpr size_t kMaxIdle = 16;  // a pipeline's partitions post at once
+  {
+    std::lock_guard lock(mu_);
+    if (idle_.size() < kMaxIdle) {
+      idle_.push_back(handle);
+      return;
+    }
+  }
+  curl_easy_cleanup(static_cast<CURL*>(handle));
+}
+
 Result<HttpAnswer> PostGuarded(const HttpTarget& target, std::string_view content_type,
-                               std::string_view body, size_t max_answer, std::string_view who) {
+                               std::string_view body, size_t max_answer, std::string_view who,
+                               HttpConnections* connections) {
   const std::string w(who);
   auto address = ResolveAllowedAddress(target.host, target.allow_private);
   if (!address.has_value()) return Err(address.error().WithContext(w));
@@ -102,7 +127,8 @@ Result<HttpAnswer> PostGuarded(const HttpTarget& target, std::string_view conten
   const std::string pin = (v6 && host.find(':') != std::string::npos ? "[" + host + "]" : host) +
                           ":" + std::to_string(target.port) + ":" +
                           (v6 ? "[" + *address + "]" : *address);
-  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
+  CURL* reused = connections != nullptr ? static_cast<CURL*>(connections->Take()) : nullptr;
+  std::unique_ptr<CURL, void (*)(CURL*)> curl(reused != nullptr ? reused : curl_easy_init(), curl_easy_cleanup);
   if (!curl) return Err(ResourceExhausted(w + ": curl_easy_init failed"));
   SlistPtr resolve(curl_slist_append(nullptr, pin.c_str()), curl_slist_free_all);
   curl_slist* headers =
@@ -142,6 +168,15 @@ Result<HttpAnswer> PostGuarded(const HttpTarget& target, std::string_view conten
   if (rc != CURLE_OK) return Err(Unavailable(w + ": " + curl_easy_strerror(rc)));
   HttpAnswer answer{.status = 0, .body = std::move(download.body)};
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &answer.status);
+  if (connections != nullptr) {
+    // Nothing of this call may outlive it in the handle kept.
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
+    curl_easy_setopt(c, CURLOPT_RESOLVE, nullptr);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, nullptr);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, nullptr);
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, nullptr);
+    connections->Give(curl.release());
+  }
   return answer;
 }
 

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -42,12 +43,36 @@ struct HttpAnswer {
   std::string body;
 };
 
-// The POST, whatever the answer's status. Errors start with `who`:
-// PermissionDenied when an address is refused, DeadlineExceeded after the
-// timeout, ResourceExhausted for an answer over `max_answer` bytes,
-// Unavailable for a name that does not resolve or a connection that fails.
+// Connections kept open between POSTs to one target (HTTP keep-alive): the
+// idle curl handles, each with its connection cache. A POST takes one (or
+// a new one) and gives it back; a connection was checked by the SSRF guard
+// when it opened, and a new one is checked again. Thread-safe.
+class HttpConnections {
+ public:
+  HttpConnections() = default;
+  ~HttpConnections();
+  HttpConnections(const HttpConnections&) = delete;
+  HttpConnections& operator=(const HttpConnections&) = delete;
+
+ private:
+  friend Result<HttpAnswer> PostGuarded(const HttpTarget&, std::string_view, std::string_view, size_t,
+                                        std::string_view, HttpConnections*);
+  void* Take();             // a CURL*, nullptr when none is idle
+  void Give(void* handle);  // back, for the next POST (at most a few are kept)
+
+  std::mutex mu_;
+  std::vector<void*> idle_;  // guarded by mu_
+};
+
+// The POST, whatever the answer's status; over a connection of
+// `connections` when one is open (and kept there after), else a new one.
+// Errors start with `who`: PermissionDenied when an address is refused,
+// DeadlineExceeded after the timeout, ResourceExhausted for an answer over
+// `max_answer` bytes, Unavailable for a name that does not resolve or a
+// connection that fails.
 Result<HttpAnswer> PostGuarded(const HttpTarget& target, std::string_view content_type,
-                               std::string_view body, size_t max_answer, std::string_view who);
+                               std::string_view body, size_t max_answer, std::string_view who,
+                               HttpConnections* connections = nullptr);
 
 // The first bytes of an answer, for error messages.
 std::string AnswerExcerpt(const std::string& body);

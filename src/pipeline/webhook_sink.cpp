@@ -111,7 +111,7 @@ Status WebhookSink::Post(std::span<const CloudEvent> events, size_t first,
                          std::vector<FailedItem>* refused) {
   const auto start = std::chrono::steady_clock::now();
   auto answer = PostGuarded(target_, ContentType(options_.format), Body(options_.format, events),
-                            kMaxAnswerBytes, name_);
+                            kMaxAnswerBytes, name_, &connections_);
   duration_->Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   if (!answer.has_value()) {

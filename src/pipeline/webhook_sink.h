@@ -74,6 +74,7 @@ class WebhookSink : public Sink {
 
   WebhookSinkOptions options_;
   HttpTarget target_;
+  HttpConnections connections_;  // kept open between batches
   std::mutex mu_;
   std::map<std::pair<std::string, uint32_t>, Progress>
       progress_;      // guarded by mu_: by origin and partition
