@@ -26,5 +26,17 @@ TEST(IsValidUtf8, RejectsOverlongsSurrogatesAndTruncation) {
   EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
 }
 
+TEST(IsValidUtf8, FindsABadByteAfterOrInsideLongAsciiRuns) {
+  EXPECT_TRUE(IsValidUtf8("0123456789abcdef é 0123456789abcdef"));
+  EXPECT_FALSE(IsValidUtf8("0123456789abcdef\xc0\xaf"));
+  EXPECT_FALSE(IsValidUtf8("01234567\xff" "01234567"));
+  EXPECT_FALSE(IsValidUtf8("0123456\xe2\x9c"));  // truncated at the end
+}
+
+TEST(JsonString, EscapesBetweenLongRunsOfPlainText) {
+  EXPECT_EQ(JsonString("0123456789\"abcdefgh\\ijklmnop\x7f\xff."),
+            "\"0123456789\\\"abcdefgh\\\\ijklmnop\x7f\xEF\xBF\xBD.\"");
+}
+
 }  // namespace
 }  // namespace eventlake::ingest

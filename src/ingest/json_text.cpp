@@ -2,6 +2,7 @@
 #include "ingest/json_text.h"
 
 #include <cstdint>
+#include <cstring>
 
 namespace eventlake::ingest {
 namespace {
@@ -30,11 +31,26 @@ size_t Utf8SequenceLength(std::string_view text, size_t i) {
   return 0;
 }
 
+// Printable ASCII other than '"' and '\\': written as it is.
+bool NeedsNoEscape(uint8_t c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+
+// True when text[i..i+8) are all ASCII.
+bool AsciiWordAt(std::string_view text, size_t i) {
+  if (i + 8 > text.size()) return false;
+  uint64_t word = 0;
+  std::memcpy(&word, text.data() + i, sizeof word);
+  return (word & 0x8080808080808080u) == 0;
+}
+
 }  // namespace
 
 bool IsValidUtf8(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
+    if (AsciiWordAt(text, i)) {  // most text is ASCII: 8 bytes at a time
+      i += 8;
+      continue;
+    }
     if (static_cast<uint8_t>(text[i]) < 0x80) {
       ++i;
       continue;
@@ -52,6 +68,11 @@ void AppendJsonString(std::string_view text, std::string* out) {
   out->push_back('"');
   size_t i = 0;
   while (i < text.size()) {
+    // A run of bytes that stand for themselves, appended at once.
+    const size_t run = i;
+    while (i < text.size() && NeedsNoEscape(static_cast<uint8_t>(text[i]))) ++i;
+    if (i > run) out->append(text.data() + run, i - run);
+    if (i == text.size()) break;
     uint8_t c = static_cast<uint8_t>(text[i]);
     if (c >= 0x80) {
       size_t n = Utf8SequenceLength(text, i);
