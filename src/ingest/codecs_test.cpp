@@ -36,6 +36,7 @@ TEST(IsValidUtf8, FindsABadByteAfterOrInsideLongAsciiRuns) {
 TEST(JsonString, EscapesBetweenLongRunsOfPlainText) {
   EXPECT_EQ(JsonString("0123456789\"abcdefgh\\ijklmnop\x7f\xff."),
             "\"0123456789\\\"abcdefgh\\\\ijklmnop\x7f\xEF\xBF\xBD.\"");
+  EXPECT_EQ(JsonString("abcdefg\x01hijklmnopqrstu\tv"), R"("abcdefg\u0001hijklmnopqrstu\tv")");
 }
 
 }  // namespace

@@ -34,12 +34,30 @@ size_t Utf8SequenceLength(std::string_view text, size_t i) {
 // Printable ASCII other than '"' and '\\': written as it is.
 bool NeedsNoEscape(uint8_t c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
 
-// True when text[i..i+8) are all ASCII.
+constexpr uint64_t kEachByte = 0x0101010101010101u;
+constexpr uint64_t kHighBits = 0x8080808080808080u;
+
+// text[i..i+8) as a word, when the text has 8 bytes there.
+bool WordAt(std::string_view text, size_t i, uint64_t* word) {
+  if (i + sizeof *word > text.size()) return false;
+  std::memcpy(word, text.data() + i, sizeof *word);
+  return true;
+}
+
+// Nonzero when a byte of `word` is below `n`; every byte of `word` must be below 0x80.
+uint64_t BytesBelow(uint64_t word, uint8_t n) { return (word - kEachByte * n) & ~word & kHighBits; }
+
 bool AsciiWordAt(std::string_view text, size_t i) {
-  if (i + 8 > text.size()) return false;
   uint64_t word = 0;
-  std::memcpy(&word, text.data() + i, sizeof word);
-  return (word & 0x8080808080808080u) == 0;
+  return WordAt(text, i, &word) && (word & kHighBits) == 0;
+}
+
+// 8 bytes that NeedsNoEscape, tested at once.
+bool PlainWordAt(std::string_view text, size_t i) {
+  uint64_t word = 0;
+  if (!WordAt(text, i, &word) || (word & kHighBits) != 0) return false;
+  return (BytesBelow(word, 0x20) | BytesBelow(word ^ (kEachByte * '"'), 1) |
+          BytesBelow(word ^ (kEachByte * '\\'), 1)) == 0;
 }
 
 }  // namespace
@@ -70,6 +88,7 @@ void AppendJsonString(std::string_view text, std::string* out) {
   while (i < text.size()) {
     // A run of bytes that stand for themselves, appended at once.
     const size_t run = i;
+    while (PlainWordAt(text, i)) i += 8;
     while (i < text.size() && NeedsNoEscape(static_cast<uint8_t>(text[i]))) ++i;
     if (i > run) out->append(text.data() + run, i - run);
     if (i == text.size()) break;
