@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "pipeline/lua_json.h"
+
 namespace eventlake::pipeline {
 namespace {
 
@@ -140,6 +142,19 @@ TEST(LuaStep, ResultsThatAreNotEventsFailTheirRecord) {
       {"e.data = {n = 0/0} return e", "NaN"},
   };
   ExpectErrors(cases);
+}
+
+TEST(LuaStep, ErrorsInDataSayWhereDownNestedTables) {
+  EXPECT_EQ(ErrorOf("e.data = {a = {{}, {b = {1, 2, print or pairs}}}} return e"),
+            "lua: process's result: data.a[2].b[3]: a function is not JSON");
+  EXPECT_EQ(ErrorOf("e.data = {ok = {1}, bad = {{x = 0/0}}} return e"),
+            "lua: process's result: data.bad[1].x: NaN and infinities are not JSON numbers");
+  EXPECT_THAT(ErrorOf("json.encode({x = {pairs}})"),
+              HasSubstr("json.encode.x[1]: a function is not JSON"));
+  std::string cycle = "data";
+  for (int depth = 0; depth < kMaxJsonDepth; ++depth) cycle += ".t";
+  EXPECT_THAT(ErrorOf("local t = {} t.t = t e.data = t return e"),
+              HasSubstr(cycle + ": nested deeper than 100"));
 }
 
 TEST(LuaStep, UnicodeNestedDataAndNullRoundTrip) {
