@@ -31,8 +31,10 @@ std::string_view StringAt(lua_State* L, int index) {
   return {text, size};
 }
 
-// The string value at the top of the stack, for the attribute `name`.
-Result<std::string> AttributeString(lua_State* L, std::string_view where, std::string_view name) {
+// The string value at the top of the stack, for the attribute `name`:
+// valid while the value is on the stack.
+Result<std::string_view> AttributeString(lua_State* L, std::string_view where,
+                                         std::string_view name) {
   if (lua_type(L, -1) != LUA_TSTRING) {
     return Err(InvalidArgument(std::string(where) + ": " + std::string(name) +
                                " must be a string, not a " + lua_typename(L, lua_type(L, -1))));
@@ -42,7 +44,7 @@ Result<std::string> AttributeString(lua_State* L, std::string_view where, std::s
     return Err(
         InvalidArgument(std::string(where) + ": " + std::string(name) + " is not valid UTF-8"));
   }
-  return std::string(text);
+  return text;
 }
 
 Result<ExtensionValue> ExtensionAt(lua_State* L, std::string_view where, std::string_view name) {
@@ -58,8 +60,8 @@ Result<ExtensionValue> ExtensionAt(lua_State* L, std::string_view where, std::st
       return ExtensionValue(static_cast<int64_t>(d));
     }
     case LUA_TSTRING: {
-      EL_ASSIGN_OR_RETURN(std::string text, AttributeString(L, where, name));
-      return ExtensionValue(std::move(text));
+      EL_ASSIGN_OR_RETURN(std::string_view text, AttributeString(L, where, name));
+      return ExtensionValue(std::string(text));
     }
     default:
       return Err(InvalidArgument(std::string(where) + ": the extension " + std::string(name) +
@@ -87,26 +89,28 @@ Status ApplyMember(lua_State* L, std::string_view where, CloudEvent& event, bool
                                          : name == "dataschema"      ? &event.data_schema
                                                                      : nullptr;
   if (required != nullptr || optional != nullptr) {
-    EL_ASSIGN_OR_RETURN(std::string value, text());
+    EL_ASSIGN_OR_RETURN(std::string_view value, text());
     if (required != nullptr) {
-      *required = std::move(value);
+      required->assign(value);
     } else {
-      *optional = std::move(value);
+      optional->emplace(value);
     }
     return Status::Ok();
   }
   if (name == "specversion") {
-    EL_ASSIGN_OR_RETURN(std::string version, text());
-    if (version != "1.0")
-      return InvalidArgument(std::string(where) + ": specversion must be 1.0, not " + version);
+    EL_ASSIGN_OR_RETURN(std::string_view version, text());
+    if (version != "1.0") {
+      return InvalidArgument(std::string(where) + ": specversion must be 1.0, not " +
+                             std::string(version));
+    }
   } else if (name == "time") {
-    EL_ASSIGN_OR_RETURN(std::string time, text());
+    EL_ASSIGN_OR_RETURN(std::string_view time, text());
     auto micros = ParseRfc3339(time);
     if (!micros.has_value())
       return InvalidArgument(std::string(where) + ": time: " + micros.error().message());
     event.time = *micros;
   } else if (name == "data_base64") {
-    EL_ASSIGN_OR_RETURN(std::string base64, text());
+    EL_ASSIGN_OR_RETURN(std::string_view base64, text());
     EL_ASSIGN_OR_RETURN(event.data, DecodeBase64(base64));
     event.data_is_binary = true;
     *has_base64 = true;
@@ -121,8 +125,10 @@ Status ApplyMember(lua_State* L, std::string_view where, CloudEvent& event, bool
 }
 
 // event.data from the table's `data` (at the top of the stack).
-Status ApplyData(lua_State* L, std::string_view where, size_t max_bytes, CloudEvent& event) {
+Status ApplyData(lua_State* L, std::string_view where, size_t max_bytes, size_t data_bytes,
+                 CloudEvent& event) {
   if (IsJsonData(event.data_content_type)) {
+    event.data.reserve(data_bytes);
     EL_RETURN_IF_ERROR(
         AppendLuaAsJson(L, -1, std::string(where) + ": data", max_bytes, &event.data));
     if (!event.data_content_type) event.data_content_type = "application/json";
@@ -199,7 +205,7 @@ Result<CloudEvent> ToEvent(lua_State* L, int index, const EventDefaults& default
   if (!lua_isnil(L, -1)) {
     data = has_base64 ? InvalidArgument(std::string(where) +
                                         ": data and data_base64 must not both be present")
-                      : ApplyData(L, where, max_data_bytes, event);
+                      : ApplyData(L, where, max_data_bytes, defaults.data_bytes, event);
   }
   lua_pop(L, 1);
   EL_RETURN_IF_ERROR(data);

@@ -160,6 +160,7 @@ StepResult LuaStep::RunRecords(std::unique_ptr<LuaSandbox>& sandbox,
   // allocation per record): it reads the record from `in` and `out`.
   const CloudEvent* in = nullptr;
   Output out{.events = &result.out};
+  result.out.reserve(batch.size());
   const std::function<Status(lua_State*)> call = [&](lua_State* L) -> Status {
     EL_RETURN_IF_ERROR(PushFunction(L, options_.function));
     Status pushed = PushEvent(L, *in);
@@ -179,6 +180,9 @@ StepResult LuaStep::RunRecords(std::unique_ptr<LuaSandbox>& sandbox,
     in = &batch[i].event;
     out.defaults.source = in->source;
     out.defaults.type = in->type;
+    // Room for a few members more; no more than a small event's, since a
+    // record may fan out into many events with less data each.
+    out.defaults.data_bytes = std::min<size_t>(in->data.size() + in->data.size() / 4, 4096);
     out.bytes_left = options_.memory_limit;
     const size_t before = result.out.size();
     Status s = sandbox->Call(call);

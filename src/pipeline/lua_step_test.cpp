@@ -63,6 +63,7 @@ TEST(LuaStep, RecordModeChangesTheEventsItReturns) {
       e.data.country = string.upper(e.data.country)
       e.subject = "order-" .. e.id
       e.region = "eu"
+      e.dataschema = "https://example.com/order.json"
       return e
     end)");
   std::vector<BatchRecord> batch{Event("a", R"({"price": 3, "country": "de"})")};
@@ -76,6 +77,7 @@ TEST(LuaStep, RecordModeChangesTheEventsItReturns) {
   EXPECT_EQ(e.source, "/web");
   EXPECT_EQ(e.type, "click");
   EXPECT_EQ(e.subject, "order-a");
+  EXPECT_EQ(e.data_schema, "https://example.com/order.json");
   EXPECT_EQ(e.time, 1'796'212'800'000'000);
   EXPECT_EQ(e.data_content_type, "application/json");
   EXPECT_EQ(json::parse(e.data), json::parse(R"({"price": 6, "country": "DE"})"));
@@ -133,6 +135,9 @@ TEST(LuaStep, ResultsThatAreNotEventsFailTheirRecord) {
   const ErrorCase cases[] = {
       {"return 42", "process's result is a number"},
       {"e.time = 'yesterday' return e", "time:"},
+      {"e.specversion = '2.0' return e", "specversion must be 1.0, not 2.0"},
+      {"e.subject = 7 return e", "subject must be a string, not a number"},
+      {"e.region = 'bad\\255' return e", "region is not valid UTF-8"},
       {"e.Bad_Name = 1 return e", "'Bad_Name' is neither an attribute nor an extension"},
       {"e.ext = 1.5 return e", "the extension ext must be an integer"},
       {"e.data = {1, 2, x = 3} return e", "data: a table with keys 1..2 and others"},
