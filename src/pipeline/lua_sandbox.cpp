@@ -12,10 +12,10 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdlib>
 #include <lua.hpp>
 
 #include "core/config_table.h"
+#include "pipeline/lua_block_pool.h"
 #include "pipeline/lua_json.h"
 #include "pipeline/lua_pattern.h"
 
@@ -173,6 +173,7 @@ struct LuaSandbox::Budget {
   bool refused = false;  // an allocation over the limit was refused
   int64_t deadline = 0;  // thread CPU nanoseconds
   bool timed_out = false;
+  LuaBlockPool pool;  // outlives the state: ~LuaSandbox closes the state first
 };
 
 namespace {
@@ -180,7 +181,7 @@ namespace {
 void* Allocate(void* ud, void* block, size_t old_size, size_t new_size) {
   auto* budget = static_cast<LuaSandbox::Budget*>(ud);
   if (new_size == 0) {
-    std::free(block);
+    budget->pool.Free(block, old_size);
     budget->used -= old_size;
     return nullptr;
   }
@@ -188,7 +189,7 @@ void* Allocate(void* ud, void* block, size_t old_size, size_t new_size) {
     budget->refused = true;
     return nullptr;
   }
-  void* grown = std::realloc(block, new_size);
+  void* grown = budget->pool.Resize(block, old_size, new_size);
   if (grown != nullptr) budget->used = budget->used - old_size + new_size;
   return grown;
 }
