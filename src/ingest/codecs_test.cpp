@@ -39,5 +39,14 @@ TEST(JsonString, EscapesBetweenLongRunsOfPlainText) {
   EXPECT_EQ(JsonString("abcdefg\x01hijklmnopqrstu\tv"), R"("abcdefg\u0001hijklmnopqrstu\tv")");
 }
 
+TEST(AppendValidJsonString, EscapesValidTextAndLeavesTheOutputAsItWasForBadText) {
+  std::string out = "[";
+  EXPECT_TRUE(AppendValidJsonString("tab\t é \"✓\"", &out));
+  EXPECT_EQ(out, R"(["tab\t é \"✓\"")");
+  EXPECT_FALSE(AppendValidJsonString("0123456789abcdef\xc0\xaf", &out));
+  EXPECT_FALSE(AppendValidJsonString("\xed\xa0\x80", &out));
+  EXPECT_EQ(out, R"(["tab\t é \"✓\"")");
+}
+
 }  // namespace
 }  // namespace eventlake::ingest

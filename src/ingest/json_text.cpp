@@ -60,27 +60,11 @@ bool PlainWordAt(std::string_view text, size_t i) {
           BytesBelow(word ^ (kEachByte * '\\'), 1)) == 0;
 }
 
-}  // namespace
+enum class BadUtf8 { kReplace, kRefuse };
 
-bool IsValidUtf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    if (AsciiWordAt(text, i)) {  // most text is ASCII: 8 bytes at a time
-      i += 8;
-      continue;
-    }
-    if (static_cast<uint8_t>(text[i]) < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t n = Utf8SequenceLength(text, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
-}
-
-void AppendJsonString(std::string_view text, std::string* out) {
+// The escaping of AppendJsonString; with kRefuse, false at the first byte
+// that is not UTF-8 (and `out` holds part of the text).
+bool AppendEscaped(std::string_view text, BadUtf8 bad, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->reserve(out->size() + text.size() + 2);
   out->push_back('"');
@@ -96,6 +80,7 @@ void AppendJsonString(std::string_view text, std::string* out) {
     if (c >= 0x80) {
       size_t n = Utf8SequenceLength(text, i);
       if (n == 0) {
+        if (bad == BadUtf8::kRefuse) return false;
         out->append("\xEF\xBF\xBD");  // U+FFFD for the bad byte
         ++i;
       } else {
@@ -138,6 +123,38 @@ void AppendJsonString(std::string_view text, std::string* out) {
     }
   }
   out->push_back('"');
+  return true;
+}
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    if (AsciiWordAt(text, i)) {  // most text is ASCII: 8 bytes at a time
+      i += 8;
+      continue;
+    }
+    if (static_cast<uint8_t>(text[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n = Utf8SequenceLength(text, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+void AppendJsonString(std::string_view text, std::string* out) {
+  AppendEscaped(text, BadUtf8::kReplace, out);
+}
+
+bool AppendValidJsonString(std::string_view text, std::string* out) {
+  const size_t start = out->size();
+  if (AppendEscaped(text, BadUtf8::kRefuse, out)) return true;
+  out->resize(start);
+  return false;
 }
 
 std::string JsonString(std::string_view text) {

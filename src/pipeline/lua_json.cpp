@@ -135,9 +135,8 @@ class JsonWriter {
       case LUA_TSTRING: {
         size_t size = 0;
         const char* text = lua_tolstring(L_, index, &size);
-        if (!ingest::IsValidUtf8({text, size}))
+        if (!ingest::AppendValidJsonString({text, size}, out_))
           return InvalidArgument("a string that is not valid UTF-8");
-        ingest::AppendJsonString({text, size}, out_);
         return Status::Ok();
       }
       case LUA_TTABLE:
@@ -181,13 +180,12 @@ class JsonWriter {
       size_t size = 0;
       const char* key = lua_tolstring(L_, -2, &size);
       const std::string_view name(key, size);
-      if (!ingest::IsValidUtf8(name)) {
+      if (!first) out_->push_back(',');
+      first = false;
+      if (!ingest::AppendValidJsonString(name, out_)) {
         lua_pop(L_, 2);
         return InvalidArgument("a member name is not valid UTF-8");
       }
-      if (!first) out_->push_back(',');
-      first = false;
-      ingest::AppendJsonString(name, out_);
       out_->push_back(':');
       Status s = Value(lua_gettop(L_), depth + 1);
       if (!s.ok()) {
