@@ -3,6 +3,7 @@
 #include "pipeline/lua_event.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <lua.hpp>
 #include <string_view>
@@ -16,9 +17,49 @@
 namespace eventlake::pipeline {
 namespace {
 
-void SetString(lua_State* L, const char* key, std::string_view value) {
+// The attributes' names, interned once per state and kept in a table in
+// the registry (under &kKeyTableKey), rather than hashed for every event.
+enum class Key : int {
+  kData = 1,
+  kDataBase64,
+  kId,
+  kSource,
+  kSpecVersion,
+  kType,
+  kSubject,
+  kTime,
+  kDataContentType,
+  kDataSchema,
+};
+constexpr std::array<const char*, 10> kKeyNames = {
+    "data", "data_base64", "id",   "source",          "specversion",
+    "type", "subject",     "time", "datacontenttype", "dataschema"};
+const char kKeyTableKey = 0;
+
+// Pushes the table of names ([Key] = name), made on first use.
+void PushKeyTable(lua_State* L) {
+  lua_pushlightuserdata(L, const_cast<char*>(&kKeyTableKey));
+  lua_rawget(L, LUA_REGISTRYINDEX);
+  if (!lua_isnil(L, -1)) return;
+  lua_pop(L, 1);
+  lua_createtable(L, static_cast<int>(kKeyNames.size()), 0);
+  for (size_t i = 0; i < kKeyNames.size(); ++i) {
+    lua_pushstring(L, kKeyNames[i]);
+    lua_rawseti(L, -2, static_cast<int>(i) + 1);
+  }
+  lua_pushlightuserdata(L, const_cast<char*>(&kKeyTableKey));
+  lua_pushvalue(L, -2);
+  lua_rawset(L, LUA_REGISTRYINDEX);
+}
+
+// Pushes the name of `key`; the key table is at the top of the stack.
+void PushKey(lua_State* L, Key key) { lua_rawgeti(L, -1, static_cast<int>(key)); }
+
+// With the event table below the key table at the top: event[key] = value.
+void SetString(lua_State* L, Key key, std::string_view value) {
+  PushKey(L, key);
   lua_pushlstring(L, value.data(), value.size());
-  lua_setfield(L, -2, key);
+  lua_rawset(L, -4);
 }
 
 bool IsJsonData(const std::optional<std::string>& content_type) {
@@ -159,26 +200,29 @@ int MemberCount(const CloudEvent& event) {
 
 Status PushEvent(lua_State* L, const CloudEvent& event) {
   lua_createtable(L, 0, MemberCount(event));
+  PushKeyTable(L);
   if (event.data_is_binary) {
-    SetString(L, "data_base64", EncodeBase64(event.data));
+    SetString(L, Key::kDataBase64, EncodeBase64(event.data));
   } else if (!event.data.empty() && IsJsonData(event.data_content_type)) {
+    PushKey(L, Key::kData);
     Status pushed = PushJson(L, event.data);
     if (!pushed.ok()) {
-      lua_pop(L, 1);
+      lua_pop(L, 3);
       return InvalidArgument("the event's data is not JSON: " + pushed.message());
     }
-    lua_setfield(L, -2, "data");
+    lua_rawset(L, -4);
   } else if (!event.data.empty()) {
-    SetString(L, "data", event.data);
+    SetString(L, Key::kData, event.data);
   }
-  SetString(L, "id", event.id);
-  SetString(L, "source", event.source);
-  SetString(L, "specversion", event.spec_version);
-  SetString(L, "type", event.type);
-  if (event.subject) SetString(L, "subject", *event.subject);
-  if (event.time) SetString(L, "time", FormatRfc3339(*event.time));
-  if (event.data_content_type) SetString(L, "datacontenttype", *event.data_content_type);
-  if (event.data_schema) SetString(L, "dataschema", *event.data_schema);
+  SetString(L, Key::kId, event.id);
+  SetString(L, Key::kSource, event.source);
+  SetString(L, Key::kSpecVersion, event.spec_version);
+  SetString(L, Key::kType, event.type);
+  if (event.subject) SetString(L, Key::kSubject, *event.subject);
+  if (event.time) SetString(L, Key::kTime, FormatRfc3339(*event.time));
+  if (event.data_content_type) SetString(L, Key::kDataContentType, *event.data_content_type);
+  if (event.data_schema) SetString(L, Key::kDataSchema, *event.data_schema);
+  lua_pop(L, 1);  // the key table
   for (const Extension& x : event.extensions) {
     if (const auto* b = std::get_if<bool>(&x.value)) {
       lua_pushboolean(L, *b ? 1 : 0);
