@@ -4,12 +4,12 @@
 
 #include <simdjson.h>
 
-#include <charconv>
 #include <cmath>
 #include <lua.hpp>
 #include <vector>
 
 #include "ingest/json_text.h"
+#include "pipeline/json_number.h"
 
 namespace eventlake::pipeline {
 namespace {
@@ -84,17 +84,6 @@ Status NotJson(std::string_view path, std::string_view why) {
   return InvalidArgument(std::string(path.empty() ? "value" : path) + ": " + std::string(why));
 }
 
-void AppendNumber(double d, std::string* out) {
-  char buffer[32];
-  std::to_chars_result r{};
-  if (std::trunc(d) == d && std::abs(d) < 9.2e18) {
-    r = std::to_chars(buffer, buffer + sizeof buffer, static_cast<int64_t>(d));
-  } else {
-    r = std::to_chars(buffer, buffer + sizeof buffer, d);
-  }
-  out->append(buffer, r.ptr);
-}
-
 // Writes one value; `max_bytes_` is what the text may grow to: a table
 // that holds one big string many times is small in Lua and huge as JSON.
 // Errors say where (".member", "[i]"): the way down is kept only on an
@@ -129,7 +118,7 @@ class JsonWriter {
       case LUA_TNUMBER: {
         const double d = lua_tonumber(L_, index);
         if (!std::isfinite(d)) return InvalidArgument("NaN and infinities are not JSON numbers");
-        AppendNumber(d, out_);
+        AppendJsonNumber(d, out_);
         return Status::Ok();
       }
       case LUA_TSTRING: {
