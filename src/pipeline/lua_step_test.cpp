@@ -174,6 +174,28 @@ TEST(LuaStep, UnicodeNestedDataAndNullRoundTrip) {
   EXPECT_EQ(json::parse(r.out[0].data), expected);
 }
 
+TEST(LuaStep, DataThatIsNotAnObjectAndNumbersComeBackAsTheyWere) {
+  auto step = Step("function process(e) return e end");
+  const std::pair<const char*, const char*> cases[] = {
+      {"[1,2,[]]", "[1,2,[]]"},
+      {R"("just text")", R"("just text")"},
+      {"42", "42"},
+      {"true", "true"},
+      {"null", "null"},
+      {"-0.0", "0"},
+      {"[1.0,2.50,-3.125,0.001,1e-7,123456.789012]", "[1,2.5,-3.125,0.001,1e-07,123456.789012]"},
+      {"[9007199254740993,12345678901234567890,-9223372036854775808]",
+       "[9007199254740992,12345678901234567168,-9223372036854775808]"},  // as doubles
+      {R"({"a":{"b":{"c":[{"d":[]}, {}]}}})", R"({"a":{"b":{"c":[{"d":[]},{}]}}})"},
+  };
+  for (const auto& [in, out] : cases) {
+    std::vector<BatchRecord> batch{Event("a", in)};
+    StepResult r = step->Run(batch);
+    ASSERT_EQ(r.out.size(), 1u) << in << ": " << r.failed[0].error.ToString();
+    EXPECT_EQ(r.out[0].data, out) << in;
+  }
+}
+
 TEST(LuaStep, EmptyTablesArraysAndTheJsonFunctions) {
   auto step = Step(R"(
     function process(e)
