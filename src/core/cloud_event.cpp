@@ -145,6 +145,14 @@ Status BadTimestamp(std::string_view text) {
   return InvalidArgument(std::move(message));
 }
 
+// `value` (>= 0, < 10^width) as `width` decimal digits at `at`.
+void PutDigits(int64_t value, int width, char* at) {
+  for (int i = width - 1; i >= 0; --i) {
+    at[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+}
+
 }  // namespace
 
 Result<TimestampMicros> ParseRfc3339(std::string_view text) {
@@ -180,6 +188,17 @@ std::string FormatRfc3339(TimestampMicros micros) {
   }
   CivilDate date = CivilFromDays(days);
   int64_t second_of_day = rest / kMicrosPerSecond;
+  if (date.year >= 0 && date.year <= 9999) {  // every parsed time: digits by hand, no snprintf
+    std::string text = "0000-00-00T00:00:00.000000Z";
+    PutDigits(date.year, 4, &text[0]);
+    PutDigits(date.month, 2, &text[5]);
+    PutDigits(date.day, 2, &text[8]);
+    PutDigits(second_of_day / 3600, 2, &text[11]);
+    PutDigits(second_of_day / 60 % 60, 2, &text[14]);
+    PutDigits(second_of_day % 60, 2, &text[17]);
+    PutDigits(rest % kMicrosPerSecond, 6, &text[20]);
+    return text;
+  }
   char buffer[64];
   int n = std::snprintf(
       buffer, sizeof(buffer), "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ",

@@ -26,5 +26,27 @@ TEST(IsValidUtf8, RejectsOverlongsSurrogatesAndTruncation) {
   EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
 }
 
+TEST(IsValidUtf8, FindsABadByteAfterOrInsideLongAsciiRuns) {
+  EXPECT_TRUE(IsValidUtf8("0123456789abcdef é 0123456789abcdef"));
+  EXPECT_FALSE(IsValidUtf8("0123456789abcdef\xc0\xaf"));
+  EXPECT_FALSE(IsValidUtf8("01234567\xffzzzzzzzz"));
+  EXPECT_FALSE(IsValidUtf8("0123456\xe2\x9c"));  // truncated at the end
+}
+
+TEST(JsonString, EscapesBetweenLongRunsOfPlainText) {
+  EXPECT_EQ(JsonString("0123456789\"abcdefgh\\ijklmnop\x7f\xff."),
+            "\"0123456789\\\"abcdefgh\\\\ijklmnop\x7f\xEF\xBF\xBD.\"");
+  EXPECT_EQ(JsonString("abcdefg\x01hijklmnopqrstu\tv"), R"("abcdefg\u0001hijklmnopqrstu\tv")");
+}
+
+TEST(AppendValidJsonString, EscapesValidTextAndLeavesTheOutputAsItWasForBadText) {
+  std::string out = "[";
+  EXPECT_TRUE(AppendValidJsonString("tab\t é \"✓\"", &out));
+  EXPECT_EQ(out, R"(["tab\t é \"✓\"")");
+  EXPECT_FALSE(AppendValidJsonString("0123456789abcdef\xc0\xaf", &out));
+  EXPECT_FALSE(AppendValidJsonString("\xed\xa0\x80", &out));
+  EXPECT_EQ(out, R"(["tab\t é \"✓\"")");
+}
+
 }  // namespace
 }  // namespace eventlake::ingest

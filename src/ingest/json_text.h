@@ -14,6 +14,10 @@ bool IsValidUtf8(std::string_view text);
 // U+FFFD, control characters are escaped.
 void AppendJsonString(std::string_view text, std::string* out);
 
+// The same when `text` IsValidUtf8 (one pass for both); false, and *out as
+// it was, when it is not.
+bool AppendValidJsonString(std::string_view text, std::string* out);
+
 // `text` as a quoted JSON string.
 std::string JsonString(std::string_view text);
 

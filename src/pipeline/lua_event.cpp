@@ -3,6 +3,7 @@
 #include "pipeline/lua_event.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <lua.hpp>
 #include <string_view>
@@ -16,9 +17,49 @@
 namespace eventlake::pipeline {
 namespace {
 
-void SetString(lua_State* L, const char* key, std::string_view value) {
+// The attributes' names, interned once per state and kept in a table in
+// the registry (under &kKeyTableKey), rather than hashed for every event.
+enum class Key : int {
+  kData = 1,
+  kDataBase64,
+  kId,
+  kSource,
+  kSpecVersion,
+  kType,
+  kSubject,
+  kTime,
+  kDataContentType,
+  kDataSchema,
+};
+constexpr std::array<const char*, 10> kKeyNames = {
+    "data", "data_base64", "id",   "source",          "specversion",
+    "type", "subject",     "time", "datacontenttype", "dataschema"};
+const char kKeyTableKey = 0;
+
+// Pushes the table of names ([Key] = name), made on first use.
+void PushKeyTable(lua_State* L) {
+  lua_pushlightuserdata(L, const_cast<char*>(&kKeyTableKey));
+  lua_rawget(L, LUA_REGISTRYINDEX);
+  if (!lua_isnil(L, -1)) return;
+  lua_pop(L, 1);
+  lua_createtable(L, static_cast<int>(kKeyNames.size()), 0);
+  for (size_t i = 0; i < kKeyNames.size(); ++i) {
+    lua_pushstring(L, kKeyNames[i]);
+    lua_rawseti(L, -2, static_cast<int>(i) + 1);
+  }
+  lua_pushlightuserdata(L, const_cast<char*>(&kKeyTableKey));
+  lua_pushvalue(L, -2);
+  lua_rawset(L, LUA_REGISTRYINDEX);
+}
+
+// Pushes the name of `key`; the key table is at the top of the stack.
+void PushKey(lua_State* L, Key key) { lua_rawgeti(L, -1, static_cast<int>(key)); }
+
+// With the event table below the key table at the top: event[key] = value.
+void SetString(lua_State* L, Key key, std::string_view value) {
+  PushKey(L, key);
   lua_pushlstring(L, value.data(), value.size());
-  lua_setfield(L, -2, key);
+  lua_rawset(L, -4);
 }
 
 bool IsJsonData(const std::optional<std::string>& content_type) {
@@ -31,8 +72,10 @@ std::string_view StringAt(lua_State* L, int index) {
   return {text, size};
 }
 
-// The string value at the top of the stack, for the attribute `name`.
-Result<std::string> AttributeString(lua_State* L, std::string_view where, std::string_view name) {
+// The string value at the top of the stack, for the attribute `name`:
+// valid while the value is on the stack.
+Result<std::string_view> AttributeString(lua_State* L, std::string_view where,
+                                         std::string_view name) {
   if (lua_type(L, -1) != LUA_TSTRING) {
     return Err(InvalidArgument(std::string(where) + ": " + std::string(name) +
                                " must be a string, not a " + lua_typename(L, lua_type(L, -1))));
@@ -42,7 +85,7 @@ Result<std::string> AttributeString(lua_State* L, std::string_view where, std::s
     return Err(
         InvalidArgument(std::string(where) + ": " + std::string(name) + " is not valid UTF-8"));
   }
-  return std::string(text);
+  return text;
 }
 
 Result<ExtensionValue> ExtensionAt(lua_State* L, std::string_view where, std::string_view name) {
@@ -58,8 +101,8 @@ Result<ExtensionValue> ExtensionAt(lua_State* L, std::string_view where, std::st
       return ExtensionValue(static_cast<int64_t>(d));
     }
     case LUA_TSTRING: {
-      EL_ASSIGN_OR_RETURN(std::string text, AttributeString(L, where, name));
-      return ExtensionValue(std::move(text));
+      EL_ASSIGN_OR_RETURN(std::string_view text, AttributeString(L, where, name));
+      return ExtensionValue(std::string(text));
     }
     default:
       return Err(InvalidArgument(std::string(where) + ": the extension " + std::string(name) +
@@ -87,26 +130,28 @@ Status ApplyMember(lua_State* L, std::string_view where, CloudEvent& event, bool
                                          : name == "dataschema"      ? &event.data_schema
                                                                      : nullptr;
   if (required != nullptr || optional != nullptr) {
-    EL_ASSIGN_OR_RETURN(std::string value, text());
+    EL_ASSIGN_OR_RETURN(std::string_view value, text());
     if (required != nullptr) {
-      *required = std::move(value);
+      required->assign(value);
     } else {
-      *optional = std::move(value);
+      optional->emplace(value);
     }
     return Status::Ok();
   }
   if (name == "specversion") {
-    EL_ASSIGN_OR_RETURN(std::string version, text());
-    if (version != "1.0")
-      return InvalidArgument(std::string(where) + ": specversion must be 1.0, not " + version);
+    EL_ASSIGN_OR_RETURN(std::string_view version, text());
+    if (version != "1.0") {
+      return InvalidArgument(std::string(where) + ": specversion must be 1.0, not " +
+                             std::string(version));
+    }
   } else if (name == "time") {
-    EL_ASSIGN_OR_RETURN(std::string time, text());
+    EL_ASSIGN_OR_RETURN(std::string_view time, text());
     auto micros = ParseRfc3339(time);
     if (!micros.has_value())
       return InvalidArgument(std::string(where) + ": time: " + micros.error().message());
     event.time = *micros;
   } else if (name == "data_base64") {
-    EL_ASSIGN_OR_RETURN(std::string base64, text());
+    EL_ASSIGN_OR_RETURN(std::string_view base64, text());
     EL_ASSIGN_OR_RETURN(event.data, DecodeBase64(base64));
     event.data_is_binary = true;
     *has_base64 = true;
@@ -121,8 +166,10 @@ Status ApplyMember(lua_State* L, std::string_view where, CloudEvent& event, bool
 }
 
 // event.data from the table's `data` (at the top of the stack).
-Status ApplyData(lua_State* L, std::string_view where, size_t max_bytes, CloudEvent& event) {
+Status ApplyData(lua_State* L, std::string_view where, size_t max_bytes, size_t data_bytes,
+                 CloudEvent& event) {
   if (IsJsonData(event.data_content_type)) {
+    event.data.reserve(data_bytes);
     EL_RETURN_IF_ERROR(
         AppendLuaAsJson(L, -1, std::string(where) + ": data", max_bytes, &event.data));
     if (!event.data_content_type) event.data_content_type = "application/json";
@@ -137,30 +184,45 @@ Status ApplyData(lua_State* L, std::string_view where, size_t max_bytes, CloudEv
   return Status::Ok();
 }
 
+// The keys PushEvent sets: a table sized to them exactly (LuaJIT rounds
+// up to a power of two) is half the garbage of one sized for all.
+int MemberCount(const CloudEvent& event) {
+  int count = 4 + static_cast<int>(event.extensions.size());  // id, source, specversion, type
+  if (event.data_is_binary || !event.data.empty()) ++count;
+  for (bool present : {event.subject.has_value(), event.time.has_value(),
+                       event.data_content_type.has_value(), event.data_schema.has_value()}) {
+    count += present ? 1 : 0;
+  }
+  return count;
+}
+
 }  // namespace
 
 Status PushEvent(lua_State* L, const CloudEvent& event) {
-  lua_createtable(L, 0, 10 + static_cast<int>(event.extensions.size()));
+  lua_createtable(L, 0, MemberCount(event));
+  PushKeyTable(L);
   if (event.data_is_binary) {
-    SetString(L, "data_base64", EncodeBase64(event.data));
+    SetString(L, Key::kDataBase64, EncodeBase64(event.data));
   } else if (!event.data.empty() && IsJsonData(event.data_content_type)) {
+    PushKey(L, Key::kData);
     Status pushed = PushJson(L, event.data);
     if (!pushed.ok()) {
-      lua_pop(L, 1);
+      lua_pop(L, 3);
       return InvalidArgument("the event's data is not JSON: " + pushed.message());
     }
-    lua_setfield(L, -2, "data");
+    lua_rawset(L, -4);
   } else if (!event.data.empty()) {
-    SetString(L, "data", event.data);
+    SetString(L, Key::kData, event.data);
   }
-  SetString(L, "id", event.id);
-  SetString(L, "source", event.source);
-  SetString(L, "specversion", event.spec_version);
-  SetString(L, "type", event.type);
-  if (event.subject) SetString(L, "subject", *event.subject);
-  if (event.time) SetString(L, "time", FormatRfc3339(*event.time));
-  if (event.data_content_type) SetString(L, "datacontenttype", *event.data_content_type);
-  if (event.data_schema) SetString(L, "dataschema", *event.data_schema);
+  SetString(L, Key::kId, event.id);
+  SetString(L, Key::kSource, event.source);
+  SetString(L, Key::kSpecVersion, event.spec_version);
+  SetString(L, Key::kType, event.type);
+  if (event.subject) SetString(L, Key::kSubject, *event.subject);
+  if (event.time) SetString(L, Key::kTime, FormatRfc3339(*event.time));
+  if (event.data_content_type) SetString(L, Key::kDataContentType, *event.data_content_type);
+  if (event.data_schema) SetString(L, Key::kDataSchema, *event.data_schema);
+  lua_pop(L, 1);  // the key table
   for (const Extension& x : event.extensions) {
     if (const auto* b = std::get_if<bool>(&x.value)) {
       lua_pushboolean(L, *b ? 1 : 0);
@@ -199,7 +261,7 @@ Result<CloudEvent> ToEvent(lua_State* L, int index, const EventDefaults& default
   if (!lua_isnil(L, -1)) {
     data = has_base64 ? InvalidArgument(std::string(where) +
                                         ": data and data_base64 must not both be present")
-                      : ApplyData(L, where, max_data_bytes, event);
+                      : ApplyData(L, where, max_data_bytes, defaults.data_bytes, event);
   }
   lua_pop(L, 1);
   EL_RETURN_IF_ERROR(data);

@@ -45,6 +45,7 @@ Status PushEvent(lua_State* L, const CloudEvent& event);
 struct EventDefaults {
   std::string source;
   std::string type;
+  size_t data_bytes = 0;  // what to reserve for the JSON data written (a guess: the input's)
 };
 
 // The event the table at `index` describes; InvalidArgument naming the

@@ -4,11 +4,12 @@
 
 #include <simdjson.h>
 
-#include <charconv>
 #include <cmath>
 #include <lua.hpp>
+#include <vector>
 
 #include "ingest/json_text.h"
+#include "pipeline/json_number.h"
 
 namespace eventlake::pipeline {
 namespace {
@@ -83,29 +84,29 @@ Status NotJson(std::string_view path, std::string_view why) {
   return InvalidArgument(std::string(path.empty() ? "value" : path) + ": " + std::string(why));
 }
 
-void AppendNumber(double d, std::string* out) {
-  char buffer[32];
-  std::to_chars_result r{};
-  if (std::trunc(d) == d && std::abs(d) < 9.2e18) {
-    r = std::to_chars(buffer, buffer + sizeof buffer, static_cast<int64_t>(d));
-  } else {
-    r = std::to_chars(buffer, buffer + sizeof buffer, d);
-  }
-  out->append(buffer, r.ptr);
-}
-
-// Writes one value; `path_` is where it is (for errors), `max_bytes_`
-// what the text may grow to: a table that holds one big string many times
-// is small in Lua and huge as JSON.
+// Writes one value; `max_bytes_` is what the text may grow to: a table
+// that holds one big string many times is small in Lua and huge as JSON.
+// Errors say where (".member", "[i]"): the way down is kept only on an
+// error, as it unwinds (a path kept up to date would cost every member).
 class JsonWriter {
  public:
-  JsonWriter(lua_State* L, std::string_view path, size_t max_bytes, std::string* out)
-      : L_(L), path_(path), max_bytes_(max_bytes), out_(out) {}
+  JsonWriter(lua_State* L, size_t max_bytes, std::string* out)
+      : L_(L), max_bytes_(max_bytes), out_(out) {}
 
+  // The value at `index`, for errors at `path`.
+  Status Write(int index, std::string_view path) {
+    Status s = Value(index, 0);
+    if (s.ok()) return s;
+    std::string where(path);
+    for (auto step = down_.rbegin(); step != down_.rend(); ++step) where += *step;
+    return NotJson(where, s.message());
+  }
+
+ private:
   Status Value(int index, int depth) {
     if (out_->size() > max_bytes_) {
-      return NotJson(path_,
-                     "the JSON text is over the limit of " + std::to_string(max_bytes_) + " bytes");
+      return InvalidArgument("the JSON text is over the limit of " + std::to_string(max_bytes_) +
+                             " bytes");
     }
     switch (lua_type(L_, index)) {
       case LUA_TNIL:
@@ -116,16 +117,15 @@ class JsonWriter {
         return Status::Ok();
       case LUA_TNUMBER: {
         const double d = lua_tonumber(L_, index);
-        if (!std::isfinite(d)) return NotJson(path_, "NaN and infinities are not JSON numbers");
-        AppendNumber(d, out_);
+        if (!std::isfinite(d)) return InvalidArgument("NaN and infinities are not JSON numbers");
+        AppendJsonNumber(d, out_);
         return Status::Ok();
       }
       case LUA_TSTRING: {
         size_t size = 0;
         const char* text = lua_tolstring(L_, index, &size);
-        if (!ingest::IsValidUtf8({text, size}))
-          return NotJson(path_, "a string that is not valid UTF-8");
-        ingest::AppendJsonString({text, size}, out_);
+        if (!ingest::AppendValidJsonString({text, size}, out_))
+          return InvalidArgument("a string that is not valid UTF-8");
         return Status::Ok();
       }
       case LUA_TTABLE:
@@ -139,18 +139,17 @@ class JsonWriter {
       default:
         break;
     }
-    return NotJson(path_,
-                   std::string("a ") + lua_typename(L_, lua_type(L_, index)) + " is not JSON");
+    return InvalidArgument(std::string("a ") + lua_typename(L_, lua_type(L_, index)) +
+                           " is not JSON");
   }
 
- private:
   // Keys 1..n: an array; all string keys: an object; anything else: an error.
   Status Table(int index, int depth) {
     if (depth >= kMaxJsonDepth) {
-      return NotJson(path_, "nested deeper than " + std::to_string(kMaxJsonDepth) +
-                                " (a table that holds itself?)");
+      return InvalidArgument("nested deeper than " + std::to_string(kMaxJsonDepth) +
+                             " (a table that holds itself?)");
     }
-    if (!lua_checkstack(L_, 4)) return NotJson(path_, "nested too deep for the Lua stack");
+    if (!lua_checkstack(L_, 4)) return InvalidArgument("nested too deep for the Lua stack");
     const size_t length = lua_objlen(L_, index);
     bool marked_array = false;
     if (lua_getmetatable(L_, index)) {
@@ -161,29 +160,25 @@ class JsonWriter {
     if (length > 0 || marked_array) return Array(index, length, depth);
     out_->push_back('{');
     bool first = true;
-    const size_t before = path_.size();
     lua_pushnil(L_);
     while (lua_next(L_, index) != 0) {
       if (lua_type(L_, -2) != LUA_TSTRING) {
         lua_pop(L_, 2);
-        return NotJson(path_, "a table with a key that is neither 1..n nor a string is not JSON");
+        return InvalidArgument("a table with a key that is neither 1..n nor a string is not JSON");
       }
       size_t size = 0;
       const char* key = lua_tolstring(L_, -2, &size);
       const std::string_view name(key, size);
-      if (!ingest::IsValidUtf8(name)) {
-        lua_pop(L_, 2);
-        return NotJson(path_, "a member name is not valid UTF-8");
-      }
       if (!first) out_->push_back(',');
       first = false;
-      ingest::AppendJsonString(name, out_);
+      if (!ingest::AppendValidJsonString(name, out_)) {
+        lua_pop(L_, 2);
+        return InvalidArgument("a member name is not valid UTF-8");
+      }
       out_->push_back(':');
-      path_.push_back('.');
-      path_.append(name);
       Status s = Value(lua_gettop(L_), depth + 1);
-      path_.resize(before);
       if (!s.ok()) {
+        down_.push_back("." + std::string(name));
         lua_pop(L_, 2);
         return s;
       }
@@ -201,28 +196,28 @@ class JsonWriter {
       lua_pop(L_, 1);
     }
     if (keys != length) {
-      return NotJson(path_, "a table with keys 1.." + std::to_string(length) +
-                                " and others is neither a JSON array nor an object");
+      return InvalidArgument("a table with keys 1.." + std::to_string(length) +
+                             " and others is neither a JSON array nor an object");
     }
     out_->push_back('[');
-    const size_t before = path_.size();
     for (size_t i = 1; i <= length; ++i) {
       if (i > 1) out_->push_back(',');
       lua_rawgeti(L_, index, static_cast<int>(i));
-      path_.append("[" + std::to_string(i) + "]");
       Status s = Value(lua_gettop(L_), depth + 1);
-      path_.resize(before);
       lua_pop(L_, 1);
-      EL_RETURN_IF_ERROR(s);
+      if (!s.ok()) {
+        down_.push_back("[" + std::to_string(i) + "]");
+        return s;
+      }
     }
     out_->push_back(']');
     return Status::Ok();
   }
 
   lua_State* L_;
-  std::string path_;
   size_t max_bytes_;
   std::string* out_;
+  std::vector<std::string> down_;  // after an error: from the value that failed up to the top
 };
 
 // Lua errors are raised only once no C++ object is alive in the frame.
@@ -298,7 +293,7 @@ Status AppendLuaAsJson(lua_State* L, int index, std::string_view path, size_t ma
                        std::string* out) {
   if (index < 0 && index > LUA_REGISTRYINDEX) index = lua_gettop(L) + index + 1;
   const size_t start = out->size();
-  Status written = JsonWriter(L, path, start + max_bytes, out).Value(index, 0);
+  Status written = JsonWriter(L, start + max_bytes, out).Write(index, path);
   if (written.ok() && out->size() - start > max_bytes) {
     written =
         NotJson(path, "the JSON text is over the limit of " + std::to_string(max_bytes) + " bytes");

@@ -18,7 +18,10 @@
 // Limits:
 //   - CPU: each Call may use `cpu_time` of its thread's CPU time, checked
 //     by an instruction-count hook every kHookInstructions VM
-//     instructions. LuaJIT does not run hooks inside JIT-compiled traces
+//     instructions; the call's start is a reading of the CPU clock up to
+//     1% of cpu_time (at most 100 us) old, so a call may stop that much
+//     early, never late (the CPU clock is a system call; a call is a few
+//     microseconds). LuaJIT does not run hooks inside JIT-compiled traces
 //     (`while true do end` would never stop), so the JIT compiler is off
 //     (the jit library, which starts it, is never opened, and the engine
 //     is switched off): the interpreter runs every instruction. Measured

@@ -156,6 +156,18 @@ StepResult LuaStep::RunRecords(std::unique_ptr<LuaSandbox>& sandbox,
                                std::span<const BatchRecord> batch) const {
   StepResult result;
   const std::string where = options_.function + "'s result";
+  // One body for all the records (a std::function per record would be an
+  // allocation per record): it reads the record from `in` and `out`.
+  const CloudEvent* in = nullptr;
+  Output out{.events = &result.out};
+  result.out.reserve(batch.size());
+  const std::function<Status(lua_State*)> call = [&](lua_State* L) -> Status {
+    EL_RETURN_IF_ERROR(PushFunction(L, options_.function));
+    Status pushed = PushEvent(L, *in);
+    if (!pushed.ok()) return InvalidArgument("lua: " + pushed.message());
+    lua_call(L, 1, 1);
+    return AppendRecordResult(L, where, out);
+  };
   for (size_t i = 0; i < batch.size(); ++i) {
     if (sandbox == nullptr || sandbox->broken()) {  // a limit in the record before: a clean state
       auto fresh = NewSandbox();
@@ -165,18 +177,15 @@ StepResult LuaStep::RunRecords(std::unique_ptr<LuaSandbox>& sandbox,
       }
       sandbox = std::move(*fresh);
     }
-    const CloudEvent& in = batch[i].event;
-    Output out{.defaults = {.source = in.source, .type = in.type},
-               .bytes_left = options_.memory_limit,
-               .events = &result.out};
+    in = &batch[i].event;
+    out.defaults.source = in->source;
+    out.defaults.type = in->type;
+    // Room for a few members more; no more than a small event's, since a
+    // record may fan out into many events with less data each.
+    out.defaults.data_bytes = std::min<size_t>(in->data.size() + in->data.size() / 4, 4096);
+    out.bytes_left = options_.memory_limit;
     const size_t before = result.out.size();
-    Status s = sandbox->Call([&](lua_State* L) -> Status {
-      EL_RETURN_IF_ERROR(PushFunction(L, options_.function));
-      Status pushed = PushEvent(L, in);
-      if (!pushed.ok()) return InvalidArgument("lua: " + pushed.message());
-      lua_call(L, 1, 1);
-      return AppendRecordResult(L, where, out);
-    });
+    Status s = sandbox->Call(call);
     if (!s.ok()) {
       result.out.resize(before);
       result.failed.push_back({i, std::move(s)});

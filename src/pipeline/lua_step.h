@@ -31,7 +31,8 @@
 // times is small in Lua and would be huge written out.
 //
 // `timeout` is the CPU time of one call (per event in record mode, per
-// batch in batch mode); `memory_limit` what one Lua state may hold. After
+// batch in batch mode; how precisely: lua_sandbox.h); `memory_limit` what
+// one Lua state may hold. After
 // a limit the state is replaced by a new one (the top-level code runs
 // again), so the next call starts clean.
 //

@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "pipeline/lua_json.h"
+
 namespace eventlake::pipeline {
 namespace {
 
@@ -61,6 +63,7 @@ TEST(LuaStep, RecordModeChangesTheEventsItReturns) {
       e.data.country = string.upper(e.data.country)
       e.subject = "order-" .. e.id
       e.region = "eu"
+      e.dataschema = "https://example.com/order.json"
       return e
     end)");
   std::vector<BatchRecord> batch{Event("a", R"({"price": 3, "country": "de"})")};
@@ -74,6 +77,7 @@ TEST(LuaStep, RecordModeChangesTheEventsItReturns) {
   EXPECT_EQ(e.source, "/web");
   EXPECT_EQ(e.type, "click");
   EXPECT_EQ(e.subject, "order-a");
+  EXPECT_EQ(e.data_schema, "https://example.com/order.json");
   EXPECT_EQ(e.time, 1'796'212'800'000'000);
   EXPECT_EQ(e.data_content_type, "application/json");
   EXPECT_EQ(json::parse(e.data), json::parse(R"({"price": 6, "country": "DE"})"));
@@ -131,6 +135,9 @@ TEST(LuaStep, ResultsThatAreNotEventsFailTheirRecord) {
   const ErrorCase cases[] = {
       {"return 42", "process's result is a number"},
       {"e.time = 'yesterday' return e", "time:"},
+      {"e.specversion = '2.0' return e", "specversion must be 1.0, not 2.0"},
+      {"e.subject = 7 return e", "subject must be a string, not a number"},
+      {"e.region = 'bad\\255' return e", "region is not valid UTF-8"},
       {"e.Bad_Name = 1 return e", "'Bad_Name' is neither an attribute nor an extension"},
       {"e.ext = 1.5 return e", "the extension ext must be an integer"},
       {"e.data = {1, 2, x = 3} return e", "data: a table with keys 1..2 and others"},
@@ -140,6 +147,19 @@ TEST(LuaStep, ResultsThatAreNotEventsFailTheirRecord) {
       {"e.data = {n = 0/0} return e", "NaN"},
   };
   ExpectErrors(cases);
+}
+
+TEST(LuaStep, ErrorsInDataSayWhereDownNestedTables) {
+  EXPECT_EQ(ErrorOf("e.data = {a = {{}, {b = {1, 2, print or pairs}}}} return e"),
+            "lua: process's result: data.a[2].b[3]: a function is not JSON");
+  EXPECT_EQ(ErrorOf("e.data = {ok = {1}, bad = {{x = 0/0}}} return e"),
+            "lua: process's result: data.bad[1].x: NaN and infinities are not JSON numbers");
+  EXPECT_THAT(ErrorOf("json.encode({x = {pairs}})"),
+              HasSubstr("json.encode.x[1]: a function is not JSON"));
+  std::string cycle = "data";
+  for (int depth = 0; depth < kMaxJsonDepth; ++depth) cycle += ".t";
+  EXPECT_THAT(ErrorOf("local t = {} t.t = t e.data = t return e"),
+              HasSubstr(cycle + ": nested deeper than 100"));
 }
 
 TEST(LuaStep, UnicodeNestedDataAndNullRoundTrip) {
@@ -152,6 +172,28 @@ TEST(LuaStep, UnicodeNestedDataAndNullRoundTrip) {
   json expected = json::parse(data);
   expected["seen"] = true;
   EXPECT_EQ(json::parse(r.out[0].data), expected);
+}
+
+TEST(LuaStep, DataThatIsNotAnObjectAndNumbersComeBackAsTheyWere) {
+  auto step = Step("function process(e) return e end");
+  const std::pair<const char*, const char*> cases[] = {
+      {"[1,2,[]]", "[1,2,[]]"},
+      {R"("just text")", R"("just text")"},
+      {"42", "42"},
+      {"true", "true"},
+      {"null", "null"},
+      {"-0.0", "0"},
+      {"[1.0,2.50,-3.125,0.001,1e-7,123456.789012]", "[1,2.5,-3.125,0.001,1e-07,123456.789012]"},
+      {"[9007199254740993,12345678901234567890,-9223372036854775808]",
+       "[9007199254740992,12345678901234567168,-9223372036854775808]"},  // as doubles
+      {R"({"a":{"b":{"c":[{"d":[]}, {}]}}})", R"({"a":{"b":{"c":[{"d":[]},{}]}}})"},
+  };
+  for (const auto& [in, out] : cases) {
+    std::vector<BatchRecord> batch{Event("a", in)};
+    StepResult r = step->Run(batch);
+    ASSERT_EQ(r.out.size(), 1u) << in << ": " << r.failed[0].error.ToString();
+    EXPECT_EQ(r.out[0].data, out) << in;
+  }
 }
 
 TEST(LuaStep, EmptyTablesArraysAndTheJsonFunctions) {
@@ -367,6 +409,27 @@ TEST(LuaStep, AnEndlessLoopStopsAtTheCpuLimitAndTheStepGoesOn) {
   ASSERT_TRUE(batch_step.has_value());
   r = (*batch_step)->Run(batch);
   EXPECT_EQ(r.status.message(), "lua: exceeded 50ms of CPU");
+}
+
+TEST(LuaStep, ACallGetsItsCpuTimeAfterManyShortOnes) {
+  // The start of a call is a CPU clock reading up to 100 us old: a call
+  // that needs 60% of its limit still gets it, right after quick calls.
+  auto step = LuaStep::Create({.code = R"(
+    function process(e)
+      if e.data.spin then
+        local start = os.clock()
+        while os.clock() - start < 0.06 do end
+      end
+      return e
+    end)",
+                               .timeout = std::chrono::milliseconds(100),
+                               .allow = {"os.clock"}});
+  ASSERT_TRUE(step.has_value()) << step.error().ToString();
+  std::vector<BatchRecord> batch(200, Event("a", "{}"));
+  batch.push_back(Event("b", R"({"spin": true})"));
+  StepResult r = (*step)->Run(batch);
+  EXPECT_TRUE(r.failed.empty()) << r.failed[0].error.ToString();
+  EXPECT_EQ(r.out.size(), batch.size());
 }
 
 TEST(LuaStep, MemoryOverTheLimitFailsTheCallNotTheProcess) {
