@@ -22,6 +22,7 @@
 
 typedef struct _duckdb_prepared_statement* duckdb_prepared_statement;  // NOLINT
 typedef struct _duckdb_data_chunk* duckdb_data_chunk;                  // NOLINT
+typedef struct _duckdb_vector* duckdb_vector;                          // NOLINT
 
 namespace eventlake::engine {
 
@@ -42,6 +43,10 @@ class ChunkStream {
   // The text of a VARCHAR cell of the current chunk; nullopt for NULL (or a
   // column of another type). The view lives until the next Next().
   std::optional<std::string_view> Text(size_t column, size_t row) const;
+  // A BIGINT (or smaller integer) cell, a BOOLEAN cell; nullopt for NULL
+  // (or a column of another type).
+  std::optional<int64_t> Int64(size_t column, size_t row) const;
+  std::optional<bool> Bool(size_t column, size_t row) const;
   // Keeps the first `rows` rows of the current chunk (at most rows()).
   void Truncate(size_t rows);
 
@@ -57,17 +62,20 @@ class ChunkStream {
   struct Handle;
   explicit ChunkStream(std::unique_ptr<Handle> handle);
   // A column of the current chunk, looked at once per chunk, not per cell.
-  struct TextColumn {
+  struct CachedColumn {
     bool looked = false;
-    const void* strings = nullptr;  // duckdb_string_t[], null unless VARCHAR
+    duckdb_vector vector = nullptr;
+    int type = 0;  // duckdb_type
+    const void* data = nullptr;
     uint64_t* validity = nullptr;
   };
-  const TextColumn& Column(size_t column) const;
+  const CachedColumn& Column(size_t column) const;
+  bool Valid(const CachedColumn& c, size_t row) const;
 
   std::unique_ptr<Handle> handle_;
   duckdb_data_chunk chunk_ = nullptr;
   size_t rows_ = 0;
-  mutable std::vector<TextColumn> columns_;
+  mutable std::vector<CachedColumn> columns_;
 };
 
 class PreparedStatement {

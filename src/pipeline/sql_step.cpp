@@ -55,48 +55,54 @@ Result<std::unique_ptr<SqlStep>> SqlStep::Create(SqlStepOptions options) {
   return step;
 }
 
-Status SqlStep::Load(std::span<const BatchRecord> batch, WindowBounds window) {
-  const bool windowed = options_.window_columns;
+Status SqlStep::Append(std::span<const BatchRecord> batch, WindowBounds window) {
+  // Replaced, not emptied: DELETE costs more than CREATE OR REPLACE and
+  // leaves the deleted rows behind.
   EL_RETURN_IF_ERROR(connection_->Execute(
-      std::string("CREATE OR REPLACE TEMP TABLE batch_events (ordinal BIGINT, id VARCHAR, source VARCHAR, type VARCHAR, "
-                  "subject VARCHAR, time TIMESTAMPTZ, data JSON") +
-      (windowed ? ", window_start TIMESTAMPTZ, window_end TIMESTAMPTZ)" : ")")));
-  {
-    EL_ASSIGN_OR_RETURN(engine::Appender appender, connection_->AppendTo("batch_events"));
-    int64_t ordinal = 0;
-    for (const BatchRecord& r : batch) {
-      const CloudEvent& e = r.event;
-      EL_RETURN_IF_ERROR(appender.Int64(ordinal++));
-      EL_RETURN_IF_ERROR(appender.String(e.id));
-      EL_RETURN_IF_ERROR(appender.String(e.source));
-      EL_RETURN_IF_ERROR(appender.String(e.type));
-      EL_RETURN_IF_ERROR(e.subject.has_value() ? appender.String(*e.subject) : appender.Null());
-      EL_RETURN_IF_ERROR(e.time.has_value() ? appender.TimestampMicros(*e.time) : appender.Null());
-      EL_RETURN_IF_ERROR(e.data.empty() || e.data_is_binary ? appender.Null() : appender.String(e.data));
-      if (windowed) {
-        EL_RETURN_IF_ERROR(appender.TimestampMicros(window.start));
-        EL_RETURN_IF_ERROR(appender.TimestampMicros(window.end));
-      }
-      EL_RETURN_IF_ERROR(appender.EndRow());
+      std::string("CREATE OR REPLACE TEMP TABLE batch_events (ordinal BIGINT, id VARCHAR, source VARCHAR, "
+                  "type VARCHAR, subject VARCHAR, time TIMESTAMPTZ, data JSON") +
+      (options_.window_columns ? ", window_start TIMESTAMPTZ, window_end TIMESTAMPTZ)" : ")")));
+  EL_ASSIGN_OR_RETURN(engine::Appender appender, connection_->AppendTo("batch_events"));
+  int64_t ordinal = 0;
+  for (const BatchRecord& r : batch) {
+    const CloudEvent& e = r.event;
+    EL_RETURN_IF_ERROR(appender.Int64(ordinal++));
+    EL_RETURN_IF_ERROR(appender.String(e.id));
+    EL_RETURN_IF_ERROR(appender.String(e.source));
+    EL_RETURN_IF_ERROR(appender.String(e.type));
+    EL_RETURN_IF_ERROR(e.subject.has_value() ? appender.String(*e.subject) : appender.Null());
+    EL_RETURN_IF_ERROR(e.time.has_value() ? appender.TimestampMicros(*e.time) : appender.Null());
+    EL_RETURN_IF_ERROR(e.data.empty() || e.data_is_binary ? appender.Null() : appender.String(e.data));
+    if (options_.window_columns) {
+      EL_RETURN_IF_ERROR(appender.TimestampMicros(window.start));
+      EL_RETURN_IF_ERROR(appender.TimestampMicros(window.end));
     }
-    EL_RETURN_IF_ERROR(appender.Close());
+    EL_RETURN_IF_ERROR(appender.EndRow());
   }
-  // The data's members as columns, typed by DuckDB over this batch.
+  return appender.Close();
+}
+
+Result<std::string> SqlStep::Structure(std::span<const BatchRecord> batch) {
+  if (batch.empty()) return std::string();
+  EL_ASSIGN_OR_RETURN(engine::QueryResult s,
+                      connection_->Query("SELECT json_group_structure(data)::VARCHAR FROM batch_events "
+                                         "WHERE json_type(data) = 'OBJECT'"));
+  return s.String(0, 0).value_or("null");
+}
+
+Status SqlStep::CreateViews(const std::string& structure_text) {
+  const bool windowed = options_.window_columns;
+  // The data's members as columns, typed by DuckDB over the batch.
   std::string members;
   std::string structure;
-  if (!batch.empty()) {
-    EL_ASSIGN_OR_RETURN(engine::QueryResult s,
-                        connection_->Query("SELECT json_group_structure(data)::VARCHAR FROM batch_events "
-                                           "WHERE json_type(data) = 'OBJECT'"));
-    const Json shape = Json::parse(s.String(0, 0).value_or("null"), nullptr, /*allow_exceptions=*/false);
-    if (shape.is_object()) {
-      for (const auto& [name, type] : shape.items()) {
-        // As in the lake's event tables: a member named like a column before it is data_<name>.
-        const bool taken = IsEventColumn(name) || (windowed && (name == "window_start" || name == "window_end"));
-        members += ", s." + SqlIdentifier(name) + " AS " + SqlIdentifier(taken ? "data_" + name : name);
-      }
-      if (!shape.empty()) structure = shape.dump();
+  const Json shape = Json::parse(structure_text.empty() ? "null" : structure_text, nullptr, /*allow_exceptions=*/false);
+  if (shape.is_object()) {
+    for (const auto& [name, type] : shape.items()) {
+      // As in the lake's event tables: a member named like a column before it is data_<name>.
+      const bool taken = IsEventColumn(name) || (windowed && (name == "window_start" || name == "window_end"));
+      members += ", s." + SqlIdentifier(name) + " AS " + SqlIdentifier(taken ? "data_" + name : name);
     }
+    if (!shape.empty()) structure = shape.dump();
   }
   // Objects are spread into the members' columns; other JSON data is the `data` column.
   const std::string from =
@@ -114,32 +120,68 @@ Status SqlStep::Load(std::span<const BatchRecord> batch, WindowBounds window) {
                               " FROM " + from);
 }
 
+Status SqlStep::Load(std::span<const BatchRecord> batch, WindowBounds window) {
+  EL_RETURN_IF_ERROR(Append(batch, window));
+  EL_ASSIGN_OR_RETURN(std::string structure, Structure(batch));
+  // The views (and the statement bound to them) change only with the
+  // batch's structure: the members and their types.
+  if (views_ready_ && structure == structure_) return Status::Ok();
+  views_ready_ = false;
+  statement_.reset();
+  EL_RETURN_IF_ERROR(CreateViews(structure));
+  structure_ = std::move(structure);
+  views_ready_ = true;
+  return Status::Ok();
+}
+
+Result<engine::PreparedStatement*> SqlStep::Statement() {
+  if (statement_ == nullptr) {
+    std::string wrapped;
+    if (!options_.filter.empty()) {
+      wrapped = "SELECT ordinal FROM (\n" + options_.sql + "\n) ORDER BY ordinal";
+    } else if (!options_.conditions.empty()) {
+      wrapped = "SELECT * FROM (\n" + options_.sql + "\n) ORDER BY ordinal";
+    } else {
+      wrapped = "SELECT to_json(q)::VARCHAR FROM (\n" + options_.sql + "\n) AS q";
+    }
+    EL_ASSIGN_OR_RETURN(statement_, connection_->Prepare(wrapped));
+  }
+  return statement_.get();
+}
+
 Result<std::vector<CloudEvent>> SqlStep::Query() {
-  EL_ASSIGN_OR_RETURN(engine::QueryResult rows,
-                      connection_->Query("SELECT to_json(q)::VARCHAR FROM (\n" + options_.sql + "\n) AS q"));
+  EL_ASSIGN_OR_RETURN(engine::PreparedStatement * statement, Statement());
+  EL_ASSIGN_OR_RETURN(engine::ChunkStream rows, statement->Execute());
   std::vector<CloudEvent> out;
-  out.reserve(rows.rows());
   const RowEventDefaults defaults{.source = options_.default_source, .type = options_.default_type};
-  for (size_t r = 0; r < rows.rows(); ++r) {
-    Json row = Json::parse(rows.String(0, r).value_or("{}"), nullptr, /*allow_exceptions=*/false);
-    if (!row.is_object()) return Err(Internal("a result row is not a JSON object"));
-    EL_ASSIGN_OR_RETURN(CloudEvent e, EventFromRow(std::move(row), defaults));
-    out.push_back(std::move(e));
+  while (true) {
+    EL_ASSIGN_OR_RETURN(bool more, rows.Next());
+    if (!more) break;
+    for (size_t r = 0; r < rows.rows(); ++r) {
+      const std::optional<std::string_view> text = rows.Text(0, r);
+      Json row = Json::parse(text.value_or("{}"), nullptr, /*allow_exceptions=*/false);
+      if (!row.is_object()) return Err(Internal("a result row is not a JSON object"));
+      EL_ASSIGN_OR_RETURN(CloudEvent e, EventFromRow(std::move(row), defaults));
+      out.push_back(std::move(e));
+    }
   }
   return out;
 }
 
 Result<StepResult> SqlStep::Filter(std::span<const BatchRecord> batch) {
-  EL_ASSIGN_OR_RETURN(engine::QueryResult rows,
-                      connection_->Query("SELECT ordinal FROM (\n" + options_.sql + "\n) ORDER BY ordinal"));
+  EL_ASSIGN_OR_RETURN(engine::PreparedStatement * statement, Statement());
+  EL_ASSIGN_OR_RETURN(engine::ChunkStream rows, statement->Execute());
   StepResult out;
-  out.out.reserve(rows.rows());
-  for (size_t r = 0; r < rows.rows(); ++r) {
-    const std::optional<int64_t> ordinal = rows.Int64(0, r);
-    if (!ordinal.has_value() || *ordinal < 0 || static_cast<size_t>(*ordinal) >= batch.size()) {
-      return Err(Internal("the filter answered a record that is not in the batch"));
+  while (true) {
+    EL_ASSIGN_OR_RETURN(bool more, rows.Next());
+    if (!more) break;
+    for (size_t r = 0; r < rows.rows(); ++r) {
+      const std::optional<int64_t> ordinal = rows.Int64(0, r);
+      if (!ordinal.has_value() || *ordinal < 0 || static_cast<size_t>(*ordinal) >= batch.size()) {
+        return Err(Internal("the filter answered a record that is not in the batch"));
+      }
+      out.Emit(static_cast<size_t>(*ordinal), batch[static_cast<size_t>(*ordinal)].event);
     }
-    out.Emit(static_cast<size_t>(*ordinal), batch[static_cast<size_t>(*ordinal)].event);
   }
   return out;
 }
@@ -147,15 +189,22 @@ Result<StepResult> SqlStep::Filter(std::span<const BatchRecord> batch) {
 Result<std::vector<uint64_t>> SqlStep::Conditions(std::span<const BatchRecord> batch) {
   std::lock_guard lock(mu_);
   EL_RETURN_IF_ERROR(Load(batch));
-  EL_ASSIGN_OR_RETURN(engine::QueryResult rows,
-                      connection_->Query("SELECT * FROM (\n" + options_.sql + "\n) ORDER BY ordinal"));
-  if (rows.rows() != batch.size()) return Err(Internal("the route's conditions did not answer every record"));
-  std::vector<uint64_t> truths(batch.size(), 0);
-  for (size_t r = 0; r < rows.rows(); ++r) {
-    for (size_t c = 0; c < options_.conditions.size(); ++c) {
-      if (rows.Bool(c + 1, r).value_or(false)) truths[r] |= uint64_t{1} << c;
+  EL_ASSIGN_OR_RETURN(engine::PreparedStatement * statement, Statement());
+  EL_ASSIGN_OR_RETURN(engine::ChunkStream rows, statement->Execute());
+  std::vector<uint64_t> truths;
+  truths.reserve(batch.size());
+  while (true) {
+    EL_ASSIGN_OR_RETURN(bool more, rows.Next());
+    if (!more) break;
+    for (size_t r = 0; r < rows.rows(); ++r) {
+      uint64_t bits = 0;
+      for (size_t c = 0; c < options_.conditions.size(); ++c) {
+        if (rows.Bool(c + 1, r).value_or(false)) bits |= uint64_t{1} << c;
+      }
+      truths.push_back(bits);
     }
   }
+  if (truths.size() != batch.size()) return Err(Internal("the route's conditions did not answer every record"));
   return truths;
 }
 

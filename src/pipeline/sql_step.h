@@ -81,7 +81,15 @@ class SqlStep {
 
  private:
   explicit SqlStep(SqlStepOptions options) : options_(std::move(options)) {}
+  // The batch into the table batch_events, and the views over it when the
+  // batch's structure is not the previous batch's.
   Status Load(std::span<const BatchRecord> batch, WindowBounds window = {});
+  Status Append(std::span<const BatchRecord> batch, WindowBounds window);
+  // The batch's structure: json_group_structure of its object data.
+  Result<std::string> Structure(std::span<const BatchRecord> batch);
+  Status CreateViews(const std::string& structure);
+  // The statement run over the views, prepared once per structure.
+  Result<engine::PreparedStatement*> Statement();
   Result<std::vector<CloudEvent>> Query();
   Result<StepResult> Filter(std::span<const BatchRecord> batch);
 
@@ -89,6 +97,11 @@ class SqlStep {
   std::unique_ptr<engine::Database> db_;
   std::mutex mu_;  // Run holds it: one connection
   std::unique_ptr<engine::Connection> connection_;
+  // What the views were made for; statement_ is bound to them (null until
+  // prepared, and again when they change).
+  bool views_ready_ = false;
+  std::string structure_;
+  std::unique_ptr<engine::PreparedStatement> statement_;
 };
 
 }  // namespace eventlake::pipeline

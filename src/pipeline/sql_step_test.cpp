@@ -81,6 +81,62 @@ TEST(SqlStep, SelectStarPassesEventsThroughAndAggregatesAreNewEvents) {
   EXPECT_EQ(json::parse(r.out[0].data)["country"], "it");
 }
 
+TEST(SqlStep, EachBatchIsTypedByItsOwnMembersWhateverTheBatchBefore) {
+  auto step = Step("SELECT * FROM batch ORDER BY id");
+  const std::vector<std::vector<BatchRecord>> batches = {
+      {Event("a", R"({"n": 1, "s": "x"})"), Event("b", R"({"n": 2})")},
+      {Event("c", R"({"n": 3, "s": "y"})")},           // the same members again
+      {Event("d", R"({"m": true})")},                  // other members
+      {Event("e", R"({"n": "three", "s": "z"})")},     // a member's type changed
+      {Event("f", R"({"n": 4.5})"), Event("g", "7")},  // and again, with data that is not an object
+      {},
+      {Event("h", R"({"n": 1, "s": "x"})")},
+  };
+  const std::vector<std::vector<json>> expected = {
+      {json::parse(R"({"n": 1, "s": "x"})"), json::parse(R"({"n": 2})")},
+      {json::parse(R"({"n": 3, "s": "y"})")},
+      {json::parse(R"({"m": true})")},
+      {json::parse(R"({"n": "three", "s": "z"})")},
+      {json::parse(R"({"n": 4.5})"), json::parse("7")},
+      {},
+      {json::parse(R"({"n": 1, "s": "x"})")},
+  };
+  for (size_t b = 0; b < batches.size(); ++b) {
+    StepResult r = step->Run(batches[b]);
+    ASSERT_TRUE(r.status.ok()) << b << ": " << r.status.ToString();
+    ASSERT_EQ(r.out.size(), expected[b].size()) << b;
+    for (size_t i = 0; i < r.out.size(); ++i) EXPECT_EQ(json::parse(r.out[i].data), expected[b][i]) << b;
+  }
+  // A statement that names a member fails the batches without it, and works again after.
+  auto named = Step("SELECT s FROM batch");
+  EXPECT_TRUE(named->Run(batches[0]).status.ok());
+  EXPECT_FALSE(named->Run(batches[2]).status.ok());
+  StepResult again = named->Run(batches[1]);
+  ASSERT_TRUE(again.status.ok()) << again.status.ToString();
+  ASSERT_EQ(again.out.size(), 1u);
+  EXPECT_EQ(json::parse(again.out[0].data), json::parse(R"({"s": "y"})"));
+}
+
+TEST(SqlStep, FilterAndConditionsFollowTheBatchsStructureToo) {
+  auto filter = SqlStep::Create({.filter = "n > 1"});
+  ASSERT_TRUE(filter.has_value()) << filter.error().ToString();
+  auto conditions = SqlStep::Create({.conditions = {"n > 1", "s = 'x'"}});
+  ASSERT_TRUE(conditions.has_value()) << conditions.error().ToString();
+  const std::vector<BatchRecord> ints = {Event("a", R"({"n": 1, "s": "x"})"), Event("b", R"({"n": 2})")};
+  const std::vector<BatchRecord> doubles = {Event("c", R"({"n": 1.5})"), Event("d", R"({"n": 0.5, "s": "x"})")};
+  StepResult r = (*filter)->Run(ints);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  ASSERT_EQ(r.out.size(), 1u);
+  EXPECT_EQ(r.out[0].id, "b");
+  r = (*filter)->Run(doubles);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  ASSERT_EQ(r.out.size(), 1u);
+  EXPECT_EQ(r.out[0].id, "c");
+  EXPECT_EQ((*conditions)->Conditions(ints), (std::vector<uint64_t>{0b10, 0b01}));
+  EXPECT_EQ((*conditions)->Conditions(doubles), (std::vector<uint64_t>{0b01, 0b10}));
+  EXPECT_EQ((*conditions)->Conditions(ints), (std::vector<uint64_t>{0b10, 0b01}));
+}
+
 TEST(SqlStep, AFilterKeepsTheEventsItIsTrueForUnchanged) {
   auto step = SqlStep::Create({.filter = "price > 1 AND country = 'de'"});
   ASSERT_TRUE(step.has_value()) << step.error().ToString();
