@@ -47,6 +47,15 @@ class ChunkStream {
   // (or a column of another type).
   std::optional<int64_t> Int64(size_t column, size_t row) const;
   std::optional<bool> Bool(size_t column, size_t row) const;
+  // A TIMESTAMP WITH TIME ZONE cell in microseconds since the epoch
+  // (infinity is INT64_MAX, -infinity -INT64_MAX); nullopt for NULL (or
+  // another type).
+  std::optional<int64_t> TimestampMicros(size_t column, size_t row) const;
+  bool IsNull(size_t column, size_t row) const;
+  // Appends a cell of a column that renders as JSON (column_renders_as_json)
+  // as JSON text (vector_json.h: what nlohmann dumps of DuckDB's to_json);
+  // false when the value has no JSON form (NaN, infinity).
+  bool AppendJson(size_t column, size_t row, std::string* out) const;
   // Keeps the first `rows` rows of the current chunk (at most rows()).
   void Truncate(size_t rows);
 
@@ -92,6 +101,10 @@ class PreparedStatement {
   size_t column_count() const;
   std::string column_name(size_t column) const;
   std::string column_type(size_t column) const;  // "BIGINT", "DECIMAL(18,3)", "VARCHAR[]"
+  // Whether ChunkStream::AppendJson renders the column: NULL, BOOLEAN, the
+  // integers up to 64 bits, FLOAT, DOUBLE, VARCHAR (not JSON), and LISTs
+  // and STRUCTs of those.
+  bool column_renders_as_json(size_t column) const;
 
   // Parameters are numbered from 1. A value is cast to the type the
   // statement expects there (InvalidArgument when it cannot be).

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/row_event.h"
+#include "pipeline/row_event_reader.h"
 
 namespace eventlake::pipeline {
 namespace {
@@ -128,6 +129,7 @@ Status SqlStep::Load(std::span<const BatchRecord> batch, WindowBounds window) {
   if (views_ready_ && structure == structure_) return Status::Ok();
   views_ready_ = false;
   statement_.reset();
+  reader_.reset();
   EL_RETURN_IF_ERROR(CreateViews(structure));
   structure_ = std::move(structure);
   views_ready_ = true;
@@ -135,16 +137,19 @@ Status SqlStep::Load(std::span<const BatchRecord> batch, WindowBounds window) {
 }
 
 Result<engine::PreparedStatement*> SqlStep::Statement() {
-  if (statement_ == nullptr) {
-    std::string wrapped;
-    if (!options_.filter.empty()) {
-      wrapped = "SELECT ordinal FROM (\n" + options_.sql + "\n) ORDER BY ordinal";
-    } else if (!options_.conditions.empty()) {
-      wrapped = "SELECT * FROM (\n" + options_.sql + "\n) ORDER BY ordinal";
-    } else {
-      wrapped = "SELECT to_json(q)::VARCHAR FROM (\n" + options_.sql + "\n) AS q";
+  if (statement_ != nullptr) return statement_.get();
+  if (!options_.filter.empty()) {
+    EL_ASSIGN_OR_RETURN(statement_, connection_->Prepare("SELECT ordinal FROM (\n" + options_.sql + "\n) ORDER BY ordinal"));
+  } else if (!options_.conditions.empty()) {
+    EL_ASSIGN_OR_RETURN(statement_, connection_->Prepare("SELECT * FROM (\n" + options_.sql + "\n) ORDER BY ordinal"));
+  } else {
+    // The rows read from their columns when the reader takes their types;
+    // otherwise rendered by to_json (the same wrapping: the same names).
+    EL_ASSIGN_OR_RETURN(statement_, connection_->Prepare("SELECT * FROM (\n" + options_.sql + "\n) AS q"));
+    reader_ = RowEventReader::For(*statement_, {.source = options_.default_source, .type = options_.default_type});
+    if (!reader_.has_value()) {
+      EL_ASSIGN_OR_RETURN(statement_, connection_->Prepare("SELECT to_json(q)::VARCHAR FROM (\n" + options_.sql + "\n) AS q"));
     }
-    EL_ASSIGN_OR_RETURN(statement_, connection_->Prepare(wrapped));
   }
   return statement_.get();
 }
@@ -158,8 +163,12 @@ Result<std::vector<CloudEvent>> SqlStep::Query() {
     EL_ASSIGN_OR_RETURN(bool more, rows.Next());
     if (!more) break;
     for (size_t r = 0; r < rows.rows(); ++r) {
-      const std::optional<std::string_view> text = rows.Text(0, r);
-      Json row = Json::parse(text.value_or("{}"), nullptr, /*allow_exceptions=*/false);
+      if (reader_.has_value()) {
+        EL_ASSIGN_OR_RETURN(CloudEvent e, reader_->Event(rows, r));
+        out.push_back(std::move(e));
+        continue;
+      }
+      Json row = Json::parse(rows.Text(0, r).value_or("{}"), nullptr, /*allow_exceptions=*/false);
       if (!row.is_object()) return Err(Internal("a result row is not a JSON object"));
       EL_ASSIGN_OR_RETURN(CloudEvent e, EventFromRow(std::move(row), defaults));
       out.push_back(std::move(e));

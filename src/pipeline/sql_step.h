@@ -39,6 +39,7 @@
 #include "core/status.h"
 #include "engine/database.h"
 #include "pipeline/batch_runner.h"
+#include "pipeline/row_event_reader.h"
 
 namespace eventlake::pipeline {
 
@@ -102,6 +103,8 @@ class SqlStep {
   bool views_ready_ = false;
   std::string structure_;
   std::unique_ptr<engine::PreparedStatement> statement_;
+  // How the sql step reads statement_'s rows; none: they are to_json's text.
+  std::optional<RowEventReader> reader_;
 };
 
 }  // namespace eventlake::pipeline

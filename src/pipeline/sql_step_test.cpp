@@ -137,6 +137,33 @@ TEST(SqlStep, FilterAndConditionsFollowTheBatchsStructureToo) {
   EXPECT_EQ((*conditions)->Conditions(ints), (std::vector<uint64_t>{0b10, 0b01}));
 }
 
+TEST(SqlStep, ColumnsOfEveryKindBecomeTheDataTheyHeld) {
+  const std::vector<BatchRecord> batch = {
+      Event("a", R"({"big": 18446744073709551615, "neg": -9223372036854775808, "name": "grüße 🎉 \"q\"",)"
+                 R"( "nested": {"z": [1, null], "a": {"k": "v"}}, "none": null})",
+            1'796'212'800'000'001)};
+  // Read from the columns (the reader's types) and rendered by to_json (DECIMAL, MAP, TIMESTAMP): the same rule.
+  for (const std::string sql : {"SELECT * FROM batch", "SELECT *, 1.5 AS d, MAP {'k': 1} AS m, time AS t FROM batch"}) {
+    auto step = Step(sql);
+    StepResult r = step->Run(batch);
+    ASSERT_TRUE(r.status.ok()) << sql << ": " << r.status.ToString();
+    ASSERT_EQ(r.out.size(), 1u);
+    EXPECT_EQ(r.out[0].id, "a");
+    EXPECT_EQ(r.out[0].time, 1'796'212'800'000'001);
+    const json data = json::parse(r.out[0].data);
+    EXPECT_EQ(data["big"], 18446744073709551615u) << sql;
+    EXPECT_EQ(data["neg"], INT64_MIN) << sql;
+    EXPECT_EQ(data["name"], "grüße 🎉 \"q\"") << sql;
+    EXPECT_EQ(data["nested"], json::parse(R"({"a": {"k": "v"}, "z": [1, null]})")) << sql;
+    EXPECT_FALSE(data.contains("none")) << sql;
+    if (data.contains("m")) {
+      EXPECT_EQ(data["d"], 1.5);
+      EXPECT_EQ(data["m"], json::parse(R"({"k": 1})"));
+      EXPECT_EQ(data["t"], "2026-12-02 12:00:00.000001+00");
+    }
+  }
+}
+
 TEST(SqlStep, AFilterKeepsTheEventsItIsTrueForUnchanged) {
   auto step = SqlStep::Create({.filter = "price > 1 AND country = 'de'"});
   ASSERT_TRUE(step.has_value()) << step.error().ToString();
