@@ -83,11 +83,19 @@ Status SqlStep::Append(std::span<const BatchRecord> batch, WindowBounds window) 
   return appender.Close();
 }
 
-Result<std::string> SqlStep::Structure(std::span<const BatchRecord> batch) {
+Result<std::string> SqlStep::Structure(std::span<const BatchRecord> batch, const ShapeSample* sample) {
   if (batch.empty()) return std::string();
+  std::string where = "json_type(data) = 'OBJECT'";
+  if (sample != nullptr) {
+    if (sample->ordinals.empty()) return std::string("null");  // no object: what json_group_structure says
+    where = "ordinal IN (";
+    for (size_t i = 0; i < sample->ordinals.size(); ++i) {
+      where += (i > 0 ? ", " : "") + std::to_string(sample->ordinals[i]);
+    }
+    where += ") AND json_type(data) = 'OBJECT'";
+  }
   EL_ASSIGN_OR_RETURN(engine::QueryResult s,
-                      connection_->Query("SELECT json_group_structure(data)::VARCHAR FROM batch_events "
-                                         "WHERE json_type(data) = 'OBJECT'"));
+                      connection_->Query("SELECT json_group_structure(data)::VARCHAR FROM batch_events WHERE " + where));
   return s.String(0, 0).value_or("null");
 }
 
@@ -123,15 +131,24 @@ Status SqlStep::CreateViews(const std::string& structure_text) {
 
 Status SqlStep::Load(std::span<const BatchRecord> batch, WindowBounds window) {
   EL_RETURN_IF_ERROR(Append(batch, window));
-  EL_ASSIGN_OR_RETURN(std::string structure, Structure(batch));
   // The views (and the statement bound to them) change only with the
-  // batch's structure: the members and their types.
-  if (views_ready_ && structure == structure_) return Status::Ok();
+  // batch's structure: the members and their types. The data's shapes
+  // tell when it cannot have changed, and otherwise which events to ask.
+  std::optional<ShapeSample> sample = shapes_.Sample(batch);
+  std::optional<std::string> shape_key;
+  if (sample.has_value()) shape_key = sample->key;
+  if (views_ready_ && shape_key.has_value() && shape_key == shape_key_) return Status::Ok();
+  EL_ASSIGN_OR_RETURN(std::string structure, Structure(batch, sample.has_value() ? &*sample : nullptr));
+  if (views_ready_ && structure == structure_) {
+    shape_key_ = std::move(shape_key);
+    return Status::Ok();
+  }
   views_ready_ = false;
   statement_.reset();
   reader_.reset();
   EL_RETURN_IF_ERROR(CreateViews(structure));
   structure_ = std::move(structure);
+  shape_key_ = std::move(shape_key);
   views_ready_ = true;
   return Status::Ok();
 }

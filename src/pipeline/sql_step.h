@@ -39,6 +39,7 @@
 #include "core/status.h"
 #include "engine/database.h"
 #include "pipeline/batch_runner.h"
+#include "pipeline/data_shapes.h"
 #include "pipeline/row_event_reader.h"
 
 namespace eventlake::pipeline {
@@ -86,8 +87,9 @@ class SqlStep {
   // batch's structure is not the previous batch's.
   Status Load(std::span<const BatchRecord> batch, WindowBounds window = {});
   Status Append(std::span<const BatchRecord> batch, WindowBounds window);
-  // The batch's structure: json_group_structure of its object data.
-  Result<std::string> Structure(std::span<const BatchRecord> batch);
+  // The batch's structure: json_group_structure of its object data (of
+  // the sample's events, when there is one).
+  Result<std::string> Structure(std::span<const BatchRecord> batch, const ShapeSample* sample);
   Status CreateViews(const std::string& structure);
   // The statement run over the views, prepared once per structure.
   Result<engine::PreparedStatement*> Statement();
@@ -102,6 +104,8 @@ class SqlStep {
   // prepared, and again when they change).
   bool views_ready_ = false;
   std::string structure_;
+  DataShapes shapes_;
+  std::optional<std::string> shape_key_;  // the shapes structure_ was found for
   std::unique_ptr<engine::PreparedStatement> statement_;
   // How the sql step reads statement_'s rows; none: they are to_json's text.
   std::optional<RowEventReader> reader_;

@@ -117,6 +117,23 @@ TEST(SqlStep, EachBatchIsTypedByItsOwnMembersWhateverTheBatchBefore) {
   EXPECT_EQ(json::parse(again.out[0].data), json::parse(R"({"s": "y"})"));
 }
 
+TEST(SqlStep, AMembersTypeIsTheWholeBatchsWhicheverEventsShowIt) {
+  auto step = Step("SELECT id, typeof(n) AS t FROM batch ORDER BY id");
+  const std::vector<std::pair<std::vector<BatchRecord>, std::string>> batches = {
+      {{Event("a", R"({"n": 1})"), Event("b", R"({"n": 2})")}, "UBIGINT"},
+      {{Event("a", R"({"n": 1})"), Event("b", R"({"n": -2})")}, "BIGINT"},
+      {{Event("a", R"({"n": 3})"), Event("b", R"({"n": 4})")}, "UBIGINT"},
+      {{Event("a", R"({"n": 1})"), Event("b", R"({"n": 18446744073709551616})")}, "DOUBLE"},  // DuckDB's own look
+      {{Event("a", R"({"n": 1})"), Event("b", R"({"n": 2.5})")}, "DOUBLE"},
+  };
+  for (const auto& [batch, type] : batches) {
+    StepResult r = step->Run(batch);
+    ASSERT_TRUE(r.status.ok()) << type << ": " << r.status.ToString();
+    ASSERT_EQ(r.out.size(), 2u);
+    EXPECT_EQ(json::parse(r.out[1].data)["t"], type) << batch[1].event.data;
+  }
+}
+
 TEST(SqlStep, FilterAndConditionsFollowTheBatchsStructureToo) {
   auto filter = SqlStep::Create({.filter = "n > 1"});
   ASSERT_TRUE(filter.has_value()) << filter.error().ToString();
