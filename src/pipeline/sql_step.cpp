@@ -13,6 +13,15 @@ using Json = nlohmann::json;
 using engine::SqlIdentifier;
 using engine::SqlString;
 
+// Whether JSON text is an object: its first character after white space
+// is a brace. Appended as the column is_object, so that the views need
+// not parse the data (json_type) to tell; data that is not JSON still
+// fails the batch, in json_group_structure or json_transform.
+bool IsObjectText(std::string_view text) {
+  const size_t first = text.find_first_not_of(" \t\n\r");
+  return first != std::string_view::npos && text[first] == '{';
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SqlStep>> SqlStep::Create(SqlStepOptions options) {
@@ -61,7 +70,7 @@ Status SqlStep::Append(std::span<const BatchRecord> batch, WindowBounds window) 
   // leaves the deleted rows behind.
   EL_RETURN_IF_ERROR(connection_->Execute(
       std::string("CREATE OR REPLACE TEMP TABLE batch_events (ordinal BIGINT, id VARCHAR, source VARCHAR, "
-                  "type VARCHAR, subject VARCHAR, time TIMESTAMPTZ, data JSON") +
+                  "type VARCHAR, subject VARCHAR, time TIMESTAMPTZ, data JSON, is_object BOOLEAN") +
       (options_.window_columns ? ", window_start TIMESTAMPTZ, window_end TIMESTAMPTZ)" : ")")));
   EL_ASSIGN_OR_RETURN(engine::Appender appender, connection_->AppendTo("batch_events"));
   int64_t ordinal = 0;
@@ -73,7 +82,9 @@ Status SqlStep::Append(std::span<const BatchRecord> batch, WindowBounds window) 
     EL_RETURN_IF_ERROR(appender.String(e.type));
     EL_RETURN_IF_ERROR(e.subject.has_value() ? appender.String(*e.subject) : appender.Null());
     EL_RETURN_IF_ERROR(e.time.has_value() ? appender.TimestampMicros(*e.time) : appender.Null());
-    EL_RETURN_IF_ERROR(e.data.empty() || e.data_is_binary ? appender.Null() : appender.String(e.data));
+    const bool has_data = !e.data.empty() && !e.data_is_binary;
+    EL_RETURN_IF_ERROR(has_data ? appender.String(e.data) : appender.Null());
+    EL_RETURN_IF_ERROR(appender.Bool(has_data && IsObjectText(e.data)));
     if (options_.window_columns) {
       EL_RETURN_IF_ERROR(appender.TimestampMicros(window.start));
       EL_RETURN_IF_ERROR(appender.TimestampMicros(window.end));
@@ -116,13 +127,13 @@ Status SqlStep::CreateViews(const std::string& structure_text) {
   // Objects are spread into the members' columns; other JSON data is the `data` column.
   const std::string from =
       structure.empty() ? "batch_events"
-                        : "(SELECT *, json_transform(CASE WHEN json_type(data) = 'OBJECT' THEN data END, " +
+                        : "(SELECT *, json_transform(CASE WHEN is_object THEN data END, " +
                               SqlString(structure) + ") AS s FROM batch_events)";
   // `batch` is what statements see; batch_numbered adds each event's place
   // in the batch, for the filter step.
   const std::string columns = std::string("id, source, type, subject, time, ") +
                               (windowed ? "window_start, window_end, " : "") +
-                              "CASE WHEN json_type(data) = 'OBJECT' THEN NULL ELSE data END AS data" +
+                              "CASE WHEN is_object THEN NULL ELSE data END AS data" +
                               (structure.empty() ? std::string() : members);
   return connection_->Execute("CREATE OR REPLACE TEMP VIEW batch_numbered AS SELECT ordinal, " + columns +
                               " FROM " + from + "; CREATE OR REPLACE TEMP VIEW batch AS SELECT " + columns +

@@ -206,6 +206,22 @@ TEST(SqlStep, DataThatIsNotAnObjectIsTheDataColumn) {
   EXPECT_EQ(json::parse(r.out[2].data), "text");
 }
 
+TEST(SqlStep, DataIsAnObjectWhateverWhiteSpaceLeadsItAndBrokenDataFails) {
+  auto step = Step("SELECT id, data, n FROM batch ORDER BY id");
+  const std::vector<BatchRecord> batch = {Event("a", " \n\t{\"n\": 1}"), Event("b", "  [1]"), Event("c", "")};
+  StepResult r = step->Run(batch);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  ASSERT_EQ(r.out.size(), 3u);
+  EXPECT_EQ(r.out[0].data, R"({"n":1})");
+  EXPECT_EQ(r.out[1].data, "[1]");
+  EXPECT_EQ(r.out[2].data, "{}");
+  for (const std::string broken : {"{\"n\": 1", "{bad}", "[1,"}) {
+    EXPECT_FALSE(step->Run(std::vector<BatchRecord>{Event("a", R"({"n": 1})"), Event("b", broken)}).status.ok()) << broken;
+  }
+  auto ids = Step("SELECT id FROM batch");  // even when the statement reads no data
+  EXPECT_FALSE(ids->Run(std::vector<BatchRecord>{Event("a", R"({"n": 1})"), Event("b", "{bad}")}).status.ok());
+}
+
 TEST(SqlStep, ARecordThatMakesTheStatementFailIsIsolatedByTheRunner) {
   auto step = Step("SELECT id, CAST(price AS INTEGER) AS price FROM batch");
   std::vector<BatchRecord> batch;
