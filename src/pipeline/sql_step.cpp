@@ -14,7 +14,7 @@ using engine::SqlIdentifier;
 using engine::SqlString;
 
 // Whether JSON text is an object: its first character after white space
-// is a brace. Appended as the column is_object, so that the views need
+// is a brace. Handed to DuckDB as the column is_object, so that the views need
 // not parse the data (json_type) to tell; data that is not JSON still
 // fails the batch, in json_group_structure or json_transform.
 bool IsObjectText(std::string_view text) {
@@ -44,6 +44,7 @@ Result<std::unique_ptr<SqlStep>> SqlStep::Create(SqlStepOptions options) {
                                                          .settings = {{"autoload_known_extensions", "false"},
                                                                       {"autoinstall_known_extensions", "false"}}}));
   EL_ASSIGN_OR_RETURN(step->connection_, step->db_->Connect());
+  EL_RETURN_IF_ERROR(step->RegisterSource());
   EL_RETURN_IF_ERROR(step->connection_->Execute(
       "SET TimeZone = 'UTC'; SET enable_external_access = false; SET lock_configuration = true;"));
   // Parsed once: a statement that is not one SELECT is a configuration
@@ -65,33 +66,40 @@ Result<std::unique_ptr<SqlStep>> SqlStep::Create(SqlStepOptions options) {
   return step;
 }
 
-Status SqlStep::Append(std::span<const BatchRecord> batch, WindowBounds window) {
-  // Replaced, not emptied: DELETE costs more than CREATE OR REPLACE and
-  // leaves the deleted rows behind.
-  EL_RETURN_IF_ERROR(connection_->Execute(
-      std::string("CREATE OR REPLACE TEMP TABLE batch_events (ordinal BIGINT, id VARCHAR, source VARCHAR, "
-                  "type VARCHAR, subject VARCHAR, time TIMESTAMPTZ, data JSON, is_object BOOLEAN") +
-      (options_.window_columns ? ", window_start TIMESTAMPTZ, window_end TIMESTAMPTZ)" : ")")));
-  EL_ASSIGN_OR_RETURN(engine::Appender appender, connection_->AppendTo("batch_events"));
-  int64_t ordinal = 0;
-  for (const BatchRecord& r : batch) {
-    const CloudEvent& e = r.event;
-    EL_RETURN_IF_ERROR(appender.Int64(ordinal++));
-    EL_RETURN_IF_ERROR(appender.String(e.id));
-    EL_RETURN_IF_ERROR(appender.String(e.source));
-    EL_RETURN_IF_ERROR(appender.String(e.type));
-    EL_RETURN_IF_ERROR(e.subject.has_value() ? appender.String(*e.subject) : appender.Null());
-    EL_RETURN_IF_ERROR(e.time.has_value() ? appender.TimestampMicros(*e.time) : appender.Null());
-    const bool has_data = !e.data.empty() && !e.data_is_binary;
-    EL_RETURN_IF_ERROR(has_data ? appender.String(e.data) : appender.Null());
-    EL_RETURN_IF_ERROR(appender.Bool(has_data && IsObjectText(e.data)));
-    if (options_.window_columns) {
-      EL_RETURN_IF_ERROR(appender.TimestampMicros(window.start));
-      EL_RETURN_IF_ERROR(appender.TimestampMicros(window.end));
-    }
-    EL_RETURN_IF_ERROR(appender.EndRow());
+Status SqlStep::RegisterSource() {
+  std::vector<engine::SourceColumn> columns = {
+      {"ordinal", engine::SourceType::kBigint},     {"id", engine::SourceType::kVarchar},
+      {"source", engine::SourceType::kVarchar},     {"type", engine::SourceType::kVarchar},
+      {"subject", engine::SourceType::kVarchar},    {"time", engine::SourceType::kTimestampTz},
+      {"data", engine::SourceType::kJson},          {"is_object", engine::SourceType::kBoolean}};
+  if (options_.window_columns) {
+    columns.push_back({"window_start", engine::SourceType::kTimestampTz});
+    columns.push_back({"window_end", engine::SourceType::kTimestampTz});
   }
-  return appender.Close();
+  EL_ASSIGN_OR_RETURN(source_, engine::RowSource::Register(*connection_, "batch_events", std::move(columns)));
+  return Status::Ok();
+}
+
+void SqlStep::SetRows(std::span<const BatchRecord> batch, WindowBounds window) {
+  const bool windowed = options_.window_columns;
+  source_->SetRows(batch.size(), [batch, window, windowed](size_t first, size_t rows, engine::RowWriter& out) {
+    for (size_t row = 0; row < rows; ++row) {
+      const CloudEvent& e = batch[first + row].event;
+      out.Int64(0, row, static_cast<int64_t>(first + row));
+      out.String(1, row, e.id);
+      out.String(2, row, e.source);
+      out.String(3, row, e.type);
+      e.subject.has_value() ? out.String(4, row, *e.subject) : out.Null(4, row);
+      e.time.has_value() ? out.TimestampMicros(5, row, *e.time) : out.Null(5, row);
+      const bool has_data = !e.data.empty() && !e.data_is_binary;
+      has_data ? out.String(6, row, e.data) : out.Null(6, row);
+      out.Bool(7, row, has_data && IsObjectText(e.data));
+      if (windowed) {
+        out.TimestampMicros(8, row, window.start);
+        out.TimestampMicros(9, row, window.end);
+      }
+    }
+  });
 }
 
 Result<std::string> SqlStep::Structure(std::span<const BatchRecord> batch, const ShapeSample* sample) {
@@ -106,7 +114,7 @@ Result<std::string> SqlStep::Structure(std::span<const BatchRecord> batch, const
     where += ") AND json_type(data) = 'OBJECT'";
   }
   EL_ASSIGN_OR_RETURN(engine::QueryResult s,
-                      connection_->Query("SELECT json_group_structure(data)::VARCHAR FROM batch_events WHERE " + where));
+                      connection_->Query("SELECT json_group_structure(data)::VARCHAR FROM batch_events() WHERE " + where));
   return s.String(0, 0).value_or("null");
 }
 
@@ -126,9 +134,9 @@ Status SqlStep::CreateViews(const std::string& structure_text) {
   }
   // Objects are spread into the members' columns; other JSON data is the `data` column.
   const std::string from =
-      structure.empty() ? "batch_events"
+      structure.empty() ? "batch_events()"
                         : "(SELECT *, json_transform(CASE WHEN is_object THEN data END, " +
-                              SqlString(structure) + ") AS s FROM batch_events)";
+                              SqlString(structure) + ") AS s FROM batch_events())";
   // `batch` is what statements see; batch_numbered adds each event's place
   // in the batch, for the filter step.
   const std::string columns = std::string("id, source, type, subject, time, ") +
@@ -141,7 +149,7 @@ Status SqlStep::CreateViews(const std::string& structure_text) {
 }
 
 Status SqlStep::Load(std::span<const BatchRecord> batch, WindowBounds window) {
-  EL_RETURN_IF_ERROR(Append(batch, window));
+  SetRows(batch, window);
   // The views (and the statement bound to them) change only with the
   // batch's structure: the members and their types. The data's shapes
   // tell when it cannot have changed, and otherwise which events to ask.

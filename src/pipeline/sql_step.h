@@ -38,6 +38,7 @@
 
 #include "core/status.h"
 #include "engine/database.h"
+#include "engine/row_source.h"
 #include "pipeline/batch_runner.h"
 #include "pipeline/data_shapes.h"
 #include "pipeline/row_event_reader.h"
@@ -83,10 +84,13 @@ class SqlStep {
 
  private:
   explicit SqlStep(SqlStepOptions options) : options_(std::move(options)) {}
-  // The batch into the table batch_events, and the views over it when the
+  // The batch as batch_events(), and the views over it when the
   // batch's structure is not the previous batch's.
   Status Load(std::span<const BatchRecord> batch, WindowBounds window = {});
-  Status Append(std::span<const BatchRecord> batch, WindowBounds window);
+  // batch_events(): the batch's attributes, data and is_object, read by
+  // DuckDB from `batch` (which must outlive the step's queries over it).
+  Status RegisterSource();
+  void SetRows(std::span<const BatchRecord> batch, WindowBounds window);
   // The batch's structure: json_group_structure of its object data (of
   // the sample's events, when there is one).
   Result<std::string> Structure(std::span<const BatchRecord> batch, const ShapeSample* sample);
@@ -100,6 +104,7 @@ class SqlStep {
   std::unique_ptr<engine::Database> db_;
   std::mutex mu_;  // Run holds it: one connection
   std::unique_ptr<engine::Connection> connection_;
+  std::unique_ptr<engine::RowSource> source_;  // on connection_
   // What the views were made for; statement_ is bound to them (null until
   // prepared, and again when they change).
   bool views_ready_ = false;
