@@ -73,6 +73,7 @@ class Connection {
 
  private:
   friend class Database;
+  friend class RowSource;  // registers its table function on the connection
   explicit Connection(duckdb_connection connection) : connection_(connection) {}
   duckdb_connection connection_;
 };

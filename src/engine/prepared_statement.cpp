@@ -7,6 +7,7 @@
 #include "engine/database.h"
 #include "engine/engine_error.h"
 #include "engine/type_name.h"
+#include "engine/vector_json.h"
 
 namespace eventlake::engine {
 
@@ -83,29 +84,82 @@ Result<bool> ChunkStream::Next() {
   }
 }
 
-const ChunkStream::TextColumn& ChunkStream::Column(size_t column) const {
+const ChunkStream::CachedColumn& ChunkStream::Column(size_t column) const {
   if (column >= columns_.size()) columns_.resize(column + 1);
-  TextColumn& c = columns_[column];
+  CachedColumn& c = columns_[column];
   if (c.looked) return c;
   c.looked = true;
-  duckdb_vector vector = duckdb_data_chunk_get_vector(chunk_, column);
-  if (vector == nullptr) return c;
-  duckdb_logical_type type = duckdb_vector_get_column_type(vector);
-  const bool text = duckdb_get_type_id(type) == DUCKDB_TYPE_VARCHAR;
+  c.vector = duckdb_data_chunk_get_vector(chunk_, column);
+  if (c.vector == nullptr) return c;
+  duckdb_logical_type type = duckdb_vector_get_column_type(c.vector);
+  c.type = duckdb_get_type_id(type);
   duckdb_destroy_logical_type(&type);
-  if (!text) return c;
-  c.strings = duckdb_vector_get_data(vector);
-  c.validity = duckdb_vector_get_validity(vector);
+  c.data = duckdb_vector_get_data(c.vector);
+  c.validity = duckdb_vector_get_validity(c.vector);
   return c;
+}
+
+bool ChunkStream::Valid(const CachedColumn& c, size_t row) const {
+  // (A STRUCT's vector has no data of its own: only its children have.)
+  return c.vector != nullptr && (c.validity == nullptr || duckdb_validity_row_is_valid(c.validity, row));
 }
 
 std::optional<std::string_view> ChunkStream::Text(size_t column, size_t row) const {
   if (chunk_ == nullptr || row >= rows_) return std::nullopt;
-  const TextColumn& c = Column(column);
-  if (c.strings == nullptr) return std::nullopt;
-  if (c.validity != nullptr && !duckdb_validity_row_is_valid(c.validity, row)) return std::nullopt;
-  auto* cell = &static_cast<duckdb_string_t*>(const_cast<void*>(c.strings))[row];
+  const CachedColumn& c = Column(column);
+  if (c.type != DUCKDB_TYPE_VARCHAR || !Valid(c, row)) return std::nullopt;
+  auto* cell = &static_cast<duckdb_string_t*>(const_cast<void*>(c.data))[row];
   return std::string_view(duckdb_string_t_data(cell), duckdb_string_t_length(*cell));
+}
+
+std::optional<int64_t> ChunkStream::Int64(size_t column, size_t row) const {
+  if (chunk_ == nullptr || row >= rows_) return std::nullopt;
+  const CachedColumn& c = Column(column);
+  if (!Valid(c, row)) return std::nullopt;
+  switch (c.type) {
+    case DUCKDB_TYPE_BIGINT: return static_cast<const int64_t*>(c.data)[row];
+    case DUCKDB_TYPE_INTEGER: return static_cast<const int32_t*>(c.data)[row];
+    case DUCKDB_TYPE_SMALLINT: return static_cast<const int16_t*>(c.data)[row];
+    case DUCKDB_TYPE_TINYINT: return static_cast<const int8_t*>(c.data)[row];
+    default: return std::nullopt;
+  }
+}
+
+std::optional<bool> ChunkStream::Bool(size_t column, size_t row) const {
+  if (chunk_ == nullptr || row >= rows_) return std::nullopt;
+  const CachedColumn& c = Column(column);
+  if (c.type != DUCKDB_TYPE_BOOLEAN || !Valid(c, row)) return std::nullopt;
+  return static_cast<const bool*>(c.data)[row];
+}
+
+std::optional<int64_t> ChunkStream::TimestampMicros(size_t column, size_t row) const {
+  if (chunk_ == nullptr || row >= rows_) return std::nullopt;
+  const CachedColumn& c = Column(column);
+  if (c.type != DUCKDB_TYPE_TIMESTAMP_TZ || !Valid(c, row)) return std::nullopt;
+  return static_cast<const duckdb_timestamp*>(c.data)[row].micros;
+}
+
+bool ChunkStream::IsNull(size_t column, size_t row) const {
+  return chunk_ == nullptr || row >= rows_ || !Valid(Column(column), row);
+}
+
+bool ChunkStream::AppendJson(size_t column, size_t row, std::string* out) const {
+  if (chunk_ == nullptr || row >= rows_) return false;
+  const CachedColumn& c = Column(column);
+  if (c.vector == nullptr) return false;
+  switch (c.type) {  // the common scalars without asking for the vector's type again
+    case DUCKDB_TYPE_VARCHAR: {
+      if (!Valid(c, row)) break;
+      auto* cell = &static_cast<duckdb_string_t*>(const_cast<void*>(c.data))[row];
+      AppendJsonString(std::string_view(duckdb_string_t_data(cell), duckdb_string_t_length(*cell)), out);
+      return true;
+    }
+    case DUCKDB_TYPE_DOUBLE:
+      if (!Valid(c, row)) break;
+      return AppendJsonDouble(static_cast<const double*>(c.data)[row], out);
+    default: break;
+  }
+  return AppendVectorJson(c.vector, row, out);
 }
 
 void ChunkStream::Truncate(size_t rows) {
@@ -172,6 +226,13 @@ std::string PreparedStatement::column_type(size_t column) const {
   duckdb_free(alias);
   duckdb_destroy_logical_type(&type);
   return out;
+}
+
+bool PreparedStatement::column_renders_as_json(size_t column) const {
+  duckdb_logical_type type = duckdb_prepared_statement_column_logical_type(statement_, column);
+  const bool renders = IsJsonRenderable(type);
+  duckdb_destroy_logical_type(&type);
+  return renders;
 }
 
 Status PreparedStatement::BindResult(size_t index, int state) const {

@@ -22,6 +22,7 @@
 
 typedef struct _duckdb_prepared_statement* duckdb_prepared_statement;  // NOLINT
 typedef struct _duckdb_data_chunk* duckdb_data_chunk;                  // NOLINT
+typedef struct _duckdb_vector* duckdb_vector;                          // NOLINT
 
 namespace eventlake::engine {
 
@@ -42,6 +43,19 @@ class ChunkStream {
   // The text of a VARCHAR cell of the current chunk; nullopt for NULL (or a
   // column of another type). The view lives until the next Next().
   std::optional<std::string_view> Text(size_t column, size_t row) const;
+  // A BIGINT (or smaller integer) cell, a BOOLEAN cell; nullopt for NULL
+  // (or a column of another type).
+  std::optional<int64_t> Int64(size_t column, size_t row) const;
+  std::optional<bool> Bool(size_t column, size_t row) const;
+  // A TIMESTAMP WITH TIME ZONE cell in microseconds since the epoch
+  // (infinity is INT64_MAX, -infinity -INT64_MAX); nullopt for NULL (or
+  // another type).
+  std::optional<int64_t> TimestampMicros(size_t column, size_t row) const;
+  bool IsNull(size_t column, size_t row) const;
+  // Appends a cell of a column that renders as JSON (column_renders_as_json)
+  // as JSON text (vector_json.h: what nlohmann dumps of DuckDB's to_json);
+  // false when the value has no JSON form (NaN, infinity).
+  bool AppendJson(size_t column, size_t row, std::string* out) const;
   // Keeps the first `rows` rows of the current chunk (at most rows()).
   void Truncate(size_t rows);
 
@@ -57,17 +71,20 @@ class ChunkStream {
   struct Handle;
   explicit ChunkStream(std::unique_ptr<Handle> handle);
   // A column of the current chunk, looked at once per chunk, not per cell.
-  struct TextColumn {
+  struct CachedColumn {
     bool looked = false;
-    const void* strings = nullptr;  // duckdb_string_t[], null unless VARCHAR
+    duckdb_vector vector = nullptr;
+    int type = 0;  // duckdb_type
+    const void* data = nullptr;
     uint64_t* validity = nullptr;
   };
-  const TextColumn& Column(size_t column) const;
+  const CachedColumn& Column(size_t column) const;
+  bool Valid(const CachedColumn& c, size_t row) const;
 
   std::unique_ptr<Handle> handle_;
   duckdb_data_chunk chunk_ = nullptr;
   size_t rows_ = 0;
-  mutable std::vector<TextColumn> columns_;
+  mutable std::vector<CachedColumn> columns_;
 };
 
 class PreparedStatement {
@@ -84,6 +101,10 @@ class PreparedStatement {
   size_t column_count() const;
   std::string column_name(size_t column) const;
   std::string column_type(size_t column) const;  // "BIGINT", "DECIMAL(18,3)", "VARCHAR[]"
+  // Whether ChunkStream::AppendJson renders the column: NULL, BOOLEAN, the
+  // integers up to 64 bits, FLOAT, DOUBLE, VARCHAR (not JSON), and LISTs
+  // and STRUCTs of those.
+  bool column_renders_as_json(size_t column) const;
 
   // Parameters are numbered from 1. A value is cast to the type the
   // statement expects there (InvalidArgument when it cannot be).

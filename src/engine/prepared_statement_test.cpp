@@ -32,6 +32,24 @@ TEST_F(PreparedStatementTest, NamesAndTypesColumnsIncludingNestedOnes) {
   for (size_t i = 0; i < types.size(); ++i) EXPECT_EQ((*s)->column_type(i), types[i]) << i;
 }
 
+TEST_F(PreparedStatementTest, ReadsIntegerAndBooleanCellsOfTheirTypesOnly) {
+  auto s = connection_->Prepare(
+      "SELECT i AS big, i::INTEGER AS int, i % 2 = 0 AS even, CASE WHEN i = 1 THEN NULL ELSE i END AS gap, "
+      "'x' AS text FROM range(3) r(i)");
+  ASSERT_TRUE(s.has_value()) << s.error().ToString();
+  auto stream = (*s)->Execute();
+  ASSERT_TRUE(stream.has_value()) << stream.error().ToString();
+  ASSERT_TRUE(stream->Next().value_or(false));
+  ASSERT_EQ(stream->rows(), 3u);
+  EXPECT_EQ(stream->Int64(0, 2), 2);
+  EXPECT_EQ(stream->Int64(1, 2), 2);
+  EXPECT_EQ(stream->Bool(2, 0), true);
+  EXPECT_EQ(stream->Bool(2, 1), false);
+  EXPECT_FALSE(stream->Int64(3, 1).has_value());  // NULL
+  EXPECT_FALSE(stream->Int64(4, 0).has_value());  // not an integer
+  EXPECT_FALSE(stream->Bool(0, 0).has_value());   // not a boolean
+}
+
 TEST_F(PreparedStatementTest, BindsParametersAndStreamsEveryChunk) {
   auto s = connection_->Prepare(
       "SELECT (i * $1)::VARCHAR AS v, CASE WHEN i % 2 = 0 THEN NULL ELSE $2 END AS t "

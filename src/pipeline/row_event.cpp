@@ -12,8 +12,8 @@ using Json = nlohmann::json;
 
 constexpr std::array<std::string_view, 6> kEventColumns = {"id", "source", "type", "subject", "time", "data"};
 
-// DuckDB's text of a TIMESTAMP WITH TIME ZONE ("2026-12-01 10:00:00.5+00")
-// as RFC 3339.
+}  // namespace
+
 Result<TimestampMicros> ParseDuckDbTimestamp(std::string text) {
   if (text.size() > 10 && text[10] == ' ') text[10] = 'T';
   if (text.size() > 3 && (text[text.size() - 3] == '+' || text[text.size() - 3] == '-')) text += ":00";
@@ -22,13 +22,16 @@ Result<TimestampMicros> ParseDuckDbTimestamp(std::string text) {
   return *micros;
 }
 
-}  // namespace
-
 bool IsEventColumn(std::string_view name) {
   for (std::string_view c : kEventColumns) {
     if (c == name) return true;
   }
   return false;
+}
+
+std::string MemberName(std::string_view column) {
+  const bool renamed = column.starts_with("data_") && IsEventColumn(column.substr(5));
+  return std::string(renamed ? column.substr(5) : column);
 }
 
 Result<CloudEvent> EventFromRow(Json row, const RowEventDefaults& defaults) {
@@ -61,8 +64,7 @@ Result<CloudEvent> EventFromRow(Json row, const RowEventDefaults& defaults) {
   }
   for (auto& [name, value] : row.items()) {
     if (value.is_null()) continue;  // NULL is no value, as in the lake's rows
-    const bool renamed = name.starts_with("data_") && IsEventColumn(std::string_view(name).substr(5));
-    data[renamed ? name.substr(5) : name] = std::move(value);
+    data[MemberName(name)] = std::move(value);
   }
   if (!other.is_null() && data.empty()) {
     e.data = other.dump();

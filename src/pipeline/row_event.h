@@ -26,6 +26,14 @@ struct RowEventDefaults {
 // subject, time, data): a data member of that name is data_<name>.
 bool IsEventColumn(std::string_view name);
 
+// The data member a column that is not an attribute or `data` stands for:
+// its name, but data_<attribute> is <attribute>.
+std::string MemberName(std::string_view column);
+
+// DuckDB's text of a TIMESTAMP WITH TIME ZONE ("2026-12-01 10:00:00.5+00"),
+// or RFC 3339, as microseconds; InvalidArgument naming the column time.
+Result<TimestampMicros> ParseDuckDbTimestamp(std::string text);
+
 // `row` is one result row as a JSON object (DuckDB's to_json of the row).
 Result<CloudEvent> EventFromRow(nlohmann::json row, const RowEventDefaults& defaults);
 

@@ -38,7 +38,10 @@
 
 #include "core/status.h"
 #include "engine/database.h"
+#include "engine/row_source.h"
 #include "pipeline/batch_runner.h"
+#include "pipeline/data_shapes.h"
+#include "pipeline/row_event_reader.h"
 
 namespace eventlake::pipeline {
 
@@ -81,7 +84,19 @@ class SqlStep {
 
  private:
   explicit SqlStep(SqlStepOptions options) : options_(std::move(options)) {}
+  // The batch as batch_events(), and the views over it when the
+  // batch's structure is not the previous batch's.
   Status Load(std::span<const BatchRecord> batch, WindowBounds window = {});
+  // batch_events(): the batch's attributes, data and is_object, read by
+  // DuckDB from `batch` (which must outlive the step's queries over it).
+  Status RegisterSource();
+  void SetRows(std::span<const BatchRecord> batch, WindowBounds window);
+  // The batch's structure: json_group_structure of its object data (of
+  // the sample's events, when there is one).
+  Result<std::string> Structure(std::span<const BatchRecord> batch, const ShapeSample* sample);
+  Status CreateViews(const std::string& structure);
+  // The statement run over the views, prepared once per structure.
+  Result<engine::PreparedStatement*> Statement();
   Result<std::vector<CloudEvent>> Query();
   Result<StepResult> Filter(std::span<const BatchRecord> batch);
 
@@ -89,6 +104,16 @@ class SqlStep {
   std::unique_ptr<engine::Database> db_;
   std::mutex mu_;  // Run holds it: one connection
   std::unique_ptr<engine::Connection> connection_;
+  std::unique_ptr<engine::RowSource> source_;  // on connection_
+  // What the views were made for; statement_ is bound to them (null until
+  // prepared, and again when they change).
+  bool views_ready_ = false;
+  std::string structure_;
+  DataShapes shapes_;
+  std::optional<std::string> shape_key_;  // the shapes structure_ was found for
+  std::unique_ptr<engine::PreparedStatement> statement_;
+  // How the sql step reads statement_'s rows; none: they are to_json's text.
+  std::optional<RowEventReader> reader_;
 };
 
 }  // namespace eventlake::pipeline
