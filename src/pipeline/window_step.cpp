@@ -92,14 +92,14 @@ void WindowStep::PutId(std::string& out, const RecordId& id) {
   Put(out, id.event);
 }
 
-void WindowStep::PutAdd(std::string& out, TimestampMicros start, const Held& held) {
+void WindowStep::PutAdd(std::string& out, TimestampMicros start, const RecordId& id, const BatchRecord& record) {
   out += kAdd;
   Put(out, start);
-  PutId(out, held.id);
-  Put(out, held.record.appended_micros);
+  PutId(out, id);
+  Put(out, record.appended_micros);
   const size_t at = out.size();
   Put(out, uint32_t{0});
-  log::EncodeEvent(held.record.event, &out);
+  log::EncodeEvent(record.event, &out);
   const uint32_t length = static_cast<uint32_t>(out.size() - at - sizeof(uint32_t));
   std::memcpy(out.data() + at, &length, sizeof length);
 }
@@ -166,10 +166,7 @@ Status WindowStep::Apply(std::string_view frame) {
           return corrupt();
         }
         EL_ASSIGN_OR_RETURN(CloudEvent event, log::DecodeEvent(bytes));
-        if (!held_.insert(id).second) break;
-        held_bytes_ += bytes.size() + 64;
-        windows_[start].events.push_back(
-            {id, {std::move(event), appended, id.offset, id.partition, id.redriven}});
+        Hold(start, id, {std::move(event), appended, id.offset, id.partition, id.redriven});
         break;
       }
       case kClose:
@@ -178,13 +175,7 @@ Status WindowStep::Apply(std::string_view frame) {
         break;
       case kDrop: {
         if (!in.Get(&start)) return corrupt();
-        auto it = windows_.find(start);
-        if (it == windows_.end()) break;
-        for (const Held& h : it->second.events) {
-          held_.erase(h.id);
-          held_bytes_ -= std::min(held_bytes_, h.record.event.data.size() + 64);
-        }
-        windows_.erase(it);
+        if (auto it = windows_.find(start); it != windows_.end()) Forget(it);
         break;
       }
       case kFailed: {
@@ -216,6 +207,28 @@ Status WindowStep::Apply(std::string_view frame) {
   return Status::Ok();
 }
 
+namespace {
+
+// What holding an event costs, roughly (for the journal's compaction rule).
+size_t Footprint(const BatchRecord& r) { return r.event.data.size() + 64; }
+
+}  // namespace
+
+bool WindowStep::Hold(TimestampMicros start, const RecordId& id, BatchRecord record) {
+  if (!held_.insert(id).second) return false;
+  held_bytes_ += Footprint(record);
+  Window& window = windows_[start];
+  window.ids.push_back(id);
+  window.records.push_back(std::move(record));
+  return true;
+}
+
+WindowStep::Windows::iterator WindowStep::Forget(Windows::iterator window) {
+  for (const RecordId& id : window->second.ids) held_.erase(id);
+  for (const BatchRecord& r : window->second.records) held_bytes_ -= std::min(held_bytes_, Footprint(r));
+  return windows_.erase(window);
+}
+
 void WindowStep::Settle(const std::vector<uint64_t>& committed, std::string& changes) {
   const auto past = [&committed](const RecordId& id) {
     return id.redriven || (id.partition < committed.size() && committed[id.partition] > id.offset);
@@ -223,18 +236,14 @@ void WindowStep::Settle(const std::vector<uint64_t>& committed, std::string& cha
   for (auto it = windows_.begin(); it != windows_.end();) {
     Window& w = it->second;
     bool settled = w.closed_by.has_value() && past(*w.closed_by);
-    for (size_t i = 0; settled && i < w.events.size(); ++i) settled = past(w.events[i].id);
+    for (size_t i = 0; settled && i < w.ids.size(); ++i) settled = past(w.ids[i]);
     if (!settled) {
       ++it;
       continue;
     }
-    for (const Held& h : w.events) {
-      held_.erase(h.id);
-      held_bytes_ -= std::min(held_bytes_, h.record.event.data.size() + 64);
-    }
     changes += kDrop;
     Put(changes, it->first);
-    it = windows_.erase(it);
+    it = Forget(it);
   }
   std::erase_if(failed_, [&past](const auto& f) { return past(f.first); });
 }
@@ -264,12 +273,9 @@ void WindowStep::Fail(Verdict verdict, size_t index, const BatchRecord& record,
   }
 }
 
-void WindowStep::Close(TimestampMicros start, Window& window, size_t closing, StepResult& result) {
-  std::vector<BatchRecord> records;
-  records.reserve(window.events.size());
-  for (const Held& h : window.events) records.push_back(h.record);
+void WindowStep::Close(TimestampMicros start, const Window& window, size_t closing, StepResult& result) {
   const int64_t size = options_.window.size.count();
-  auto rows = sql_->RunWindow(records, {.start = start, .end = start + size});
+  auto rows = sql_->RunWindow(window.records, {.start = start, .end = start + size});
   if (rows.has_value()) {
     for (CloudEvent& e : *rows) result.Emit(closing, std::move(e));
     if (closed_ != nullptr) closed_->Increment();
@@ -278,15 +284,15 @@ void WindowStep::Close(TimestampMicros start, Window& window, size_t closing, St
   // Closed all the same: a window whose statement fails must not stop the stream.
   if (failed_windows_ != nullptr) failed_windows_->Increment();
   const Status error = rows.error().WithContext("window " + Bounds(start, size));
-  for (BatchRecord& r : records) {
-    result.dead_letters.push_back({.record = std::move(r), .step = "sql", .error = error, .attempts = 1});
+  for (const BatchRecord& r : window.records) {
+    result.dead_letters.push_back({.record = r, .step = "sql", .error = error, .attempts = 1});
   }
 }
 
 std::string WindowStep::Snapshot() const {
   std::string out;
   for (const auto& [start, w] : windows_) {
-    for (const Held& h : w.events) PutAdd(out, start, h);
+    for (size_t i = 0; i < w.ids.size(); ++i) PutAdd(out, start, w.ids[i], w.records[i]);
     if (w.closed_by.has_value()) {
       out += kClose;
       Put(out, start);
@@ -392,11 +398,8 @@ StepResult WindowStep::Run(std::span<const BatchRecord> batch) {
       Fail(*verdict, i, r, watermark_before, result);
       continue;
     }
-    held_.insert(id);
-    held_bytes_ += r.event.data.size() + 64;
-    Window& window = windows_[start];
-    window.events.push_back({id, r});
-    PutAdd(changes, start, window.events.back());
+    Hold(start, id, r);
+    PutAdd(changes, start, id, r);
     newest_ = newest_.has_value() ? std::max(*newest_, *r.event.time) : *r.event.time;
   }
   if (newest_ != newest_before) {

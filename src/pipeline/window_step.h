@@ -109,20 +109,23 @@ class WindowStep {
   struct RecordIdHash {
     size_t operator()(const RecordId& r) const;
   };
-  struct Held {
-    RecordId id;
-    BatchRecord record;
-  };
   struct Window {
-    std::vector<Held> events;
+    std::vector<RecordId> ids;          // of the records, in step
+    std::vector<BatchRecord> records;   // the window's events: what its statement reads
     std::optional<RecordId> closed_by;  // set once the window is closed
   };
+  using Windows = std::map<TimestampMicros, Window>;  // by start
 
   WindowStep(WindowStepOptions options, std::unique_ptr<SqlStep> sql, std::unique_ptr<StateJournal> journal);
   static RecordId IdOf(const BatchRecord& r);
   // Journal entries (docs/formats/window.md).
   static void PutId(std::string& out, const RecordId& id);
-  static void PutAdd(std::string& out, TimestampMicros start, const Held& held);
+  static void PutAdd(std::string& out, TimestampMicros start, const RecordId& id, const BatchRecord& record);
+  // The event in the window starting at `start` (and in held_); false when
+  // it is held already.
+  bool Hold(TimestampMicros start, const RecordId& id, BatchRecord record);
+  // The window and its events gone; the next window.
+  Windows::iterator Forget(Windows::iterator window);
   // Takes up one journal frame (Create).
   Status Apply(std::string_view frame);
   // Why a record failed here: the same answer when it runs again.
@@ -133,7 +136,7 @@ class WindowStep {
   void Settle(const std::vector<uint64_t>& committed, std::string& changes);
   // The statement over `window`'s events: its rows (as batch[closing]'s),
   // or the window's events as dead letters when it fails.
-  void Close(TimestampMicros start, Window& window, size_t closing, StepResult& result);
+  void Close(TimestampMicros start, const Window& window, size_t closing, StepResult& result);
   // The failure of batch[index] for `verdict`, in `result` (a late event
   // with late: drop is only counted).
   void Fail(Verdict verdict, size_t index, const BatchRecord& record, std::optional<TimestampMicros> watermark,
@@ -147,7 +150,7 @@ class WindowStep {
   std::unique_ptr<SqlStep> sql_;
   mutable std::mutex mu_;  // guards what follows
   std::unique_ptr<StateJournal> journal_;
-  std::map<TimestampMicros, Window> windows_;  // by start
+  Windows windows_;
   std::unordered_set<RecordId, RecordIdHash> held_;
   std::unordered_map<RecordId, Verdict, RecordIdHash> failed_;  // until committed past
   std::optional<TimestampMicros> newest_;            // the newest event time seen
