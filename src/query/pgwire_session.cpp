@@ -66,6 +66,7 @@ std::string_view SqlState(const Status& s) {
   const std::string& m = s.message();
   switch (s.code()) {
     case StatusCode::kInvalidArgument:
+      if (m.starts_with("the query needs more memory")) return "53200";  // out_of_memory
       if (m.starts_with("syntax error") || m.find("Parser Error") != std::string::npos) return "42601";
       if (m.find("Referenced column") != std::string::npos) return "42703";
       if (m.find("no table named") != std::string::npos ||

@@ -5,8 +5,10 @@
 #include <filesystem>
 
 #include "core/cloud_event.h"
+#include "core/config_table.h"
 #include "core/id.h"
 #include "core/logging.h"
+#include "core/system_memory.h"
 #include "lake/table_writer.h"
 #include "query/access_view.h"
 #include "query/arrow_ipc_writer.h"
@@ -20,9 +22,11 @@ namespace {
 
 using engine::SqlIdentifier;
 using engine::SqlString;
+using config::FormatByteSize;
 
 constexpr size_t kMaxCachedViews = 1024;
 constexpr size_t kMaxCachedViewTrees = 256;  // each tens of KB
+constexpr uint64_t kMinQueryMemory = 16ull << 20;  // below it DuckDB fails simple scans
 
 // "2026-12-01", "2026-12-01 10:00:00", "2026-12-01T10:00:00.5+02:00" -> micros.
 Result<int64_t> ParseAtTimestamp(std::string_view text) {
@@ -118,11 +122,19 @@ Status QueryEngine::Open() {
   }
   lake_dir_ = *root;
   while (lake_dir_.size() > 1 && lake_dir_.back() == '/') lake_dir_.pop_back();
-  EL_ASSIGN_OR_RETURN(db_, engine::Database::Open({.threads = options_.threads,
-                                                   .memory_limit = options_.memory_limit,
-                                                   .settings = {{"autoload_known_extensions", "false"},
-                                                                {"autoinstall_known_extensions", "false"}}}));
-  EL_ASSIGN_OR_RETURN(auto setup, db_->Connect());
+  const size_t slots = std::max<size_t>(options_.workers, 1);
+  const uint64_t total = options_.memory_limit > 0 ? options_.memory_limit : AvailableMemoryBytes() / 10 * 8;
+  query_memory_ = options_.max_query_memory > 0 ? options_.max_query_memory : total / slots;
+  if (query_memory_ > total / slots) {
+    return InvalidArgument("query.max_query_memory (" + FormatByteSize(query_memory_) + ") times query.workers (" +
+                           std::to_string(slots) + ") is more than query.memory_limit (" + FormatByteSize(total) +
+                           "); lower one of them or raise the limit");
+  }
+  if (query_memory_ < kMinQueryMemory) {
+    return InvalidArgument("each query would have " + FormatByteSize(query_memory_) +
+                           " (query.memory_limit / query.workers); it needs at least " +
+                           FormatByteSize(kMinQueryMemory));
+  }
   std::string allowed = SqlString(lake_dir_ + "/");
   if (!options_.results_directory.empty()) {
     std::error_code ec;
@@ -131,14 +143,27 @@ Status QueryEngine::Open() {
     if (ec) return IOError("creating " + options_.results_directory + ": " + ec.message());
     allowed += ", " + SqlString(options_.results_directory + "/");
   }
-  std::string sandbox = "SET parquet_metadata_cache = true; SET allowed_directories = [" + allowed + "];";
-  if (!options_.temp_directory.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(options_.temp_directory, ec);
-    sandbox += "SET temp_directory = " + SqlString(options_.temp_directory) + ";";
+  for (size_t i = 0; i < slots; ++i) {
+    EL_ASSIGN_OR_RETURN(auto database,
+                        engine::Database::Open({.threads = options_.threads,
+                                                .memory_limit = std::to_string(query_memory_ / 1024) + "KiB",
+                                                .settings = {{"autoload_known_extensions", "false"},
+                                                             {"autoinstall_known_extensions", "false"}}}));
+    EL_ASSIGN_OR_RETURN(auto setup, database->Connect());
+    std::string sandbox = "SET parquet_metadata_cache = true; SET allowed_directories = [" + allowed + "];";
+    if (!options_.temp_directory.empty()) {
+      const std::string spills = options_.temp_directory + "/slot-" + std::to_string(i);
+      std::error_code ec;
+      std::filesystem::create_directories(spills, ec);
+      if (ec) return IOError("creating " + spills + ": " + ec.message());
+      sandbox += "SET temp_directory = " + SqlString(spills) + ";";
+    }
+    sandbox += "SET enable_external_access = false; SET lock_configuration = true;";
+    EL_RETURN_IF_ERROR(setup->Execute(sandbox));
+    setup.reset();
+    free_slots_.push_back(database.get());
+    slots_.push_back(std::move(database));
   }
-  sandbox += "SET enable_external_access = false; SET lock_configuration = true;";
-  EL_RETURN_IF_ERROR(setup->Execute(sandbox));
   if (MetricsRegistry* m = options_.metrics) {
     queries_ok_ = &m->GetCounter("eventlake_queries_total", "Queries run.", {{"result", "ok"}});
     queries_failed_ = &m->GetCounter("eventlake_queries_total", "Queries run.", {{"result", "error"}});
@@ -152,7 +177,7 @@ Status QueryEngine::Open() {
     query_seconds_ = &m->GetHistogram("eventlake_query_seconds", "Query time, guard to last row.",
                                       {0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60});
   }
-  for (size_t i = 0; i < std::max<size_t>(options_.workers, 1); ++i) {
+  for (size_t i = 0; i < slots; ++i) {
     workers_.emplace_back([this] { Worker(); });
   }
   watchdog_ = std::thread([this] { Watchdog(); });
@@ -171,6 +196,7 @@ QueryEngine::~QueryEngine() {
     }
   }
   wake_.notify_all();
+  slot_freed_.notify_all();
   for (std::thread& t : workers_) t.join();
   if (watchdog_.joinable()) watchdog_.join();
   for (Job& job : cancelled) job.done(QueryFailure{Unavailable("the server is stopping"), {}});
@@ -240,9 +266,40 @@ bool QueryEngine::Cancel(std::string_view id) {
 
 std::variant<QueryStats, QueryFailure> QueryEngine::Run(const QueryRequest& request, RowSink& sink) {
   const auto started = std::chrono::steady_clock::now();
-  auto connection = db_->Connect();
-  if (!connection.has_value()) return QueryFailure{connection.error(), {}};
   const auto timeout = std::min(request.timeout.value_or(options_.timeout), options_.timeout);
+  engine::Database* database = TakeSlot(started + timeout);
+  if (database == nullptr) {
+    return QueryFailure{DeadlineExceeded("no query slot became free within the timeout of " +
+                                         std::to_string(timeout.count()) + " ms (query.workers are busy)"),
+                        {}};
+  }
+  std::variant<QueryStats, QueryFailure> outcome = RunIn(*database, request, sink, started, timeout);
+  ReturnSlot(database);
+  return outcome;
+}
+
+engine::Database* QueryEngine::TakeSlot(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mu_);
+  slot_freed_.wait_until(lock, deadline, [&] { return stopping_ || !free_slots_.empty(); });
+  if (stopping_ || free_slots_.empty()) return nullptr;
+  engine::Database* database = free_slots_.back();
+  free_slots_.pop_back();
+  return database;
+}
+
+void QueryEngine::ReturnSlot(engine::Database* database) {
+  {
+    std::lock_guard lock(mu_);
+    free_slots_.push_back(database);
+  }
+  slot_freed_.notify_one();
+}
+
+std::variant<QueryStats, QueryFailure> QueryEngine::RunIn(engine::Database& database, const QueryRequest& request,
+                                                          RowSink& sink, std::chrono::steady_clock::time_point started,
+                                                          std::chrono::milliseconds timeout) {
+  auto connection = database.Connect();
+  if (!connection.has_value()) return QueryFailure{connection.error(), {}};
   uint64_t slot;
   {
     std::lock_guard lock(mu_);
@@ -267,6 +324,12 @@ std::variant<QueryStats, QueryFailure> QueryEngine::Run(const QueryRequest& requ
     // expanded into their views: not the caller's text, and not theirs to see.
     if (size_t line = status.message().find("\n\nLINE "); line != std::string::npos) {
       status = Status(status.code(), status.message().substr(0, line));
+    }
+    if (status.code() == StatusCode::kResourceExhausted && status.message().starts_with("Out of Memory")) {
+      // The query's own size, not the server's load: retrying will not help.
+      status = InvalidArgument("the query needs more memory than query.max_query_memory (" +
+                               FormatByteSize(query_memory_) + ") and its spill space allow: " +
+                               status.message());
     }
     if (status.code() == StatusCode::kDeadlineExceeded) {
       status = DeadlineExceeded(cancelled ? "the query was cancelled"

@@ -21,6 +21,13 @@
 // Queries run on a few worker threads (Submit) or on the caller's (Run).
 // Each has a timeout; Cancel(id) stops one. Both interrupt DuckDB and the
 // sink (RowSink::Interrupt).
+//
+// Memory: `workers` slots, each a DuckDB of its own with max_query_memory
+// as its memory limit and a spill directory of its own; a query holds one
+// slot from start to end (Run waits for a free one, up to its timeout), so
+// one query's memory is bounded whatever the others do, and all of them
+// by memory_limit. A query beyond its slot's memory spills, then fails
+// with InvalidArgument ("... exceeds query.max_query_memory ...").
 #pragma once
 
 #include <chrono>
@@ -55,13 +62,14 @@ struct QueryEngineOptions {
   lake::Lake* lake = nullptr;                         // required; must outlive the engine
   const security::AccessControl* access = nullptr;    // null: access control off
   MetricsRegistry* metrics = nullptr;
-  int threads = 0;                                     // DuckDB's; 0 = the cores
-  std::string memory_limit;                            // DuckDB's, for all queries; "" = its default
-  std::string temp_directory;                          // where DuckDB spills; "" = none
+  int threads = 0;                                     // DuckDB's, per query; 0 = the cores
+  uint64_t memory_limit = 0;                           // all queries together; 0 = 80% of the memory
+  uint64_t max_query_memory = 0;                       // one query; 0 = memory_limit / workers
+  std::string temp_directory;                          // where DuckDB spills (a directory per slot); "" = none
   std::string cache_directory;                         // local copies of an S3 lake's data files
   uint64_t cache_max_bytes = 10ull << 30;              // beyond it the least recently used go (file_cache.h)
   std::string results_directory;                       // Parquet results are written here; "" = none
-  size_t workers = 4;                                  // queries at once (Submit)
+  size_t workers = 4;                                  // queries at once (Submit and Run)
   size_t max_queued = 64;                              // waiting beyond that: ResourceExhausted
   std::chrono::milliseconds timeout{60'000};
   uint64_t max_result_rows = 1'000'000;
@@ -207,8 +215,19 @@ class QueryEngine {
     std::function<void(std::variant<QueryStats, QueryFailure>)> done;
   };
 
+  // A free slot's DuckDB, waiting until `deadline` for one; null when none
+  // became free or the engine is stopping.
+  engine::Database* TakeSlot(std::chrono::steady_clock::time_point deadline);
+  void ReturnSlot(engine::Database* database);
+  std::variant<QueryStats, QueryFailure> RunIn(engine::Database& database, const QueryRequest& request,
+                                               RowSink& sink, std::chrono::steady_clock::time_point started,
+                                               std::chrono::milliseconds timeout);
+
   QueryEngineOptions options_;
-  std::unique_ptr<engine::Database> db_;
+  uint64_t query_memory_ = 0;                          // each slot's DuckDB memory limit
+  std::vector<std::unique_ptr<engine::Database>> slots_;
+  std::vector<engine::Database*> free_slots_;          // under mu_
+  std::condition_variable slot_freed_;
   std::string lake_dir_;
 
   std::mutex mu_;

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <future>
@@ -326,6 +327,7 @@ class BlockingSink : public CollectingSink {
  public:
   Status Row(std::string_view json_array) override {
     std::unique_lock lock(mu_);
+    blocked = true;
     cv_.wait(lock, [&] { return interrupted_; });
     (void)CollectingSink::Row(json_array);
     return DeadlineExceeded("interrupted");
@@ -335,6 +337,7 @@ class BlockingSink : public CollectingSink {
     interrupted_ = true;
     cv_.notify_all();
   }
+  std::atomic<bool> blocked = false;  // a row waits
 
  private:
   std::mutex mu_;
@@ -356,6 +359,69 @@ TEST_F(QueryEngineTest, TimeoutAndCancelReachASinkThatBlocks) {
 TEST_F(QueryEngineTest, NanAndInfinityBecomeStringsSoTheJsonParses) {
   EXPECT_EQ(Rows("SELECT 'nan'::DOUBLE, '-inf'::DOUBLE, 'NaN x'"),
             (std::vector<std::string>{"[\"NaN\",\"-Infinity\",\"NaN x\"]"}));
+}
+
+}  // namespace
+}  // namespace eventlake::query
+
+namespace eventlake::query {
+namespace {
+
+TEST_F(QueryEngineTest, AQueryBeyondItsMemoryFailsAloneAndSaysWhichLimit) {
+  // 2 slots of 64 MiB each; a list of 20 million BIGINTs needs 160 MB at once.
+  auto small = QueryEngine::Open({.lake = lake_.get(), .threads = 1, .memory_limit = 128ull << 20, .workers = 2});
+  ASSERT_TRUE(small.has_value()) << small.error().ToString();
+  CollectingSink sink;
+  auto big = (*small)->Run({.sql = "SELECT list(range) FROM range(20000000)"}, sink);
+  ASSERT_TRUE(std::holds_alternative<QueryFailure>(big));
+  const Status& failure = std::get<QueryFailure>(big).status;
+  EXPECT_EQ(failure.code(), StatusCode::kInvalidArgument) << failure.ToString();
+  EXPECT_THAT(failure.message(), HasSubstr("query.max_query_memory (64MiB)"));
+  // The slot it ran in takes the next query.
+  for (int i = 0; i < 3; ++i) {
+    CollectingSink next;
+    auto ok = (*small)->Run({.sql = "SELECT count(*) FROM curated.t"}, next);
+    ASSERT_TRUE(std::holds_alternative<QueryStats>(ok)) << std::get<QueryFailure>(ok).status.ToString();
+    EXPECT_EQ(next.rows, (std::vector<std::string>{"[3]"}));
+  }
+  // With more memory per query the same query runs.
+  auto roomy = QueryEngine::Open({.lake = lake_.get(), .threads = 1, .memory_limit = 1ull << 30, .workers = 2});
+  ASSERT_TRUE(roomy.has_value());
+  CollectingSink fits;
+  auto fitted = (*roomy)->Run({.sql = "SELECT len(list(range)) FROM range(20000000)"}, fits);
+  ASSERT_TRUE(std::holds_alternative<QueryStats>(fitted)) << std::get<QueryFailure>(fitted).status.ToString();
+  EXPECT_EQ(fits.rows, (std::vector<std::string>{"[20000000]"}));
+}
+
+TEST_F(QueryEngineTest, MemoryLimitsThatDoNotAddUpAreRefused) {
+  auto over = QueryEngine::Open(
+      {.lake = lake_.get(), .memory_limit = 1ull << 30, .max_query_memory = 1ull << 30, .workers = 2});
+  ASSERT_FALSE(over.has_value());
+  EXPECT_THAT(over.error().message(), HasSubstr("query.max_query_memory (1GiB) times query.workers (2)"));
+  auto tiny = QueryEngine::Open({.lake = lake_.get(), .memory_limit = 32ull << 20, .workers = 4});
+  ASSERT_FALSE(tiny.has_value());
+  EXPECT_THAT(tiny.error().message(), HasSubstr("at least 16MiB"));
+}
+
+TEST_F(QueryEngineTest, AQueryWaitsForAFreeSlotUpToItsTimeout) {
+  auto one = QueryEngine::Open({.lake = lake_.get(), .threads = 1, .workers = 1});
+  ASSERT_TRUE(one.has_value());
+  // The only slot is held by a query whose client does not read.
+  BlockingSink stuck;
+  std::promise<std::variant<QueryStats, QueryFailure>> done;
+  (*one)->Submit({.sql = "SELECT * FROM range(10)", .id = "stuck"}, &stuck,
+                 [&](std::variant<QueryStats, QueryFailure> r) { done.set_value(std::move(r)); });
+  while (!stuck.blocked) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CollectingSink waiting;
+  auto refused = (*one)->Run({.sql = "SELECT 1", .timeout = std::chrono::milliseconds(200)}, waiting);
+  ASSERT_TRUE(std::holds_alternative<QueryFailure>(refused));
+  EXPECT_THAT(std::get<QueryFailure>(refused).status.message(), HasSubstr("no query slot became free"));
+  while (!(*one)->Cancel("stuck")) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  done.get_future().wait();
+  CollectingSink after;
+  auto ran = (*one)->Run({.sql = "SELECT 1"}, after);
+  ASSERT_TRUE(std::holds_alternative<QueryStats>(ran));
+  EXPECT_EQ(after.rows, (std::vector<std::string>{"[1]"}));
 }
 
 }  // namespace

@@ -7,12 +7,19 @@ const config::Table<QueryOptions>& QueryOptionsTable() {
   using O = QueryOptions;
   static const auto& table =
       (new config::Table<O>("query", "SQL over the lake: POST /v1/query and `eventlake query`."))
-          ->Field("threads", &O::threads, "DuckDB's threads for all queries; `0`: the cores.",
+          ->Field("threads", &O::threads, "DuckDB's threads for each query; `0`: the cores.",
                   {.min = 0, .max = 1024})
           .Field("memory_limit", &O::memory_limit,
-                 "DuckDB's memory limit for all queries (`4GB`); empty: 80% of the RAM. Beyond "
-                 "it a query spills to `<data_dir>/query-tmp` or fails.")
-          .Field("workers", &O::workers, "Queries that run at once.", {.min = 1, .max = 1024})
+                 "The memory of all queries together (`4GB`); `0`: 80% of the RAM (or of the "
+                 "cgroup's limit).",
+                 {.bytes = true})
+          .Field("max_query_memory", &O::max_query_memory,
+                 "The memory one query may use; beyond it the query spills to "
+                 "`<data_dir>/query-tmp` and fails when that is not enough. `0`: memory_limit / "
+                 "workers; at most that.",
+                 {.bytes = true})
+          .Field("workers", &O::workers, "Queries that run at once, over HTTP and the Postgres "
+                 "protocol together.", {.min = 1, .max = 1024})
           .Field("max_queued", &O::max_queued,
                  "Queries that wait for a worker; beyond that 429.", {.min = 0, .max = 100'000})
           .Field("timeout", &O::timeout,

@@ -104,6 +104,7 @@ Status Server::Open() {
        .metrics = metrics_.get(),
        .threads = static_cast<int>(config_.query.threads),
        .memory_limit = config_.query.memory_limit,
+       .max_query_memory = config_.query.max_query_memory,
        .temp_directory = data_dir + "/query-tmp",
        .cache_directory = data_dir + "/query-cache",
        .cache_max_bytes = config_.query.cache_max_bytes,

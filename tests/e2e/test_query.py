@@ -721,3 +721,26 @@ def test_clients_that_go_away_free_the_query_workers(server):
         for _ in range(2):
             r = session.post(srv.url + "/v1/query", json={"sql": BIG}, timeout=60)
             assert r.json()["row_count"] == 200000
+
+
+def test_a_query_beyond_its_memory_fails_alone_over_http_and_the_wire(server):
+    # 256 MiB for 2 workers: 128 MiB a query. A list of 40 million BIGINTs
+    # needs 320 MB at once, which no spill can help.
+    srv = server(config=FAST + "query:\n  memory_limit: 256MiB\n  workers: 2\n")
+    big = "SELECT len(list(range)) FROM range(40000000)"
+    r = query(srv, big)
+    assert r.status_code == 400, r.text
+    assert "query.max_query_memory (128MiB)" in r.json()["detail"]
+    assert rows_of(query(srv, "SELECT len(list(range)) FROM range(1000000)")) == [[1000000]]
+    with psycopg.connect(f"host=127.0.0.1 port={srv.pg_port} user=analyst dbname=lake") as conn:
+        with pytest.raises(psycopg.Error) as failed:
+            conn.execute(big)
+        assert failed.value.sqlstate == "53200"
+        conn.rollback()
+        assert conn.execute("SELECT 40 + 2").fetchone() == (42,)
+
+
+def test_memory_limits_that_do_not_add_up_stop_the_start(server):
+    with pytest.raises(Exception) as refused:
+        server(config=FAST + "query:\n  memory_limit: 1GiB\n  max_query_memory: 1GiB\n  workers: 2\n")
+    assert "query.max_query_memory" in str(refused.value)
