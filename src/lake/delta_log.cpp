@@ -12,15 +12,18 @@
 
 namespace eventlake::lake {
 
+uint64_t NumRecords(const AddAction& add) {
+  if (add.stats.empty()) return 0;
+  const nlohmann::json stats = nlohmann::json::parse(add.stats, nullptr, false);
+  if (stats.is_object() && stats.contains("numRecords") && stats["numRecords"].is_number_unsigned()) {
+    return stats["numRecords"].get<uint64_t>();
+  }
+  return 0;
+}
+
 uint64_t TableSnapshot::RowCount() const {
   uint64_t rows = 0;
-  for (const auto& [path, add] : files) {
-    if (add.stats.empty()) continue;
-    const nlohmann::json stats = nlohmann::json::parse(add.stats, nullptr, false);
-    if (stats.is_object() && stats.contains("numRecords") && stats["numRecords"].is_number()) {
-      rows += stats["numRecords"].get<uint64_t>();
-    }
-  }
+  for (const auto& [path, add] : files) rows += NumRecords(add);
   return rows;
 }
 

@@ -50,6 +50,9 @@ struct TableSnapshot {
   uint64_t SizeBytes() const;
 };
 
+// A file's numRecords from its stats (0 without them).
+uint64_t NumRecords(const AddAction& add);
+
 struct CommitSummary {
   int64_t version = 0;
   CommitInfoAction info;

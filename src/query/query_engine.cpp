@@ -14,6 +14,7 @@
 #include "query/arrow_ipc_writer.h"
 #include "query/catalog_views.h"
 #include "query/parse_tree.h"
+#include "query/partition_pruning.h"
 #include "query/pending_table.h"
 #include "query/table_view.h"
 
@@ -174,6 +175,12 @@ Status QueryEngine::Open() {
                                      "Bytes of the data files in scope of queries (before pruning).");
     rows_in_scope_ = &m->GetCounter("eventlake_query_rows_in_scope_total",
                                     "Rows of the data files in scope of queries (before pruning).");
+    files_scanned_ = &m->GetCounter("eventlake_query_files_scanned_total",
+                                    "Data files queries read at most, after partition pruning.");
+    bytes_scanned_ = &m->GetCounter("eventlake_query_bytes_scanned_total",
+                                    "Bytes of the data files queries read at most, after partition pruning.");
+    rows_scanned_ = &m->GetCounter("eventlake_query_rows_scanned_total",
+                                   "Rows of the data files queries read at most, after partition pruning.");
     query_seconds_ = &m->GetHistogram("eventlake_query_seconds", "Query time, guard to last row.",
                                       {0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60});
   }
@@ -346,6 +353,9 @@ std::variant<QueryStats, QueryFailure> QueryEngine::RunIn(engine::Database& data
     files_in_scope_->Increment(result->files);
     bytes_in_scope_->Increment(result->bytes);
     rows_in_scope_->Increment(result->rows_in_scope);
+    files_scanned_->Increment(result->files_scanned);
+    bytes_scanned_->Increment(result->bytes_scanned);
+    rows_scanned_->Increment(result->rows_scanned);
   }
   Audit(request, &*result, Status::Ok(), seconds);
   return *result;
@@ -407,6 +417,9 @@ void QueryEngine::Audit(const QueryRequest& request, const QueryStats* stats, co
            {"files", static_cast<uint64_t>(stats != nullptr ? stats->files : 0)},
            {"bytes", stats != nullptr ? stats->bytes : 0},
            {"rows_in_scope", stats != nullptr ? stats->rows_in_scope : 0},
+           {"files_scanned", static_cast<uint64_t>(stats != nullptr ? stats->files_scanned : 0)},
+           {"bytes_scanned", stats != nullptr ? stats->bytes_scanned : 0},
+           {"rows_scanned", stats != nullptr ? stats->rows_scanned : 0},
            {"pending_rows", stats != nullptr ? stats->pending_rows : 0},
            {"rows", stats != nullptr ? stats->rows : 0},
            {"seconds", seconds}});
@@ -464,10 +477,48 @@ Status QueryEngine::CacheFiles(const std::string& prefix, const lake::TableSnaps
   return Status::Ok();
 }
 
+void QueryEngine::CountScanned(engine::Connection& connection, const std::string& key,
+                               const lake::TableSnapshot& snapshot, const std::string* filter, QueryStats& stats) {
+  ScannedCounts counts;
+  const std::string cache_key = filter != nullptr ? key + "\n" + *filter : std::string();
+  bool cached = false;
+  if (filter != nullptr) {
+    std::lock_guard lock(views_mu_);
+    if (auto it = scanned_cache_.find(cache_key); it != scanned_cache_.end()) {
+      counts = it->second;
+      cached = true;
+    }
+  }
+  if (!cached) {
+    Result<std::vector<std::string>> passing = filter != nullptr ? FilesPassing(connection, snapshot, *filter)
+                                                                 : Result<std::vector<std::string>>(Err(Status::Ok()));
+    if (filter != nullptr && !passing.has_value()) {
+      // Accounting only: the query itself goes on (and DuckDB says what is wrong).
+      LogDebug("query", "a partition filter was not evaluated", {{"table", key}, {"error", passing.error().ToString()}});
+    }
+    if (passing.has_value()) {
+      for (const std::string& path : *passing) {
+        const lake::AddAction& add = snapshot.files.at(path);
+        ++counts.files;
+        counts.bytes += static_cast<uint64_t>(add.size);
+        counts.rows += lake::NumRecords(add);
+      }
+      std::lock_guard lock(views_mu_);
+      if (scanned_cache_.size() >= kMaxCachedViews) scanned_cache_.clear();
+      scanned_cache_[cache_key] = counts;
+    } else {
+      counts = {snapshot.files.size(), snapshot.SizeBytes(), snapshot.RowCount()};
+    }
+  }
+  stats.files_scanned += counts.files;
+  stats.bytes_scanned += counts.bytes;
+  stats.rows_scanned += counts.rows;
+}
+
 Status QueryEngine::CreateView(engine::Connection& connection, const TableReference& ref,
-                               const security::Statement* allowed, QueryStats& stats,
+                               const std::shared_ptr<const lake::TableSnapshot>& snapshot,
+                               const security::Statement* allowed, const std::string* filter, QueryStats& stats,
                                std::vector<std::pair<std::string, std::string>>* expansions) {
-  EL_ASSIGN_OR_RETURN(auto snapshot, SnapshotFor(ref));
   EL_ASSIGN_OR_RETURN(std::string prefix, lake::TablePrefix(ref.table));
   if (remote_) EL_RETURN_IF_ERROR(CacheFiles(prefix, *snapshot));
   const std::string key = ref.table + "@" + std::to_string(snapshot->version);
@@ -488,6 +539,9 @@ Status QueryEngine::CreateView(engine::Connection& connection, const TableRefere
   stats.rows_in_scope += snapshot->RowCount();
   stats.files += snapshot->files.size();
   stats.tables.push_back(key);
+  // A restricted view's columns may be masked: the caller's filter then
+  // reads masked values, not the partitions'.
+  CountScanned(connection, key, *snapshot, allowed == nullptr || !allowed->Restricts() ? filter : nullptr, stats);
   if (!ref.version.has_value() && !ref.timestamp.has_value()) {
     // The current state also holds what is acknowledged but not committed.
     const std::string pending = ref.view + "#pending";
@@ -554,12 +608,30 @@ Result<QueryStats> QueryEngine::Execute(const QueryRequest& request, engine::Con
     EL_ASSIGN_OR_RETURN(allowed[i], options_.access->AuthorizingStatement(request.principal, "tables:Select",
                                                                           "table/" + ref.table));
   }
+  std::vector<std::shared_ptr<const lake::TableSnapshot>> snapshots(guarded.tables.size());
+  PartitionColumnsByView partition_columns;
+  for (size_t i = 0; i < guarded.tables.size(); ++i) {
+    const TableReference& ref = guarded.tables[i];
+    if (IsCatalogTable(ref.table)) continue;
+    EL_ASSIGN_OR_RETURN(snapshots[i], SnapshotFor(ref));
+    if (!snapshots[i]->schema.partition_columns.empty()) {
+      partition_columns[ref.view] = snapshots[i]->schema.partition_columns;
+    }
+  }
+  std::map<std::string, std::string> filters;
+  if (!partition_columns.empty()) {
+    EL_ASSIGN_OR_RETURN(filters, PartitionFilters(guarded.tree, partition_columns));
+  }
   std::vector<std::pair<std::string, std::string>> expansions;
   for (size_t i = 0; i < guarded.tables.size(); ++i) {
     const TableReference& ref = guarded.tables[i];
-    EL_RETURN_IF_ERROR(IsCatalogTable(ref.table)
-                           ? CreateCatalogView(connection, ref, request.principal)
-                           : CreateView(connection, ref, allowed[i], stats, &expansions));
+    if (IsCatalogTable(ref.table)) {
+      EL_RETURN_IF_ERROR(CreateCatalogView(connection, ref, request.principal));
+      continue;
+    }
+    auto filter = filters.find(ref.view);
+    EL_RETURN_IF_ERROR(CreateView(connection, ref, snapshots[i], allowed[i],
+                                  filter != filters.end() ? &filter->second : nullptr, stats, &expansions));
   }
   if (!expansions.empty()) {
     EL_ASSIGN_OR_RETURN(guarded.tree, ExpandViews(guarded.tree, expansions));

@@ -143,6 +143,11 @@ struct QueryStats {
   size_t files = 0;            // data files of the snapshots read (before pruning)
   uint64_t bytes = 0;          // their size
   uint64_t rows_in_scope = 0;  // their rows (Delta stats' numRecords), before pruning
+  // What is left of them after the query's filters on partition columns
+  // (partition_pruning.h): the files DuckDB reads at most, their bytes, rows.
+  size_t files_scanned = 0;
+  uint64_t bytes_scanned = 0;
+  uint64_t rows_scanned = 0;
   uint64_t pending_rows = 0;   // acknowledged rows not committed yet, read from the log
   bool pending_truncated = false;  // more were pending than max_pending_rows
   std::string parquet_file;    // QueryOutput::kParquet: the result's file
@@ -182,9 +187,16 @@ class QueryEngine {
   // restrictions apply); null when access control is off.
   // Unrestricted tables are not created as views but added to `expansions`
   // (view name, serialized parse tree) for ExpandViews.
+  // `filter`: the reference's partition filter (partition_pruning.h), for
+  // the scanned figures; null when every file may be read.
   Status CreateView(engine::Connection& connection, const TableReference& ref,
-                    const security::Statement* allowed, QueryStats& stats,
+                    const std::shared_ptr<const lake::TableSnapshot>& snapshot,
+                    const security::Statement* allowed, const std::string* filter, QueryStats& stats,
                     std::vector<std::pair<std::string, std::string>>* expansions);
+  // Adds to `stats` the files, bytes and rows of `snapshot` that pass `filter`
+  // (all of them when null, or when DuckDB cannot evaluate it).
+  void CountScanned(engine::Connection& connection, const std::string& key, const lake::TableSnapshot& snapshot,
+                    const std::string* filter, QueryStats& stats);
   Status CreateCatalogView(engine::Connection& connection, const TableReference& ref,
                            const security::Principal& principal);
   Result<std::shared_ptr<const lake::TableSnapshot>> SnapshotFor(const TableReference& ref) const;
@@ -239,8 +251,15 @@ class QueryEngine {
   std::vector<std::thread> workers_;
   std::thread watchdog_;
 
-  // (table@version) -> its view's SELECT; small, cleared when it grows.
+  struct ScannedCounts {
+    size_t files = 0;
+    uint64_t bytes = 0;
+    uint64_t rows = 0;
+  };
   std::mutex views_mu_;
+  // "<table>@<version>\n<filter>" -> what passes; small, cleared when it grows.
+  std::map<std::string, ScannedCounts> scanned_cache_;
+  // (table@version) -> its view's SELECT; small, cleared when it grows.
   std::map<std::string, std::string> view_cache_;
   // A view's SELECT -> its serialized parse tree (SerializeSql); the same bound.
   std::map<std::string, std::string> view_tree_cache_;
@@ -253,6 +272,9 @@ class QueryEngine {
   Counter* files_in_scope_ = nullptr;
   Counter* bytes_in_scope_ = nullptr;
   Counter* rows_in_scope_ = nullptr;
+  Counter* files_scanned_ = nullptr;
+  Counter* bytes_scanned_ = nullptr;
+  Counter* rows_scanned_ = nullptr;
   Histogram* query_seconds_ = nullptr;
 };
 

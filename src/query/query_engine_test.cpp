@@ -426,3 +426,56 @@ TEST_F(QueryEngineTest, AQueryWaitsForAFreeSlotUpToItsTimeout) {
 
 }  // namespace
 }  // namespace eventlake::query
+
+namespace eventlake::query {
+namespace {
+
+// curated.t's three files: (2026-12-01, "x/y"), (2026-12-02, "z"), (2026-12-02, NULL).
+TEST_F(QueryEngineTest, TheScannedFiguresCountTheFilesPartitionFiltersLeave) {
+  auto scanned = [&](std::string sql, std::vector<QueryParameter> params = {}) -> size_t {
+    CollectingSink sink;
+    auto r = engine_->Run({.sql = std::move(sql), .parameters = std::move(params)}, sink);
+    if (auto* f = std::get_if<QueryFailure>(&r)) {
+      ADD_FAILURE() << f->status.ToString();
+      return 0;
+    }
+    EXPECT_EQ(std::get<QueryStats>(r).files, 3u);  // in scope: always all
+    return std::get<QueryStats>(r).files_scanned;
+  };
+  EXPECT_EQ(scanned("SELECT * FROM curated.t"), 3u);
+  EXPECT_EQ(scanned("SELECT * FROM curated.t WHERE kind = 'z'"), 1u);
+  EXPECT_EQ(scanned("SELECT * FROM curated.t WHERE dt = '2026-12-02'"), 2u);
+  EXPECT_EQ(scanned("SELECT * FROM curated.t WHERE n > 0 AND dt = DATE '2026-12-01'"), 1u);
+  EXPECT_EQ(scanned("SELECT * FROM curated.t WHERE t.dt >= '2026-12-02' AND T.kind IS NULL"), 1u);
+  EXPECT_EQ(scanned("SELECT * FROM curated.t WHERE kind IN ('z', 'x/y')"), 2u);
+  EXPECT_EQ(scanned("SELECT * FROM curated.t WHERE kind = 'z' OR n = 1"), 3u);  // n is in every file
+  EXPECT_EQ(scanned("SELECT * FROM curated.t WHERE upper(kind) = 'Z'"), 1u);
+  EXPECT_EQ(scanned("SELECT count(*) FROM (SELECT * FROM curated.t WHERE kind = 'z') AS s"), 1u);
+  // A table read twice reads what either reference needs.
+  EXPECT_EQ(scanned("SELECT * FROM curated.t a JOIN curated.t b ON a.id = b.id AND b.kind = 'x/y' "
+                    "WHERE a.kind = 'z'"),
+            2u);
+  EXPECT_EQ(scanned("SELECT * FROM curated.t WHERE kind = 'z' UNION ALL SELECT * FROM curated.t"), 3u);
+  // Not evaluated: the rows an outer join keeps, parameters, subqueries, random().
+  EXPECT_EQ(scanned("SELECT * FROM curated.t a LEFT JOIN curated.t b ON a.id = b.id WHERE a.kind = 'z'"), 3u);
+  EXPECT_EQ(scanned("SELECT * FROM curated.t WHERE kind = $1", {std::string("z")}), 3u);
+  EXPECT_EQ(scanned("SELECT * FROM curated.t WHERE kind = (SELECT 'z')"), 3u);
+  EXPECT_EQ(scanned("SELECT * FROM curated.t WHERE kind = 'z' AND random() < 2"), 1u);
+  EXPECT_EQ(scanned("SELECT * FROM curated.t WHERE random() < 2 OR kind = 'z'"), 3u);
+  // A column of another table in the FROM is no filter of this one.
+  EXPECT_EQ(scanned("SELECT * FROM curated.t, (SELECT 'z' AS kind) AS k WHERE t.kind = k.kind"), 3u);
+
+  // Bytes and rows are the files' own; the result is the query's, unchanged.
+  CollectingSink sink;
+  auto r = engine_->Run({.sql = "SELECT id FROM curated.t WHERE kind = 'z'"}, sink);
+  ASSERT_TRUE(std::holds_alternative<QueryStats>(r));
+  const QueryStats& stats = std::get<QueryStats>(r);
+  EXPECT_EQ(sink.rows, (std::vector<std::string>{"[\"b\"]"}));
+  EXPECT_EQ(stats.rows_scanned, 1u);
+  EXPECT_EQ(stats.rows_in_scope, 3u);
+  EXPECT_GT(stats.bytes_scanned, 0u);
+  EXPECT_LT(stats.bytes_scanned, stats.bytes);
+}
+
+}  // namespace
+}  // namespace eventlake::query

@@ -254,7 +254,8 @@ Status ResultWriter::Finish(const QueryStats& stats) {
   if (format_ != ResultFormat::kJson || !columns_written_) return Status::Ok();
   nlohmann::json s = {{"seconds", stats.seconds}, {"files", stats.files},
                       {"bytes", stats.bytes},     {"rows_in_scope", stats.rows_in_scope},
-                      {"tables", stats.tables},
+                      {"files_scanned", stats.files_scanned}, {"bytes_scanned", stats.bytes_scanned},
+                      {"rows_scanned", stats.rows_scanned},   {"tables", stats.tables},
                       {"result_bytes", stats.result_bytes}, {"pending_rows", stats.pending_rows},
                       {"pending_truncated", stats.pending_truncated}};
   return out_->Write("],\"row_count\":" + std::to_string(stats.rows) +

@@ -7,19 +7,15 @@
 #include "lake/table_schema.h"
 
 namespace eventlake::query {
-namespace {
-
 using engine::SqlIdentifier;
 using engine::SqlString;
 
-std::string PartitionColumn(const lake::Column& column) {
+std::string PartitionColumnSelect(const lake::Column& column, bool hive_nulls) {
   const std::string name = SqlIdentifier(column.name);
-  const std::string raw = "NULLIF(" + name + ", " + SqlString(lake::kHiveNullPartition) + ")";
+  const std::string raw = hive_nulls ? "NULLIF(" + name + ", " + SqlString(lake::kHiveNullPartition) + ")" : name;
   if (column.type == lake::ColumnType::kString) return raw + " AS " + name;
   return "TRY_CAST(" + raw + " AS " + std::string(lake::DuckDbTypeName(column.type)) + ") AS " + name;
 }
-
-}  // namespace
 
 Result<TableViewSource> TableViewSelect(engine::Connection& connection,
                                         const lake::TableSnapshot& snapshot,
@@ -71,7 +67,7 @@ Result<TableViewSource> TableViewSelect(engine::Connection& connection,
     const std::string name = SqlIdentifier(c.name);
     const std::string type(lake::DuckDbTypeName(c.type));
     if (schema.IsPartitionColumn(c.name)) {
-      select += PartitionColumn(c);
+      select += PartitionColumnSelect(c, /*hive_nulls=*/true);
     } else if (present.contains(lake::ColumnKey(c.name))) {
       select += "CAST(" + name + " AS " + type + ") AS " + name;
     } else {
@@ -96,7 +92,7 @@ std::string PendingSelect(const lake::TableSchema& schema, const std::string& na
   std::string select;
   for (const lake::Column& c : schema.columns) {
     if (!select.empty()) select += ", ";
-    select += schema.IsPartitionColumn(c.name) ? PartitionColumn(c) : SqlIdentifier(c.name);
+    select += schema.IsPartitionColumn(c.name) ? PartitionColumnSelect(c, /*hive_nulls=*/true) : SqlIdentifier(c.name);
   }
   return "SELECT " + select + " FROM " + SqlIdentifier(name);
 }

@@ -36,6 +36,12 @@ Result<TableViewSource> TableViewSelect(engine::Connection& connection,
                                         const lake::TableSnapshot& snapshot,
                                         const std::string& table_dir);
 
+// A partition column as the view selects it from its text (the Hive
+// directory's value, or Delta's partitionValues): typed as the schema says,
+// a value that does not cast NULL; `hive_nulls`: Hive's
+// __HIVE_DEFAULT_PARTITION__ read as NULL too.
+std::string PartitionColumnSelect(const lake::Column& column, bool hive_nulls);
+
 // The pending rows' temporary table (pending_table.h) for `schema`: its
 // CREATE statement (data columns typed, partition columns as text) and the
 // SELECT that reads it with the same columns and types as TableViewSelect.

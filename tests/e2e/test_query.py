@@ -744,3 +744,24 @@ def test_memory_limits_that_do_not_add_up_stop_the_start(server):
     with pytest.raises(Exception) as refused:
         server(config=FAST + "query:\n  memory_limit: 1GiB\n  max_query_memory: 1GiB\n  workers: 2\n")
     assert "query.max_query_memory" in str(refused.value)
+
+
+def test_the_stats_count_what_the_partition_filters_leave(loaded):
+    # Six events over three days (two a day), one day partition each.
+    body = query(loaded, "SELECT count(*) FROM curated.events WHERE dt = '2026-11-20'").json()
+    assert body["rows"] == [[2]]
+    stats = body["stats"]
+    assert stats["rows_in_scope"] == 6 and stats["rows_scanned"] == 2, stats
+    assert 1 <= stats["files_scanned"] < stats["files"], stats
+    assert 0 < stats["bytes_scanned"] < stats["bytes"], stats
+    whole = query(loaded, "SELECT count(*) FROM curated.events").json()["stats"]
+    assert (whole["files_scanned"], whole["bytes_scanned"], whole["rows_scanned"]) == \
+        (whole["files"], whole["bytes"], 6)
+    audit = [json.loads(line) for line in loaded.log().splitlines()
+             if line.startswith("{") and '"component":"audit"' in line]
+    pruned = [a for a in audit if "2026-11-20" in a["sql"]]
+    assert pruned and pruned[-1]["rows_scanned"] == 2 and pruned[-1]["files_scanned"] == stats["files_scanned"]
+    metrics = loaded.get("/metrics").text
+    scanned = sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+                  if line.startswith("eventlake_query_rows_scanned_total"))
+    assert scanned >= 8
