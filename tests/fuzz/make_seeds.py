@@ -5,6 +5,7 @@ The seeds are committed; run this only to regenerate them after a format
 change. It encodes by following docs/formats/log.md, independently of the C++
 code, so the seeds double as a check that both agree.
 """
+import base64
 import gzip
 import pathlib
 import struct
@@ -247,6 +248,9 @@ SEEDS["scram"] = {
     "exchange": b"n,,n=,r=rOprNGfwEbeRWg\0c=biws,r=rOprNGfwEbeRWgservernonce,"
     b"p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
     "yflag": b"y,,n=user,r=abc\0c=eSws,r=abcservernonce,p=AAAA",
+    # SCRAM-SHA-256-PLUS: the fuzz target's certificate hash is 32 bytes of 0x5c.
+    "plus": b"p=tls-server-end-point,,n=,r=abc\0c=" + base64.b64encode(b"p=tls-server-end-point,," + b"\x5c" * 32)
+    + b",r=abcservernonce,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
     "verifier": b"SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:"
     b"wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
 }
