@@ -244,9 +244,10 @@ def metric(srv, name, headers=None):
     return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name))
 
 
-def test_scram_logs_in_with_the_key_without_sending_it(server, eventlake_bin):
-    key, sha, scram = generated_key(eventlake_bin, "analyst")
-    srv = server(config=FAST + f"""
+def scram_config(key, sha, scram, tls=None):
+    """A key with a SCRAM verifier that may read and send; TLS with (cert, key)."""
+    server_part = f"server:\n  pg_tls_cert: {tls[0]}\n  pg_tls_key: {tls[1]}\n" if tls else ""
+    return FAST + server_part + f"""
 security:
   api_keys:
     - name: analyst
@@ -257,7 +258,12 @@ security:
     - name: read
       statements:
         - {{effect: allow, actions: ["tables:Select", "metrics:Read", "events:Put"], resources: ["*"]}}
-""")
+"""
+
+
+def test_scram_logs_in_with_the_key_without_sending_it(server, eventlake_bin):
+    key, sha, scram = generated_key(eventlake_bin, "analyst")
+    srv = server(config=scram_config(key, sha, scram))
     admin = {"Authorization": f"Bearer {key}"}
     r = srv.post("/v1/sources/events/events", json={"n": 7}, headers=admin)
     assert r.status_code == 200, r.text
@@ -304,22 +310,6 @@ def test_tls_on_the_postgres_port(server, tmp_path):
     plain = server(config=FAST)
     with pytest.raises(psycopg.OperationalError, match="SSL"):
         psycopg.connect(conninfo(plain, extra="sslmode=require"))
-
-
-def scram_config(key, sha, scram, tls=None):
-    server_part = f"server:\n  pg_tls_cert: {tls[0]}\n  pg_tls_key: {tls[1]}\n" if tls else ""
-    return FAST + server_part + f"""
-security:
-  api_keys:
-    - name: analyst
-      key_sha256: {sha}
-      scram_sha256: "{scram}"
-      policies: [read]
-  policies:
-    - name: read
-      statements:
-        - {{effect: allow, actions: ["tables:Select", "metrics:Read"], resources: ["*"]}}
-"""
 
 
 def test_scram_plus_binds_the_login_to_the_tls_certificate(server, eventlake_bin, tmp_path):
