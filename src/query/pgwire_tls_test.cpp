@@ -8,7 +8,6 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-
 #include <unistd.h>
 
 #include <cstdio>
@@ -36,13 +35,13 @@ Certificate MakeCertificate(const std::string& name, const char* key_type, const
   X509_gmtime_adj(X509_getm_notAfter(x509), 3600);
   X509_set_pubkey(x509, key);
   X509_NAME* subject = X509_get_subject_name(x509);
-  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1,
-                             -1, 0);
+  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
   X509_set_issuer_name(x509, subject);
   EXPECT_GT(X509_sign(x509, key, md), 0) << name;
 
-  const std::filesystem::path base =
-      std::filesystem::temp_directory_path() / ("el_tls_test_" + std::to_string(::getpid()) + "_" + name);
+  const std::filesystem::path base = std::filesystem::temp_directory_path() /
+                                     ("el_tls_test_" + std::to_string(::getpid()) + "_" + name);
   Certificate c{.cert_file = base.string() + ".crt", .key_file = base.string() + ".key"};
   FILE* f = std::fopen(c.cert_file.c_str(), "w");
   PEM_write_X509(f, x509);
@@ -72,9 +71,10 @@ TEST(TlsServerEndPoint, IsTheCertificateHashedWithItsSignaturesHash) {
     const EVP_MD* signed_with;
     const EVP_MD* hashed_with;
   };
-  for (const Case& k : {Case{"sha256", EVP_sha256(), EVP_sha256()}, Case{"sha384", EVP_sha384(), EVP_sha384()},
-                        Case{"sha512", EVP_sha512(), EVP_sha512()},
-                        Case{"sha1", EVP_sha1(), EVP_sha256()}}) {  // SHA-1 is raised to SHA-256
+  for (const Case& k :
+       {Case{"sha256", EVP_sha256(), EVP_sha256()}, Case{"sha384", EVP_sha384(), EVP_sha384()},
+        Case{"sha512", EVP_sha512(), EVP_sha512()},
+        Case{"sha1", EVP_sha1(), EVP_sha256()}}) {  // SHA-1 is raised to SHA-256
     const Certificate c = MakeCertificate(k.name, "EC", k.signed_with);
     auto context = TlsContext::Load(c.cert_file, c.key_file);
     ASSERT_TRUE(context.has_value()) << k.name << ": " << context.error().message();
