@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -100,7 +101,12 @@ class PgWriter {
   // Whole messages.
   void AuthenticationOk() { Begin('R').Int32(0).End(); }
   void AuthenticationCleartext() { Begin('R').Int32(3).End(); }
-  void AuthenticationSasl(std::string_view mechanism) { Begin('R').Int32(10).CString(mechanism).Int8(0).End(); }
+  // The mechanisms in the server's order of preference.
+  void AuthenticationSasl(std::span<const std::string_view> mechanisms) {
+    Begin('R').Int32(10);
+    for (std::string_view m : mechanisms) CString(m);
+    Int8(0).End();
+  }
   void AuthenticationSaslContinue(std::string_view data) { Begin('R').Int32(11).Bytes(data).End(); }
   void AuthenticationSaslFinal(std::string_view data) { Begin('R').Int32(12).Bytes(data).End(); }
   void ParameterStatus(std::string_view name, std::string_view value) {

@@ -73,6 +73,10 @@ Result<std::unique_ptr<PgServer>> PgServer::Start(PgServerOptions options) {
       return Err(tls.error());
     }
     server->tls_ = std::move(*tls);
+    if (server->tls_->server_end_point().empty()) {
+      LogWarn("pgwire", "SCRAM-SHA-256-PLUS is not offered: the signature algorithm of pg_tls_cert names no "
+                        "hash for tls-server-end-point (RFC 5929)", {{"cert", server->options_.tls_cert_file}});
+    }
   }
   const int fd = ::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
@@ -112,6 +116,8 @@ Result<std::unique_ptr<PgServer>> PgServer::Start(PgServerOptions options) {
                                              "Postgres connections that switched to TLS.");
     server->scram_logins_ = &m->GetCounter("eventlake_pg_logins_total", "Postgres logins with an API key.",
                                            {{"method", "scram-sha-256"}});
+    server->scram_plus_logins_ = &m->GetCounter("eventlake_pg_logins_total", "Postgres logins with an API key.",
+                                                {{"method", "scram-sha-256-plus"}});
     server->cleartext_logins_ = &m->GetCounter("eventlake_pg_logins_total", "Postgres logins with an API key.",
                                                {{"method", "cleartext"}});
   }
@@ -177,6 +183,7 @@ void PgServer::Serve(int fd, bool loopback, uint64_t id) {
                      .peer_is_loopback = loopback,
                      .tls_available = tls_ != nullptr,
                      .scram_logins = scram_logins_,
+                     .scram_plus_logins = scram_plus_logins_,
                      .cleartext_logins = cleartext_logins_,
                      .process_id = static_cast<int32_t>(id & 0x7FFFFFFF),
                      .secret = static_cast<int32_t>(random())});
@@ -201,7 +208,7 @@ void PgServer::Serve(int fd, bool loopback, uint64_t id) {
         break;
       }
       tls = std::move(*accepted);
-      session.Encrypted();
+      session.Encrypted(tls_->server_end_point());
       if (tls_handshakes_ != nullptr) tls_handshakes_->Increment();
     }
   }

@@ -64,6 +64,7 @@ class PgServer {
   Gauge* open_ = nullptr;
   Counter* tls_handshakes_ = nullptr;
   Counter* scram_logins_ = nullptr;
+  Counter* scram_plus_logins_ = nullptr;
   Counter* cleartext_logins_ = nullptr;
 };
 

@@ -2,6 +2,7 @@
 #include "query/pgwire_session.h"
 
 #include <algorithm>
+#include <array>
 
 #include "core/ascii_case.h"
 #include "query/result_format.h"
@@ -251,7 +252,11 @@ bool PgSession::Startup(std::string_view frame, PgWriter& w) {
   scram_ = options_.access->ScramCredentialOf(user);
   if (scram_ != nullptr) {
     phase_ = Phase::kSaslInitial;
-    w.AuthenticationSasl(security::kScramMechanism);
+    if (server_end_point_.empty()) {
+      w.AuthenticationSasl(std::array{security::kScramMechanism});
+    } else {
+      w.AuthenticationSasl(std::array{security::kScramPlusMechanism, security::kScramMechanism});
+    }
     return true;
   }
   if (!options_.peer_is_loopback && !encrypted_) {
@@ -276,10 +281,18 @@ bool PgSession::SaslMessage(const PgMessage& m, PgWriter& w) {
   if (phase_ == Phase::kSaslInitial) {
     auto initial = ParsePgSaslInitial(m.payload);
     if (!initial.has_value()) return failed(initial.error());
-    if (initial->mechanism != security::kScramMechanism) {
-      return failed(InvalidArgument("SASL mechanism " + initial->mechanism + " is not offered (SCRAM-SHA-256 is)"));
+    const bool plus = initial->mechanism == security::kScramPlusMechanism && !server_end_point_.empty();
+    if (initial->mechanism != security::kScramMechanism && !plus) {
+      // The client's text is not repeated: it is outside input of any size.
+      return failed(InvalidArgument(server_end_point_.empty()
+                                        ? "the SASL mechanism chosen is not offered (SCRAM-SHA-256 is; "
+                                          "SCRAM-SHA-256-PLUS only over TLS)"
+                                        : "the SASL mechanism chosen is not offered (SCRAM-SHA-256-PLUS and "
+                                          "SCRAM-SHA-256 are)"));
     }
-    scram_exchange_.emplace(scram_->verifier);
+    scram_plus_ = plus;
+    scram_exchange_.emplace(scram_->verifier,
+                            security::ScramChannel{.tls_server_end_point = server_end_point_, .plus = plus});
     auto first = scram_exchange_->ClientFirst(initial->data);
     if (!first.has_value()) return failed(first.error());
     phase_ = Phase::kSaslResponse;
@@ -289,7 +302,7 @@ bool PgSession::SaslMessage(const PgMessage& m, PgWriter& w) {
   auto final_message = scram_exchange_->ClientFinal(m.payload);
   if (!final_message.has_value()) return failed(final_message.error());
   w.AuthenticationSaslFinal(*final_message);
-  return Authenticated(scram_->principal, options_.scram_logins, w);
+  return Authenticated(scram_->principal, scram_plus_ ? options_.scram_plus_logins : options_.scram_logins, w);
 }
 
 bool PgSession::Authenticate(std::string_view password, PgWriter& w) {

@@ -8,7 +8,8 @@
 //     trusted. With API keys the user names a key and the password is the
 //     key: by SCRAM-SHA-256 when the key has a verifier (scram_sha256),
 //     else in cleartext, and cleartext only over TLS or from a loopback
-//     peer;
+//     peer. Over TLS SCRAM-SHA-256-PLUS is offered first (bound to the
+//     server's certificate, security/scram.h), as Postgres does;
 //   - the simple query protocol, several statements per message;
 //   - the extended protocol: Parse, Bind, Describe, Execute, Sync, Flush,
 //     Close, named and unnamed statements and portals, parameter types,
@@ -47,6 +48,7 @@ struct PgSessionOptions {
   bool peer_is_loopback = false;
   bool tls_available = false;  // the server can answer an SSLRequest with a handshake
   Counter* scram_logins = nullptr;      // optional: logins by SCRAM-SHA-256
+  Counter* scram_plus_logins = nullptr; // optional: logins by SCRAM-SHA-256-PLUS
   Counter* cleartext_logins = nullptr;  // optional: logins by a cleartext key
   int32_t process_id = 0;  // BackendKeyData, for CancelRequest
   int32_t secret = 0;
@@ -64,9 +66,14 @@ class PgSession {
   // False when the connection is to be closed once `out` is sent.
   bool Feed(std::string_view bytes, std::string* out);
   // True once when the client asked for TLS and was answered 'S': the
-  // server sends `out`, runs the TLS handshake, then calls Encrypted().
+  // server sends `out`, runs the TLS handshake, then calls Encrypted() with
+  // the TLS context's server_end_point() (pgwire_tls.h; "" offers no
+  // SCRAM-SHA-256-PLUS).
   bool StartTls() { return std::exchange(start_tls_, false); }
-  void Encrypted() { encrypted_ = true; }
+  void Encrypted(std::string server_end_point) {
+    encrypted_ = true;
+    server_end_point_ = std::move(server_end_point);
+  }
 
  private:
   struct Statement {
@@ -111,8 +118,10 @@ class PgSession {
   enum class Phase { kStartup, kPassword, kSaslInitial, kSaslResponse, kReady, kClosed } phase_ = Phase::kStartup;
   bool start_tls_ = false;
   bool encrypted_ = false;
+  std::string server_end_point_;  // tls-server-end-point; not empty: -PLUS is offered
   const security::Authenticator::ScramCredential* scram_ = nullptr;  // the key's, while in kSasl*
   std::optional<security::ScramServer> scram_exchange_;
+  bool scram_plus_ = false;  // the client chose SCRAM-SHA-256-PLUS
   std::vector<std::pair<std::string, std::string>> startup_parameters_;
   security::Principal principal_ = security::AnonymousPrincipal();
   std::map<std::string, Statement> statements_;

@@ -3,6 +3,7 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 
@@ -16,6 +17,33 @@ std::string OpenSslError() {
   char text[256];
   ERR_error_string_n(code, text, sizeof text);
   return text;
+}
+
+// tls-server-end-point (RFC 5929 section 4.1), as Postgres computes it: the
+// certificate's signature hash, raised to SHA-256 from MD5 and SHA-1; ""
+// when the signature has no single hash. X509_get_signature_info also
+// reads RSA-PSS's hash from its parameters.
+std::string ServerEndPoint(X509* certificate) {
+  int md_nid = NID_undef;
+  if (certificate == nullptr || X509_get_signature_info(certificate, &md_nid, nullptr, nullptr, nullptr) != 1) {
+    ERR_clear_error();
+    return "";
+  }
+  if (md_nid == NID_md5 || md_nid == NID_sha1) md_nid = NID_sha256;
+  const EVP_MD* md = EVP_get_digestbynid(md_nid);
+  unsigned char* der = nullptr;
+  const int der_length = i2d_X509(certificate, &der);
+  std::string hash;
+  if (md != nullptr && der_length > 0) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int digest_length = 0;
+    if (EVP_Digest(der, static_cast<size_t>(der_length), digest, &digest_length, md, nullptr) == 1) {
+      hash.assign(reinterpret_cast<const char*>(digest), digest_length);
+    }
+  }
+  OPENSSL_free(der);
+  ERR_clear_error();
+  return hash;
 }
 
 }  // namespace
@@ -35,6 +63,7 @@ Result<std::unique_ptr<TlsContext>> TlsContext::Load(const std::string& cert_fil
   if (SSL_CTX_check_private_key(ctx) != 1) {
     return Err(InvalidArgument("pg_tls_key " + key_file + " does not match pg_tls_cert " + cert_file));
   }
+  context->server_end_point_ = ServerEndPoint(SSL_CTX_get0_certificate(ctx));
   return context;
 }
 

@@ -27,10 +27,17 @@ class TlsContext {
   TlsContext& operator=(const TlsContext&) = delete;
 
   SSL_CTX* get() const { return ctx_; }
+  // RFC 5929's tls-server-end-point for the certificate this context
+  // presents: its DER hashed with the hash of its signature algorithm
+  // (SHA-256 when that is MD5 or SHA-1), raw bytes; what SCRAM-SHA-256-PLUS
+  // binds to (security/scram.h). Empty when the signature algorithm names
+  // no single hash (Ed25519, say): then -PLUS is not offered.
+  const std::string& server_end_point() const { return server_end_point_; }
 
  private:
   explicit TlsContext(SSL_CTX* ctx) : ctx_(ctx) {}
   SSL_CTX* ctx_;
+  std::string server_end_point_;
 };
 
 // One server-side TLS connection over `fd` (which it does not own).

@@ -17,6 +17,8 @@ namespace {
 constexpr int kMinIterations = 1000;
 constexpr int kMaxIterations = 10'000'000;
 constexpr size_t kNonceBytes = 18;
+constexpr std::string_view kGs2Expected =
+    "SCRAM: expected a gs2 header \"n,,\", \"y,,\" or \"p=tls-server-end-point,,\"";
 
 std::string_view AsText(const Sha256Digest& d) {
   return {reinterpret_cast<const char*>(d.data()), d.size()};
@@ -55,6 +57,46 @@ Result<std::string_view> TakeAttribute(std::string_view& message, char name) {
   std::string_view value = message.substr(2, comma == std::string_view::npos ? std::string_view::npos : comma - 2);
   message.remove_prefix(comma == std::string_view::npos ? message.size() : comma + 1);
   return value;
+}
+
+// The gs2 header at the front of a client-first message, checked against
+// the channel (ScramChannel in scram.h). An authorization identity is not
+// taken: the startup message named the user.
+Result<std::string_view> TakeGs2Header(std::string_view message, const ScramChannel& channel) {
+  const size_t comma = message.find(',');
+  if (comma == std::string_view::npos || comma + 1 >= message.size() || message[comma + 1] != ',') {
+    if (comma != std::string_view::npos && message.substr(comma + 1).starts_with("a=")) {
+      return Err(InvalidArgument("SCRAM: an authorization identity (a=) is not supported"));
+    }
+    return Err(InvalidArgument(std::string(kGs2Expected)));
+  }
+  const std::string_view flag = message.substr(0, comma);
+  const bool offered = !channel.tls_server_end_point.empty();
+  if (channel.plus && !offered) return Err(InvalidArgument("SCRAM: SCRAM-SHA-256-PLUS is offered only over TLS"));
+  if (flag == "n" || flag == "y") {
+    if (channel.plus) {
+      return Err(InvalidArgument("SCRAM: the client chose SCRAM-SHA-256-PLUS but its gs2 header binds no channel "
+                                 "(expected \"p=tls-server-end-point,,\")"));
+    }
+    if (flag == "y" && offered) {
+      // The client can bind but believes the server cannot: someone took
+      // SCRAM-SHA-256-PLUS off the list on the way (RFC 5802 section 6).
+      return Err(InvalidArgument("SCRAM channel binding negotiation error: the client supports channel binding "
+                                 "but thinks the server does not, and this server offers SCRAM-SHA-256-PLUS"));
+    }
+  } else if (flag.starts_with("p=")) {
+    if (!channel.plus) {
+      return Err(InvalidArgument(offered ? "SCRAM: the client chose SCRAM-SHA-256 but its gs2 header asks for "
+                                           "channel binding (choose SCRAM-SHA-256-PLUS)"
+                                         : "SCRAM: channel binding is offered only over TLS (use SCRAM-SHA-256)"));
+    }
+    if (flag.substr(2) != kScramBindingType) {
+      return Err(InvalidArgument("SCRAM: the only channel binding type taken is tls-server-end-point"));
+    }
+  } else {
+    return Err(InvalidArgument(std::string(kGs2Expected)));
+  }
+  return message.substr(0, comma + 2);
 }
 
 bool PrintableNonce(std::string_view nonce) {
@@ -116,22 +158,17 @@ Result<ScramVerifier> ParseScramVerifier(std::string_view text) {
   return v;
 }
 
-ScramServer::ScramServer(const ScramVerifier& verifier, std::string nonce)
+ScramServer::ScramServer(const ScramVerifier& verifier, ScramChannel channel, std::string nonce)
     : verifier_(verifier),
-      server_nonce_(nonce.empty() ? EncodeBase64(RandomBytes(kNonceBytes)) : std::move(nonce)) {}
+      server_nonce_(nonce.empty() ? EncodeBase64(RandomBytes(kNonceBytes)) : std::move(nonce)),
+      channel_(std::move(channel)) {}
 
 Result<std::string> ScramServer::ClientFirst(std::string_view message) {
   if (message.size() > kMaxScramMessageBytes) return Err(InvalidArgument("SCRAM: the message is too long"));
   if (!server_first_.empty()) return Err(InvalidArgument("SCRAM: client-first-message sent twice"));
-  // gs2-header: "n,," or "y,," (no channel binding); an authzid is not taken.
-  if (message.starts_with("p=")) {
-    return Err(InvalidArgument("SCRAM: channel binding is not offered (use SCRAM-SHA-256)"));
-  }
-  if (!(message.starts_with("n,,") || message.starts_with("y,,"))) {
-    return Err(InvalidArgument("SCRAM: expected a gs2 header \"n,,\" (no authorization identity)"));
-  }
-  gs2_header_ = std::string(message.substr(0, 3));
-  std::string_view bare = message.substr(3);
+  EL_ASSIGN_OR_RETURN(std::string_view header, TakeGs2Header(message, channel_));
+  gs2_header_ = std::string(header);
+  std::string_view bare = message.substr(header.size());
   client_first_bare_ = std::string(bare);
   if (bare.starts_with("m=")) return Err(InvalidArgument("SCRAM: mandatory extensions are not supported"));
   EL_ASSIGN_OR_RETURN(std::string_view user, TakeAttribute(bare, 'n'));
@@ -152,7 +189,7 @@ Result<std::string> ScramServer::ClientFinal(std::string_view message) {
   const std::string_view without_proof = message.substr(0, proof_at);
   std::string_view rest = without_proof;
   EL_ASSIGN_OR_RETURN(std::string_view binding, TakeAttribute(rest, 'c'));
-  if (binding != EncodeBase64(gs2_header_)) return Err(InvalidArgument("SCRAM: the channel binding does not match"));
+  EL_RETURN_IF_ERROR(CheckBinding(binding));
   EL_ASSIGN_OR_RETURN(std::string_view nonce, TakeAttribute(rest, 'r'));
   if (nonce != nonce_) return Err(InvalidArgument("SCRAM: the nonce does not match"));
   auto proof = DigestFromBase64(message.substr(proof_at + 3));
@@ -169,8 +206,21 @@ Result<std::string> ScramServer::ClientFinal(std::string_view message) {
   return "v=" + EncodeBase64(AsText(HmacSha256(AsText(verifier_.server_key), auth_message)));
 }
 
+Status ScramServer::CheckBinding(std::string_view base64) const {
+  auto binding = DecodeBase64(base64);
+  if (!binding.has_value()) return InvalidArgument("SCRAM: the channel binding (c=) is not base64");
+  // What c= must carry: the gs2 header again, then (with -PLUS) the hash
+  // of the certificate this server presented. Compared in constant time.
+  const std::string expected = gs2_header_ + (channel_.plus ? channel_.tls_server_end_point : "");
+  if (binding->size() != expected.size() || CRYPTO_memcmp(binding->data(), expected.data(), expected.size()) != 0) {
+    return Unauthenticated(channel_.plus ? "SCRAM: the channel binding does not match this server's certificate"
+                                         : "SCRAM: the channel binding does not match the gs2 header");
+  }
+  return Status::Ok();
+}
+
 Result<std::string> ScramClientFinal(std::string_view password, std::string_view client_first_bare,
-                                     std::string_view server_first) {
+                                     std::string_view server_first, std::string_view binding) {
   std::string_view rest = server_first;
   EL_ASSIGN_OR_RETURN(std::string_view nonce, TakeAttribute(rest, 'r'));
   EL_ASSIGN_OR_RETURN(std::string_view salt64, TakeAttribute(rest, 's'));
@@ -181,7 +231,7 @@ Result<std::string> ScramClientFinal(std::string_view password, std::string_view
   const Sha256Digest salted = SaltedPassword(password, salt, i);
   const Sha256Digest client_key = HmacSha256(AsText(salted), "Client Key");
   const Sha256Digest stored_key = Sha256(AsText(client_key));
-  const std::string without_proof = "c=biws,r=" + std::string(nonce);
+  const std::string without_proof = "c=" + EncodeBase64(binding) + ",r=" + std::string(nonce);
   const std::string auth_message =
       std::string(client_first_bare) + "," + std::string(server_first) + "," + without_proof;
   const Sha256Digest signature = HmacSha256(AsText(stored_key), auth_message);

@@ -5,11 +5,17 @@ type; errors carry SQLSTATE codes; transactions report their status; a
 running query can be cancelled; with API keys the password is a key and
 the caller's policies decide which tables it reads."""
 
+import base64
 import datetime
+import hashlib
+import hmac
 import json
 import os
 import pathlib
 import shutil
+import socket
+import ssl
+import struct
 import subprocess
 import threading
 import time
@@ -238,9 +244,10 @@ def metric(srv, name, headers=None):
     return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name))
 
 
-def test_scram_logs_in_with_the_key_without_sending_it(server, eventlake_bin):
-    key, sha, scram = generated_key(eventlake_bin, "analyst")
-    srv = server(config=FAST + f"""
+def scram_config(key, sha, scram, tls=None):
+    """A key with a SCRAM verifier that may read and send; TLS with (cert, key)."""
+    server_part = f"server:\n  pg_tls_cert: {tls[0]}\n  pg_tls_key: {tls[1]}\n" if tls else ""
+    return FAST + server_part + f"""
 security:
   api_keys:
     - name: analyst
@@ -251,7 +258,12 @@ security:
     - name: read
       statements:
         - {{effect: allow, actions: ["tables:Select", "metrics:Read", "events:Put"], resources: ["*"]}}
-""")
+"""
+
+
+def test_scram_logs_in_with_the_key_without_sending_it(server, eventlake_bin):
+    key, sha, scram = generated_key(eventlake_bin, "analyst")
+    srv = server(config=scram_config(key, sha, scram))
     admin = {"Authorization": f"Bearer {key}"}
     r = srv.post("/v1/sources/events/events", json={"n": 7}, headers=admin)
     assert r.status_code == 200, r.text
@@ -298,3 +310,107 @@ def test_tls_on_the_postgres_port(server, tmp_path):
     plain = server(config=FAST)
     with pytest.raises(psycopg.OperationalError, match="SSL"):
         psycopg.connect(conninfo(plain, extra="sslmode=require"))
+
+
+def test_scram_plus_binds_the_login_to_the_tls_certificate(server, eventlake_bin, tmp_path):
+    key, sha, scram = generated_key(eventlake_bin, "analyst")
+    cert, cert_key = self_signed_certificate(tmp_path)
+    srv = server(config=scram_config(key, sha, scram, tls=(cert, cert_key)))
+    admin = {"Authorization": f"Bearer {key}"}
+    # libpq 15 with channel_binding=require logs in only by SCRAM-SHA-256-PLUS
+    # with the certificate's hash.
+    out = psql(srv, "-c", "SELECT 'bound'",
+               env={"PGSSLMODE": "require", "PGCHANNELBINDING": "require", "PGPASSWORD": key})
+    assert out.returncode == 0 and out.stdout.strip() == "bound", out.stderr
+    with psycopg.connect(conninfo(srv, "analyst", key, extra=f"sslmode=verify-full sslrootcert={cert} "
+                                  "channel_binding=require"), autocommit=True) as conn:
+        assert conn.pgconn.ssl_in_use
+        assert conn.execute("SELECT 40 + 2").fetchone() == (42,)
+    assert metric(srv, 'eventlake_pg_logins_total{method="scram-sha-256-plus"}', admin) == 2
+    assert metric(srv, 'eventlake_pg_logins_total{method="scram-sha-256"}', admin) == 0
+    # A client that does not bind still logs in over TLS, by SCRAM-SHA-256.
+    with psycopg.connect(conninfo(srv, "analyst", key, extra="sslmode=require channel_binding=disable")):
+        pass
+    assert metric(srv, 'eventlake_pg_logins_total{method="scram-sha-256"}', admin) == 1
+    # Without TLS there is nothing to bind to: libpq refuses to go on.
+    with pytest.raises(psycopg.OperationalError, match="channel binding"):
+        psycopg.connect(conninfo(srv, "analyst", key, extra="sslmode=disable channel_binding=require"))
+    assert metric(srv, 'eventlake_pg_logins_total{method="scram-sha-256-plus"}', admin) == 2
+
+
+def pg_message(kind, payload):
+    return kind + struct.pack(">i", len(payload) + 4) + payload
+
+
+def read_pg_message(sock):
+    head = b""
+    while len(head) < 5:
+        chunk = sock.recv(5 - len(head))
+        assert chunk, "the server closed the connection"
+        head += chunk
+    length = struct.unpack(">i", head[1:])[0] - 4
+    body = b""
+    while len(body) < length:
+        chunk = sock.recv(length - len(body))
+        assert chunk, "the server closed the connection"
+        body += chunk
+    return head[:1], body
+
+
+def raw_scram_login(srv, key, mechanism, header, binding, tls=True):
+    """One SCRAM exchange spoken by hand (over TLS when `tls`): the SASL
+    mechanisms offered and the server's last message (type, body)."""
+    sock = socket.create_connection(("127.0.0.1", srv.pg_port), timeout=30)
+    if tls:
+        sock.sendall(struct.pack(">ii", 8, 80877103))
+        assert sock.recv(1) == b"S"
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        sock = context.wrap_socket(sock)
+    with sock:
+        body = struct.pack(">i", 196608) + b"user\0analyst\0database\0lake\0\0"
+        sock.sendall(struct.pack(">i", len(body) + 4) + body)
+        kind, body = read_pg_message(sock)
+        assert kind == b"R" and struct.unpack(">i", body[:4])[0] == 10, body
+        offered = [m.decode() for m in body[4:].split(b"\0") if m]
+        bare = b"n=,r=handmadenonce"
+        first = header + bare
+        sock.sendall(pg_message(b"p", mechanism + b"\0" + struct.pack(">i", len(first)) + first))
+        kind, body = read_pg_message(sock)
+        if kind != b"R":
+            return offered, (kind, body)
+        server_first = body[4:]
+        attrs = dict(part.split(b"=", 1) for part in server_first.split(b","))
+        salted = hashlib.pbkdf2_hmac("sha256", key.encode(), base64.b64decode(attrs[b"s"]), int(attrs[b"i"]))
+        client_key = hmac.digest(salted, b"Client Key", "sha256")
+        without_proof = b"c=" + base64.b64encode(binding) + b",r=" + attrs[b"r"]
+        auth_message = bare + b"," + server_first + b"," + without_proof
+        signature = hmac.digest(hashlib.sha256(client_key).digest(), auth_message, "sha256")
+        proof = bytes(a ^ b for a, b in zip(client_key, signature))
+        sock.sendall(pg_message(b"p", without_proof + b",p=" + base64.b64encode(proof)))
+        return offered, read_pg_message(sock)
+
+
+def test_scram_plus_refuses_a_wrong_binding_and_a_downgrade(server, eventlake_bin, tmp_path):
+    key, sha, scram = generated_key(eventlake_bin, "analyst")
+    cert, cert_key = self_signed_certificate(tmp_path)
+    srv = server(config=scram_config(key, sha, scram, tls=(cert, cert_key)))
+    der = ssl.PEM_cert_to_DER_cert(cert.read_text())
+    plus = b"p=tls-server-end-point,,"
+    # The right hash (the certificate is signed with SHA-256) logs in ...
+    offered, (kind, body) = raw_scram_login(srv, key, b"SCRAM-SHA-256-PLUS", plus,
+                                            plus + hashlib.sha256(der).digest())
+    assert offered == ["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"]
+    assert kind == b"R" and struct.unpack(">i", body[:4])[0] == 12, body
+    # ... another certificate's does not (what a man in the middle presents).
+    _, (kind, body) = raw_scram_login(srv, key, b"SCRAM-SHA-256-PLUS", plus,
+                                      plus + hashlib.sha256(der + b"x").digest())
+    assert kind == b"E" and b"28P01" in body, body
+    # A client that can bind but was told the server cannot: a downgrade.
+    _, (kind, body) = raw_scram_login(srv, key, b"SCRAM-SHA-256", b"y,,", b"y,,")
+    assert kind == b"E" and b"08P01" in body and b"channel binding negotiation error" in body, body
+    # Without TLS only SCRAM-SHA-256 is offered and a p= header is refused.
+    offered, (kind, body) = raw_scram_login(srv, key, b"SCRAM-SHA-256", plus, plus, tls=False)
+    assert offered == ["SCRAM-SHA-256"]
+    assert kind == b"E" and b"offered only over TLS" in body, body

@@ -5,7 +5,10 @@ The seeds are committed; run this only to regenerate them after a format
 change. It encodes by following docs/formats/log.md, independently of the C++
 code, so the seeds double as a check that both agree.
 """
+import base64
 import gzip
+import hashlib
+import hmac
 import pathlib
 import struct
 
@@ -242,11 +245,28 @@ SEEDS["pgwire_messages"] = {
     + pg_message(b"p", b"c=biws,r=rOprNGfwEbeRWgservernonce,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="),
 }
 
+def scram_exchange(header, binding_data):
+    """A client-first NUL client-final exchange that the fuzz target's
+    verifier (password elk_fuzz, salt fixed-salt, 1000 iterations, server
+    nonce servernonce) accepts, computed here by RFC 5802."""
+    bare = b"n=,r=abc"
+    server_first = b"r=abcservernonce,s=" + base64.b64encode(b"fixed-salt") + b",i=1000"
+    without_proof = b"c=" + base64.b64encode(header + binding_data) + b",r=abcservernonce"
+    salted = hashlib.pbkdf2_hmac("sha256", b"elk_fuzz", b"fixed-salt", 1000)
+    client_key = hmac.digest(salted, b"Client Key", "sha256")
+    auth_message = bare + b"," + server_first + b"," + without_proof
+    signature = hmac.digest(hashlib.sha256(client_key).digest(), auth_message, "sha256")
+    proof = bytes(a ^ b for a, b in zip(client_key, signature))
+    return header + bare + b"\0" + without_proof + b",p=" + base64.b64encode(proof)
+
+
 # SCRAM-SHA-256 (src/security/scram.h): client-first NUL client-final, and verifiers.
 SEEDS["scram"] = {
     "exchange": b"n,,n=,r=rOprNGfwEbeRWg\0c=biws,r=rOprNGfwEbeRWgservernonce,"
     b"p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
     "yflag": b"y,,n=user,r=abc\0c=eSws,r=abcservernonce,p=AAAA",
+    # SCRAM-SHA-256-PLUS, accepted: the fuzz target's certificate hash is 32 bytes of 0x5c.
+    "plus": scram_exchange(b"p=tls-server-end-point,,", b"\x5c" * 32),
     "verifier": b"SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:"
     b"wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
 }
