@@ -289,6 +289,13 @@ TEST_F(QueryEngineTest, DescribesATableAsPsqlsBackslashDAsksForIt) {
                  "JOIN pg_catalog.pg_publication_rel pr ON p.oid = pr.prpubid "
                  "WHERE pr.prrelid = '" + oid + "' AND pg_catalog.pg_relation_is_publishable('" + oid + "')")
                   .empty());
+  // Nested calls keep the tree the size it was (each call holds its argument once).
+  std::string nested = "20";
+  for (int i = 0; i < 16; ++i) nested = "length(pg_catalog.format_type(" + nested + ", -1))";
+  EXPECT_EQ(pg("SELECT " + nested), (std::vector<std::string>{"[null]"}));
+  EXPECT_EQ(pg("SELECT pg_catalog.format_type(20, -1), pg_catalog.format_type(1184, -1), "
+               "pg_catalog.format_type(1, -1), length(pg_catalog.format_type(length(pg_catalog.format_type(20, -1)), -1))"),
+            (std::vector<std::string>{"[\"bigint\",\"timestamp with time zone\",null,null]"}));
   // What a rewritten call stood for is guarded as itself.
   for (const char* sql : {"SELECT pg_get_expr(current_setting('threads'), 1)",
                           "SELECT pg_catalog.format_type(length(getenv('HOME')), -1)"}) {

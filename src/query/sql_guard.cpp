@@ -73,28 +73,39 @@ Json Constant(const Json& node, const char* type, Json value) {
           {"value", std::move(constant_value)}};
 }
 
+Json Call(const char* name, Json children) {
+  return {{"class", "FUNCTION"},
+          {"type", "FUNCTION"},
+          {"alias", ""},
+          {"query_location", 0},
+          {"function_name", name},
+          {"schema", ""},
+          {"children", std::move(children)},
+          {"filter", nullptr},
+          {"order_bys", {{"type", "ORDER_MODIFIER"}, {"orders", Json::array()}}},
+          {"distinct", false},
+          {"is_operator", false},
+          {"export_state", false},
+          {"catalog", ""}};
+}
+
 // format_type(type_oid, typmod) as Postgres names the types pg_type lists:
-// CASE WHEN type_oid = 20 THEN 'bigint' ... END. DuckDB's own reads its
-// catalog and knows its OIDs, not these.
+// [names][list_position([oids], type_oid)], NULL for another OID. DuckDB's
+// own reads its catalog and knows its OIDs, not these. The argument is
+// kept once: nested calls must not multiply the tree.
 Json FormatType(const Json& node) {
-  const Json& children = node["children"];
-  Json checks = Json::array();
+  Json names = Json::array();
+  Json oids = Json::array();
   for (const auto& [oid, name] : PgTypeNames()) {
-    checks.push_back({{"when_expr",
-                       {{"class", "COMPARISON"},
-                        {"type", "COMPARE_EQUAL"},
-                        {"alias", ""},
-                        {"query_location", node.value("query_location", Json(0))},
-                        {"left", children[0]},
-                        {"right", Constant(Json::object(), "INTEGER", oid)}}},
-                      {"then_expr", Constant(Json::object(), "VARCHAR", name)}});
+    names.push_back(Constant(Json::object(), "VARCHAR", name));
+    oids.push_back(Constant(Json::object(), "INTEGER", oid));
   }
-  return {{"class", "CASE"},
-          {"type", "CASE_EXPR"},
+  Json position = Call("list_position", Json::array({Call("list_value", std::move(oids)), node["children"][0]}));
+  return {{"class", "OPERATOR"},
+          {"type", "ARRAY_EXTRACT"},
           {"alias", StringMember(node, "alias")},
           {"query_location", node.value("query_location", Json(0))},
-          {"case_checks", std::move(checks)},
-          {"else_expr", Constant(Json::object(), "VARCHAR", nullptr)}};
+          {"children", Json::array({Call("list_value", std::move(names)), std::move(position)})}};
 }
 
 // The Postgres catalog functions psql's \d calls, answered for the lake:
