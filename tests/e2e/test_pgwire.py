@@ -244,6 +244,8 @@ def test_psql_describes_a_table_with_its_columns_and_postgres_types(loaded):
     assert 'Table "curated.events"' in out.stdout
     header = [cell.strip() for cell in out.stdout.splitlines()[1].split("|")]
     assert header == ["Column", "Type", "Collation", "Nullable", "Default"], out.stdout
+    out = psql(loaded, "-c", "\\d")  # no table: the list of relations
+    assert out.stdout.split() == ["curated|events|table|eventlake"], out.stderr
     out = psql(loaded, "-c", "\\d curated.nothing")
     assert out.returncode != 0 and 'Did not find any relation named "curated.nothing"' in out.stderr
 
