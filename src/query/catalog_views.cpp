@@ -2,7 +2,7 @@
 #include "query/catalog_views.h"
 
 #include <algorithm>
-#include <initializer_list>
+#include <utility>
 
 #include "engine/database.h"
 #include "query/pgwire_types.h"
@@ -16,7 +16,7 @@ using Row = std::vector<std::string>;
 
 // A view's columns: name and DuckDB type, for the typed empty row.
 struct ViewShape {
-  std::initializer_list<std::pair<const char*, const char*>> columns;
+  std::vector<std::pair<const char*, const char*>> columns;
 };
 
 std::string Values(const std::vector<Row>& rows, const ViewShape& shape) {
@@ -53,27 +53,47 @@ const std::string kOwner = SqlString("eventlake");
 const std::string kDatabase = SqlString("eventlake");
 
 // The types result columns have (pgwire_types.h), for pg_type.
+// `formatted` is the name format_type() gives it (psql's \d shows it).
 struct PgTypeRow {
   int32_t oid;
   const char* name;
   int16_t length;
   int32_t element;  // arrays: the element's OID
+  const char* formatted;
 };
 constexpr PgTypeRow kPgTypes[] = {
-    {kPgBool, "bool", 1, 0},          {kPgBytea, "bytea", -1, 0},
-    {kPgInt8, "int8", 8, 0},          {kPgInt2, "int2", 2, 0},
-    {kPgInt4, "int4", 4, 0},          {kPgText, "text", -1, 0},
-    {kPgJson, "json", -1, 0},         {kPgFloat4, "float4", 4, 0},
-    {kPgFloat8, "float8", 8, 0},      {kPgVarchar, "varchar", -1, 0},
-    {kPgDate, "date", 4, 0},          {kPgTime, "time", 8, 0},
-    {kPgTimestamp, "timestamp", 8, 0}, {kPgTimestamptz, "timestamptz", 8, 0},
-    {kPgInterval, "interval", 16, 0}, {kPgNumeric, "numeric", -1, 0},
-    {kPgUuid, "uuid", 16, 0},         {1000, "_bool", -1, kPgBool},
-    {1005, "_int2", -1, kPgInt2},     {1007, "_int4", -1, kPgInt4},
-    {1016, "_int8", -1, kPgInt8},     {1009, "_text", -1, kPgText},
-    {1021, "_float4", -1, kPgFloat4}, {1022, "_float8", -1, kPgFloat8},
-    {1231, "_numeric", -1, kPgNumeric},
+    {kPgBool, "bool", 1, 0, "boolean"},
+    {kPgBytea, "bytea", -1, 0, "bytea"},
+    {kPgInt8, "int8", 8, 0, "bigint"},
+    {kPgInt2, "int2", 2, 0, "smallint"},
+    {kPgInt4, "int4", 4, 0, "integer"},
+    {kPgText, "text", -1, 0, "text"},
+    {kPgJson, "json", -1, 0, "json"},
+    {kPgFloat4, "float4", 4, 0, "real"},
+    {kPgFloat8, "float8", 8, 0, "double precision"},
+    {kPgVarchar, "varchar", -1, 0, "character varying"},
+    {kPgDate, "date", 4, 0, "date"},
+    {kPgTime, "time", 8, 0, "time without time zone"},
+    {kPgTimestamp, "timestamp", 8, 0, "timestamp without time zone"},
+    {kPgTimestamptz, "timestamptz", 8, 0, "timestamp with time zone"},
+    {kPgInterval, "interval", 16, 0, "interval"},
+    {kPgNumeric, "numeric", -1, 0, "numeric"},
+    {kPgUuid, "uuid", 16, 0, "uuid"},
+    {1000, "_bool", -1, kPgBool, "boolean[]"},
+    {1005, "_int2", -1, kPgInt2, "smallint[]"},
+    {1007, "_int4", -1, kPgInt4, "integer[]"},
+    {1016, "_int8", -1, kPgInt8, "bigint[]"},
+    {1009, "_text", -1, kPgText, "text[]"},
+    {1021, "_float4", -1, kPgFloat4, "real[]"},
+    {1022, "_float8", -1, kPgFloat8, "double precision[]"},
+    {1231, "_numeric", -1, kPgNumeric, "numeric[]"},
 };
+// Postgres's "default" collation, which text types have.
+constexpr int32_t kDefaultCollationOid = 100;
+
+int32_t CollationOf(int32_t type_oid) {
+  return type_oid == kPgText || type_oid == kPgVarchar || type_oid == 1009 ? kDefaultCollationOid : 0;
+}
 
 std::vector<Row> Namespaces() {
   std::vector<Row> rows = {{Int(kPgCatalogOid), SqlString(kPgCatalog), Int(kOwnerOid), kNull},
@@ -114,6 +134,9 @@ std::string InformationSchemaView(std::string_view view, const std::vector<Catal
                         {"is_nullable", "VARCHAR"}}});
 }
 
+ViewShape EmptyViewShape(std::string_view view);
+std::string ConstantView(std::string_view view);
+
 std::string PgCatalogView(std::string_view view, const std::vector<CatalogTable>& tables) {
   std::vector<Row> rows;
   auto table_oid = [](const CatalogTable& t) { return Int(CatalogOid(t.zone + "." + t.table)); };
@@ -126,7 +149,7 @@ std::string PgCatalogView(std::string_view view, const std::vector<CatalogTable>
       rows.push_back({table_oid(t), SqlString(t.table), Int(CatalogOid(t.zone)), Int(kOwnerOid), Int(kHeapAmOid),
                       SqlString("r"), SqlString("p"), Int(static_cast<int64_t>(t.columns.size())), "-1",
                       Bool(false), Bool(false), Bool(false), Bool(false), Bool(false), Bool(false), "0", "0", "0",
-                      "0", SqlString("d"), kNull, kNull});
+                      "0", SqlString("d"), kNull, kNull, "0", kNull});
     }
     return Values(rows, {{{"oid", "INTEGER"},
                           {"relname", "VARCHAR"},
@@ -149,15 +172,19 @@ std::string PgCatalogView(std::string_view view, const std::vector<CatalogTable>
                           {"reltoastrelid", "INTEGER"},
                           {"relreplident", "VARCHAR"},
                           {"reloptions", "VARCHAR[]"},
-                          {"relacl", "VARCHAR[]"}}});
+                          {"relacl", "VARCHAR[]"},
+                          {"relchecks", "SMALLINT"},
+                          {"relpartbound", "VARCHAR"}}});
   }
   if (view == "pg_attribute") {
     for (const CatalogTable& t : tables) {
       for (size_t i = 0; i < t.columns.size(); ++i) {
         const PgType type = PgTypeOf(t.columns[i].type);
+        // Lake columns are all nullable and have no defaults.
         rows.push_back({table_oid(t), SqlString(t.columns[i].name), Int(type.oid), Int(type.length),
                         Int(static_cast<int64_t>(i + 1)), "-1", Bool(false), Bool(false), Bool(false),
-                        SqlString(""), SqlString(""), Bool(true), "0"});
+                        SqlString(""), SqlString(""), Bool(true), Int(CollationOf(type.oid)),
+                        SqlString(type.length == -1 ? "x" : "p"), "-1", SqlString("")});
       }
     }
     return Values(rows, {{{"attrelid", "INTEGER"},
@@ -172,7 +199,10 @@ std::string PgCatalogView(std::string_view view, const std::vector<CatalogTable>
                           {"attidentity", "VARCHAR"},
                           {"attgenerated", "VARCHAR"},
                           {"attislocal", "BOOLEAN"},
-                          {"attcollation", "INTEGER"}}});
+                          {"attcollation", "INTEGER"},
+                          {"attstorage", "VARCHAR"},
+                          {"attstattarget", "SMALLINT"},
+                          {"attcompression", "VARCHAR"}}});
   }
   if (view == "pg_type") {
     auto array_of = [](int32_t element) {
@@ -184,7 +214,8 @@ std::string PgCatalogView(std::string_view view, const std::vector<CatalogTable>
     for (const PgTypeRow& t : kPgTypes) {
       rows.push_back({Int(t.oid), SqlString(t.name), Int(kPgCatalogOid), Int(kOwnerOid), Int(t.length),
                       SqlString("b"), SqlString(t.element != 0 ? "A" : "U"), Int(t.element),
-                      Int(t.element != 0 ? 0 : array_of(t.oid)), "0", "-1", "0", Bool(false)});
+                      Int(t.element != 0 ? 0 : array_of(t.oid)), "0", "-1", "0", Bool(false),
+                      Int(CollationOf(t.oid))});
     }
     return Values(rows, {{{"oid", "INTEGER"},
                           {"typname", "VARCHAR"},
@@ -198,8 +229,29 @@ std::string PgCatalogView(std::string_view view, const std::vector<CatalogTable>
                           {"typrelid", "INTEGER"},
                           {"typtypmod", "INTEGER"},
                           {"typbasetype", "INTEGER"},
-                          {"typnotnull", "BOOLEAN"}}});
+                          {"typnotnull", "BOOLEAN"},
+                          {"typcollation", "INTEGER"}}});
   }
+  if (view == "pg_tables") {
+    for (const CatalogTable& t : tables) {
+      rows.push_back({SqlString(t.zone), SqlString(t.table), kOwner, kNull, Bool(false), Bool(false), Bool(false),
+                      Bool(false)});
+    }
+    return Values(rows, {{{"schemaname", "VARCHAR"},
+                          {"tablename", "VARCHAR"},
+                          {"tableowner", "VARCHAR"},
+                          {"tablespace", "VARCHAR"},
+                          {"hasindexes", "BOOLEAN"},
+                          {"hasrules", "BOOLEAN"},
+                          {"hastriggers", "BOOLEAN"},
+                          {"rowsecurity", "BOOLEAN"}}});
+  }
+  return ConstantView(view);
+}
+
+// The views that list the same rows whoever asks.
+std::string ConstantView(std::string_view view) {
+  std::vector<Row> rows;
   if (view == "pg_am") {
     rows.push_back({Int(kHeapAmOid), SqlString("heap"), SqlString("t")});
     return Values(rows, {{{"oid", "INTEGER"}, {"amname", "VARCHAR"}, {"amtype", "VARCHAR"}}});
@@ -218,27 +270,74 @@ std::string PgCatalogView(std::string_view view, const std::vector<CatalogTable>
                           {"datconnlimit", "INTEGER"},
                           {"datacl", "VARCHAR[]"}}});
   }
-  if (view == "pg_tables") {
-    for (const CatalogTable& t : tables) {
-      rows.push_back({SqlString(t.zone), SqlString(t.table), kOwner, kNull, Bool(false), Bool(false), Bool(false),
-                      Bool(false)});
-    }
-    return Values(rows, {{{"schemaname", "VARCHAR"},
-                          {"tablename", "VARCHAR"},
-                          {"tableowner", "VARCHAR"},
-                          {"tablespace", "VARCHAR"},
-                          {"hasindexes", "BOOLEAN"},
-                          {"hasrules", "BOOLEAN"},
-                          {"hastriggers", "BOOLEAN"},
-                          {"rowsecurity", "BOOLEAN"}}});
+  if (view == "pg_collation") {
+    rows.push_back({Int(kDefaultCollationOid), SqlString("default"), Int(kPgCatalogOid), Int(kOwnerOid),
+                    SqlString("d"), Bool(true), "-1", kNull, kNull});
+    return Values(rows, {{{"oid", "INTEGER"},
+                          {"collname", "VARCHAR"},
+                          {"collnamespace", "INTEGER"},
+                          {"collowner", "INTEGER"},
+                          {"collprovider", "VARCHAR"},
+                          {"collisdeterministic", "BOOLEAN"},
+                          {"collencoding", "INTEGER"},
+                          {"collcollate", "VARCHAR"},
+                          {"collctype", "VARCHAR"}}});
   }
-  // pg_description: no comments.
-  return Values(rows, {{{"objoid", "INTEGER"}, {"classoid", "INTEGER"}, {"objsubid", "INTEGER"}, {"description", "VARCHAR"}}});
+  if (view == "pg_roles") {
+    rows.push_back({Int(kOwnerOid), kOwner, Bool(false), Bool(true), Bool(false), Bool(false), Bool(true),
+                    Bool(false), "-1", Bool(false)});
+    return Values(rows, {{{"oid", "INTEGER"},
+                          {"rolname", "VARCHAR"},
+                          {"rolsuper", "BOOLEAN"},
+                          {"rolinherit", "BOOLEAN"},
+                          {"rolcreaterole", "BOOLEAN"},
+                          {"rolcreatedb", "BOOLEAN"},
+                          {"rolcanlogin", "BOOLEAN"},
+                          {"rolreplication", "BOOLEAN"},
+                          {"rolconnlimit", "INTEGER"},
+                          {"rolbypassrls", "BOOLEAN"}}});
+  }
+  return Values(rows, EmptyViewShape(view));
+}
+
+// What the lake has none of: comments, defaults, policies in the Postgres
+// sense, extended statistics, publications, inheritance.
+ViewShape EmptyViewShape(std::string_view view) {
+  if (view == "pg_attrdef") return {{{"oid", "INTEGER"}, {"adrelid", "INTEGER"}, {"adnum", "SMALLINT"}, {"adbin", "VARCHAR"}}};
+  if (view == "pg_policy") {
+    return {{{"oid", "INTEGER"}, {"polname", "VARCHAR"}, {"polrelid", "INTEGER"}, {"polcmd", "VARCHAR"},
+             {"polpermissive", "BOOLEAN"}, {"polroles", "INTEGER[]"}, {"polqual", "VARCHAR"},
+             {"polwithcheck", "VARCHAR"}}};
+  }
+  if (view == "pg_statistic_ext") {
+    return {{{"oid", "INTEGER"}, {"stxrelid", "INTEGER"}, {"stxname", "VARCHAR"}, {"stxnamespace", "INTEGER"},
+             {"stxowner", "INTEGER"}, {"stxstattarget", "INTEGER"}, {"stxkeys", "SMALLINT[]"},
+             {"stxkind", "VARCHAR[]"}}};
+  }
+  if (view == "pg_publication") {
+    return {{{"oid", "INTEGER"}, {"pubname", "VARCHAR"}, {"pubowner", "INTEGER"}, {"puballtables", "BOOLEAN"},
+             {"pubinsert", "BOOLEAN"}, {"pubupdate", "BOOLEAN"}, {"pubdelete", "BOOLEAN"},
+             {"pubtruncate", "BOOLEAN"}, {"pubviaroot", "BOOLEAN"}}};
+  }
+  if (view == "pg_publication_rel") {
+    return {{{"oid", "INTEGER"}, {"prpubid", "INTEGER"}, {"prrelid", "INTEGER"}, {"prqual", "VARCHAR"},
+             {"prattrs", "SMALLINT[]"}}};
+  }
+  if (view == "pg_publication_namespace") return {{{"oid", "INTEGER"}, {"pnpubid", "INTEGER"}, {"pnnspid", "INTEGER"}}};
+  if (view == "pg_inherits") {
+    return {{{"inhrelid", "INTEGER"}, {"inhparent", "INTEGER"}, {"inhseqno", "INTEGER"},
+             {"inhdetachpending", "BOOLEAN"}}};
+  }
+  // pg_description
+  return {{{"objoid", "INTEGER"}, {"classoid", "INTEGER"}, {"objsubid", "INTEGER"}, {"description", "VARCHAR"}}};
 }
 
 constexpr std::string_view kInformationSchemaViews[] = {"tables", "columns", "schemata"};
-constexpr std::string_view kPgCatalogViews[] = {"pg_namespace", "pg_class", "pg_attribute", "pg_type",
-                                                "pg_am", "pg_database", "pg_tables", "pg_description"};
+constexpr std::string_view kPgCatalogViews[] = {
+    "pg_namespace", "pg_class",      "pg_attribute",     "pg_type",        "pg_am",
+    "pg_database",  "pg_tables",     "pg_description",   "pg_collation",   "pg_roles",
+    "pg_attrdef",   "pg_policy",     "pg_statistic_ext", "pg_publication", "pg_publication_rel",
+    "pg_publication_namespace",      "pg_inherits"};
 
 }  // namespace
 
@@ -262,6 +361,12 @@ bool IsCatalogTable(std::string_view qualified_name) {
 std::string CatalogViewSelect(std::string_view schema, std::string_view view,
                               const std::vector<CatalogTable>& tables) {
   return schema == kPgCatalog ? PgCatalogView(view, tables) : InformationSchemaView(view, tables);
+}
+
+std::vector<std::pair<int32_t, std::string>> PgTypeNames() {
+  std::vector<std::pair<int32_t, std::string>> names;
+  for (const PgTypeRow& t : kPgTypes) names.emplace_back(t.oid, t.formatted);
+  return names;
 }
 
 int32_t CatalogOid(std::string_view name) {

@@ -3,14 +3,18 @@
 // and the small part of pg_catalog that Postgres clients read to list
 // tables (psql's \dt and \dn, JDBC's and BI tools' metadata queries):
 // pg_namespace, pg_class, pg_attribute, pg_type, pg_am, pg_database,
-// pg_tables, pg_description. Built per query from the lake's catalog;
-// DuckDB's own catalog views are not reachable (sql_guard.h).
+// pg_tables, pg_roles, pg_collation, and what psql's \d reads and the lake
+// has none of, empty: pg_description, pg_attrdef, pg_policy,
+// pg_statistic_ext, pg_publication, pg_publication_rel,
+// pg_publication_namespace, pg_inherits. Built per query from the lake's
+// catalog; DuckDB's own catalog views are not reachable (sql_guard.h).
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace eventlake::query {
@@ -40,6 +44,10 @@ bool IsCatalogTable(std::string_view qualified_name);
 // The SELECT of `schema`.`view` over `tables`.
 std::string CatalogViewSelect(std::string_view schema, std::string_view view,
                               const std::vector<CatalogTable>& tables);
+
+// The types pg_type lists, by OID, with the names Postgres's format_type()
+// gives them ("bigint", "timestamp with time zone", "text[]").
+std::vector<std::pair<int32_t, std::string>> PgTypeNames();
 
 // The OID a schema ("curated") or a table ("curated.events") has in
 // pg_catalog: the same for the same name in every query.

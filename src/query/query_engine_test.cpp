@@ -12,6 +12,8 @@
 
 #include "lake/table_writer.h"
 #include "log/log.h"
+#include "query/catalog_views.h"
+#include "query/sql_text.h"
 
 namespace eventlake::query {
 namespace {
@@ -250,6 +252,56 @@ TEST_F(QueryEngineTest, ThePgCatalogListsTheLakesTablesAsPsqlAsksForThem) {
   auto r = engine_->Run({.sql = regex, .dialect = SqlDialect::kPostgres}, pg);
   ASSERT_TRUE(std::holds_alternative<QueryStats>(r));
   EXPECT_EQ(pg.rows, (std::vector<std::string>{"[true,false]"}));
+}
+
+TEST_F(QueryEngineTest, DescribesATableAsPsqlsBackslashDAsksForIt) {
+  const std::string oid = std::to_string(CatalogOid("curated.t"));
+  auto pg = [&](std::string_view sql) {
+    CollectingSink sink;
+    auto r = engine_->Run({.sql = PgCompatibleSql(sql), .dialect = SqlDialect::kPostgres}, sink);
+    if (auto* f = std::get_if<QueryFailure>(&r)) ADD_FAILURE() << sql << ": " << f->status.ToString();
+    return sink.rows;
+  };
+  // psql 15's \d, its queries as it sends them.
+  EXPECT_EQ(pg("SELECT c.relchecks, c.relkind, c.relhasindex, am.amname, CASE WHEN c.reloftype = 0 THEN '' "
+               "ELSE c.reloftype::pg_catalog.regtype::pg_catalog.text END FROM pg_catalog.pg_class c "
+               "LEFT JOIN pg_catalog.pg_class tc ON (c.reltoastrelid = tc.oid) "
+               "LEFT JOIN pg_catalog.pg_am am ON (c.relam = am.oid) WHERE c.oid = '" + oid + "'"),
+            (std::vector<std::string>{"[0,\"r\",false,\"heap\",\"\"]"}));
+  EXPECT_EQ(pg("SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), "
+               "(SELECT pg_catalog.pg_get_expr(d.adbin, d.adrelid, true) FROM pg_catalog.pg_attrdef d "
+               "WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum AND a.atthasdef), a.attnotnull, "
+               "(SELECT c.collname FROM pg_catalog.pg_collation c, pg_catalog.pg_type t "
+               "WHERE c.oid = a.attcollation AND t.oid = a.atttypid AND a.attcollation <> t.typcollation) "
+               "AS attcollation FROM pg_catalog.pg_attribute a "
+               "WHERE a.attrelid = '" + oid + "' AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"),
+            (std::vector<std::string>{"[\"id\",\"text\",null,false,null]",
+                                      "[\"time\",\"timestamp with time zone\",null,false,null]",
+                                      "[\"n\",\"bigint\",null,false,null]", "[\"kind\",\"text\",null,false,null]",
+                                      "[\"dt\",\"date\",null,false,null]"}));
+  EXPECT_TRUE(pg("SELECT pol.polname, CASE WHEN pol.polroles = '{0}' THEN NULL ELSE "
+                 "pg_catalog.array_to_string(array(select rolname from pg_catalog.pg_roles "
+                 "where oid = any (pol.polroles) order by 1),',') END, "
+                 "pg_catalog.pg_get_expr(pol.polqual, pol.polrelid) FROM pg_catalog.pg_policy pol "
+                 "WHERE pol.polrelid = '" + oid + "' ORDER BY 1").empty());
+  EXPECT_TRUE(pg("SELECT pubname, (SELECT string_agg(attname, ', ') FROM pg_catalog.generate_series(0, "
+                 "pg_catalog.array_upper(pr.prattrs::pg_catalog.int2[], 1)) s, pg_catalog.pg_attribute "
+                 "WHERE attrelid = pr.prrelid AND attnum = prattrs[s]) FROM pg_catalog.pg_publication p "
+                 "JOIN pg_catalog.pg_publication_rel pr ON p.oid = pr.prpubid "
+                 "WHERE pr.prrelid = '" + oid + "' AND pg_catalog.pg_relation_is_publishable('" + oid + "')")
+                  .empty());
+  // Nested calls keep the tree the size it was (each call holds its argument once).
+  std::string nested = "20";
+  for (int i = 0; i < 16; ++i) nested = "length(pg_catalog.format_type(" + nested + ", -1))";
+  EXPECT_EQ(pg("SELECT " + nested), (std::vector<std::string>{"[null]"}));
+  EXPECT_EQ(pg("SELECT pg_catalog.format_type(20, -1), pg_catalog.format_type(1184, -1), "
+               "pg_catalog.format_type(1, -1), length(pg_catalog.format_type(length(pg_catalog.format_type(20, -1)), -1))"),
+            (std::vector<std::string>{"[\"bigint\",\"timestamp with time zone\",null,null]"}));
+  // What a rewritten call stood for is guarded as itself.
+  for (const char* sql : {"SELECT pg_get_expr(current_setting('threads'), 1)",
+                          "SELECT pg_catalog.format_type(length(getenv('HOME')), -1)"}) {
+    EXPECT_EQ(Failure(sql).code(), StatusCode::kPermissionDenied) << sql;
+  }
 }
 
 TEST_F(QueryEngineTest, ReportsWhereASyntaxErrorIs) {

@@ -53,6 +53,86 @@ std::string StringMember(const Json& node, const char* key) {
   return it != node.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// As in Postgres, pg_catalog's functions are on every search path: a call
+// qualified with it is DuckDB's own (builtins are not in DuckDB's
+// pg_catalog schema, so `pg_catalog.array_to_string` would not bind).
+void DropPgCatalogSchema(Json& function) {
+  if (StringMember(function, "catalog").empty() && AsciiLower(StringMember(function, "schema")) == kPgCatalog) {
+    function["schema"] = "";
+  }
+}
+
+Json Constant(const Json& node, const char* type, Json value) {
+  std::string alias = StringMember(node, "alias");
+  Json constant_value = {{"type", {{"id", type}, {"type_info", nullptr}}}, {"is_null", value.is_null()}};
+  if (!value.is_null()) constant_value["value"] = std::move(value);
+  return {{"class", "CONSTANT"},
+          {"type", "VALUE_CONSTANT"},
+          {"alias", alias},
+          {"query_location", node.value("query_location", Json(0))},
+          {"value", std::move(constant_value)}};
+}
+
+Json Call(const char* name, Json children) {
+  return {{"class", "FUNCTION"},
+          {"type", "FUNCTION"},
+          {"alias", ""},
+          {"query_location", 0},
+          {"function_name", name},
+          {"schema", ""},
+          {"children", std::move(children)},
+          {"filter", nullptr},
+          {"order_bys", {{"type", "ORDER_MODIFIER"}, {"orders", Json::array()}}},
+          {"distinct", false},
+          {"is_operator", false},
+          {"export_state", false},
+          {"catalog", ""}};
+}
+
+// format_type(type_oid, typmod) as Postgres names the types pg_type lists:
+// [names][list_position([oids], type_oid)], NULL for another OID. DuckDB's
+// own reads its catalog and knows its OIDs, not these. The argument is
+// kept once: nested calls must not multiply the tree.
+Json FormatType(const Json& node) {
+  Json names = Json::array();
+  Json oids = Json::array();
+  for (const auto& [oid, name] : PgTypeNames()) {
+    names.push_back(Constant(Json::object(), "VARCHAR", name));
+    oids.push_back(Constant(Json::object(), "INTEGER", oid));
+  }
+  Json position = Call("list_position", Json::array({Call("list_value", std::move(oids)), node["children"][0]}));
+  return {{"class", "OPERATOR"},
+          {"type", "ARRAY_EXTRACT"},
+          {"alias", StringMember(node, "alias")},
+          {"query_location", node.value("query_location", Json(0))},
+          {"children", Json::array({Call("list_value", std::move(names)), std::move(position)})}};
+}
+
+// The Postgres catalog functions psql's \d calls, answered for the lake:
+// no expressions (defaults, policies, partition bounds) exist but as the
+// catalogs' text, no comments, no publications. True when `node` was one.
+bool PgCatalogFunction(Json& node, std::string_view name) {
+  const size_t arguments = node.contains("children") && node["children"].is_array() ? node["children"].size() : 0;
+  if (name == "format_type" && arguments == 2) {
+    node = FormatType(node);
+  } else if (name == "pg_get_expr" && arguments >= 2) {
+    std::string alias = StringMember(node, "alias");
+    Json expression = node["children"][0];
+    if (!alias.empty()) expression["alias"] = alias;
+    node = std::move(expression);
+  } else if (name == "col_description" || name == "obj_description" || name == "pg_get_statisticsobjdef_columns") {
+    node = Constant(node, "VARCHAR", nullptr);
+  } else if (name == "pg_relation_is_publishable") {
+    node = Constant(node, "BOOLEAN", false);
+  } else if (name == "array_upper" && arguments == 2) {
+    node["function_name"] = "array_length";  // lists start at 1
+    return false;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 class Walker {
  public:
   explicit Walker(SqlDialect dialect) : dialect_(dialect) {}
@@ -86,7 +166,12 @@ class Walker {
       }
       if (!expression && type == "BASE_TABLE") return Table(node);
       if (!expression && type == "TABLE_FUNCTION") EL_RETURN_IF_ERROR(TableFunction(node));
-      if (expression && StringMember(node, "class") == "FUNCTION") EL_RETURN_IF_ERROR(Function(node));
+      if (expression && StringMember(node, "class") == "FUNCTION") {
+        bool replaced = false;
+        EL_RETURN_IF_ERROR(Function(node, replaced));
+        // What replaced a call (pg_get_expr's argument) is walked as itself.
+        if (replaced) return Walk(node, depth + 1);
+      }
     }
     if (node.is_structured()) {
       for (Json& child : node) EL_RETURN_IF_ERROR(Walk(child, depth + 1));
@@ -169,8 +254,9 @@ class Walker {
     return InvalidArgument("AT takes VERSION or TIMESTAMP, not " + unit);
   }
 
-  static Status TableFunction(const Json& node) {
-    const Json* function = node.contains("function") ? &node["function"] : nullptr;
+  Status TableFunction(Json& node) const {
+    Json* function = node.contains("function") ? &node["function"] : nullptr;
+    if (function != nullptr && function->is_object()) DropPgCatalogSchema(*function);
     const std::string name = function != nullptr && function->is_object()
                                  ? AsciiLower(StringMember(*function, "function_name"))
                                  : std::string();
@@ -181,11 +267,24 @@ class Walker {
       return PermissionDenied("queries may not call the table function " + (name.empty() ? "?" : name) +
                               " (allowed: range, generate_series, unnest)");
     }
+    // In Postgres, `FROM generate_series(0, 3) s` names the one column s
+    // too (psql's \d writes `prattrs[s]`); in DuckDB s would be the row.
+    const std::string alias = StringMember(node, "alias");
+    if (dialect_ == SqlDialect::kPostgres && !alias.empty() &&
+        node.value("column_name_alias", Json::array()).empty()) {
+      node["column_name_alias"] = Json::array({alias});
+    }
     return Status::Ok();
   }
 
-  Status Function(Json& node) const {
+  Status Function(Json& node, bool& replaced) const {
     const std::string name = AsciiLower(StringMember(node, "function_name"));
+    DropPgCatalogSchema(node);
+    if (StringMember(node, "schema").empty() && StringMember(node, "catalog").empty() &&
+        PgCatalogFunction(node, name)) {
+      replaced = true;
+      return Status::Ok();
+    }
     if (dialect_ == SqlDialect::kPostgres && name == "regexp_full_match") {
       node["function_name"] = "regexp_matches";  // ~ and !~ as Postgres means them
     }

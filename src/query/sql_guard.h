@@ -21,6 +21,15 @@
 // version 3), aliased to the table's own name so `events.id` still binds.
 // Policies are enforced by those views (the engine never rewrites SQL text).
 //
+// Calls of the Postgres catalog functions psql's \d makes are answered for
+// the lake: `pg_catalog.` is dropped from function names (as in Postgres it
+// is on every search path), format_type(oid, typmod) becomes a lookup of
+// Postgres's name for one of pg_type's OIDs, pg_get_expr(e, ...) becomes e,
+// col_description, obj_description and pg_get_statisticsobjdef_columns
+// NULL, pg_relation_is_publishable false, array_upper(a, 1) array_length.
+// What replaced a call is guarded as itself. In the Postgres dialect a
+// one-column table function's column is named after its alias.
+//
 // Pure: no DuckDB calls; the engine feeds it json_serialize_sql's output and
 // renders the rewritten tree with json_deserialize_sql.
 #pragma once

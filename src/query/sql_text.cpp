@@ -55,6 +55,27 @@ bool StartsWithWord(std::string_view text, size_t i, std::string_view word) {
   return i == 0 || !(std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '_');
 }
 
+// After `::`, the type psql names: pg_catalog.text is DuckDB's text, and
+// the OID types DuckDB lacks (regclass, regtype, ...) are read as their OID.
+// `i` is just past the `::`; returns where the type name ends.
+size_t AppendCastType(std::string_view sql, size_t i, size_t end, std::string& out) {
+  constexpr std::string_view kPgCatalogDot = "pg_catalog.";
+  constexpr std::string_view kOidTypes[] = {"regclass", "regtype", "regnamespace", "regproc",
+                                            "regprocedure", "regoper", "regrole", "oid"};
+  while (i < end && IsSpace(sql[i])) out += sql[i++];
+  if (end - i >= kPgCatalogDot.size() && AsciiLower(sql.substr(i, kPgCatalogDot.size())) == kPgCatalogDot) {
+    i += kPgCatalogDot.size();
+  }
+  size_t name_end = i;
+  while (name_end < end && (std::isalnum(static_cast<unsigned char>(sql[name_end])) || sql[name_end] == '_')) {
+    ++name_end;
+  }
+  const std::string name = AsciiLower(sql.substr(i, name_end - i));
+  const bool oid = std::find(std::begin(kOidTypes), std::end(kOidTypes), name) != std::end(kOidTypes);
+  out.append(oid ? std::string_view("INTEGER") : sql.substr(i, name_end - i));
+  return name_end;
+}
+
 }  // namespace
 
 std::vector<SqlSpan> ScanSql(std::string_view text) {
@@ -113,6 +134,11 @@ std::string PgCompatibleSql(std::string_view sql) {
           i = close + 1;
           continue;
         }
+      }
+      if (sql.substr(i, 2) == "::") {
+        out += "::";
+        i = AppendCastType(sql, i + 2, span.end, out);
+        continue;
       }
       if (StartsWithWord(sql, i, kCollate)) {
         i += kCollate.size();

@@ -26,8 +26,12 @@ std::vector<SqlSpan> ScanSql(std::string_view text);
 std::vector<std::string> SplitSqlStatements(std::string_view text);
 
 // The SQL with the Postgres spellings DuckDB does not parse, in its code
-// only, made DuckDB's: OPERATOR(pg_catalog.~) becomes ~ and
-// COLLATE pg_catalog.default goes (psql writes both into its \d queries).
+// only, made DuckDB's: OPERATOR(pg_catalog.~) becomes ~,
+// COLLATE pg_catalog.default goes, a cast's type loses its pg_catalog.
+// (`::pg_catalog.text` is `::text`), and a cast to an OID type DuckDB lacks
+// (regclass, regtype, regnamespace, regproc, oid, ...) is one to INTEGER:
+// the OID itself, not the name Postgres would print. psql writes all of
+// these into its \d queries.
 std::string PgCompatibleSql(std::string_view sql);
 
 }  // namespace eventlake::query

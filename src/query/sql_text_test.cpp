@@ -37,5 +37,17 @@ TEST(SqlText, RewritesPsqlOperatorsAndCollationsInCodeOnly) {
   EXPECT_EQ(PgCompatibleSql("SELECT 1 OPERATOR(pg_catalog.~"), "SELECT 1 OPERATOR(pg_catalog.~");
 }
 
+TEST(SqlText, DropsPgCatalogFromCastTypesAndReadsOidTypesAsIntegers) {
+  // psql's \d: the table's type, if it has one, then its text.
+  EXPECT_EQ(PgCompatibleSql("CASE WHEN c.reloftype = 0 THEN '' ELSE c.reloftype::pg_catalog.regtype::pg_catalog.text END"),
+            "CASE WHEN c.reloftype = 0 THEN '' ELSE c.reloftype::INTEGER::text END");
+  EXPECT_EQ(PgCompatibleSql("SELECT c.oid::PG_CATALOG.RegClass, x:: pg_catalog.int2[], 'a'::regtype"),
+            "SELECT c.oid::INTEGER, x:: int2[], 'a'::INTEGER");
+  // Other types, quoted ones and text in literals stay.
+  EXPECT_EQ(PgCompatibleSql("SELECT x::BIGINT, x::\"pg_catalog.text\", '::pg_catalog.regtype', x::oidvector"),
+            "SELECT x::BIGINT, x::\"pg_catalog.text\", '::pg_catalog.regtype', x::oidvector");
+  EXPECT_EQ(PgCompatibleSql("SELECT x::"), "SELECT x::");
+}
+
 }  // namespace
 }  // namespace eventlake::query

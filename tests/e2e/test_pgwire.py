@@ -45,8 +45,8 @@ def loaded(server):
     return srv
 
 
-def psql(srv, *args, input=None, env=None):
-    out = subprocess.run(["psql", "-X", "-h", "127.0.0.1", "-p", str(srv.pg_port), "-U", "analyst",
+def psql(srv, *args, input=None, env=None, user="analyst"):
+    out = subprocess.run(["psql", "-X", "-h", "127.0.0.1", "-p", str(srv.pg_port), "-U", user,
                           "-d", "lake", "-At", "-v", "ON_ERROR_STOP=1", *args],
                          input=input, capture_output=True, text=True, timeout=60,
                          env={**os.environ, **(env or {})})
@@ -227,6 +227,71 @@ def test_psql_lists_tables_and_schemas_with_its_backslash_commands(loaded):
     for sql in ["SELECT pg_get_viewdef(x) FROM range(100000) t(x)", "SELECT current_query()"]:
         out = psql(loaded, "-c", sql)
         assert out.returncode != 0 and "may not call" in out.stderr, (sql, out.stdout)
+
+
+def test_psql_describes_a_table_with_its_columns_and_postgres_types(loaded):
+    # psql's \d: pg_attribute with format_type, pg_attrdef, pg_collation,
+    # pg_policy, pg_statistic_ext, pg_publication, pg_inherits, and its
+    # ::pg_catalog.regtype::pg_catalog.text casts.
+    for command in ["\\d curated.events", "\\d events"]:
+        out = psql(loaded, "-c", command)
+        assert out.returncode == 0, (command, out.stderr)
+        lines = out.stdout.splitlines()
+        for line in ["id|text|||", "time|timestamp with time zone|||", "n|bigint|||", "big|bigint|||",
+                     "ratio|double precision|||", "ok|boolean|||", "dt|date|||"]:
+            assert line in lines, (command, line, out.stdout)
+    out = psql(loaded, "-c", "\\d+ curated.events")
+    assert out.returncode == 0, out.stderr
+    assert "n|bigint||||plain|||" in out.stdout.splitlines(), out.stdout
+    # Aligned, as people read it: the title, the header, the footer.
+    out = subprocess.run(["psql", "-X", "-h", "127.0.0.1", "-p", str(loaded.pg_port), "-U", "analyst",
+                          "-d", "lake", "-c", "\\d curated.events"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert 'Table "curated.events"' in out.stdout
+    header = [cell.strip() for cell in out.stdout.splitlines()[1].split("|")]
+    assert header == ["Column", "Type", "Collation", "Nullable", "Default"], out.stdout
+    out = psql(loaded, "-c", "\\d")  # no table: the list of relations
+    assert out.stdout.split() == ["curated|events|table|eventlake"], out.stderr
+    out = psql(loaded, "-c", "\\d curated.nothing")
+    assert out.returncode != 0 and 'Did not find any relation named "curated.nothing"' in out.stderr
+
+
+DKEYS = {name: make_api_key(name) for name in ("analyst", "writer", "nobody")}
+DESCRIBED = FAST + f"""
+security:
+  api_keys:
+    - {{name: analyst, key_sha256: {key_sha256(DKEYS["analyst"])}, policies: [some-columns]}}
+    - {{name: writer, key_sha256: {key_sha256(DKEYS["writer"])}, policies: [write]}}
+    - {{name: nobody, key_sha256: {key_sha256(DKEYS["nobody"])}}}
+  policies:
+    - name: some-columns
+      statements:
+        - {{effect: allow, actions: ["tables:Select"], resources: ["table/curated.events"], columns: [id, n]}}
+    - name: write
+      statements:
+        - {{effect: allow, actions: ["events:Put", "tables:*"], resources: ["*"]}}
+"""
+
+
+def test_psql_describes_only_the_columns_and_tables_a_policy_shows(server):
+    srv = server(config=DESCRIBED)
+    r = srv.post("/v1/sources/events/events", json={"n": 1, "secret": "s"},
+                 headers={"Authorization": f"Bearer {DKEYS['writer']}"})
+    assert r.status_code == 200, r.text
+    deadline = time.monotonic() + 30
+    while True:
+        out = psql(srv, "-c", "\\d curated.events", env={"PGPASSWORD": DKEYS["writer"]}, user="writer")
+        if "secret|" in out.stdout:
+            break
+        assert time.monotonic() < deadline, out.stderr
+        time.sleep(0.1)
+    out = psql(srv, "-c", "\\d curated.events", env={"PGPASSWORD": DKEYS["analyst"]})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["id|text|||", "n|bigint|||"], out.stdout
+    out = psql(srv, "-c", "\\d+ curated.events", env={"PGPASSWORD": DKEYS["analyst"]})
+    assert [line.split("|")[0] for line in out.stdout.splitlines()] == ["id", "n"], out.stdout
+    out = psql(srv, "-c", "\\d curated.events", env={"PGPASSWORD": DKEYS["nobody"]}, user="nobody")
+    assert out.returncode != 0 and "Did not find any relation" in out.stderr, out.stdout
 
 
 def generated_key(eventlake_bin, name):
