@@ -122,6 +122,9 @@ bool PgCatalogFunction(Json& node, std::string_view name) {
     node = std::move(expression);
   } else if (name == "col_description" || name == "obj_description" || name == "pg_get_statisticsobjdef_columns") {
     node = Constant(node, "VARCHAR", nullptr);
+  } else if (name == "pg_table_size" || name == "pg_total_relation_size" || name == "pg_relation_size" ||
+             name == "pg_indexes_size") {
+    node = Constant(node, "BIGINT", nullptr);  // \dt+'s Size: not a Postgres relation's to tell
   } else if (name == "pg_relation_is_publishable") {
     node = Constant(node, "BOOLEAN", false);
   } else if (name == "array_upper" && arguments == 2) {

@@ -252,6 +252,9 @@ def test_psql_describes_a_table_with_its_columns_and_postgres_types(loaded):
     assert header == ["Column", "Type", "Collation", "Nullable", "Default"], out.stdout
     out = psql(loaded, "-c", "\\d")  # no table: the list of relations
     assert out.stdout.split() == ["curated|events|table|eventlake"], out.stderr
+    out = psql(loaded, "-c", "\\dt+")  # with pg_table_size, which the lake leaves empty
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[0].startswith("curated|events|table|eventlake|permanent|heap|"), out.stdout
     out = psql(loaded, "-c", "\\d curated.nothing")
     assert out.returncode != 0 and 'Did not find any relation named "curated.nothing"' in out.stderr
 
