@@ -169,6 +169,10 @@ Config EmbeddedDefaultConfig() {
   pipeline::PipelineConfig pipeline;
   pipeline.name = "events";
   pipeline.trigger.stream = "events";
+  // Rows a pipeline has not yet cut into a batch are not visible to queries
+  // (its table sink shows only what it holds): a short wait keeps the
+  // demo table queryable within about a tenth of a second.
+  pipeline.trigger.max_wait = std::chrono::milliseconds(100);
   pipeline.sinks = nlohmann::json::array({{{"table", "curated.events"}}});
   config.pipelines.push_back(pipeline);
   lake::RawZoneConfig raw;
