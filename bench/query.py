@@ -13,7 +13,8 @@ BUILD_DIR/eventlake on that data directory, and measures, median of RUNS
   groupby  a GROUP BY over every row
   pruned   a count over one day partition
 each in bare DuckDB (bench_query_table baseline), over HTTP (requests,
-keep-alive) and over the wire protocol (psycopg). Then it sends events at
+keep-alive) and over the wire protocol (psycopg), in interleaved rounds;
+a ratio is the median of each round's ratio. Then it sends events at
 RATE per second (batches of 100) for SECONDS and, every 100 ms, one marked
 event whose visibility it polls: p50 and p99 of acknowledgement to visible.
 Prints a markdown section for docs/benchmarks.md.
@@ -44,14 +45,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def timed(fn, runs):
-    fn()  # warm-up
-    out = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(out)
+def timed_once(fn):
+    t0 = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t0) * 1000
 
 
 def percentile(values, p):
@@ -93,12 +90,14 @@ def main():
         pg = psycopg.connect(f"host=127.0.0.1 port={pg_port} user=bench dbname=lake", autocommit=True)
         rows = []
         for name, sql in QUERIES.items():
-            bare = json.loads(subprocess.run(
-                [str(build / "bench" / "bench_query_table"), "baseline", str(data), str(args.runs + 1),
-                 sql.format(t="clicks")], check=True, capture_output=True, text=True).stdout)
-            # Its first run is the warm-up.
-            bare_ms = statistics.median(bare["runs_ms"][1:])
             lake_sql = sql.format(t="curated.clicks")
+
+            def bare():
+                # Its own warm-up run, then one timed run.
+                out = json.loads(subprocess.run(
+                    [str(build / "bench" / "bench_query_table"), "baseline", str(data), "2",
+                     sql.format(t="clicks")], check=True, capture_output=True, text=True).stdout)
+                return out["runs_ms"][1]
 
             def http():
                 r = session.post(url + "/v1/query", json={"sql": lake_sql}, timeout=120)
@@ -107,7 +106,19 @@ def main():
             def wire():
                 pg.execute(lake_sql).fetchall()
 
-            rows.append((name, bare_ms, timed(http, args.runs), timed(wire, args.runs)))
+            # Interleaved, a round each of bare, HTTP and wire: a shared
+            # machine's load drifts over seconds, and the ratios compare
+            # runs made moments apart rather than blocks made minutes apart.
+            http(), wire()  # warm-up
+            bare_runs, http_runs, wire_runs = [], [], []
+            for _ in range(args.runs):
+                bare_runs.append(bare())
+                http_runs.append(timed_once(http))
+                wire_runs.append(timed_once(wire))
+            rows.append((name, statistics.median(bare_runs), statistics.median(http_runs),
+                         statistics.median(wire_runs),
+                         statistics.median(h / b for h, b in zip(http_runs, bare_runs)),
+                         statistics.median(w / b for w, b in zip(wire_runs, bare_runs))))
 
         # Freshness under load.
         stop = threading.Event()
@@ -164,12 +175,13 @@ def main():
 
     print(f"### bench/query ({time.strftime('%Y-%m-%d', time.gmtime())})\n")
     print(f"{os.cpu_count()} cores, curated.clicks of {args.rows:,} rows in 30 zstd Parquet files "
-          f"(one per day partition); median of {args.runs} runs after a warm-up; command: "
+          f"(one per day partition); median of {args.runs} interleaved rounds (bare, HTTP, wire) after a "
+          f"warm-up, ratios the median of each round's; command: "
           f"`bench/query.py {args.build} --rows {args.rows} --runs {args.runs}`.\n")
     print("| query | bare DuckDB ms | HTTP ms | wire protocol ms | HTTP / bare | wire / bare |")
     print("|---|---|---|---|---|---|")
-    for name, bare, http_ms, wire_ms in rows:
-        print(f"| {name} | {bare:.1f} | {http_ms:.1f} | {wire_ms:.1f} | {http_ms / bare:.2f} | {wire_ms / bare:.2f} |")
+    for name, bare, http_ms, wire_ms, http_ratio, wire_ratio in rows:
+        print(f"| {name} | {bare:.1f} | {http_ms:.1f} | {wire_ms:.1f} | {http_ratio:.2f} | {wire_ratio:.2f} |")
     print(f"\nFreshness: {len(latencies)} probes while {rate:,.0f} events/s were sent (batches of 100); "
           f"acknowledgement to visible p50 {percentile(latencies, 50):.0f} ms, "
           f"p99 {percentile(latencies, 99):.0f} ms, max {max(latencies):.0f} ms.")

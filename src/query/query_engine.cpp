@@ -276,6 +276,7 @@ std::variant<QueryStats, QueryFailure> QueryEngine::Run(const QueryRequest& requ
   const auto timeout = std::min(request.timeout.value_or(options_.timeout), options_.timeout);
   engine::Database* database = TakeSlot(started + timeout);
   if (database == nullptr) {
+    if (std::lock_guard lock(mu_); stopping_) return QueryFailure{Unavailable("the server is stopping"), {}};
     return QueryFailure{DeadlineExceeded("no query slot became free within the timeout of " +
                                          std::to_string(timeout.count()) + " ms (query.workers are busy)"),
                         {}};
@@ -479,40 +480,37 @@ Status QueryEngine::CacheFiles(const std::string& prefix, const lake::TableSnaps
 
 void QueryEngine::CountScanned(engine::Connection& connection, const std::string& key,
                                const lake::TableSnapshot& snapshot, const std::string* filter, QueryStats& stats) {
-  ScannedCounts counts;
-  const std::string cache_key = filter != nullptr ? key + "\n" + *filter : std::string();
-  bool cached = false;
+  std::optional<ScannedCounts> counts;
   if (filter != nullptr) {
-    std::lock_guard lock(views_mu_);
-    if (auto it = scanned_cache_.find(cache_key); it != scanned_cache_.end()) {
-      counts = it->second;
-      cached = true;
-    }
-  }
-  if (!cached) {
-    Result<std::vector<std::string>> passing = filter != nullptr ? FilesPassing(connection, snapshot, *filter)
-                                                                 : Result<std::vector<std::string>>(Err(Status::Ok()));
-    if (filter != nullptr && !passing.has_value()) {
-      // Accounting only: the query itself goes on (and DuckDB says what is wrong).
-      LogDebug("query", "a partition filter was not evaluated", {{"table", key}, {"error", passing.error().ToString()}});
-    }
-    if (passing.has_value()) {
-      for (const std::string& path : *passing) {
-        const lake::AddAction& add = snapshot.files.at(path);
-        ++counts.files;
-        counts.bytes += static_cast<uint64_t>(add.size);
-        counts.rows += lake::NumRecords(add);
-      }
+    const std::string cache_key = key + "\n" + *filter;
+    {
       std::lock_guard lock(views_mu_);
-      if (scanned_cache_.size() >= kMaxCachedViews) scanned_cache_.clear();
-      scanned_cache_[cache_key] = counts;
-    } else {
-      counts = {snapshot.files.size(), snapshot.SizeBytes(), snapshot.RowCount()};
+      if (auto it = scanned_cache_.find(cache_key); it != scanned_cache_.end()) counts = it->second;
+    }
+    if (!counts.has_value()) {
+      Result<std::vector<std::string>> passing = FilesPassing(connection, snapshot, *filter);
+      if (passing.has_value()) {
+        counts.emplace();
+        for (const std::string& path : *passing) {
+          const lake::AddAction& add = snapshot.files.at(path);
+          ++counts->files;
+          counts->bytes += static_cast<uint64_t>(add.size);
+          counts->rows += lake::NumRecords(add);
+        }
+        std::lock_guard lock(views_mu_);
+        if (scanned_cache_.size() >= kMaxCachedViews) scanned_cache_.clear();
+        scanned_cache_[cache_key] = *counts;
+      } else {
+        // Accounting only: the query goes on, and DuckDB says what is wrong with it.
+        LogDebug("query", "a partition filter was not evaluated",
+                 {{"table", key}, {"error", passing.error().ToString()}});
+      }
     }
   }
-  stats.files_scanned += counts.files;
-  stats.bytes_scanned += counts.bytes;
-  stats.rows_scanned += counts.rows;
+  if (!counts.has_value()) counts = ScannedCounts{snapshot.files.size(), snapshot.SizeBytes(), snapshot.RowCount()};
+  stats.files_scanned += counts->files;
+  stats.bytes_scanned += counts->bytes;
+  stats.rows_scanned += counts->rows;
 }
 
 Status QueryEngine::CreateView(engine::Connection& connection, const TableReference& ref,
@@ -618,9 +616,9 @@ Result<QueryStats> QueryEngine::Execute(const QueryRequest& request, engine::Con
       partition_columns[ref.view] = snapshots[i]->schema.partition_columns;
     }
   }
-  std::map<std::string, std::string> filters;
+  std::map<std::string, std::string> filters;  // none found: every file counts as scanned
   if (!partition_columns.empty()) {
-    EL_ASSIGN_OR_RETURN(filters, PartitionFilters(guarded.tree, partition_columns));
+    if (auto found = PartitionFilters(guarded.tree, partition_columns); found.has_value()) filters = std::move(*found);
   }
   std::vector<std::pair<std::string, std::string>> expansions;
   for (size_t i = 0; i < guarded.tables.size(); ++i) {
