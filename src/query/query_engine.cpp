@@ -27,6 +27,9 @@ using config::FormatByteSize;
 
 constexpr size_t kMaxCachedViews = 1024;
 constexpr size_t kMaxCachedViewTrees = 256;  // each tens of KB
+constexpr size_t kMaxCachedStatements = 128;  // guarded trees (~20x their text), rendered SQL
+constexpr size_t kMaxCachedSqlBytes = 8 << 10;  // longer query texts are not cached
+constexpr size_t kMaxCachedRenderedBytes = 256 << 10;
 constexpr uint64_t kMinQueryMemory = 16ull << 20;  // below it DuckDB fails simple scans
 
 // "2026-12-01", "2026-12-01 10:00:00", "2026-12-01T10:00:00.5+02:00" -> micros.
@@ -516,7 +519,8 @@ void QueryEngine::CountScanned(engine::Connection& connection, const std::string
 Status QueryEngine::CreateView(engine::Connection& connection, const TableReference& ref,
                                const std::shared_ptr<const lake::TableSnapshot>& snapshot,
                                const security::Statement* allowed, const std::string* filter, QueryStats& stats,
-                               std::vector<std::pair<std::string, std::string>>* expansions) {
+                               std::vector<std::pair<std::string, std::string>>* expansions,
+                               std::string* expanded_as) {
   EL_ASSIGN_OR_RETURN(std::string prefix, lake::TablePrefix(ref.table));
   if (remote_) EL_RETURN_IF_ERROR(CacheFiles(prefix, *snapshot));
   const std::string key = ref.table + "@" + std::to_string(snapshot->version);
@@ -540,6 +544,7 @@ Status QueryEngine::CreateView(engine::Connection& connection, const TableRefere
   // A restricted view's columns may be masked: the caller's filter then
   // reads masked values, not the partitions'.
   CountScanned(connection, key, *snapshot, allowed == nullptr || !allowed->Restricts() ? filter : nullptr, stats);
+  std::string pending_select;  // the pending rows' part of the view, when it has one
   if (!ref.version.has_value() && !ref.timestamp.has_value()) {
     // The current state also holds what is acknowledged but not committed.
     const std::string pending = ref.view + "#pending";
@@ -548,7 +553,10 @@ Status QueryEngine::CreateView(engine::Connection& connection, const TableRefere
                                          options_.max_pending_rows));
     stats.pending_rows += loaded.rows;
     stats.pending_truncated = stats.pending_truncated || loaded.truncated;
-    if (!loaded.select.empty()) select = "(" + select + ") UNION ALL BY NAME (" + loaded.select + ")";
+    if (!loaded.select.empty()) {
+      select = "(" + select + ") UNION ALL BY NAME (" + loaded.select + ")";
+      pending_select = loaded.select;
+    }
   }
   if (allowed == nullptr || !allowed->Restricts()) {
     // Expanded into the query's tree (ExpandViews), not created: one bind.
@@ -565,6 +573,9 @@ Status QueryEngine::CreateView(engine::Connection& connection, const TableRefere
       view_tree_cache_[select] = serialized;
     }
     expansions->emplace_back(ref.view, std::move(serialized));
+    // What decides the expanded view: the version's SELECT (named by the
+    // version) and the pending rows' (their columns may be wider).
+    *expanded_as += ref.view + "=" + key + "\n" + pending_select + "\n";
     return Status::Ok();
   }
   // The whole table as a view of its own, then what the statement shows of it.
@@ -594,8 +605,29 @@ Status QueryEngine::CreateView(engine::Connection& connection, const TableRefere
 
 Result<QueryStats> QueryEngine::Execute(const QueryRequest& request, engine::Connection& connection,
                                         RowSink& sink, SyntaxError* syntax) {
-  EL_ASSIGN_OR_RETURN(std::string serialized, SerializeSql(connection, request.sql));
-  EL_ASSIGN_OR_RETURN(GuardedTree guarded, GuardParseTree(serialized, syntax, request.dialect));
+  // The guard's verdict and the rendered SQL depend only on the text (and
+  // on which views expand into it): a repeated query skips parsing,
+  // guarding, expanding and rendering.
+  const bool cacheable = request.sql.size() <= kMaxCachedSqlBytes;
+  const std::string text_key = (request.dialect == SqlDialect::kPostgres ? "pg\n" : "duckdb\n") + request.sql;
+  GuardedTree guarded;
+  bool guarded_cached = false;
+  if (cacheable) {
+    std::lock_guard lock(views_mu_);
+    if (auto it = guarded_cache_.find(text_key); it != guarded_cache_.end()) {
+      guarded = it->second;
+      guarded_cached = true;
+    }
+  }
+  if (!guarded_cached) {
+    EL_ASSIGN_OR_RETURN(std::string serialized, SerializeSql(connection, request.sql));
+    EL_ASSIGN_OR_RETURN(guarded, GuardParseTree(serialized, syntax, request.dialect));
+    if (cacheable) {
+      std::lock_guard lock(views_mu_);
+      if (guarded_cache_.size() >= kMaxCachedStatements) guarded_cache_.clear();
+      guarded_cache_[text_key] = guarded;
+    }
+  }
   QueryStats stats;
   // Every table is authorized before anything is read; the allowing
   // statement's restrictions shape the table's view.
@@ -621,6 +653,7 @@ Result<QueryStats> QueryEngine::Execute(const QueryRequest& request, engine::Con
     if (auto found = PartitionFilters(guarded.tree, partition_columns); found.has_value()) filters = std::move(*found);
   }
   std::vector<std::pair<std::string, std::string>> expansions;
+  std::string expanded_as;
   for (size_t i = 0; i < guarded.tables.size(); ++i) {
     const TableReference& ref = guarded.tables[i];
     if (IsCatalogTable(ref.table)) {
@@ -629,12 +662,26 @@ Result<QueryStats> QueryEngine::Execute(const QueryRequest& request, engine::Con
     }
     auto filter = filters.find(ref.view);
     EL_RETURN_IF_ERROR(CreateView(connection, ref, snapshots[i], allowed[i],
-                                  filter != filters.end() ? &filter->second : nullptr, stats, &expansions));
+                                  filter != filters.end() ? &filter->second : nullptr, stats, &expansions,
+                                  &expanded_as));
   }
-  if (!expansions.empty()) {
-    EL_ASSIGN_OR_RETURN(guarded.tree, ExpandViews(guarded.tree, expansions));
+  const std::string rendered_key = text_key + "\n\n" + expanded_as;
+  std::string sql;
+  if (cacheable) {
+    std::lock_guard lock(views_mu_);
+    if (auto it = rendered_cache_.find(rendered_key); it != rendered_cache_.end()) sql = it->second;
   }
-  EL_ASSIGN_OR_RETURN(const std::string sql, RenderSql(connection, guarded.tree));
+  if (sql.empty()) {
+    if (!expansions.empty()) {
+      EL_ASSIGN_OR_RETURN(guarded.tree, ExpandViews(guarded.tree, expansions));
+    }
+    EL_ASSIGN_OR_RETURN(sql, RenderSql(connection, guarded.tree));
+    if (cacheable && sql.size() <= kMaxCachedRenderedBytes) {
+      std::lock_guard lock(views_mu_);
+      if (rendered_cache_.size() >= kMaxCachedStatements) rendered_cache_.clear();
+      rendered_cache_[rendered_key] = sql;
+    }
+  }
   // Rows: each rendered as a JSON array by DuckDB (column 0), beside the
   // columns themselves (for their names and types). Arrow: the columns alone.
   const bool arrow = request.output == QueryOutput::kArrow;

@@ -14,6 +14,11 @@
 //      or the result goes out as a Parquet file, or as an Arrow IPC stream
 //      (QueryOutput).
 //
+// Steps 1 and 3-4's text are kept per query text: a repeated query (a
+// dashboard's) skips parsing, guarding, expanding and rendering, and only
+// reads the snapshots, authorizes and binds again; the rendered SQL is kept
+// per the versions and pending rows its views expand.
+//
 // Every query is accounted: metrics, and one "audit" log record with the
 // principal, the SQL, the tables and versions read, their files and bytes,
 // the pending rows, the result rows, the time and the outcome.
@@ -188,11 +193,12 @@ class QueryEngine {
   // Unrestricted tables are not created as views but added to `expansions`
   // (view name, serialized parse tree) for ExpandViews.
   // `filter`: the reference's partition filter (partition_pruning.h), for
-  // the scanned figures; null when every file may be read.
+  // the scanned figures; null when every file may be read. An expanded
+  // view adds what decides its tree to `expanded_as`.
   Status CreateView(engine::Connection& connection, const TableReference& ref,
                     const std::shared_ptr<const lake::TableSnapshot>& snapshot,
                     const security::Statement* allowed, const std::string* filter, QueryStats& stats,
-                    std::vector<std::pair<std::string, std::string>>* expansions);
+                    std::vector<std::pair<std::string, std::string>>* expansions, std::string* expanded_as);
   // Adds to `stats` the files, bytes and rows of `snapshot` that pass `filter`
   // (all of them when null, or when DuckDB cannot evaluate it).
   void CountScanned(engine::Connection& connection, const std::string& key, const lake::TableSnapshot& snapshot,
@@ -259,6 +265,10 @@ class QueryEngine {
   std::mutex views_mu_;
   // "<table>@<version>\n<filter>" -> what passes; small, cleared when it grows.
   std::map<std::string, ScannedCounts> scanned_cache_;
+  // "<dialect>\n<sql>" -> the guard's tree and tables.
+  std::map<std::string, GuardedTree> guarded_cache_;
+  // "<dialect>\n<sql>\n\n<the views expanded into it>" -> the SQL to run.
+  std::map<std::string, std::string> rendered_cache_;
   // (table@version) -> its view's SELECT; small, cleared when it grows.
   std::map<std::string, std::string> view_cache_;
   // A view's SELECT -> its serialized parse tree (SerializeSql); the same bound.

@@ -531,3 +531,35 @@ TEST_F(QueryEngineTest, TheScannedFiguresCountTheFilesPartitionFiltersLeave) {
 
 }  // namespace
 }  // namespace eventlake::query
+
+namespace eventlake::query {
+namespace {
+
+TEST_F(QueryEngineTest, ARepeatedQueryReadsTheNewestVersionAndKeepsItsDialect) {
+  EXPECT_EQ(Rows("SELECT count(*) FROM curated.t"), (std::vector<std::string>{"[3]"}));
+  EXPECT_EQ(Rows("SELECT count(*) FROM curated.t"), (std::vector<std::string>{"[3]"}));
+  Add("d", kDec1 + 5000, "z", 4);
+  ASSERT_TRUE(writer_->Flush({}).has_value());
+  EXPECT_EQ(Rows("SELECT count(*) FROM curated.t"), (std::vector<std::string>{"[4]"}));
+  EXPECT_EQ(Rows("SELECT count(*) FROM curated.t AT (VERSION => 1)"), (std::vector<std::string>{"[3]"}));
+  // The same text means other things in the two dialects: `~` matches
+  // anywhere in Postgres, all of the text in DuckDB.
+  for (int i = 0; i < 2; ++i) {
+    CollectingSink duckdb, postgres;
+    ASSERT_TRUE(std::holds_alternative<QueryStats>(engine_->Run({.sql = "SELECT 'abc' ~ 'b'"}, duckdb)));
+    ASSERT_TRUE(std::holds_alternative<QueryStats>(
+        engine_->Run({.sql = "SELECT 'abc' ~ 'b'", .dialect = SqlDialect::kPostgres}, postgres)));
+    EXPECT_EQ(duckdb.rows, (std::vector<std::string>{"[false]"}));
+    EXPECT_EQ(postgres.rows, (std::vector<std::string>{"[true]"}));
+  }
+  // A refused query stays refused, and a syntax error keeps its position.
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(Failure("SELECT * FROM read_text('/etc/passwd')").code(), StatusCode::kPermissionDenied);
+    auto r = Run("SELECT * FORM curated.t");
+    ASSERT_TRUE(std::holds_alternative<QueryFailure>(r));
+    EXPECT_TRUE(std::get<QueryFailure>(r).position.has_value());
+  }
+}
+
+}  // namespace
+}  // namespace eventlake::query
