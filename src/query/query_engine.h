@@ -14,10 +14,10 @@
 //      or the result goes out as a Parquet file, or as an Arrow IPC stream
 //      (QueryOutput).
 //
-// Steps 1 and 3-4's text are kept per query text: a repeated query (a
-// dashboard's) skips parsing, guarding, expanding and rendering, and only
-// reads the snapshots, authorizes and binds again; the rendered SQL is kept
-// per the versions and pending rows its views expand.
+// The guard's tree (1.) and the SQL rendered with the views expanded
+// (3.) are kept per query text and dialect, the latter also per the table
+// versions and pending rows its views expand: a repeated query (a
+// dashboard's) only reads the snapshots, is authorized and binds again.
 //
 // Every query is accounted: metrics, and one "audit" log record with the
 // principal, the SQL, the tables and versions read, their files and bytes,
