@@ -25,9 +25,6 @@ using engine::SqlIdentifier;
 using engine::SqlString;
 using config::FormatByteSize;
 
-constexpr size_t kMaxCachedViews = 1024;
-constexpr size_t kMaxCachedViewTrees = 256;  // each tens of KB
-constexpr size_t kMaxCachedStatements = 128;  // guarded trees (~20x their text), rendered SQL
 constexpr size_t kMaxCachedSqlBytes = 8 << 10;  // longer query texts are not cached
 constexpr size_t kMaxCachedRenderedBytes = 256 << 10;
 constexpr uint64_t kMinQueryMemory = 16ull << 20;  // below it DuckDB fails simple scans
@@ -481,39 +478,27 @@ Status QueryEngine::CacheFiles(const std::string& prefix, const lake::TableSnaps
   return Status::Ok();
 }
 
-void QueryEngine::CountScanned(engine::Connection& connection, const std::string& key,
-                               const lake::TableSnapshot& snapshot, const std::string* filter, QueryStats& stats) {
-  std::optional<ScannedCounts> counts;
-  if (filter != nullptr) {
-    const std::string cache_key = key + "\n" + *filter;
-    {
-      std::lock_guard lock(views_mu_);
-      if (auto it = scanned_cache_.find(cache_key); it != scanned_cache_.end()) counts = it->second;
-    }
-    if (!counts.has_value()) {
-      Result<std::vector<std::string>> passing = FilesPassing(connection, snapshot, *filter);
-      if (passing.has_value()) {
-        counts.emplace();
-        for (const std::string& path : *passing) {
-          const lake::AddAction& add = snapshot.files.at(path);
-          ++counts->files;
-          counts->bytes += static_cast<uint64_t>(add.size);
-          counts->rows += lake::NumRecords(add);
-        }
-        std::lock_guard lock(views_mu_);
-        if (scanned_cache_.size() >= kMaxCachedViews) scanned_cache_.clear();
-        scanned_cache_[cache_key] = *counts;
-      } else {
-        // Accounting only: the query goes on, and DuckDB says what is wrong with it.
-        LogDebug("query", "a partition filter was not evaluated",
-                 {{"table", key}, {"error", passing.error().ToString()}});
-      }
-    }
+QueryEngine::ScannedCounts QueryEngine::CountScanned(engine::Connection& connection, const std::string& key,
+                                                     const lake::TableSnapshot& snapshot, const std::string* filter,
+                                                     const ScannedCounts& all) {
+  if (filter == nullptr) return all;
+  const std::string cache_key = key + "\n" + *filter;
+  if (std::optional<ScannedCounts> cached = scanned_cache_.Find(cache_key)) return *cached;
+  Result<std::vector<std::string>> passing = FilesPassing(connection, snapshot, *filter);
+  if (!passing.has_value()) {
+    // Accounting only: the query goes on, and DuckDB says what is wrong with it.
+    LogDebug("query", "a partition filter was not evaluated", {{"table", key}, {"error", passing.error().ToString()}});
+    return all;
   }
-  if (!counts.has_value()) counts = ScannedCounts{snapshot.files.size(), snapshot.SizeBytes(), snapshot.RowCount()};
-  stats.files_scanned += counts->files;
-  stats.bytes_scanned += counts->bytes;
-  stats.rows_scanned += counts->rows;
+  ScannedCounts counts;
+  for (const std::string& path : *passing) {
+    const lake::AddAction& add = snapshot.files.at(path);
+    ++counts.files;
+    counts.bytes += static_cast<uint64_t>(add.size);
+    counts.rows += lake::NumRecords(add);
+  }
+  scanned_cache_.Store(cache_key, counts);
+  return counts;
 }
 
 Status QueryEngine::CreateView(engine::Connection& connection, const TableReference& ref,
@@ -524,26 +509,25 @@ Status QueryEngine::CreateView(engine::Connection& connection, const TableRefere
   EL_ASSIGN_OR_RETURN(std::string prefix, lake::TablePrefix(ref.table));
   if (remote_) EL_RETURN_IF_ERROR(CacheFiles(prefix, *snapshot));
   const std::string key = ref.table + "@" + std::to_string(snapshot->version);
-  std::string select;
-  {
-    std::lock_guard lock(views_mu_);
-    if (auto it = view_cache_.find(key); it != view_cache_.end()) select = it->second;
-  }
+  std::string select = view_cache_.Find(key).value_or("");
   if (select.empty()) {
     EL_ASSIGN_OR_RETURN(TableViewSource source,
                         TableViewSelect(connection, *snapshot, lake_dir_ + "/" + prefix));
     select = std::move(source.select);
-    std::lock_guard lock(views_mu_);
-    if (view_cache_.size() >= kMaxCachedViews) view_cache_.clear();
-    view_cache_[key] = select;
+    view_cache_.Store(key, select);
   }
-  stats.bytes += snapshot->SizeBytes();
-  stats.rows_in_scope += snapshot->RowCount();
-  stats.files += snapshot->files.size();
+  const ScannedCounts in_scope{snapshot->files.size(), snapshot->SizeBytes(), snapshot->RowCount()};
+  stats.files += in_scope.files;
+  stats.bytes += in_scope.bytes;
+  stats.rows_in_scope += in_scope.rows;
   stats.tables.push_back(key);
   // A restricted view's columns may be masked: the caller's filter then
   // reads masked values, not the partitions'.
-  CountScanned(connection, key, *snapshot, allowed == nullptr || !allowed->Restricts() ? filter : nullptr, stats);
+  const ScannedCounts scanned = CountScanned(
+      connection, key, *snapshot, allowed == nullptr || !allowed->Restricts() ? filter : nullptr, in_scope);
+  stats.files_scanned += scanned.files;
+  stats.bytes_scanned += scanned.bytes;
+  stats.rows_scanned += scanned.rows;
   std::string pending_select;  // the pending rows' part of the view, when it has one
   if (!ref.version.has_value() && !ref.timestamp.has_value()) {
     // The current state also holds what is acknowledged but not committed.
@@ -561,16 +545,10 @@ Status QueryEngine::CreateView(engine::Connection& connection, const TableRefere
   if (allowed == nullptr || !allowed->Restricts()) {
     // Expanded into the query's tree (ExpandViews), not created: one bind.
     // The same view's tree is parsed once (the SELECT names the version).
-    std::string serialized;
-    {
-      std::lock_guard lock(views_mu_);
-      if (auto it = view_tree_cache_.find(select); it != view_tree_cache_.end()) serialized = it->second;
-    }
+    std::string serialized = view_tree_cache_.Find(select).value_or("");
     if (serialized.empty()) {
       EL_ASSIGN_OR_RETURN(serialized, SerializeSql(connection, select));
-      std::lock_guard lock(views_mu_);
-      if (view_tree_cache_.size() >= kMaxCachedViewTrees) view_tree_cache_.clear();
-      view_tree_cache_[select] = serialized;
+      view_tree_cache_.Store(select, serialized);
     }
     expansions->emplace_back(ref.view, std::move(serialized));
     // What decides the expanded view: the version's SELECT (named by the
@@ -610,23 +588,14 @@ Result<QueryStats> QueryEngine::Execute(const QueryRequest& request, engine::Con
   // guarding, expanding and rendering.
   const bool cacheable = request.sql.size() <= kMaxCachedSqlBytes;
   const std::string text_key = (request.dialect == SqlDialect::kPostgres ? "pg\n" : "duckdb\n") + request.sql;
+  std::optional<GuardedTree> cached = cacheable ? guarded_cache_.Find(text_key) : std::nullopt;
   GuardedTree guarded;
-  bool guarded_cached = false;
-  if (cacheable) {
-    std::lock_guard lock(views_mu_);
-    if (auto it = guarded_cache_.find(text_key); it != guarded_cache_.end()) {
-      guarded = it->second;
-      guarded_cached = true;
-    }
-  }
-  if (!guarded_cached) {
+  if (cached.has_value()) {
+    guarded = std::move(*cached);
+  } else {
     EL_ASSIGN_OR_RETURN(std::string serialized, SerializeSql(connection, request.sql));
     EL_ASSIGN_OR_RETURN(guarded, GuardParseTree(serialized, syntax, request.dialect));
-    if (cacheable) {
-      std::lock_guard lock(views_mu_);
-      if (guarded_cache_.size() >= kMaxCachedStatements) guarded_cache_.clear();
-      guarded_cache_[text_key] = guarded;
-    }
+    if (cacheable) guarded_cache_.Store(text_key, guarded);
   }
   QueryStats stats;
   // Every table is authorized before anything is read; the allowing
@@ -666,21 +635,13 @@ Result<QueryStats> QueryEngine::Execute(const QueryRequest& request, engine::Con
                                   &expanded_as));
   }
   const std::string rendered_key = text_key + "\n\n" + expanded_as;
-  std::string sql;
-  if (cacheable) {
-    std::lock_guard lock(views_mu_);
-    if (auto it = rendered_cache_.find(rendered_key); it != rendered_cache_.end()) sql = it->second;
-  }
+  std::string sql = cacheable ? rendered_cache_.Find(rendered_key).value_or("") : std::string();
   if (sql.empty()) {
     if (!expansions.empty()) {
       EL_ASSIGN_OR_RETURN(guarded.tree, ExpandViews(guarded.tree, expansions));
     }
     EL_ASSIGN_OR_RETURN(sql, RenderSql(connection, guarded.tree));
-    if (cacheable && sql.size() <= kMaxCachedRenderedBytes) {
-      std::lock_guard lock(views_mu_);
-      if (rendered_cache_.size() >= kMaxCachedStatements) rendered_cache_.clear();
-      rendered_cache_[rendered_key] = sql;
-    }
+    if (cacheable && sql.size() <= kMaxCachedRenderedBytes) rendered_cache_.Store(rendered_key, sql);
   }
   // Rows: each rendered as a JSON array by DuckDB (column 0), beside the
   // columns themselves (for their names and types). Arrow: the columns alone.

@@ -56,6 +56,7 @@
 #include "core/status.h"
 #include "engine/database.h"
 #include "lake/lake.h"
+#include "query/bounded_cache.h"
 #include "query/file_cache.h"
 #include "query/sql_guard.h"
 #include "security/access_control.h"
@@ -199,10 +200,12 @@ class QueryEngine {
                     const std::shared_ptr<const lake::TableSnapshot>& snapshot,
                     const security::Statement* allowed, const std::string* filter, QueryStats& stats,
                     std::vector<std::pair<std::string, std::string>>* expansions, std::string* expanded_as);
-  // Adds to `stats` the files, bytes and rows of `snapshot` that pass `filter`
-  // (all of them when null, or when DuckDB cannot evaluate it).
-  void CountScanned(engine::Connection& connection, const std::string& key, const lake::TableSnapshot& snapshot,
-                    const std::string* filter, QueryStats& stats);
+  struct ScannedCounts;
+  // The files, bytes and rows of `snapshot` that pass `filter`: `all` of
+  // them when null, or when DuckDB cannot evaluate it.
+  ScannedCounts CountScanned(engine::Connection& connection, const std::string& key,
+                             const lake::TableSnapshot& snapshot, const std::string* filter,
+                             const ScannedCounts& all);
   Status CreateCatalogView(engine::Connection& connection, const TableReference& ref,
                            const security::Principal& principal);
   Result<std::shared_ptr<const lake::TableSnapshot>> SnapshotFor(const TableReference& ref) const;
@@ -262,17 +265,16 @@ class QueryEngine {
     uint64_t bytes = 0;
     uint64_t rows = 0;
   };
-  std::mutex views_mu_;
-  // "<table>@<version>\n<filter>" -> what passes; small, cleared when it grows.
-  std::map<std::string, ScannedCounts> scanned_cache_;
-  // "<dialect>\n<sql>" -> the guard's tree and tables.
-  std::map<std::string, GuardedTree> guarded_cache_;
+  // "<table>@<version>\n<filter>" -> what passes.
+  BoundedCache<ScannedCounts> scanned_cache_{1024};
+  // "<dialect>\n<sql>" -> the guard's tree and tables (~20x the text each).
+  BoundedCache<GuardedTree> guarded_cache_{128};
   // "<dialect>\n<sql>\n\n<the views expanded into it>" -> the SQL to run.
-  std::map<std::string, std::string> rendered_cache_;
-  // (table@version) -> its view's SELECT; small, cleared when it grows.
-  std::map<std::string, std::string> view_cache_;
-  // A view's SELECT -> its serialized parse tree (SerializeSql); the same bound.
-  std::map<std::string, std::string> view_tree_cache_;
+  BoundedCache<std::string> rendered_cache_{128};
+  // (table@version) -> its view's SELECT.
+  BoundedCache<std::string> view_cache_{1024};
+  // A view's SELECT -> its serialized parse tree (SerializeSql), tens of KB each.
+  BoundedCache<std::string> view_tree_cache_{256};
   bool remote_ = false;                        // the lake is in S3: lake_dir_ is the cache
   std::unique_ptr<FileCache> file_cache_;      // a lake in S3: its data files' local copies
 
