@@ -6,7 +6,8 @@
 // DuckDB runs on it: per core even on a busy machine), and the median wall
 // time one batch spends in the step (the latency the step adds), each the
 // median of R runs of B batches. Standalone (no Google Benchmark).
-// Usage: bench_pipeline_steps [events per batch] [batches] [runs]
+// Usage: bench_pipeline_steps [events per batch] [batches] [runs] [only]
+// (only: the rows whose name is exactly this, e.g. "validate + lua + sql")
 #include <time.h>
 #include <unistd.h>
 
@@ -241,6 +242,7 @@ int main(int argc, char** argv) {
   const size_t n = argc > 1 ? std::stoul(argv[1]) : 1000;
   const size_t batch_count = argc > 2 ? std::stoul(argv[2]) : 20;
   const int runs = argc > 3 ? std::stoi(argv[3]) : 5;
+  const std::string only = argc > 4 ? argv[4] : "";
   // Per process: two benches at once must not remove each other's state.
   const fs::path dir = fs::temp_directory_path() / ("bench-pipeline-steps-" + std::to_string(getpid()));
   fs::remove_all(dir);
@@ -254,6 +256,7 @@ int main(int argc, char** argv) {
       "|\n");
   std::printf("|---|---:|---:|---:|---:|---:|\n");
   for (const Kind& kind : Kinds(WriteUsers(dir))) {
+    if (!only.empty() && kind.name != only) continue;
     const Figures f = Measure(kind, batches, runs, dir);
     if (f.events_per_cpu_second == 0) return 1;
     std::printf("| %s | %.0f | %.2f | %.2f | %zu | %zu |\n", kind.name.c_str(),

@@ -42,10 +42,10 @@ std::chrono::microseconds BatchRunner::BackoffBefore(int attempt) {
   return std::chrono::microseconds(static_cast<int64_t>(backoff * (1 + policy_.jitter * (2 * unit - 1))));
 }
 
-bool BatchRunner::RunOnce(std::span<const BatchRecord> batch, const StepFunction& function, BatchOutcome& outcome,
+bool BatchRunner::RunOnce(std::span<BatchRecord> batch, const StepFunction& function, BatchOutcome& outcome,
                           std::vector<FailedItem>* partial, Status* error) {
   ++outcome.step_runs;
-  StepResult result = function(batch);
+  StepResult result = function(std::span<const BatchRecord>(batch));
   partial->clear();
   if (!result.status.ok()) {
     *error = std::move(result.status);
@@ -69,9 +69,29 @@ bool BatchRunner::RunOnce(std::span<const BatchRecord> batch, const StepFunction
       }
     }
   }
+  if (!traced && !result.kept.empty()) {
+    *error = Internal("the step kept records without saying which");
+    return false;
+  }
+  // A kept record's event is moved on at its last use and copied before;
+  // never moved when the step also named it as failed (it runs again).
+  std::vector<uint32_t> uses(result.kept.empty() ? 0 : batch.size());
+  for (size_t i = 0; i < result.kept.size(); ++i) {
+    if (result.kept[i]) ++uses[result.sources[i]];
+  }
+  for (const FailedItem& f : result.failed) {
+    if (!uses.empty()) ++uses[f.index];
+  }
+  outcome.out.reserve(outcome.out.size() + result.out.size());
   for (size_t i = 0; i < result.out.size(); ++i) {
-    const BatchRecord& from = traced ? batch[result.sources[i]] : batch.front();
-    outcome.out.push_back({.event = std::move(result.out[i]),
+    BatchRecord& from = traced ? batch[result.sources[i]] : batch.front();
+    CloudEvent event;
+    if (i < result.kept.size() && result.kept[i]) {
+      event = --uses[result.sources[i]] == 0 ? std::move(from.event) : from.event;
+    } else {
+      event = std::move(result.out[i]);
+    }
+    outcome.out.push_back({.event = std::move(event),
                            .appended_micros = from.appended_micros,
                            .offset = from.offset,
                            .partition = from.partition,
@@ -113,10 +133,10 @@ BatchOutcome BatchRunner::Run(std::string_view step, std::vector<BatchRecord> ba
   return outcome;
 }
 
-void BatchRunner::Isolate(std::string_view step, std::span<const BatchRecord> batch, const StepFunction& function,
+void BatchRunner::Isolate(std::string_view step, std::span<BatchRecord> batch, const StepFunction& function,
                           BatchOutcome& outcome) {
   const size_t half = batch.size() / 2;
-  for (std::span<const BatchRecord> piece : {batch.first(half), batch.subspan(half)}) {
+  for (std::span<BatchRecord> piece : {batch.first(half), batch.subspan(half)}) {
     if (piece.size() == 1) {
       RetryAlone(step, piece[0], function, outcome, 0, Status::Ok());
       continue;
@@ -131,7 +151,7 @@ void BatchRunner::Isolate(std::string_view step, std::span<const BatchRecord> ba
   }
 }
 
-void BatchRunner::Failed(std::string_view step, const BatchRecord& record, FailedItem& item,
+void BatchRunner::Failed(std::string_view step, BatchRecord& record, FailedItem& item,
                          const StepFunction& function, BatchOutcome& outcome, int tried) {
   if (!item.retry) {
     outcome.dead_letters.push_back({record, std::string(step), ReportedError(item), tried});
@@ -140,13 +160,13 @@ void BatchRunner::Failed(std::string_view step, const BatchRecord& record, Faile
   RetryAlone(step, record, function, outcome, 1, ReportedError(item));
 }
 
-void BatchRunner::RetryAlone(std::string_view step, const BatchRecord& record, const StepFunction& function,
+void BatchRunner::RetryAlone(std::string_view step, BatchRecord& record, const StepFunction& function,
                              BatchOutcome& outcome, int tried, Status last_error) {
   std::vector<FailedItem> partial;
   for (int attempt = tried + 1; attempt <= policy_.max_attempts; ++attempt) {
     if (attempt > 1) sleep_(BackoffBefore(attempt));
     Status error;
-    if (RunOnce(std::span<const BatchRecord>(&record, 1), function, outcome, &partial, &error)) {
+    if (RunOnce(std::span<BatchRecord>(&record, 1), function, outcome, &partial, &error)) {
       if (partial.empty()) return;
       if (!partial[0].retry) {
         outcome.dead_letters.push_back({record, std::string(step), ReportedError(partial[0]), attempt});

@@ -87,9 +87,27 @@ struct StepResult {
   // window whose statement failed): dead letters as they are.
   std::vector<DeadLetter> dead_letters;
 
+  // Whether out[i] is a placeholder for the source record's event as it is
+  // (Keep): set only by Keep, and as long as `out` once it is.
+  std::vector<bool> kept;
+
   void Emit(size_t source, CloudEvent event) {
     out.push_back(std::move(event));
     sources.push_back(static_cast<uint32_t>(source));
+    if (!kept.empty()) kept.push_back(false);
+  }
+  // The record at `source` goes on unchanged: a step that passes records
+  // through (validate, filter, dedup) says so instead of copying each
+  // event, and the runner moves the record's own event on.
+  void Keep(size_t source) {
+    if (kept.empty()) kept.assign(out.size(), false);
+    out.emplace_back();
+    sources.push_back(static_cast<uint32_t>(source));
+    kept.push_back(true);
+  }
+  // out[i] as it goes on: the kept record's event, or what the step made.
+  const CloudEvent& Event(size_t i, std::span<const BatchRecord> batch) const {
+    return i < kept.size() && kept[i] ? batch[sources[i]].event : out[i];
   }
 };
 
@@ -117,15 +135,17 @@ class BatchRunner {
  private:
   // Runs `batch` once; true when it succeeded (its output and its
   // partial failures handled), false when the step failed as a whole.
-  bool RunOnce(std::span<const BatchRecord> batch, const StepFunction& function, BatchOutcome& outcome,
+  // The events a step kept are moved out of `batch` (never one it named
+  // as failed, which is tried again).
+  bool RunOnce(std::span<BatchRecord> batch, const StepFunction& function, BatchOutcome& outcome,
                std::vector<FailedItem>* partial, Status* error);
-  void Isolate(std::string_view step, std::span<const BatchRecord> batch, const StepFunction& function,
+  void Isolate(std::string_view step, std::span<BatchRecord> batch, const StepFunction& function,
                BatchOutcome& outcome);
-  void RetryAlone(std::string_view step, const BatchRecord& record, const StepFunction& function,
+  void RetryAlone(std::string_view step, BatchRecord& record, const StepFunction& function,
                   BatchOutcome& outcome, int tried, Status last_error);
   // A record the step named as failed after `tried` tries: tried alone,
   // or a dead letter at once when it said a retry cannot help.
-  void Failed(std::string_view step, const BatchRecord& record, FailedItem& item, const StepFunction& function,
+  void Failed(std::string_view step, BatchRecord& record, FailedItem& item, const StepFunction& function,
               BatchOutcome& outcome, int tried);
 
   RetryPolicy policy_;

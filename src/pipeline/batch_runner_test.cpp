@@ -200,6 +200,54 @@ TEST_F(BatchRunnerTest, EventsGoOnAsTheRecordsTheStepSaysTheyCameFromOrAsTheBatc
   ASSERT_EQ(wrong.dead_letters.size(), 1u);
 }
 
+TEST_F(BatchRunnerTest, KeptRecordsGoOnAsTheyCameBesideEventsTheStepMade) {
+  BatchRunner runner = Runner({.max_attempts = 2});
+  std::vector<BatchRecord> batch = Batch(4);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    batch[i].event.data = R"({"n":)" + std::to_string(i) + "}";
+    batch[i].offset = 20 + i;
+  }
+  const std::vector<BatchRecord> sent = batch;
+  // e0 kept twice, e1 replaced, e2 kept but also named as failed (so
+  // tried alone), e3 kept.
+  int runs = 0;
+  BatchOutcome outcome = runner.Run("t", batch, [&runs](std::span<const BatchRecord> b) {
+    StepResult r;
+    if (++runs > 1) {  // e2 alone: it passes now
+      r.Keep(0);
+      return r;
+    }
+    EXPECT_EQ(b.size(), 4u);
+    r.Keep(0);
+    r.Keep(0);
+    r.Emit(1, CloudEvent{.id = "made"});
+    r.Keep(2);
+    r.failed.push_back({2, Unavailable("busy")});
+    r.Keep(3);
+    return r;
+  });
+  EXPECT_TRUE(outcome.dead_letters.empty());
+  std::vector<std::string> ids;
+  for (const BatchRecord& r : outcome.out) ids.push_back(r.event.id + "@" + std::to_string(r.offset));
+  // What the step said of e2 goes on as it said it (as an Emit would),
+  // then e2 alone, whole: the first run's Keep did not empty it.
+  EXPECT_EQ(ids, (std::vector<std::string>{"e0@20", "e0@20", "made@21", "e2@22", "e3@23", "e2@22"}));
+  for (size_t i : {0, 1}) EXPECT_EQ(outcome.out[i].event, sent[0].event);
+  EXPECT_EQ(outcome.out[3].event, sent[2].event);
+  EXPECT_EQ(outcome.out[4].event, sent[3].event);
+  EXPECT_EQ(outcome.out[5].event, sent[2].event);
+  // Keep without a source of every event fails the batch, not a guess.
+  BatchOutcome untraced = runner.Run("t", Batch(1), [](std::span<const BatchRecord>) {
+    StepResult r;
+    r.Keep(0);
+    r.sources.clear();
+    return r;
+  });
+  EXPECT_TRUE(untraced.out.empty());
+  ASSERT_EQ(untraced.dead_letters.size(), 1u);
+  EXPECT_THAT(untraced.dead_letters[0].error.message(), HasSubstr("kept records without saying which"));
+}
+
 TEST_F(BatchRunnerTest, ARecordTheStepSaysARetryCannotHelpIsADeadLetterAtOnce) {
   BatchRunner runner = Runner({.max_attempts = 3});
   int runs = 0;

@@ -1,8 +1,9 @@
 // Test-only: a batch of records from their data, for the steps' unit tests
-// (ids e0, e1, ...; source /t; type t).
+// (ids e0, e1, ...; source /t; type t), and what a step passed on.
 #pragma once
 
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,14 @@ inline std::vector<BatchRecord> TestBatch(std::initializer_list<std::string> dat
     batch.push_back(std::move(r));
   }
   return batch;
+}
+
+// The events a step's result passes on, the records it kept as they are
+// included (StepResult::Keep).
+inline std::vector<CloudEvent> OutEvents(const StepResult& r, std::span<const BatchRecord> batch) {
+  std::vector<CloudEvent> events;
+  for (size_t i = 0; i < r.out.size(); ++i) events.push_back(r.Event(i, batch));
+  return events;
 }
 
 }  // namespace eventlake::pipeline

@@ -132,7 +132,7 @@ StepResult DedupStep::Run(std::span<const BatchRecord> batch) {
       claims.push_back(entry);
     }
     passed.insert(key);
-    result.Emit(i, r.event);
+    result.Keep(i);
   }
   if (!claims.empty()) {
     Status persisted = Persist(claims, now);

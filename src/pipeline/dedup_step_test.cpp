@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "log/log_test_util.h"
+#include "pipeline/batch_test_util.h"
 
 namespace eventlake::pipeline {
 namespace {
@@ -28,9 +29,9 @@ BatchRecord Record(uint64_t offset, std::string data, std::string id = "", uint3
   return r;
 }
 
-std::vector<std::string> Ids(const StepResult& r) {
+std::vector<std::string> Ids(const StepResult& r, std::span<const BatchRecord> batch) {
   std::vector<std::string> ids;
-  for (const CloudEvent& e : r.out) ids.push_back(e.id);
+  for (const CloudEvent& e : OutEvents(r, batch)) ids.push_back(e.id);
   return ids;
 }
 
@@ -53,26 +54,26 @@ TEST_F(DedupStepTest, DropsALaterEventOfAKeyAcrossAndWithinBatches) {
                                     Record(2, R"({"order": 1})")};
   StepResult a = step->Run(first);
   ASSERT_TRUE(a.status.ok()) << a.status.ToString();
-  EXPECT_EQ(Ids(a), (std::vector<std::string>{"e0", "e1"}));
+  EXPECT_EQ(Ids(a, first), (std::vector<std::string>{"e0", "e1"}));
   std::vector<BatchRecord> second = {Record(3, R"({"order": 2})"), Record(4, R"({"order": 3})")};
-  EXPECT_EQ(Ids(step->Run(second)), (std::vector<std::string>{"e4"}));
+  EXPECT_EQ(Ids(step->Run(second), second), (std::vector<std::string>{"e4"}));
   EXPECT_EQ(step->entries(), 3u);
 }
 
 TEST_F(DedupStepTest, JsonTextIsTheValueSoAStringAndANumberDiffer) {
   auto step = Make({"data.order"});
   std::vector<BatchRecord> batch = {Record(0, R"({"order": 7})"), Record(1, R"({"order": "7"})")};
-  EXPECT_EQ(Ids(step->Run(batch)), (std::vector<std::string>{"e0", "e1"}));
+  EXPECT_EQ(Ids(step->Run(batch), batch), (std::vector<std::string>{"e0", "e1"}));
 }
 
 TEST_F(DedupStepTest, ABatchThatRunsAgainPassesAsItsOwnClaimant) {
   auto step = Make({"data.order"});
   std::vector<BatchRecord> batch = {Record(10, R"({"order": 1})"), Record(11, R"({"order": 1})"),
                                     Record(12, R"({"order": 2})")};
-  EXPECT_EQ(Ids(step->Run(batch)), (std::vector<std::string>{"e10", "e12"}));
+  EXPECT_EQ(Ids(step->Run(batch), batch), (std::vector<std::string>{"e10", "e12"}));
   // The same records again (a crash before the group moved, a replay):
   // the same events pass, the in-batch duplicate is still dropped.
-  EXPECT_EQ(Ids(step->Run(batch)), (std::vector<std::string>{"e10", "e12"}));
+  EXPECT_EQ(Ids(step->Run(batch), batch), (std::vector<std::string>{"e10", "e12"}));
   // The same keys from another partition are duplicates.
   std::vector<BatchRecord> other = {Record(10, R"({"order": 1})", "x", /*partition=*/1)};
   EXPECT_TRUE(step->Run(other).out.empty());
@@ -84,7 +85,7 @@ TEST_F(DedupStepTest, ARedrivenDeadLetterIsNotADuplicateOfItsFirstRun) {
   EXPECT_EQ(step->Run(batch).out.size(), 1u);
   std::vector<BatchRecord> redrive = {Record(0, R"({"order": 1})", "e5")};
   redrive[0].redriven = true;
-  EXPECT_EQ(Ids(step->Run(redrive)), (std::vector<std::string>{"e5"}));
+  EXPECT_EQ(Ids(step->Run(redrive), redrive), (std::vector<std::string>{"e5"}));
 }
 
 TEST_F(DedupStepTest, AKeyPassesAgainOnceTheWindowIsOver) {
@@ -96,7 +97,7 @@ TEST_F(DedupStepTest, AKeyPassesAgainOnceTheWindowIsOver) {
   EXPECT_TRUE(step->Run(second).out.empty());
   clock_.AdvanceMicros(2'000'000);
   std::vector<BatchRecord> third = {Record(2, R"({"order": 1})")};
-  EXPECT_EQ(Ids(step->Run(third)), (std::vector<std::string>{"e2"}));
+  EXPECT_EQ(Ids(step->Run(third), third), (std::vector<std::string>{"e2"}));
 }
 
 TEST_F(DedupStepTest, TheDefaultKeyIsTheCloudEventsIdentity) {
@@ -104,8 +105,8 @@ TEST_F(DedupStepTest, TheDefaultKeyIsTheCloudEventsIdentity) {
   std::vector<BatchRecord> batch = {Record(0, "{}", "a"), Record(1, "{}", "a"), Record(2, "{}", "b")};
   batch[2].event.source = "/elsewhere";
   std::vector<BatchRecord> again = {Record(3, "{}", "b")};  // b from /tests: not seen yet
-  EXPECT_EQ(Ids(step->Run(batch)), (std::vector<std::string>{"a", "b"}));
-  EXPECT_EQ(Ids(step->Run(again)), (std::vector<std::string>{"b"}));
+  EXPECT_EQ(Ids(step->Run(batch), batch), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(Ids(step->Run(again), again), (std::vector<std::string>{"b"}));
 }
 
 TEST_F(DedupStepTest, AnEventWithoutItsKeyFailsAloneWithTheReason) {
@@ -114,7 +115,7 @@ TEST_F(DedupStepTest, AnEventWithoutItsKeyFailsAloneWithTheReason) {
                                     Record(2, "[1]"), Record(3, R"({"user": {"id": null}})")};
   StepResult r = step->Run(batch);
   ASSERT_TRUE(r.status.ok());
-  EXPECT_EQ(Ids(r), (std::vector<std::string>{"e0"}));
+  EXPECT_EQ(Ids(r, batch), (std::vector<std::string>{"e0"}));
   ASSERT_EQ(r.failed.size(), 3u);
   EXPECT_EQ(r.failed[0].index, 1u);
   EXPECT_THAT(r.failed[0].error.ToString(), HasSubstr("no key field data.user.id"));
@@ -128,8 +129,8 @@ TEST_F(DedupStepTest, ClaimsSurviveARestart) {
   auto step = Make({"data.order"});  // the journal read back
   EXPECT_EQ(step->entries(), 2u);
   std::vector<BatchRecord> second = {Record(2, R"({"order": 2})"), Record(3, R"({"order": 3})")};
-  EXPECT_EQ(Ids(step->Run(second)), (std::vector<std::string>{"e3"}));
-  EXPECT_EQ(Ids(step->Run(first)), (std::vector<std::string>{"e0", "e1"}));  // still their own
+  EXPECT_EQ(Ids(step->Run(second), second), (std::vector<std::string>{"e3"}));
+  EXPECT_EQ(Ids(step->Run(first), first), (std::vector<std::string>{"e0", "e1"}));  // still their own
 }
 
 TEST_F(DedupStepTest, ClaimsOlderThanTheWindowAreNotLoaded) {

@@ -200,7 +200,7 @@ StepResult EnrichStep::Run(std::span<const BatchRecord> batch) {
       result.Emit(i, std::move(e));
     } else if (options_.on_missing == OnMissing::kKeep) {
       ++kept;
-      result.Emit(i, batch[i].event);
+      result.Keep(i);
     } else if (options_.on_missing == OnMissing::kDrop) {
       ++dropped;
     } else {

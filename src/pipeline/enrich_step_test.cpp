@@ -69,25 +69,26 @@ TEST(EnrichStep, JoinsCsvRowsByAMemberIntoAnObject) {
   auto step = Make(options);
   ASSERT_NE(step, nullptr);
   EXPECT_EQ(step->rows(), 3u);
-  StepResult r = step->Run(TestBatch({R"({"user": {"id": 1}, "n": 1})", R"({"user": {"id": "abc"}})",
-                                  R"({"user": {"id": "1"}})", R"({"user": {"id": 9}})"}));
+  const auto batch = TestBatch({R"({"user": {"id": 1}, "n": 1})", R"({"user": {"id": "abc"}})",
+                                R"({"user": {"id": "1"}})", R"({"user": {"id": 9}})"});
+  StepResult r = step->Run(batch);
   ASSERT_TRUE(r.status.ok());
   ASSERT_EQ(r.out.size(), 4u);
   EXPECT_EQ(r.out[0].data, R"({"user":{"id":1,"name":"Ada","country":"UK"},"n":1})");
   EXPECT_EQ(DataOf(r.out[1])["user"]["name"], "Cy");
   EXPECT_EQ(DataOf(r.out[2])["user"]["name"], "Ada");  // "1" and 1 have the same text
-  EXPECT_EQ(r.out[3].data, R"({"user": {"id": 9}})");  // keep: unchanged, as it came
+  EXPECT_EQ(r.Event(3, batch).data, R"({"user": {"id": 9}})");  // keep: unchanged, as it came
   EXPECT_EQ(r.out[0].id, "e0");
 }
 
 TEST(EnrichStep, ACsvKeyIsMatchedAsItIsWritten) {
   EnrichOptions options = Csv(TempFile("zips.csv", "zip,city\n01000,Bourg\n75001,Paris\n"));
   options.columns.key = "zip";
-  StepResult r =
-      Make(options)->Run(TestBatch({R"({"zip": "01000"})", R"({"zip": 1000})", R"({"zip": 75001})"}));
+  const auto batch = TestBatch({R"({"zip": "01000"})", R"({"zip": 1000})", R"({"zip": 75001})"});
+  StepResult r = Make(options)->Run(batch);
   ASSERT_EQ(r.out.size(), 3u);
   EXPECT_EQ(DataOf(r.out[0])["city"], "Bourg");
-  EXPECT_FALSE(DataOf(r.out[1]).contains("city"));  // 1000 is not "01000"
+  EXPECT_FALSE(DataOf(r.Event(1, batch)).contains("city"));  // 1000 is not "01000"
   EXPECT_EQ(DataOf(r.out[2])["city"], "Paris");
 }
 
@@ -302,7 +303,7 @@ TEST(EnrichStep, ALakeTableReloadsWhenItsVersionChanges) {
                              .clock = &clock});
   ASSERT_NE(step, nullptr);
   const auto batch = TestBatch({R"({"id": 1})", R"({"id": 2})"});
-  EXPECT_EQ(step->Run(batch).out[1].data, R"({"id": 2})");
+  EXPECT_EQ(step->Run(batch).Event(1, batch).data, R"({"id": 2})");
   current = {.paths = {v0, v1}, .version = 4};
   clock.AdvanceMicros(10'000'000);
   StepResult r = step->Run(batch);

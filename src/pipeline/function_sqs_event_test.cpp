@@ -65,7 +65,7 @@ TEST(FunctionSqsEvent, NamedItemsFailAlone) {
   EXPECT_EQ(r.failed[0].index, 0u);
   EXPECT_EQ(r.failed[1].index, 2u);
   ASSERT_EQ(r.out.size(), 1u);
-  EXPECT_EQ(r.out[0].id, "b");
+  EXPECT_EQ(r.Event(0, batch).id, "b");
 }
 
 TEST(FunctionSqsEvent, ASharedMessageIdFailsEveryRecordWithIt) {

@@ -60,8 +60,8 @@ TEST_F(FunctionStepShell, EventsPassOnWhenTheFunctionSaysNothingOfThem) {
   StepResult r = step->Run(batch);
   ASSERT_TRUE(r.status.ok()) << r.status.ToString();
   ASSERT_EQ(r.out.size(), 2u);
-  EXPECT_EQ(r.out[0], batch[0].event);
-  EXPECT_EQ(r.out[1], batch[1].event);
+  EXPECT_EQ(r.Event(0, batch), batch[0].event);
+  EXPECT_EQ(r.Event(1, batch), batch[1].event);
   EXPECT_TRUE(r.failed.empty());
   // Warm: the second batch goes to the same instance.
   r = step->Run(batch);
@@ -83,8 +83,8 @@ TEST_F(FunctionStepShell, BatchItemFailuresFailThoseRecordsAlone) {
   ASSERT_EQ(r.failed.size(), 1u);
   EXPECT_EQ(r.failed[0].index, 1u);
   ASSERT_EQ(r.out.size(), 2u);
-  EXPECT_EQ(r.out[0].id, "a");
-  EXPECT_EQ(r.out[1].id, "c");
+  EXPECT_EQ(r.Event(0, batch).id, "a");
+  EXPECT_EQ(r.Event(1, batch).id, "c");
 
   // The batch runner retries b alone, then dead-letters it.
   BatchRunner runner({.max_attempts = 2}, &SystemClock(), [](std::chrono::microseconds) {});

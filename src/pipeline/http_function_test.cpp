@@ -42,12 +42,13 @@ TEST(HttpFunction, PostsTheSqsEventAndHonoursBatchItemFailures) {
   MetricsRegistry metrics;
   auto step = HttpStep(server.url(), /*allow_private=*/true, &metrics);
   ASSERT_NE(step, nullptr);
-  StepResult r = step->Run(std::vector<BatchRecord>{Record("a", "1"), Record("b", "2")});
+  const std::vector<BatchRecord> batch = {Record("a", "1"), Record("b", "2")};
+  StepResult r = step->Run(batch);
   ASSERT_TRUE(r.status.ok()) << r.status.ToString();
   ASSERT_EQ(r.failed.size(), 1u);
   EXPECT_EQ(r.failed[0].index, 1u);
   ASSERT_EQ(r.out.size(), 1u);
-  EXPECT_EQ(r.out[0].id, "a");
+  EXPECT_EQ(r.Event(0, batch).id, "a");
   std::string request = server.last_request();
   EXPECT_THAT(request, HasSubstr("POST /hook HTTP/1.1"));
   EXPECT_THAT(request, HasSubstr("Content-Type: application/json"));

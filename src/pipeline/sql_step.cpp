@@ -225,7 +225,7 @@ Result<StepResult> SqlStep::Filter(std::span<const BatchRecord> batch) {
       if (!ordinal.has_value() || *ordinal < 0 || static_cast<size_t>(*ordinal) >= batch.size()) {
         return Err(Internal("the filter answered a record that is not in the batch"));
       }
-      out.Emit(static_cast<size_t>(*ordinal), batch[static_cast<size_t>(*ordinal)].event);
+      out.Keep(static_cast<size_t>(*ordinal));
     }
   }
   return out;

@@ -144,11 +144,11 @@ TEST(SqlStep, FilterAndConditionsFollowTheBatchsStructureToo) {
   StepResult r = (*filter)->Run(ints);
   ASSERT_TRUE(r.status.ok()) << r.status.ToString();
   ASSERT_EQ(r.out.size(), 1u);
-  EXPECT_EQ(r.out[0].id, "b");
+  EXPECT_EQ(r.Event(0, ints).id, "b");
   r = (*filter)->Run(doubles);
   ASSERT_TRUE(r.status.ok()) << r.status.ToString();
   ASSERT_EQ(r.out.size(), 1u);
-  EXPECT_EQ(r.out[0].id, "c");
+  EXPECT_EQ(r.Event(0, doubles).id, "c");
   EXPECT_EQ((*conditions)->Conditions(ints), (std::vector<uint64_t>{0b10, 0b01}));
   EXPECT_EQ((*conditions)->Conditions(doubles), (std::vector<uint64_t>{0b01, 0b10}));
   EXPECT_EQ((*conditions)->Conditions(ints), (std::vector<uint64_t>{0b10, 0b01}));
@@ -188,8 +188,8 @@ TEST(SqlStep, AFilterKeepsTheEventsItIsTrueForUnchanged) {
   StepResult r = (*step)->Run(batch);
   ASSERT_TRUE(r.status.ok()) << r.status.ToString();
   ASSERT_EQ(r.out.size(), 2u);
-  EXPECT_EQ(r.out[0], batch[0].event);  // as received: the same data text, attributes and all
-  EXPECT_EQ(r.out[1], batch[2].event);
+  EXPECT_EQ(r.Event(0, batch), batch[0].event);  // as received: the same data text, attributes and all
+  EXPECT_EQ(r.Event(1, batch), batch[2].event);
   EXPECT_FALSE(SqlStep::Create({.filter = "price >"}).has_value());
   EXPECT_FALSE(SqlStep::Create({.sql = "SELECT 1", .filter = "true"}).has_value());
   EXPECT_FALSE(SqlStep::Create({}).has_value());

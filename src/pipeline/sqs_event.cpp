@@ -70,7 +70,7 @@ StepResult ApplyBatchResponse(std::span<const BatchRecord> batch, std::string_vi
   StepResult result;
   const size_t first = response.find_first_not_of(" \t\r\n");
   auto pass_all = [&] {
-    for (size_t i = 0; i < batch.size(); ++i) result.Emit(i, batch[i].event);
+    for (size_t i = 0; i < batch.size(); ++i) result.Keep(i);
     return std::move(result);
   };
   if (first == std::string_view::npos) return pass_all();
@@ -110,7 +110,7 @@ StepResult ApplyBatchResponse(std::span<const BatchRecord> batch, std::string_vi
   auto events = doc.find("events");
   if (events == doc.end() || events->is_null()) {
     for (size_t i = 0; i < batch.size(); ++i) {
-      if (!failed[i]) result.Emit(i, batch[i].event);
+      if (!failed[i]) result.Keep(i);
     }
     return result;
   }

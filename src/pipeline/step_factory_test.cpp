@@ -46,7 +46,7 @@ TEST(StepFactory, BuildsEachBuiltInKind) {
 
   StepResult filter = RunStep(R"({"filter": "price = '3'"})", batch);
   ASSERT_EQ(filter.out.size(), 1u);
-  EXPECT_EQ(filter.out[0].id, "e0");
+  EXPECT_EQ(filter.Event(0, batch).id, "e0");
 
   StepResult sql = RunStep(R"({"sql": {"sql": "SELECT id, upper(email) AS email FROM batch", "memory_limit": "64MB"}})", batch);
   ASSERT_EQ(sql.out.size(), 2u);

@@ -16,7 +16,7 @@ StepResult ValidateStep::Run(std::span<const BatchRecord> batch) const {
     Status valid = e.data_is_binary ? InvalidArgument("the event's data is binary, not JSON")
                                     : schema_.ValidateJson(e.data.empty() ? std::string_view("null") : e.data);
     if (valid.ok()) {
-      result.Emit(i, e);
+      result.Keep(i);
     } else {
       result.failed.push_back({i, valid.WithContext("validate")});
     }

@@ -28,7 +28,7 @@ TEST(ValidateStep, InvalidEventsFailAloneWithThePointerOfTheViolation) {
   StepResult r = step->Run(batch);
   ASSERT_TRUE(r.status.ok());
   ASSERT_EQ(r.out.size(), 1u);
-  EXPECT_EQ(r.out[0], batch[0].event);
+  EXPECT_EQ(r.Event(0, batch), batch[0].event);
   ASSERT_EQ(r.failed.size(), 3u);
   EXPECT_THAT(r.failed[0].error.message(), HasSubstr("/price"));
   EXPECT_THAT(r.failed[1].error.message(), HasSubstr("/country"));
