@@ -72,24 +72,32 @@ std::optional<RowEventReader> RowEventReader::For(const engine::PreparedStatemen
   return reader;
 }
 
-Result<std::optional<std::string>> RowEventReader::Value(const engine::ChunkStream& rows, size_t row,
-                                                         const Column& c) const {
-  if (rows.IsNull(c.index, row)) return std::nullopt;
-  std::string out;
+Result<bool> RowEventReader::AppendValue(const engine::ChunkStream& rows, size_t row, const Column& c,
+                                         std::string* out) const {
+  if (rows.IsNull(c.index, row)) return false;
   switch (c.kind) {
     case Kind::kJson: {
       const Json value = Json::parse(rows.Text(c.index, row).value_or(""), nullptr, /*allow_exceptions=*/false);
       if (value.is_discarded()) return Err(NotJson());
-      if (value.is_null()) return std::nullopt;
-      return value.dump();
+      if (value.is_null()) return false;
+      *out += value.dump();
+      return true;
     }
     case Kind::kText:
     case Kind::kRendered:
-      if (!rows.AppendJson(c.index, row, &out)) return Err(NotJson());
-      return out;
+      if (!rows.AppendJson(c.index, row, out)) return Err(NotJson());
+      return true;
     case Kind::kTimestamp: break;
   }
   return Err(Internal("a timestamp column read as a value"));
+}
+
+Result<std::optional<std::string>> RowEventReader::Value(const engine::ChunkStream& rows, size_t row,
+                                                         const Column& c) const {
+  std::string out;
+  EL_ASSIGN_OR_RETURN(bool present, AppendValue(rows, row, c, &out));
+  if (!present) return std::nullopt;
+  return out;
 }
 
 Result<std::optional<std::string>> RowEventReader::Text(const engine::ChunkStream& rows, size_t row,
@@ -114,7 +122,9 @@ Result<std::string> RowEventReader::Data(const engine::ChunkStream& rows, size_t
   if (data_.has_value()) {
     EL_ASSIGN_OR_RETURN(other, Value(rows, row, *data_));
   }
-  std::string out = "{";
+  std::string out;
+  out.reserve(256);
+  out.push_back('{');
   size_t written = 0;
   size_t data_at = 0;  // where the `data` member goes, should there be others
   size_t written_before_data = 0;
@@ -124,11 +134,17 @@ Result<std::string> RowEventReader::Data(const engine::ChunkStream& rows, size_t
       written_before_data = written;
       continue;
     }
-    EL_ASSIGN_OR_RETURN(std::optional<std::string> value, Value(rows, row, c));
-    if (!value.has_value()) continue;  // NULL is no value, as in the lake's rows
-    if (written++ > 0) out.push_back(',');
+    // Written in place (no string per member), taken back for NULL: no
+    // value, as in the lake's rows.
+    const size_t mark = out.size();
+    if (written > 0) out.push_back(',');
     out += c.key;
-    out += *value;
+    EL_ASSIGN_OR_RETURN(bool present, AppendValue(rows, row, c, &out));
+    if (!present) {
+      out.resize(mark);
+      continue;
+    }
+    ++written;
   }
   // A `data` column alone is the data; with members, it is the member `data`.
   if (written == 0) return other.has_value() ? std::move(*other) : std::string("{}");
@@ -147,12 +163,12 @@ Result<CloudEvent> RowEventReader::Event(const engine::ChunkStream& rows, size_t
     return Text(rows, row, *c);
   };
   EL_ASSIGN_OR_RETURN(std::optional<std::string> id, attribute(id_));
-  e.id = id.value_or("");
+  e.id = std::move(id).value_or("");
   if (e.id.empty()) e.id = NewEventId();
   EL_ASSIGN_OR_RETURN(std::optional<std::string> source, attribute(source_));
-  e.source = source.value_or(defaults_.source);
+  e.source = std::move(source).value_or(defaults_.source);
   EL_ASSIGN_OR_RETURN(std::optional<std::string> type, attribute(type_));
-  e.type = type.value_or(defaults_.type);
+  e.type = std::move(type).value_or(defaults_.type);
   EL_ASSIGN_OR_RETURN(e.subject, attribute(subject_));
   if (time_.has_value() && time_->kind == Kind::kTimestamp) {
     if (std::optional<int64_t> micros = rows.TimestampMicros(time_->index, row)) {

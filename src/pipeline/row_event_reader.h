@@ -47,6 +47,8 @@ class RowEventReader {
   Result<std::optional<std::string>> Text(const engine::ChunkStream& rows, size_t row, const Column& c) const;
   // The cell as JSON text; nullopt for NULL (and JSON null).
   Result<std::optional<std::string>> Value(const engine::ChunkStream& rows, size_t row, const Column& c) const;
+  // The same appended to *out; false (nothing appended) for NULL and JSON null.
+  Result<bool> AppendValue(const engine::ChunkStream& rows, size_t row, const Column& c, std::string* out) const;
   Result<std::string> Data(const engine::ChunkStream& rows, size_t row) const;
 
   RowEventDefaults defaults_;
