@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/database.h"
 
 namespace eventlake::engine {
@@ -78,6 +80,33 @@ TEST_F(PreparedStatementTest, BindsParametersAndStreamsEveryChunk) {
   }
   EXPECT_EQ(rows, 5000u);
   EXPECT_GT(chunks, 1u);
+}
+
+// AppendJson writes a string or a double as nlohmann's dump() writes it
+// (the sql step's events must not depend on which of the two rendered a
+// value): controls, quotes, backslashes and UTF-8 included.
+TEST_F(PreparedStatementTest, AppendsStringsAndDoublesAsJsonAsNlohmannDumpsThem) {
+  std::vector<std::string> texts = {"", "plain", "a \"quoted\" word", "back\\slash",
+                                    "tab\there, line\nthere, \r\b\f", std::string("nul\0and\x01\x1f", 11),
+                                    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"", "\\", "x\x7fy"};
+  std::string every_ascii;
+  for (int c = 0; c < 0x80; ++c) every_ascii.push_back(static_cast<char>(c));
+  texts.push_back(every_ascii);
+  auto s = connection_->Prepare("SELECT $1::VARCHAR, $2::DOUBLE");
+  ASSERT_TRUE(s.has_value()) << s.error().ToString();
+  const std::vector<double> doubles = {0.0, -0.0, 6.0, 0.1, 1e21, 1.5e-7, -123.456, 5.98, 2.5, 1e300, 7.0, 3.25};
+  for (size_t i = 0; i < texts.size(); ++i) {
+    ASSERT_TRUE((*s)->BindText(1, texts[i]).ok());
+    ASSERT_TRUE((*s)->BindDouble(2, doubles[i]).ok());
+    auto stream = (*s)->Execute();
+    ASSERT_TRUE(stream.has_value()) << stream.error().ToString();
+    ASSERT_TRUE(stream->Next().value_or(false));
+    std::string out = "[";
+    ASSERT_TRUE(stream->AppendJson(0, 0, &out));
+    out += ",";
+    ASSERT_TRUE(stream->AppendJson(1, 0, &out));
+    EXPECT_EQ(out, "[" + nlohmann::json(texts[i]).dump() + "," + nlohmann::json(doubles[i]).dump()) << i;
+  }
 }
 
 TEST_F(PreparedStatementTest, ErrorsKeepTheirKind) {

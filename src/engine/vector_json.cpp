@@ -96,8 +96,20 @@ bool IsJsonRenderable(duckdb_logical_type type) {
 
 void AppendJsonString(std::string_view text, std::string* out) {
   // nlohmann's escapes: the two that JSON requires, the short forms, \u00xx for other controls.
+  // Runs of bytes that stand for themselves (UTF-8 passes as it is) are appended at once.
+  out->reserve(out->size() + text.size() + 2);
   out->push_back('"');
-  for (const char c : text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t run = i;
+    while (i < text.size()) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      if (c < 0x20 || c == '"' || c == '\\') break;
+      ++i;
+    }
+    if (i > run) out->append(text.data() + run, i - run);
+    if (i == text.size()) break;
+    const char c = text[i++];
     switch (c) {
       case '"': out->append("\\\""); break;
       case '\\': out->append("\\\\"); break;
@@ -106,15 +118,11 @@ void AppendJsonString(std::string_view text, std::string* out) {
       case '\n': out->append("\\n"); break;
       case '\r': out->append("\\r"); break;
       case '\t': out->append("\\t"); break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          constexpr char kHex[] = "0123456789abcdef";
-          out->append("\\u00");
-          out->push_back(kHex[(c >> 4) & 0xf]);
-          out->push_back(kHex[c & 0xf]);
-        } else {
-          out->push_back(c);
-        }
+      default: {
+        constexpr char kHex[] = "0123456789abcdef";
+        const char escape[] = {'\\', 'u', '0', '0', kHex[(c >> 4) & 0xf], kHex[c & 0xf]};
+        out->append(escape, sizeof escape);
+      }
     }
   }
   out->push_back('"');

@@ -4,13 +4,19 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <string_view>
-#include <unordered_set>
+#include <unordered_map>
+#include <vector>
 
 namespace eventlake::pipeline {
 namespace {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+bool IsNumberChar(char c) {
+  return (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
+}
 
 // The end of the string literal that opens at text[i] (a quote).
 size_t StringEnd(std::string_view text, size_t i) {
@@ -52,7 +58,7 @@ void AppendShape(std::string_view text, std::string* shape) {
       i = end;
     } else if (c == '-' || (c >= '0' && c <= '9')) {
       size_t end = i;
-      while (end < text.size() && std::string_view("+-0123456789.eE").find(text[end]) != std::string_view::npos) ++end;
+      while (end < text.size() && IsNumberChar(text[end])) ++end;
       AppendNumberKind(text.substr(i, end - i), shape);
       i = end;
     } else if (c == 't' || c == 'f' || c == 'n') {  // true, false, null: T, F, Z (n is a number's)
@@ -65,18 +71,62 @@ void AppendShape(std::string_view text, std::string* shape) {
   }
 }
 
+// The shape with each object's members sorted by key, from `shape` at
+// *at (AppendShape's output): shapes that differ only in the order of
+// members (a Lua table's, a map's) have one structure.
+std::string CanonicalShape(std::string_view shape, size_t* at) {
+  if (*at >= shape.size()) return {};
+  const char open = shape[*at];
+  if (open != '{' && open != '[') {
+    const size_t end = shape.find_first_of(",]}", *at);
+    const size_t stop = end == std::string_view::npos ? shape.size() : end;
+    std::string kind(shape.substr(*at, stop - *at));
+    *at = stop;
+    return kind;
+  }
+  const char close = open == '{' ? '}' : ']';
+  ++*at;
+  std::vector<std::string> items;
+  while (*at < shape.size() && shape[*at] != close) {
+    std::string item;
+    if (open == '{') {
+      const size_t key_end = StringEnd(shape, *at);
+      item.assign(shape.substr(*at, key_end - *at));
+      *at = key_end + 1;  // and the colon
+      item.push_back(':');
+    }
+    item += CanonicalShape(shape, at);
+    items.push_back(std::move(item));
+    if (*at < shape.size() && shape[*at] == ',') ++*at;
+  }
+  ++*at;
+  // Keys are JSON strings, each ending at its closing quote: sorting the
+  // members sorts them by key.
+  if (open == '{') std::sort(items.begin(), items.end());
+  std::string out(1, open);
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out += items[i];
+  }
+  out.push_back(close);
+  return out;
+}
+
 }  // namespace
 
 struct DataShapes::Parser {
   simdjson::dom::parser parser;
+  // Each shape as written (one per member order) to its canonical form:
+  // the few forms a stream's events take, so it is worked out once each.
+  std::unordered_map<std::string, std::string> canonical;
 };
 
 DataShapes::DataShapes() : parser_(std::make_unique<Parser>()) {}
 DataShapes::~DataShapes() = default;
 
 std::optional<ShapeSample> DataShapes::Sample(std::span<const BatchRecord> batch) {
-  ShapeSample sample;
-  std::unordered_set<std::string> seen;
+  constexpr size_t kMaxWrittenShapes = 4096;
+  std::vector<std::pair<std::string_view, size_t>> firsts;  // canonical shape, first event
   std::string shape;
   for (size_t i = 0; i < batch.size(); ++i) {
     const CloudEvent& e = batch[i].event;
@@ -86,13 +136,31 @@ std::optional<ShapeSample> DataShapes::Sample(std::span<const BatchRecord> batch
     if (!root.is_object()) continue;
     shape.clear();
     AppendShape(e.data, &shape);
-    if (seen.contains(shape)) continue;
-    if (seen.size() == kMaxShapes) return std::nullopt;
-    sample.key += shape;
-    sample.key += '\n';  // never in a shape: well-formed JSON has no raw line break in a key
-    sample.ordinals.push_back(i);
-    seen.insert(shape);
+    auto written = parser_->canonical.find(shape);
+    if (written == parser_->canonical.end()) {
+      if (parser_->canonical.size() == kMaxWrittenShapes) {  // members in ever new orders
+        parser_->canonical.clear();  // (the views in `firsts` die with the sample)
+        return std::nullopt;
+      }
+      size_t at = 0;
+      std::string canonical = CanonicalShape(shape, &at);
+      written = parser_->canonical.emplace(shape, std::move(canonical)).first;
+    }
+    const std::string_view canonical = written->second;
+    if (std::any_of(firsts.begin(), firsts.end(), [&](const auto& f) { return f.first == canonical; })) continue;
+    if (firsts.size() == kMaxShapes) return std::nullopt;
+    firsts.emplace_back(canonical, i);
   }
+  // The key lists the shapes sorted, so that it does not depend on which
+  // came first; the events asked are still the first of each.
+  std::sort(firsts.begin(), firsts.end());
+  ShapeSample sample;
+  for (const auto& [canonical, first] : firsts) {
+    sample.key += canonical;
+    sample.key += '\n';  // never in a shape: well-formed JSON has no raw line break in a key
+    sample.ordinals.push_back(first);
+  }
+  std::sort(sample.ordinals.begin(), sample.ordinals.end());
   return sample;
 }
 

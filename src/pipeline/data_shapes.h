@@ -27,8 +27,8 @@
 namespace eventlake::pipeline {
 
 struct ShapeSample {
-  // The distinct shapes of the batch's object data in order of first
-  // appearance: equal keys, equal structures.
+  // The distinct shapes of the batch's object data, sorted: equal keys,
+  // equal structures (up to member order), whatever order they came in.
   std::string key;
   // The place in the batch of the first event of each shape.
   std::vector<size_t> ordinals;

@@ -22,6 +22,13 @@ bool IsObjectText(std::string_view text) {
   return first != std::string_view::npos && text[first] == '{';
 }
 
+// A structure (json_group_structure's JSON) with its members sorted,
+// nlohmann's objects being sorted maps: text that is not JSON as it is.
+std::string CanonicalStructure(const std::string& structure) {
+  const Json parsed = Json::parse(structure.empty() ? "null" : structure, nullptr, /*allow_exceptions=*/false);
+  return parsed.is_discarded() ? structure : parsed.dump();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SqlStep>> SqlStep::Create(SqlStepOptions options) {
@@ -158,6 +165,8 @@ Status SqlStep::Load(std::span<const BatchRecord> batch, WindowBounds window) {
   if (sample.has_value()) shape_key = sample->key;
   if (views_ready_ && shape_key.has_value() && shape_key == shape_key_) return Status::Ok();
   EL_ASSIGN_OR_RETURN(std::string structure, Structure(batch, sample.has_value() ? &*sample : nullptr));
+  // Members in another order are the same views (they list them sorted).
+  structure = CanonicalStructure(structure);
   if (views_ready_ && structure == structure_) {
     shape_key_ = std::move(shape_key);
     return Status::Ok();
