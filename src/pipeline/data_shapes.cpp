@@ -5,6 +5,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cstring>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -18,12 +19,21 @@ bool IsNumberChar(char c) {
   return (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
 }
 
-// The end of the string literal that opens at text[i] (a quote).
+// The end of the string literal that opens at text[i] (a quote): past
+// the next quote that an even run of backslashes leads (memchr finds the
+// quotes; the text between is skipped, not read byte by byte).
 size_t StringEnd(std::string_view text, size_t i) {
-  for (++i; i < text.size() && text[i] != '"'; ++i) {
-    if (text[i] == '\\') ++i;
+  size_t from = i + 1;
+  while (from < text.size()) {
+    const void* quote = std::memchr(text.data() + from, '"', text.size() - from);
+    if (quote == nullptr) break;
+    const size_t at = static_cast<size_t>(static_cast<const char*>(quote) - text.data());
+    size_t escapes = 0;
+    while (at - escapes > i + 1 && text[at - escapes - 1] == '\\') ++escapes;
+    if (escapes % 2 == 0) return at + 1;
+    from = at + 1;
   }
-  return i + 1;
+  return text.size() + 1;
 }
 
 // Appends a number's kind: r (a fraction or exponent), n (negative), u
