@@ -26,11 +26,20 @@ START_TIMEOUT_S = 10
 STOP_TIMEOUT_S = 15
 
 
+_handed_out = set()
+
+
 def pick_free_port():
-    """A port the kernel just handed out and released (loopback)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port the kernel just handed out and released (loopback), never one
+    this run handed out before: the kernel may give a released port again at
+    once, and a server's HTTP and Postgres ports were once the same one."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 @pytest.fixture(scope="session")
