@@ -1,6 +1,7 @@
 // LoadPendingTable: pending rows appended, typed, into a temporary table.
 #include "query/pending_table.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "core/cloud_event.h"
@@ -50,7 +51,6 @@ Result<lake::TableSchema> EvolvedSchema(const lake::Lake& lake, const std::strin
   lake::TableSchema schema = snapshot.schema;
   std::unordered_map<std::string, size_t> index;
   for (size_t i = 0; i < schema.columns.size(); ++i) index[lake::ColumnKey(schema.columns[i].name)] = i;
-  std::vector<lake::Column> added;
   auto read = lake.ForEachPendingRow(
       table, snapshot, max_rows,
       [&](std::span<const lake::Cell> cells, std::span<const lake::PartitionValue>) -> Status {
@@ -72,6 +72,13 @@ Result<lake::TableSchema> EvolvedSchema(const lake::Lake& lake, const std::strin
         return Status::Ok();
       });
   if (!read.has_value()) return Err(read.error());
+  // New columns go where the writer puts them when it commits them: ahead
+  // of the partition columns at the end (a `SELECT *` must not list them
+  // in another order once the rows are committed).
+  const size_t before = snapshot.schema.columns.size();
+  const size_t at = before - std::min(before, snapshot.schema.partition_columns.size());
+  std::rotate(schema.columns.begin() + static_cast<long>(at), schema.columns.begin() + static_cast<long>(before),
+              schema.columns.end());
   return schema;
 }
 
@@ -124,6 +131,7 @@ Result<PendingTable> LoadPendingTable(engine::Connection& connection, const lake
   if (!read.has_value()) return Err(read.error());
   out.truncated = read->truncated;
   out.select = PendingSelect(schema, name);
+  for (const lake::Column& c : schema.columns) out.columns += (out.columns.empty() ? "" : ", ") + engine::SqlIdentifier(c.name);
   EL_RETURN_IF_ERROR(appender.Close());
   return out;
 }

@@ -17,6 +17,7 @@ namespace eventlake::query {
 
 struct PendingTable {
   std::string select;  // reads the table with the view's column types; "" when no row is pending
+  std::string columns;  // its columns, quoted, in the order the writer will commit them
   uint64_t rows = 0;
   bool truncated = false;  // more were pending than max_rows
 };

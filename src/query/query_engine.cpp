@@ -538,7 +538,10 @@ Status QueryEngine::CreateView(engine::Connection& connection, const TableRefere
     stats.pending_rows += loaded.rows;
     stats.pending_truncated = stats.pending_truncated || loaded.truncated;
     if (!loaded.select.empty()) {
-      select = "(" + select + ") UNION ALL BY NAME (" + loaded.select + ")";
+      // By name, then in the writer's order: UNION BY NAME alone would put
+      // a column only the pending rows have after the partition columns,
+      // and the committed table has it before them.
+      select = "SELECT " + loaded.columns + " FROM ((" + select + ") UNION ALL BY NAME (" + loaded.select + "))";
       pending_select = loaded.select;
     }
   }

@@ -253,6 +253,16 @@ def test_acknowledged_rows_are_visible_before_their_commit(server):
     assert stats["pending_rows"] + describe(srv, "curated.events")["rows"] == 7
 
 
+def test_pending_rows_list_a_new_member_before_the_partition_column_as_the_commit_will(server):
+    # A prepared statement (node's pg) fails with 0A000 when a SELECT *'s
+    # columns change order under it: pending rows must come in the order
+    # the writer commits them, new members ahead of the partition column.
+    srv = server(config=SLOW_COMMITS)
+    send_batch(srv, [event(i, n=i, color="red") for i in range(3)])
+    columns = [c["name"] for c in query(srv, "SELECT * FROM curated.events").json()["columns"]]
+    assert columns == ["id", "source", "type", "time", "subject", "n", "color", "dt"]
+
+
 def test_no_query_sees_a_row_twice_or_misses_one_while_commits_land(loaded):
     sent = 6
     problems = []
