@@ -39,8 +39,15 @@ std::string RandomBytes(size_t n) {
   return bytes;
 }
 
+// Base64 as RFC 5802 spells it: padded, so that one value has one spelling
+// (DecodeBase64 alone also takes unpadded text, as CloudEvents may send it).
+Result<std::string> DecodePaddedBase64(std::string_view text) {
+  if (text.size() % 4 != 0) return Err(InvalidArgument("base64: not padded to a multiple of 4 characters"));
+  return DecodeBase64(text);
+}
+
 Result<Sha256Digest> DigestFromBase64(std::string_view text) {
-  EL_ASSIGN_OR_RETURN(std::string bytes, DecodeBase64(text));
+  EL_ASSIGN_OR_RETURN(std::string bytes, DecodePaddedBase64(text));
   if (bytes.size() != 32) return Err(InvalidArgument("expected 32 bytes"));
   Sha256Digest d{};
   std::copy(bytes.begin(), bytes.end(), d.begin());
@@ -207,7 +214,7 @@ Result<std::string> ScramServer::ClientFinal(std::string_view message) {
 }
 
 Status ScramServer::CheckBinding(std::string_view base64) const {
-  auto binding = DecodeBase64(base64);
+  auto binding = DecodePaddedBase64(base64);
   if (!binding.has_value()) return InvalidArgument("SCRAM: the channel binding (c=) is not base64");
   // What c= must carry: the gs2 header again, then (with -PLUS) the hash
   // of the certificate this server presented. Compared in constant time.

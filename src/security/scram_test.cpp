@@ -57,6 +57,19 @@ TEST(Scram, RefusesAWrongPasswordAndTamperedMessages) {
   EXPECT_FALSE(twice.ClientFirst(std::string(2000, 'n')).has_value());
 }
 
+// RFC 5802's base64 is padded. The right proof without its '=' is refused,
+// so that a message has one spelling (the fuzz target checks for that).
+TEST(Scram, RefusesAnUnpaddedProof) {
+  std::string unpadded_proof(kClientFinal);
+  ASSERT_EQ(unpadded_proof.back(), '=');
+  unpadded_proof.pop_back();
+  ScramServer server(Pencil(), {}, std::string(kServerNonce));
+  ASSERT_TRUE(server.ClientFirst(kClientFirst).has_value());
+  auto refused = server.ClientFinal(unpadded_proof);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_THAT(refused.error().message(), HasSubstr("base64"));
+}
+
 // Channel binding: a made-up certificate hash stands for the server's.
 const std::string kCertificateHash(32, '\x42');
 constexpr std::string_view kPlusHeader = "p=tls-server-end-point,,";

@@ -267,6 +267,9 @@ SEEDS["scram"] = {
     "yflag": b"y,,n=user,r=abc\0c=eSws,r=abcservernonce,p=AAAA",
     # SCRAM-SHA-256-PLUS, accepted: the fuzz target's certificate hash is 32 bytes of 0x5c.
     "plus": scram_exchange(b"p=tls-server-end-point,,", b"\x5c" * 32),
+    # The same with its proof unpadded: refused, as RFC 5802 spells base64 padded
+    # (a crash of the target's oracle when the server took it).
+    "plus_unpadded_proof": scram_exchange(b"p=tls-server-end-point,,", b"\x5c" * 32).rstrip(b"="),
     "verifier": b"SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:"
     b"wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=",
 }
