@@ -40,6 +40,12 @@ const DedupEntry* DedupTable::Find(const DedupKey& key) const {
   return i == SIZE_MAX ? nullptr : &ring_[(index_[i] & 0xffffffffu) - 1];
 }
 
+void DedupTable::PrefetchEvictions(size_t incoming) const {
+  const size_t over =
+      size_ + incoming > max_entries_ ? std::min(size_, size_ + incoming - max_entries_) : 0;
+  for (size_t i = 0; i < over; ++i) Prefetch(ring_[(head_ + i) & (ring_.size() - 1)].key);
+}
+
 void DedupTable::PlaceInIndex(size_t ring_slot) {
   const DedupKey& key = ring_[ring_slot].key;
   const size_t mask = index_.size() - 1;

@@ -33,6 +33,12 @@ class DedupTable {
 
   // The entry for `key`, or nullptr. Valid until the next non-const call.
   const DedupEntry* Find(const DedupKey& key) const;
+  // Starts fetching the index slot where `key` would be found or placed, so
+  // that a Find or Insert of it soon after does not wait for memory.
+  void Prefetch(const DedupKey& key) const { __builtin_prefetch(&index_[Home(key.w1)]); }
+  // The same for the index slots of the entries that inserting `incoming`
+  // new ones would evict.
+  void PrefetchEvictions(size_t incoming) const;
   // Appends `entry` as the newest. Returns false (and keeps the old entry)
   // when the key is present. `*evicted` counts entries dropped to make room.
   bool Insert(const DedupEntry& entry, size_t* evicted);

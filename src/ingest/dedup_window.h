@@ -19,6 +19,8 @@
 // each with its own mutex). Continuations run without any lock held, on the
 // thread that called WaitFor, Commit or Abort (often a partition writer
 // thread), and must not block. Claim answers a duplicate without allocating.
+// ClaimAll and CommitOrAbortAll do the same for a request's events, taking
+// each shard's lock once and fetching their index slots ahead.
 //
 // Lifetime: open it after the log and before anything appends to the stream;
 // destroy it after every claim has ended (sources stopped), before the log.
@@ -32,6 +34,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -99,6 +102,9 @@ class DedupWindow {
 
   DedupClaim Claim(std::string_view source, std::string_view id);
   DedupClaim Claim(const DedupKey& key);
+  // claims[i] = Claim(keys[i]) for every i in order (a key twice: kNew, then
+  // kInFlight), one lock per shard. The spans are the same size.
+  void ClaimAll(std::span<const DedupKey> keys, std::span<DedupClaim> claims);
   // After a kInFlight claim; `then` may run before WaitFor returns.
   void WaitFor(const DedupKey& key, DedupContinuation then);
   // The event of a kNew claim is durable at `position`; waiters learn it as
@@ -106,6 +112,10 @@ class DedupWindow {
   void Commit(const DedupKey& key, log::RecordPosition position);
   // The append of a kNew claim failed; the first waiter, if any, takes over.
   void Abort(const DedupKey& key);
+  // Commit(keys[i], *results[i]) where the append stored the event, else
+  // Abort(keys[i]); one lock per shard, then the waiters run.
+  void CommitOrAbortAll(std::span<const DedupKey> keys,
+                        std::span<const Result<log::RecordPosition>> results);
 
   // Writes committed entries and a checkpoint now (the background flush does
   // this every flush_interval), compacting when the journal is too large.
@@ -121,6 +131,20 @@ class DedupWindow {
   struct Metrics;
   DedupWindow(const DedupOptions& options, std::unique_ptr<DedupJournal> journal);
   Shard& ShardFor(const DedupKey& key) const;
+  size_t ShardIndex(const DedupKey& key) const { return key.w0 % shards_.size(); }
+  // Calls f(shard, run) for each shard that one of `keys` falls in, where run
+  // lists those keys' positions in `keys`, in order.
+  template <typename F>
+  void ForEachShardRun(std::span<const DedupKey> keys, F&& f);
+  // Continuations to run, with what they learn, once the locks are released.
+  using Wakeups = std::vector<std::pair<DedupContinuation, DedupClaim>>;
+  // Claim, Commit and Abort with the shard's lock held (and expired entries
+  // dropped); a Claim's hit is counted in *hits.
+  DedupClaim ClaimLocked(Shard& shard, const DedupKey& key, TimestampMicros now, size_t* hits);
+  void CommitLocked(Shard& shard, const DedupKey& key, log::RecordPosition position,
+                    TimestampMicros now, size_t* evicted, Wakeups* wakeups);
+  void AbortLocked(Shard& shard, const DedupKey& key, Wakeups* wakeups);
+  void Wake(Wakeups& wakeups, size_t evicted);
   // Open: journal entries, then the rebuild from `stream`.
   Status Load(JournalContents contents, log::Stream& stream, TimestampMicros now);
   // Inserts into the entry's shard; false when its key was known.

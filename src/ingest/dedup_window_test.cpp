@@ -160,6 +160,73 @@ TEST_F(DedupWindowTest, WaitForAfterFirstEndedAnswersAtOnce) {
   EXPECT_EQ(w->Claim("/s", "aborted").verdict, DedupVerdict::kInFlight);
 }
 
+// A request's events at once: the same verdicts as one Claim after another,
+// over many shards, with a key twice in the batch and a known one.
+TEST_F(DedupWindowTest, ClaimAllAnswersAsClaimsInOrderWould) {
+  auto w = Open();
+  const RecordPosition known = Deliver(*w, Event("known")).position;
+  std::vector<DedupKey> keys;
+  for (int i = 0; i < 64; ++i) keys.push_back(w->KeyFor("/tests/dedup", "id" + std::to_string(i)));
+  keys.push_back(w->KeyFor("/tests/dedup", "known"));
+  keys.push_back(keys[5]);  // twice in one request: the second waits on the first
+  std::vector<DedupClaim> claims(keys.size());
+  w->ClaimAll(keys, claims);
+  for (int i = 0; i < 64; ++i) {
+    EXPECT_EQ(claims[i].verdict, DedupVerdict::kNew) << i;
+    EXPECT_EQ(claims[i].key, keys[i]) << i;
+  }
+  EXPECT_EQ(claims[64].verdict, DedupVerdict::kDuplicate);
+  EXPECT_EQ(claims[64].position, known);
+  EXPECT_EQ(claims[65].verdict, DedupVerdict::kInFlight);
+  EXPECT_EQ(w->Stats().in_flight, 64u);
+  EXPECT_EQ(w->Stats().hits, 1u);
+  // Claimed: a second request's claims of the same keys are in flight.
+  std::vector<DedupClaim> again(keys.size());
+  w->ClaimAll(keys, again);
+  for (int i = 0; i < 64; ++i) EXPECT_EQ(again[i].verdict, DedupVerdict::kInFlight) << i;
+}
+
+// The end of a request's append: stored events are committed, failed ones
+// aborted, and each waiter learns which.
+TEST_F(DedupWindowTest, CommitOrAbortAllCommitsTheStoredAndAbortsTheFailed) {
+  auto w = Open();
+  std::vector<DedupKey> keys;
+  for (int i = 0; i < 40; ++i) keys.push_back(w->KeyFor("/tests/dedup", "id" + std::to_string(i)));
+  std::vector<DedupClaim> claims(keys.size());
+  w->ClaimAll(keys, claims);
+  std::vector<DedupClaim> committed_waiter, aborted_waiter;
+  w->WaitFor(keys[3], [&](const DedupClaim& c) { committed_waiter.push_back(c); });
+  w->WaitFor(keys[4], [&](const DedupClaim& c) { aborted_waiter.push_back(c); });
+  std::vector<Result<RecordPosition>> results;
+  for (int i = 0; i < 40; ++i) {
+    if (i % 4 == 0) {
+      results.push_back(Err(Unavailable("disk full")));
+    } else {
+      results.push_back(RecordPosition{static_cast<uint32_t>(i % 2), static_cast<uint64_t>(i)});
+    }
+  }
+  w->CommitOrAbortAll(keys, results);
+  ASSERT_EQ(committed_waiter.size(), 1u);
+  EXPECT_EQ(committed_waiter[0].verdict, DedupVerdict::kDuplicate);
+  EXPECT_EQ(committed_waiter[0].position, (RecordPosition{1, 3}));
+  ASSERT_EQ(aborted_waiter.size(), 1u);
+  EXPECT_EQ(aborted_waiter[0].verdict, DedupVerdict::kNew);  // it owns keys[4] now
+  EXPECT_EQ(w->Stats().in_flight, 1u);
+  EXPECT_EQ(w->Stats().entries, 30u);
+  for (int i = 0; i < 40; ++i) {
+    if (i == 4) continue;
+    DedupClaim c = w->Claim(keys[i]);
+    if (i % 4 == 0) {
+      EXPECT_EQ(c.verdict, DedupVerdict::kNew) << i;
+    } else {
+      EXPECT_EQ(c.verdict, DedupVerdict::kDuplicate) << i;
+      EXPECT_EQ(c.position,
+                (RecordPosition{static_cast<uint32_t>(i % 2), static_cast<uint64_t>(i)}))
+          << i;
+    }
+  }
+}
+
 TEST_F(DedupWindowTest, EntriesExpireAfterWindow) {
   DedupOptions o = Options();
   o.window = 1min;

@@ -105,6 +105,9 @@ std::optional<IngestProblem> SourceSink::CheckSchema(const CloudEvent& event) co
 
 void SourceSink::Classify(Batch& batch, std::vector<Submission>& items) {
   const TimestampMicros now = options_.clock->NowMicros();
+  // Valid events to claim in the dedup window, all at once after this loop.
+  std::vector<size_t> claimed_items;
+  std::vector<DedupKey> keys;
   for (size_t i = 0; i < items.size(); ++i) {
     Submission& item = items[i];
     Outcome& outcome = batch.outcomes[i];
@@ -132,23 +135,31 @@ void SourceSink::Classify(Batch& batch, std::vector<Submission>& items) {
       batch.letter_items.push_back(i);
       continue;
     }
-    CloudEvent& event = *item.event;
     if (options_.dedup == nullptr) {
-      batch.fresh.push_back(std::move(event));
+      batch.fresh.push_back(std::move(*item.event));
       batch.fresh_items.push_back(i);
       batch.fresh_keys.emplace_back();
       continue;
     }
-    DedupClaim claim = options_.dedup->Claim(event.source, event.id);
-    switch (claim.verdict) {
+    claimed_items.push_back(i);
+    keys.push_back(options_.dedup->KeyFor(item.event->source, item.event->id));
+  }
+  if (keys.empty()) return;
+  std::vector<DedupClaim> claims(keys.size());
+  options_.dedup->ClaimAll(keys, claims);
+  for (size_t k = 0; k < claims.size(); ++k) {
+    const size_t i = claimed_items[k];
+    CloudEvent& event = *items[i].event;
+    Outcome& outcome = batch.outcomes[i];
+    switch (claims[k].verdict) {
       case DedupVerdict::kDuplicate:
         outcome.kind = OutcomeKind::kDuplicate;
-        outcome.position = claim.position;
+        outcome.position = claims[k].position;
         break;
       case DedupVerdict::kNew:
         batch.fresh.push_back(std::move(event));
         batch.fresh_items.push_back(i);
-        batch.fresh_keys.push_back(claim.key);
+        batch.fresh_keys.push_back(claims[k].key);
         break;
       case DedupVerdict::kInFlight:
         batch.waiting.emplace_back(i, std::move(event));
@@ -179,13 +190,12 @@ void SourceSink::AppendNew(const std::shared_ptr<Batch>& batch) {
       if (r[k].has_value()) {
         outcome.kind = OutcomeKind::kStored;
         outcome.position = *r[k];
-        if (options_.dedup != nullptr) options_.dedup->Commit(batch->fresh_keys[k], *r[k]);
       } else {
         outcome.kind = OutcomeKind::kFailed;
         outcome.error = r[k].error();
-        if (options_.dedup != nullptr) options_.dedup->Abort(batch->fresh_keys[k]);
       }
     }
+    if (options_.dedup != nullptr) options_.dedup->CommitOrAbortAll(batch->fresh_keys, r);
     Finish(batch);
   });
 }
