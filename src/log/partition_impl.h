@@ -67,6 +67,12 @@ class Partition::Impl {
   Status WriteBatch(const std::string& frames, bool roll_requested);
   Status Roll(uint64_t new_base);
   Status Sync(Segment& segment);
+  // Writes zeros after the records of the active segment, whose last write
+  // was `write_bytes` long (see partition.cpp); best effort.
+  void ZeroFillAhead(Segment& segment, uint64_t write_bytes);
+  // Cuts the zero-filled space off the active segment: its file ends at its
+  // last record again.
+  Status CutZeroFill(Segment& segment);
   void Fail(const Status& status, std::vector<PendingAppend>* to_fail);
   bool SegmentTooOld(const Segment& segment) const;
 
@@ -75,7 +81,8 @@ class Partition::Impl {
   Result<std::shared_ptr<Segment>> RecoverActiveSegment(uint64_t base);
   Result<std::shared_ptr<Segment>> CreateSegment(uint64_t base);
   Status Quarantine(uint64_t base, const Status& why);
-  Status SaveTail(const Segment& segment, uint64_t from, uint64_t size);
+  // False when the tail is all zeros: nothing to keep.
+  Result<bool> SaveTail(const Segment& segment, uint64_t from, uint64_t size);
   void ReportGaps(const std::vector<std::shared_ptr<Segment>>& segments);
 
   // Adds index entries for the frames in `frames`, which start at file
@@ -113,6 +120,7 @@ class Partition::Impl {
   std::thread writer_;
   std::shared_ptr<Segment> active_;  // == segments_.back(), without taking state_mu_
   uint64_t written_size_ = 0;  // bytes written to the active segment
+  uint64_t file_size_ = 0;     // of the active segment: written_size_ and the zeros ahead
   bool dirty_ = false;         // written but not yet fdatasync'ed
   int64_t last_sync_nanos_ = 0;
 };

@@ -68,6 +68,7 @@ Status Partition::Impl::Recover() {
   }
   active_ = active;
   written_size_ = active->size;
+  file_size_ = active->size;
   durable_end_ = active->next_offset;
   next_offset_ = active->next_offset;
   return Status::Ok();
@@ -210,13 +211,20 @@ Result<std::shared_ptr<Segment>> Partition::Impl::RecoverActiveSegment(uint64_t 
   if (scanner.stop() == SegmentScanner::Stop::kIOError) return Err(IOError(scanner.error()));
   if (why.empty()) why = scanner.error();
   if (valid_end < file_size) {
-    EL_RETURN_IF_ERROR(SaveTail(*segment, valid_end, file_size));
+    EL_ASSIGN_OR_RETURN(bool torn, SaveTail(*segment, valid_end, file_size));
     EL_RETURN_IF_ERROR(Truncate(segment->file.fd(), valid_end, segment->log_path));
     EL_RETURN_IF_ERROR(SyncData(segment->file.fd(), segment->log_path));
-    metrics_.truncated_bytes->Increment(file_size - valid_end);
-    LogWarn("log", "truncated a torn segment tail",
-            {{"segment", segment->log_path}, {"position", valid_end},
-             {"bytes", file_size - valid_end}, {"reason", why}});
+    if (torn) {
+      metrics_.truncated_bytes->Increment(file_size - valid_end);
+      LogWarn("log", "truncated a torn segment tail",
+              {{"segment", segment->log_path}, {"position", valid_end},
+               {"bytes", file_size - valid_end}, {"reason", why}});
+    } else {
+      // Zeros only: the space the writer fills ahead (partition.cpp), left by a crash.
+      LogDebug("log", "cut the zero-filled space after the last record",
+               {{"segment", segment->log_path}, {"position", valid_end},
+                {"bytes", file_size - valid_end}});
+    }
   }
   segment->size = valid_end;
   return segment;
@@ -224,16 +232,17 @@ Result<std::shared_ptr<Segment>> Partition::Impl::RecoverActiveSegment(uint64_t 
 
 // Copies bytes [from, size) of the segment to quarantine/<name>.tail-<from>,
 // durably, unless they are all zero (space that was never written).
-Status Partition::Impl::SaveTail(const Segment& segment, uint64_t from, uint64_t size) {
+Result<bool> Partition::Impl::SaveTail(const Segment& segment, uint64_t from, uint64_t size) {
   std::string tail(size - from, '\0');
   EL_ASSIGN_OR_RETURN(size_t n, PReadUpTo(segment.file.fd(), tail.data(), tail.size(), from,
                                           segment.log_path));
   tail.resize(n);
-  if (tail.find_first_not_of('\0') == std::string::npos) return Status::Ok();
+  if (tail.find_first_not_of('\0') == std::string::npos) return false;
   std::string qdir = QuarantineDir(dir_);
   EL_RETURN_IF_ERROR(CreateDirectories(qdir));
   std::string path = qdir + "/" + Basename(segment.log_path) + ".tail-" + std::to_string(from);
-  return WriteFileAtomically(path, tail);
+  EL_RETURN_IF_ERROR(WriteFileAtomically(path, tail));
+  return true;
 }
 
 Status Partition::Impl::Quarantine(uint64_t base, const Status& why) {

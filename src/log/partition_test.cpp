@@ -10,6 +10,7 @@
 
 #include "core/file.h"
 #include "log/log_test_util.h"
+#include "log/segment.h"
 
 namespace eventlake::log {
 namespace {
@@ -195,6 +196,31 @@ TEST(Partition, EveryDurabilityModeAcknowledgesReadableRecords) {
       ASSERT_TRUE(partition->AppendAndWait(events).has_value());
       EXPECT_EQ(ReadAll(*partition).size(), 2u);
     }
+    EXPECT_EQ(ReadAll(*OpenPartition(dir.path(), options)).size(), 2u);
+  }
+}
+
+// The writer fills space ahead of its records with zeros, so that most
+// fdatasyncs need no journal commit (partition.cpp); a closed segment ends at
+// its last record again. With durability none nothing is synced, so nothing
+// is filled.
+TEST(Partition, ZerosAheadOfTheRecordsAreCutOnClose) {
+  for (Durability durability : {Durability::kFsync, Durability::kNone}) {
+    TempDir dir;
+    StreamOptions options = Options();
+    options.durability = durability;
+    std::string path = SegmentLogPath(dir.path(), 0);
+    auto partition = OpenPartition(dir.path(), options);
+    std::vector<CloudEvent> events{MakeEvent(1), MakeEvent(2)};
+    ASSERT_TRUE(partition->AppendAndWait(events).has_value());
+    uint64_t records_end = partition->SizeBytes();
+    if (durability == Durability::kNone) {
+      EXPECT_EQ(std::filesystem::file_size(path), records_end);
+    } else {
+      EXPECT_GT(std::filesystem::file_size(path), records_end);
+    }
+    partition.reset();
+    EXPECT_EQ(std::filesystem::file_size(path), records_end);
     EXPECT_EQ(ReadAll(*OpenPartition(dir.path(), options)).size(), 2u);
   }
 }
