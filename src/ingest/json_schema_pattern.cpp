@@ -236,8 +236,8 @@ Result<SchemaPattern> SchemaPattern::Compile(std::string_view pattern, size_t ma
     if (!shape.anchored) polynomial = MakeRegex(L"[\\s\\S]*(?:" + wide + L")", false);
     std::optional<std::wregex> backtracking;
     if (shape.backtracking_safe) backtracking = MakeRegex(wide, true);
-    return SchemaPattern(std::string(pattern), shape.anchored, std::move(backtracking),
-                         std::move(polynomial));
+    return SchemaPattern(std::string(pattern), shape.anchored, AsciiPattern::Compile(pattern),
+                         std::move(backtracking), std::move(polynomial));
   } catch (const std::regex_error& e) {
     return Err(InvalidArgument(std::string("pattern is not supported by std::regex ECMAScript: ") +
                                e.what()));
@@ -247,6 +247,11 @@ Result<SchemaPattern> SchemaPattern::Compile(std::string_view pattern, size_t ma
 }
 
 bool SchemaPattern::Matches(std::string_view text) const {
+  if (ascii_ && IsAscii(text)) return ascii_->Matches(text);
+  return MatchesWithRegex(text);
+}
+
+bool SchemaPattern::MatchesWithRegex(std::string_view text) const {
   thread_local std::wstring wide;
   wide.clear();
   DecodeUtf8(text, &wide);

@@ -11,6 +11,11 @@
 //   named groups or "{,n}". Such patterns are rejected when the schema is
 //   compiled, as are back-references; a pattern is never silently ignored.
 //
+// Speed: a pattern of the simple shape most schemas use ("^user-[0-9]+$")
+// is matched against ASCII strings by AsciiPattern (json_schema_ascii_pattern.h),
+// ~10x faster than std::regex and with the same answers; the rest below
+// covers every other pattern and string.
+//
 // Safety (event data is untrusted; patterns come from the operator). Two
 // libstdc++ executors are used, chosen per pattern when it is compiled:
 // - Backtracking (std::regex's default, fastest: ~0.1-0.4 us for typical
@@ -39,6 +44,7 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "ingest/json_schema_ascii_pattern.h"
 
 namespace eventlake::ingest::schema_internal {
 
@@ -80,17 +86,25 @@ class SchemaPattern {
   // True when inputs up to kMaxBacktrackingInput code points are matched by
   // the backtracking executor.
   bool backtracking() const { return backtracking_.has_value(); }
+  // True when ASCII strings are matched by AsciiPattern.
+  bool ascii_fast_path() const { return ascii_.has_value(); }
+  // Matches with std::regex whatever the pattern and `text`: what the fast
+  // path must agree with (tests and fuzz_schema_pattern).
+  bool MatchesWithRegex(std::string_view text) const;
 
  private:
-  SchemaPattern(std::string source, bool anchored, std::optional<std::wregex> backtracking,
-                std::wregex polynomial)
+  SchemaPattern(std::string source, bool anchored, std::optional<AsciiPattern> ascii,
+                std::optional<std::wregex> backtracking, std::wregex polynomial)
       : source_(std::move(source)),
         anchored_(anchored),
+        ascii_(std::move(ascii)),
         backtracking_(std::move(backtracking)),
         polynomial_(std::move(polynomial)) {}
 
   std::string source_;
   bool anchored_;
+  // The automaton for ASCII strings, when the pattern has its shape.
+  std::optional<AsciiPattern> ascii_;
   // The pattern for the backtracking executor, when it is safe for it.
   std::optional<std::wregex> backtracking_;
   // For the polynomial executor, always from the first code point: the

@@ -294,6 +294,19 @@ SEEDS["function_response"] = {
 }
 
 
+# JSON Schema patterns and texts (src/ingest/json_schema_pattern.h): pattern NUL text.
+SEEDS["schema_pattern"] = {
+    "user": b"^user-[0-9]+$\0user-12345",
+    "uuid": b"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$\0"
+            b"123e4567-e89b-12d3-a456-426614174000",
+    "country": b"^[A-Z]{2}$\0FR",
+    "classes": b"^[-a-z_\\]]*\\d{2,}\\W?\\.x+$\0ab_]12.xx",
+    "unanchored": b"b+c*d?\0aabbccd",
+    "dot": b"^a.c$\0a\nc",
+    "regex_only": b"^(a|b)+\\s$\0abba ",
+    "non_ascii": b"^[^a].$\0\xc3\xa9\xc3\xa9",
+}
+
 def main():
     root = pathlib.Path(__file__).resolve().parent / "corpus"
     for target, seeds in SEEDS.items():
