@@ -21,9 +21,9 @@ TEST(AsciiPattern, TakesTheSimpleShapeAndLeavesTheRestToRegex) {
     EXPECT_TRUE(AsciiPattern::Compile(pattern).has_value()) << pattern;
   }
   for (std::string_view pattern :
-       {"^x|y", "^(a|b)+$", R"(\s+)", R"(\bword)", "a+?", "a**", "^[[:alpha:]]+$", R"([^\W_]+)", "[]", "[^]",
-        "a{64}", "^.{1,255}$", "(?=.*\\d)^\\w+$", "^[\u00e0-\u00ff]+$", R"(\x41)", "a{", "}",
-        R"([\D])", R"([a-\d])"}) {
+       {"^x|y", "^(a|b)+$", R"(\s+)", R"(\bword)", "a+?", "a**", "^[[:alpha:]]+$", R"([^\W_]+)",
+        "[]", "[^]", "a{64}", "^.{1,255}$", "(?=.*\\d)^\\w+$", "^[\u00e0-\u00ff]+$", R"(\x41)",
+        "a{", "}", R"([\D])", R"([a-\d])"}) {
     EXPECT_FALSE(AsciiPattern::Compile(pattern).has_value()) << pattern;
   }
 }
@@ -84,10 +84,10 @@ TEST(AsciiPattern, IsAsciiLooksAtEveryByte) {
 // texts often come close to matching, checked against std::regex.
 std::string RandomPattern(std::mt19937& random) {
   static const std::vector<std::string> atoms = {
-      "a", "b", "-", ".", "[ab]", "[^a]", "[a-c]", R"(\d)", R"(\w)", R"(\W)", R"(\D)", R"(\.)",
-      "[-b]", R"([\d_])", "0", "_"};
-  static const std::vector<std::string> quantifiers = {"", "", "", "*", "+", "?", "{2}", "{0,2}",
-                                                       "{1,}", "{3}"};
+      "a",     "b",     "-",     ".",     "[ab]", "[^a]",     "[a-c]", R"(\d)",
+      R"(\w)", R"(\W)", R"(\D)", R"(\.)", "[-b]", R"([\d_])", "0",     "_"};
+  static const std::vector<std::string> quantifiers = {"",  "",    "",      "*",    "+",
+                                                       "?", "{2}", "{0,2}", "{1,}", "{3}"};
   std::string pattern = random() % 2 == 0 ? "^" : "";
   size_t atoms_in_pattern = random() % 6;
   for (size_t k = 0; k < atoms_in_pattern; ++k) {
@@ -118,8 +118,8 @@ TEST(AsciiPattern, AgreesWithRegexOnRandomPatterns) {
     for (int t = 0; t < 25; ++t) {
       std::string text = RandomText(random);
       bool expected = pattern->MatchesWithRegex(text);
-      ASSERT_EQ(pattern->Matches(text), expected) << "pattern \"" << source << "\" on \"" << text
-                                                  << '"';
+      ASSERT_EQ(pattern->Matches(text), expected)
+          << "pattern \"" << source << "\" on \"" << text << '"';
       matched += expected ? 1 : 0;
       ++checked;
     }
