@@ -96,10 +96,7 @@ void EventDecoder::ResetParser() {
 EventDecoder::~EventDecoder() = default;
 
 std::string_view EventDecoder::Padded(std::string_view text) {
-  if (text.data() == inflated_.data() && text.size() == inflated_.size() &&
-      inflated_.capacity() - inflated_.size() >= simdjson::SIMDJSON_PADDING) {
-    return text;
-  }
+  if (!roomy_.empty() && text.data() == roomy_.data() && text.size() == roomy_.size()) return text;
   padded_.resize(text.size() + simdjson::SIMDJSON_PADDING);
   if (!text.empty()) std::memcpy(padded_.data(), text.data(), text.size());
   std::memset(padded_.data() + text.size(), ' ', simdjson::SIMDJSON_PADDING);
@@ -133,7 +130,8 @@ void EventDecoder::Shrink() {
 }
 
 std::expected<DecodedBody, IngestProblem> EventDecoder::DecodeRequest(
-    std::span<const HeaderField> headers, std::string_view body, const WrapOptions& wrap) {
+    std::span<const HeaderField> headers, std::string_view body, const WrapOptions& wrap,
+    size_t body_slack) {
   if (body.size() > limits_.max_body_bytes) {
     return std::unexpected(MakeProblem(
         ProblemType::kBodyTooLarge,
@@ -147,9 +145,18 @@ std::expected<DecodedBody, IngestProblem> EventDecoder::DecodeRequest(
   auto text = Decompress(body, encoding, limits_.max_decompressed_bytes, &inflated_);
   if (!text) return std::unexpected(std::move(text.error()));
   if (text->data() == inflated_.data()) {  // room for simdjson's padding, to parse in place
-    inflated_.reserve(inflated_.size() + simdjson::SIMDJSON_PADDING);
+    inflated_.reserve(inflated_.size() + kJsonPadding);
     text = std::string_view(inflated_);
+    roomy_ = *text;
+  } else if (body_slack >= kJsonPadding && text->data() == body.data() &&
+             text->size() == body.size()) {
+    roomy_ = *text;
   }
+  // Only this request's text is roomy: a later direct Decode* call gets a copy.
+  struct ForgetRoomy {
+    std::string_view* roomy;
+    ~ForgetRoomy() { *roomy = {}; }
+  } forget{&roomy_};
   auto single = [&](EventResult event) -> std::expected<DecodedBody, IngestProblem> {
     if (!event) return std::unexpected(std::move(event.error()));
     DecodedBody decoded{.mode = mode, .per_item = false, .items = {}};

@@ -132,6 +132,9 @@ struct JsonData {
 };
 using JsonDataVisitor = std::function<void(const JsonData&)>;
 
+// Readable bytes simdjson needs behind a text to parse it in place.
+inline constexpr size_t kJsonPadding = simdjson::SIMDJSON_PADDING;
+
 class EventDecoder {
  public:
   explicit EventDecoder(const IngestLimits& limits = {});
@@ -148,10 +151,13 @@ class EventDecoder {
   // A whole request: checks the body size (body_too_large), undoes
   // Content-Encoding (decompress.h), detects the mode and decodes. A single
   // event (structured, binary, a plain object) that fails is returned as
-  // the problem; per_item bodies carry each item's result.
+  // the problem; per_item bodies carry each item's result. `body_slack`
+  // bytes after the body may be read (its string's spare capacity): with at
+  // least kJsonPadding, JSON is parsed in place instead of copied.
   std::expected<DecodedBody, IngestProblem> DecodeRequest(std::span<const HeaderField> headers,
                                                           std::string_view body,
-                                                          const WrapOptions& wrap);
+                                                          const WrapOptions& wrap,
+                                                          size_t body_slack = 0);
 
   // One structured-mode event.
   EventResult DecodeStructured(std::string_view json);
@@ -169,7 +175,7 @@ class EventDecoder {
 
  private:
   // A copy of `text` followed by simdjson's padding, in padded_; or `text`
-  // itself when it is the content of inflated_ with room behind it.
+  // itself when it is roomy_.
   std::string_view Padded(std::string_view text);
   // Parses padded text; a problem names `what` ("the body") and carries `pointer`.
   std::expected<simdjson::dom::element, IngestProblem> Parse(std::string_view padded,
@@ -189,6 +195,9 @@ class EventDecoder {
   std::unique_ptr<simdjson::dom::parser> parser_;
   std::string padded_;    // input copy with padding
   std::string inflated_;  // decompressed body
+  // The text of this request known to have kJsonPadding readable bytes
+  // behind it (inflated_, or a body with slack), if any.
+  std::string_view roomy_;
   std::vector<std::string_view> spans_;
   JsonDataVisitor visitor_;
 };

@@ -333,6 +333,32 @@ TEST(DecodeRequest, InflatesGzipBodiesBeforeDecoding) {
   EXPECT_EQ(decoded->items[0].result->data, R"({"n":1})");
 }
 
+// A body with kJsonPadding bytes of spare capacity is parsed where it lies
+// (an item's text points into it); without, into a padded copy. Both answer
+// alike, and the slack is this request's only: a later direct call copies.
+TEST(DecodeRequest, ParsesABodyWithSlackInPlace) {
+  EventDecoder decoder;
+  std::string body = "[" + With(R"("data":{"n":1})") + "," + Minimal() + "]";
+  body.reserve(body.size() + kJsonPadding);
+  auto inside = [&body](std::string_view text) {
+    return text.data() >= body.data() && text.data() < body.data() + body.size();
+  };
+  auto headers = ContentType("application/cloudevents-batch+json");
+  auto in_place = decoder.DecodeRequest(headers, body, {}, body.capacity() - body.size());
+  ASSERT_TRUE(in_place) << in_place.error().ToString();
+  ASSERT_EQ(in_place->items.size(), 2u);
+  EXPECT_TRUE(inside(in_place->items[1].text));
+  EXPECT_EQ(in_place->items[0].result->data, R"({"n":1})");
+  auto copied = decoder.DecodeRequest(headers, body, {}, kJsonPadding - 1);
+  ASSERT_TRUE(copied);
+  ASSERT_EQ(copied->items.size(), 2u);
+  EXPECT_FALSE(inside(copied->items[1].text));
+  EXPECT_EQ(copied->items[1].text, Minimal());
+  auto direct = decoder.DecodeBatch(body);
+  ASSERT_TRUE(direct);
+  EXPECT_FALSE(inside(direct->items[1].text));
+}
+
 TEST(DecodeRequest, AnswersSingleEventFailuresAsTheProblem) {
   EventDecoder decoder;
   auto decoded = decoder.DecodeRequest(ContentType("application/cloudevents+json"),

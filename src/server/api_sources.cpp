@@ -100,7 +100,8 @@ std::expected<ingest::DecodedBody, ingest::IngestProblem> Decode(
       (*violations)[data.item] = ingest::SchemaProblem(*violation, data.pointer);
     });
   }
-  auto decoded = decoder.DecodeRequest(headers, request.http.body(), wrap);
+  const std::string& body = request.http.body();
+  auto decoded = decoder.DecodeRequest(headers, body, wrap, body.capacity() - body.size());
   decoder.SetJsonDataVisitor(nullptr);
   return decoded;
 }

@@ -158,6 +158,12 @@ void HttpConnection::OnHeader(error_code ec) {
 }
 
 void HttpConnection::ReadBody() {
+  const HttpServerOptions& options = shared()->options;
+  auto length = parser_->content_length();  // a boost::optional
+  if (options.body_slack_bytes > 0 && length && *length <= options.max_body_bytes) {
+    // Beast's body reader reserves the length itself, which never shrinks this.
+    parser_->get().body().reserve(*length + options.body_slack_bytes);
+  }
   http::async_read(socket_, buffer_, *parser_,
                    [self = shared_from_this()](error_code ec, size_t) { self->OnBody(ec); });
 }

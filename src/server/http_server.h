@@ -47,6 +47,10 @@ struct HttpServerOptions {
   uint32_t max_header_bytes = 16u << 10;
   std::chrono::milliseconds idle_timeout{60000};
   uint64_t max_connections = 10000;
+  // Spare capacity reserved behind every request body whose length is
+  // known, so that a handler can parse it in place (simdjson reads up to
+  // 64 bytes past the end) instead of copying it.
+  size_t body_slack_bytes = 0;
   MetricsRegistry* metrics = nullptr;  // optional: connection and refusal metrics
 };
 

@@ -110,6 +110,22 @@ TEST(HttpServer, SendsContinueBeforeReadingBody) {
   EXPECT_EQ(client.Read().body(), "/c:abc");
 }
 
+// body_slack_bytes leaves spare capacity behind a body of known length, for
+// the sources API to parse it in place; a chunked body gets none promised.
+TEST(HttpServer, ReservesSlackBehindABodyOfKnownLength) {
+  HttpServerOptions options = TestOptions();
+  options.body_slack_bytes = 64;
+  auto server = HttpServer::Start(options, [](HttpRequest request, Responder respond) {
+                  const std::string& body = request.body();
+                  respond(JsonResponse(std::to_string(body.capacity() - body.size())));
+                }).value();
+  Client client(server->address());
+  for (size_t size : {1, 100, 5000, 100000}) {
+    auto response = client.Request("POST", "/", std::string(size, 'x'));
+    EXPECT_GE(std::stoul(response.body()), 64u) << size;
+  }
+}
+
 TEST(HttpServer, DeliversResponseGivenLaterOnAnotherThread) {
   std::vector<std::thread> threads;
   std::mutex mu;

@@ -143,6 +143,7 @@ Status Server::Open() {
   http.listen = config_.server.listen;
   http.threads = IoThreads(config_.server);
   http.max_body_bytes = config_.server.max_body_bytes;
+  http.body_slack_bytes = ingest::kJsonPadding;
   http.idle_timeout = config_.server.idle_timeout;
   http.max_connections = config_.server.max_connections;
   http.metrics = metrics_.get();
