@@ -87,20 +87,26 @@ Status Partition::Impl::Health() const {
 void Partition::Impl::Append(std::span<const CloudEvent* const> events,
                              PartitionAppendDone done) {
   // Encode and checksum the payloads outside the lock; the lock only stamps
-  // offsets and times and extends each checksum over 20 header bytes.
-  std::string frames;
-  for (const CloudEvent* event_ptr : events) {
-    const CloudEvent& event = *event_ptr;
-    size_t size = EncodedEventSize(event);
+  // offsets and times and extends each checksum over 20 header bytes. The
+  // frames are sized first, so that they are encoded into one allocation.
+  size_t frames_size = 0;
+  for (const CloudEvent* event : events) {
+    size_t size = EncodedEventSize(*event);
     if (size > kMaxRecordPayload) {
       metrics_.rejected_appends->Increment();
-      done(Err(InvalidArgument("event " + event.id + " is " + std::to_string(size) +
+      done(Err(InvalidArgument("event " + event->id + " is " + std::to_string(size) +
                                " bytes encoded, over the 16 MiB record limit")));
       return;
     }
+    frames_size += kRecordHeaderSize + size;
+  }
+  std::string frames;
+  frames.reserve(frames_size);
+  for (const CloudEvent* event : events) {
     size_t header = frames.size();
     frames.resize(header + kRecordHeaderSize);
-    EncodeEvent(event, &frames);
+    EncodeEvent(*event, &frames);
+    size_t size = frames.size() - header - kRecordHeaderSize;
     PutFixed32(frames.data() + header, crc32c::Value(frames.data() + header + kRecordHeaderSize, size));
     PutFixed32(frames.data() + header + 4, static_cast<uint32_t>(size));
   }
@@ -132,7 +138,11 @@ void Partition::Impl::Append(std::span<const CloudEvent* const> events,
         pos += kRecordHeaderSize + length;
       }
       bool was_empty = pending_.empty();
-      pending_.append(frames);
+      if (was_empty) {
+        pending_.swap(frames);  // the writer has taken the last batch: no copy
+      } else {
+        pending_.append(frames);
+      }
       pending_appends_.push_back({std::move(done), first});
       if (was_empty) writer_cv_.notify_one();
       return;
