@@ -58,6 +58,17 @@ size_t QuarantinedFiles(const std::string& dir) {
   return static_cast<size_t>(std::distance(fs::directory_iterator(dir + "/quarantine"), {}));
 }
 
+// The base offsets of the partition's segments, in order.
+std::vector<uint64_t> SegmentBases(const std::string& dir) {
+  std::vector<uint64_t> bases;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    uint64_t base = 0;
+    if (ParseSegmentFileName(entry.path().filename().string(), "log", &base)) bases.push_back(base);
+  }
+  std::sort(bases.begin(), bases.end());
+  return bases;
+}
+
 TEST(Recovery, TornTailCutAtEveryByteOfTheLastRecordIsTruncated) {
   TempDir pristine;
   std::vector<uint64_t> ends = Fill(pristine.path(), Options(), 5);
@@ -124,12 +135,7 @@ TEST(Recovery, ATornSealedSegmentIsQuarantinedAndTheRestStillServes) {
   TempDir dir;
   StreamOptions options = Options(4096);
   Fill(dir.path(), options, 120);
-  std::vector<uint64_t> bases;
-  for (const auto& entry : fs::directory_iterator(dir.path())) {
-    uint64_t base = 0;
-    if (ParseSegmentFileName(entry.path().filename().string(), "log", &base)) bases.push_back(base);
-  }
-  std::sort(bases.begin(), bases.end());
+  std::vector<uint64_t> bases = SegmentBases(dir.path());
   ASSERT_GE(bases.size(), 3u);
   // Damage the end of the first sealed segment (its last record).
   std::string victim = SegmentLogPath(dir.path(), bases[0]);
@@ -268,12 +274,7 @@ TEST(Recovery, ACrashLeavesZerosAheadThatTheNextOpenCutsWithoutALoss) {
   }
   // What a crash leaves: the files as they are while the partition is open.
   fs::copy(dir.path(), crashed.path(), fs::copy_options::recursive);
-  std::vector<uint64_t> bases;
-  for (const auto& entry : fs::directory_iterator(crashed.path())) {
-    uint64_t base = 0;
-    if (ParseSegmentFileName(entry.path().filename().string(), "log", &base)) bases.push_back(base);
-  }
-  std::sort(bases.begin(), bases.end());
+  std::vector<uint64_t> bases = SegmentBases(crashed.path());
   ASSERT_GE(bases.size(), 3u);
   for (size_t i = 0; i + 1 < bases.size(); ++i) {
     EXPECT_LT(fs::file_size(SegmentLogPath(crashed.path(), bases[i])), 8192u)
