@@ -49,6 +49,11 @@ DedupClaim DedupWindow::Claim(const DedupKey& key) {
 
 template <typename F>
 void DedupWindow::ForEachShardRun(std::span<const DedupKey> keys, F&& f) {
+  if (keys.size() == 1) {  // one event per request: nothing to sort
+    static constexpr uint32_t kFirst = 0;
+    f(*shards_[ShardIndex(keys[0])], std::span<const uint32_t>(&kFirst, 1));
+    return;
+  }
   // A counting sort of the positions by shard: stable, so a shard's run
   // keeps the order of `keys`.
   std::vector<uint32_t> starts(shards_.size() + 1, 0);

@@ -105,9 +105,18 @@ std::optional<IngestProblem> SourceSink::CheckSchema(const CloudEvent& event) co
 
 void SourceSink::Classify(Batch& batch, std::vector<Submission>& items) {
   const TimestampMicros now = options_.clock->NowMicros();
-  // Valid events to claim in the dedup window, all at once after this loop.
-  std::vector<size_t> claimed_items;
-  std::vector<DedupKey> keys;
+  // Valid events to claim in the dedup window, all at once after this loop;
+  // the vectors are the thread's, so that a request does not allocate them.
+  thread_local std::vector<size_t> claimed_items;
+  thread_local std::vector<DedupKey> keys;
+  thread_local std::vector<DedupClaim> claims;
+  if (keys.capacity() > 4096) {  // a huge batch went before: do not keep its memory
+    claimed_items = {};
+    keys = {};
+    claims = {};
+  }
+  claimed_items.clear();
+  keys.clear();
   for (size_t i = 0; i < items.size(); ++i) {
     Submission& item = items[i];
     Outcome& outcome = batch.outcomes[i];
@@ -145,7 +154,7 @@ void SourceSink::Classify(Batch& batch, std::vector<Submission>& items) {
     keys.push_back(options_.dedup->KeyFor(item.event->source, item.event->id));
   }
   if (keys.empty()) return;
-  std::vector<DedupClaim> claims(keys.size());
+  claims.resize(keys.size());
   options_.dedup->ClaimAll(keys, claims);
   for (size_t k = 0; k < claims.size(); ++k) {
     const size_t i = claimed_items[k];
