@@ -1,6 +1,7 @@
 // A stream: partition choice, quota, retention, consumer groups and their lag.
 #include "log/stream.h"
 
+#include <algorithm>
 #include <future>
 #include <optional>
 
@@ -97,6 +98,26 @@ void Stream::Append(std::span<const CloudEvent> events, StreamAppendDone done) {
   // sticky partitioning, KIP-480): one write, one fsync and one completion
   // for a batch instead of one per partition; the next append takes the
   // next partition.
+  auto keyed = [](const CloudEvent& event) {
+    return event.FindExtension(kPartitionKeyExtension) != nullptr;
+  };
+  if (!events.empty() && std::none_of(events.begin(), events.end(), keyed)) {
+    // The common case: nothing to share out, so no join either.
+    const auto p = static_cast<uint32_t>(round_robin_++ % partitions_.size());
+    std::vector<const CloudEvent*> pointers(events.size());
+    for (size_t i = 0; i < events.size(); ++i) pointers[i] = &events[i];
+    partitions_[p]->Append(pointers, [p, n = events.size(),
+                                      done = std::move(done)](Result<uint64_t> first) {
+      std::vector<Result<RecordPosition>> results;
+      results.reserve(n);
+      for (size_t k = 0; k < n; ++k) {
+        results.push_back(first.has_value() ? Result<RecordPosition>(RecordPosition{p, *first + k})
+                                            : Err(first.error()));
+      }
+      done(std::move(results));
+    });
+    return;
+  }
   std::vector<std::vector<size_t>> shares(partitions_.size());
   std::optional<uint32_t> sticky;
   for (size_t i = 0; i < events.size(); ++i) {

@@ -2,6 +2,8 @@
 // in both clarity and speed.
 #include "server/router.h"
 
+#include <algorithm>
+
 #include "core/logging.h"
 #include "server/problem.h"
 
@@ -20,6 +22,7 @@ int HexValue(char c) {
 std::vector<std::string_view> SplitPath(std::string_view path) {
   std::vector<std::string_view> segments;
   if (path.starts_with('/')) path.remove_prefix(1);
+  segments.reserve(std::count(path.begin(), path.end(), '/') + 1);
   while (true) {
     size_t slash = path.find('/');
     segments.push_back(path.substr(0, slash));
