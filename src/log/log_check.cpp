@@ -118,7 +118,8 @@ SegmentFacts CheckSegment(const std::string& dir, uint64_t base, bool last,
                        ": " + scanner.error();
     bool torn_tail = last && scanner.stop() == SegmentScanner::Stop::kTruncated;
     (torn_tail ? report->notes : report->problems)
-        .push_back(torn_tail ? what + " (a torn tail: the next start truncates it)" : what);
+        .push_back(torn_tail ? what + " (where the written data ends: the next start cuts the rest)"
+                             : what);
   }
   CheckIndex(segment.log_path, segment, report);
   return facts;

@@ -20,9 +20,9 @@ struct LogCheckReport {
   // One line per problem: "<path>: <what>" (corrupt record, torn tail, bad
   // header, offset gap, index mismatch, unreadable offsets file).
   std::vector<std::string> problems;
-  // Findings that are not corruption: a torn tail at the end of a partition
-  // (recovery truncates it on the next start), an offset gap left by a
-  // quarantined segment.
+  // Findings that are not corruption: a torn tail or the writer's zero-filled
+  // space at the end of a partition (recovery cuts either on the next
+  // start), an offset gap left by a quarantined segment.
   std::vector<std::string> notes;
   bool ok() const { return problems.empty(); }
 };
