@@ -248,18 +248,19 @@ Status Partition::Impl::Sync(Segment& segment) {
 // fdatasync after a write that makes the file longer must also commit the
 // file system's journal (the new size and blocks), one that overwrites
 // allocated blocks flushes only the data. On ext4, measured 2026-12-04
-// (docs/benchmarks.md), a 30 KB write plus fdatasync ran 1.3-1.5x as often
-// with 40% less CPU when it landed in zeros. So when a write goes past the
-// zeros, the space ahead is zero-filled too, in the same fdatasync: 32
-// writes' worth like this one, between 64 KiB and 1 MiB, so that a stream
-// that writes little keeps little on disk, and not at all after a write of
-// more than 256 KiB: zeros for fewer than 4 such writes cost more disk
-// bandwidth than the journal commits they save (bench_log_append's 64
-// appenders of 100 events, 1 MB per write, lost 15% with them). fallocate would not do: its
-// unwritten extents are converted on the first write, which is a journal
-// commit again. Recovery already ends a segment at the first all-zero frame
-// header and cuts what follows (docs/formats/log.md), and a sealed or closed
-// segment is cut to its last record.
+// (docs/benchmarks.md), a 30 KB write plus fdatasync ran 1.15-1.45x as
+// often with a third less CPU when it landed in zeros. So when a write
+// reaches the end of the file, the space ahead is zero-filled too, in the
+// same fdatasync: 32 writes' worth like this one, between 64 KiB and 1 MiB,
+// so that a stream that writes little keeps little on disk; and not at all
+// after a write of more than 256 KiB, where zeros for fewer than 4 such
+// writes cost more disk bandwidth than the journal commits they save
+// (bench_log_append's 64 appenders of 100 events, 1 MB per write, lost 15%
+// with them). fallocate would not do: its unwritten extents are converted
+// on the first write, which is a journal commit again. Recovery already
+// ends a segment at the first all-zero frame header and cuts what follows
+// (docs/formats/log.md), and a sealed or closed segment is cut to its last
+// record.
 constexpr uint64_t kMinZeroFillBytes = 64 << 10;
 constexpr uint64_t kMaxZeroFillBytes = 1 << 20;
 
