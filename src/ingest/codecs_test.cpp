@@ -18,6 +18,16 @@ TEST(JsonString, EscapesControlAndQuoteCharacters) {
   EXPECT_EQ(parsed, "tab\t é ✓ 😀");
 }
 
+TEST(IsAscii, LooksAtEveryByte) {
+  EXPECT_TRUE(IsAscii(""));
+  EXPECT_TRUE(IsAscii("plain text that is longer than one word"));
+  for (size_t at : {0, 7, 8, 15, 16, 20}) {
+    std::string text(21, 'a');
+    text[at] = '\xC3';
+    EXPECT_FALSE(IsAscii(text)) << at;
+  }
+}
+
 TEST(IsValidUtf8, RejectsOverlongsSurrogatesAndTruncation) {
   EXPECT_TRUE(IsValidUtf8("plain é ✓ 😀"));
   EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'

@@ -9,7 +9,8 @@
 #include "ingest/json_schema_ascii_pattern.h"
 
 #include <bitset>
-#include <cstring>
+
+#include "ingest/json_text.h"
 
 namespace eventlake::ingest::schema_internal {
 namespace {
@@ -300,19 +301,6 @@ bool AsciiPattern::Matches(std::string_view text) const {
     }
   }
   return (state & done_) != 0;
-}
-
-bool IsAscii(std::string_view text) {
-  size_t i = 0;
-  for (; i + 8 <= text.size(); i += 8) {
-    uint64_t word;
-    std::memcpy(&word, text.data() + i, sizeof(word));
-    if ((word & 0x8080808080808080ull) != 0) return false;
-  }
-  for (; i < text.size(); ++i) {
-    if (static_cast<unsigned char>(text[i]) >= 0x80) return false;
-  }
-  return true;
 }
 
 }  // namespace eventlake::ingest::schema_internal

@@ -37,7 +37,8 @@ class AsciiPattern {
   // above. Expects a pattern std::regex accepted.
   static std::optional<AsciiPattern> Compile(std::string_view pattern);
 
-  // True when the pattern matches somewhere in `text`, which must be ASCII.
+  // True when the pattern matches somewhere in `text`, which must be ASCII
+  // (IsAscii, json_text.h).
   bool Matches(std::string_view text) const;
 
  private:
@@ -51,8 +52,5 @@ class AsciiPattern {
   bool anchored_start_ = false;
   bool anchored_end_ = false;
 };
-
-// True when every byte of `text` is below 0x80.
-bool IsAscii(std::string_view text);
 
 }  // namespace eventlake::ingest::schema_internal

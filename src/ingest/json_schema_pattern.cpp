@@ -8,6 +8,8 @@
 #include <optional>
 #include <vector>
 
+#include "ingest/json_text.h"
+
 #if !defined(__GLIBCXX__)
 #error "json_schema_pattern.cpp relies on libstdc++'s polynomial-time std::regex executor"
 #endif

@@ -128,6 +128,15 @@ bool AppendEscaped(std::string_view text, BadUtf8 bad, std::string* out) {
 
 }  // namespace
 
+bool IsAscii(std::string_view text) {
+  size_t i = 0;
+  while (AsciiWordAt(text, i)) i += 8;
+  for (; i < text.size(); ++i) {
+    if (static_cast<uint8_t>(text[i]) >= 0x80) return false;
+  }
+  return true;
+}
+
 bool IsValidUtf8(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {

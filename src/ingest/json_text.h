@@ -10,6 +10,9 @@ namespace eventlake::ingest {
 // True when `text` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool IsValidUtf8(std::string_view text);
 
+// True when every byte of `text` is below 0x80.
+bool IsAscii(std::string_view text);
+
 // Appends `text` as a quoted JSON string. Invalid UTF-8 sequences become
 // U+FFFD, control characters are escaped.
 void AppendJsonString(std::string_view text, std::string* out);

@@ -7,9 +7,10 @@
 #include <string_view>
 
 #include "ingest/json_schema_pattern.h"
+#include "ingest/json_text.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using eventlake::ingest::schema_internal::IsAscii;
+  using eventlake::ingest::IsAscii;
   using eventlake::ingest::schema_internal::SchemaPattern;
   const std::string_view in(reinterpret_cast<const char*>(data), size);
   const size_t nul = in.find('\0');
