@@ -307,6 +307,66 @@ SEEDS["schema_pattern"] = {
     "non_ascii": b"^[^a].$\0\xc3\xa9\xc3\xa9",
 }
 
+# Parquet footers (src/lake/parquet_concat.h): a FileMetaData in Thrift's
+# compact protocol, encoded here from parquet.thrift's field ids.
+def tc_field(last_id, field_id, type_code, value=b""):
+    delta = field_id - last_id
+    if 0 < delta <= 15:
+        return bytes([delta << 4 | type_code]) + value
+    return bytes([type_code]) + varint(zigzag(field_id)) + value
+
+
+def tc_struct(fields):  # fields: [(id, type code, encoded value)], ascending ids
+    out, last = b"", 0
+    for field_id, type_code, value in fields:
+        out += tc_field(last, field_id, type_code, value)
+        last = field_id
+    return out + b"\0"
+
+
+def tc_int(value):
+    return varint(zigzag(value))
+
+
+def tc_list(type_code, elements):
+    head = bytes([len(elements) << 4 | type_code]) if len(elements) < 15 else \
+        bytes([0xF0 | type_code]) + varint(len(elements))
+    return head + b"".join(elements)
+
+
+I32, I64, BINARY, LIST, STRUCT = 5, 6, 8, 9, 12
+
+
+def parquet_column_chunk(name, offset, rows):
+    meta = tc_struct([(1, I32, tc_int(2)), (2, LIST, tc_list(I32, [tc_int(0)])),
+                      (3, LIST, tc_list(BINARY, [string(name)])), (4, I32, tc_int(6)),
+                      (5, I64, tc_int(rows)), (6, I64, tc_int(100)), (7, I64, tc_int(90)),
+                      (9, I64, tc_int(offset)), (11, I64, tc_int(offset))])
+    return tc_struct([(2, I64, tc_int(offset)), (3, STRUCT, meta)])
+
+
+def parquet_footer(row_groups):
+    schema = [tc_struct([(4, BINARY, string("duckdb_schema")), (5, I32, tc_int(2))]),
+              tc_struct([(1, I32, tc_int(2)), (3, I32, tc_int(1)), (4, BINARY, string("n"))]),
+              tc_struct([(1, I32, tc_int(6)), (3, I32, tc_int(1)), (4, BINARY, string("id"))])]
+    groups = [tc_struct([(1, LIST, tc_list(STRUCT, [parquet_column_chunk("n", offset, rows),
+                                                    parquet_column_chunk("id", offset + 50, rows)])),
+                         (2, I64, tc_int(200)), (3, I64, tc_int(rows)), (5, I64, tc_int(offset)),
+                         (7, 4, tc_int(ordinal))])
+              for ordinal, (offset, rows) in enumerate(row_groups)]
+    return tc_struct([(1, I32, tc_int(1)), (2, LIST, tc_list(STRUCT, schema)),
+                      (3, I64, tc_int(sum(rows for _, rows in row_groups))),
+                      (4, LIST, tc_list(STRUCT, groups)), (6, BINARY, string("seed version 1"))])
+
+
+SEEDS["parquet_footer"] = {
+    "one_group": parquet_footer([(4, 10)]),
+    "three_groups": parquet_footer([(4, 10), (200, 5), (400, 0)]),
+    "sixteen_groups": parquet_footer([(4 + 100 * g, g) for g in range(16)]),
+    "no_groups": parquet_footer([]),
+}
+
+
 def main():
     root = pathlib.Path(__file__).resolve().parent / "corpus"
     for target, seeds in SEEDS.items():
