@@ -33,8 +33,9 @@ std::string RenderCompaction(const Json& r) {
   }
   return "table " + JsonText(r, "name") + ": version " + JsonText(r, "version") + ", " +
          JsonText(r, "files_removed") + " files in " + JsonText(r, "partitions") +
-         " partition(s) rewritten as " + JsonText(r, "files_added") + " (" +
-         JsonText(r, "rows") + " rows, " + FormatBytes(JsonUint(r, "bytes_removed")) + " -> " +
+         " partition(s) compacted into " + JsonText(r, "files_added") + " (" +
+         JsonText(r, "files_concatenated") + " by concatenation, " + JsonText(r, "rows") +
+         " rows, " + FormatBytes(JsonUint(r, "bytes_removed")) + " -> " +
          FormatBytes(JsonUint(r, "bytes_added")) + ")\n";
 }
 

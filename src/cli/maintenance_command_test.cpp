@@ -12,10 +12,11 @@ TEST(MaintenanceCommand, CompactionSummaries) {
             "table curated.t: nothing to compact\n");
   const std::string done = RenderCompaction(Json::parse(
       R"({"name":"curated.t","version":7,"partitions":2,"files_removed":10,"files_added":2,
-          "rows":50,"bytes_removed":10240,"bytes_added":4096})"));
+          "files_concatenated":1,"files_rewritten":1,"rows":50,"bytes_removed":10240,
+          "bytes_added":4096})"));
   EXPECT_EQ(done,
-            "table curated.t: version 7, 10 files in 2 partition(s) rewritten as 2 (50 rows, "
-            "10.0 KiB -> 4.0 KiB)\n");
+            "table curated.t: version 7, 10 files in 2 partition(s) compacted into 2 (1 by "
+            "concatenation, 50 rows, 10.0 KiB -> 4.0 KiB)\n");
 }
 
 TEST(MaintenanceCommand, VacuumSummariesListFilesOfADryRun) {

@@ -1,16 +1,16 @@
-// CompactTable: plan groups of small files per partition, rewrite each group
-// through DuckDB, commit every group in one OPTIMIZE commit.
+// CompactTable: plan groups of small files per partition, concatenate or
+// rewrite each group into one file, commit every group in one OPTIMIZE commit.
 #include "lake/compaction.h"
 
 #include <algorithm>
 #include <map>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "lake/delta_log.h"
 #include "lake/file_stats.h"
 #include "lake/local_copy.h"
+#include "lake/parquet_concat.h"
 #include "lake/table_writer.h"
 
 namespace eventlake::lake {
@@ -69,23 +69,43 @@ Result<std::string> SelectList(engine::Connection& connection, const std::string
   return list;
 }
 
-Result<AddAction> Rewrite(ObjectStore* store, engine::Connection& connection,
+// Writes `group`'s rows into the staged file `staged`: by concatenating
+// the files' row groups when their Parquet schemas agree (`*concatenated`
+// is then true), by rewriting the rows through DuckDB otherwise.
+Status WriteCompacted(engine::Connection& connection, const std::vector<std::string>& files,
+                      const std::vector<Column>& columns, const std::string& staged,
+                      const CompactionOptions& options, bool* concatenated) {
+  auto joined = ConcatenateParquetFiles(
+      files, staged, {.min_rows_per_row_group = options.concatenate_min_rows_per_row_group});
+  *concatenated = joined.has_value();
+  if (joined || joined.error().code() != StatusCode::kFailedPrecondition) {
+    return joined ? Status::Ok() : joined.error();
+  }
+  std::string list;
+  for (const std::string& file : files) {
+    list += (list.empty() ? "" : ", ") + engine::SqlString(file);
+  }
+  const std::string source = "read_parquet([" + list + "], union_by_name = true)";
+  EL_ASSIGN_OR_RETURN(std::string select, SelectList(connection, source, columns));
+  return connection.Execute("COPY (SELECT " + select + " FROM " + source + ") TO " +
+                            engine::SqlString(staged) +
+                            " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)");
+}
+
+Result<AddAction> Compact(ObjectStore* store, engine::Connection& connection,
                           const std::string& prefix, const TableSnapshot& snapshot,
-                          const std::vector<const AddAction*>& group, size_t number) {
+                          const std::vector<const AddAction*>& group, size_t number,
+                          const CompactionOptions& options, bool* concatenated) {
   LocalCopies copies(store);  // downloads, on a store without local files
-  std::string files;
+  std::vector<std::string> files;
   for (const AddAction* file : group) {
     EL_ASSIGN_OR_RETURN(std::string local, copies.PathOf(prefix + "/" + file->path));
-    files += (files.empty() ? "" : ", ") + engine::SqlString(local);
+    files.push_back(std::move(local));
   }
-  const std::string source = "read_parquet([" + files + "], union_by_name = true)";
   const std::vector<Column> columns = snapshot.schema.DataColumns();
-  EL_ASSIGN_OR_RETURN(std::string list, SelectList(connection, source, columns));
   const std::string name = NewDataFileName(number);
   const std::string staged = store->StagingDirectory() + "/" + name;
-  EL_RETURN_IF_ERROR(connection.Execute("COPY (SELECT " + list + " FROM " + source + ") TO " +
-                                        engine::SqlString(staged) +
-                                        " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"));
+  EL_RETURN_IF_ERROR(WriteCompacted(connection, files, columns, staged, options, concatenated));
   // The inputs' stats merge into the output's without reading it again; only
   // inputs without stats (written by another engine) make it scan.
   std::vector<std::string> input_stats;
@@ -133,7 +153,10 @@ Result<CompactionResult> CompactTable(ObjectStore* store, engine::Database* db,
       .parameters = {{"targetSize", std::to_string(options.target_file_bytes)}}};
   std::set<std::string> dirs;
   for (size_t g = 0; g < groups.size(); ++g) {
-    EL_ASSIGN_OR_RETURN(AddAction add, Rewrite(store, *connection, prefix, *snapshot, groups[g], g));
+    bool concatenated = false;
+    EL_ASSIGN_OR_RETURN(AddAction add, Compact(store, *connection, prefix, *snapshot, groups[g], g,
+                                               options, &concatenated));
+    ++(concatenated ? result.files_concatenated : result.files_rewritten);
     for (const AddAction* old : groups[g]) {
       commit.removes.push_back({.path = old->path,
                                 .deletion_timestamp = now_ms,

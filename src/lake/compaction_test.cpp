@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "lake/local_object_store.h"
 #include "lake/table_writer.h"
@@ -78,12 +79,14 @@ TEST_F(CompactionTest, SmallFilesBecomeOneFilePerPartitionWithTheSameRows) {
   const int64_t version_before = DeltaLog(store_.get(), "curated/t").Load().value()->version;
   ASSERT_EQ(DeltaLog(store_.get(), "curated/t").Load().value()->files.size(), 10u);
 
-  auto result = CompactTable(store_.get(), db_.get(), "curated.t", {.min_files = 3}, &clock_);
+  auto result = CompactTable(store_.get(), db_.get(), "curated.t",
+                             {.min_files = 3, .concatenate_min_rows_per_row_group = 1}, &clock_);
   ASSERT_TRUE(result.has_value()) << result.error().ToString();
   EXPECT_EQ(result->partitions, 2u);
   EXPECT_EQ(result->files_removed, 10u);
   EXPECT_EQ(result->files_added, 2u);
   EXPECT_EQ(result->rows, 50u);
+  EXPECT_EQ(result->files_rewritten, 2u);  // a schema change lies between each day's files
 
   auto snapshot = DeltaLog(store_.get(), "curated/t").Load().value();
   EXPECT_EQ(snapshot->files.size(), 2u);
@@ -95,6 +98,53 @@ TEST_F(CompactionTest, SmallFilesBecomeOneFilePerPartitionWithTheSameRows) {
   EXPECT_EQ(Rows(version_before), before);  // the old version is still readable
   auto history = DeltaLog(store_.get(), "curated/t").History().value();
   EXPECT_EQ(history.back().info.operation, "OPTIMIZE");
+}
+
+TEST_F(CompactionTest, FilesOfOneSchemaAreConcatenatedRowGroupByRowGroup) {
+  for (int f = 0; f < 4; ++f) Flush(f * 10, 10);
+  const auto before = Rows();
+  auto result = CompactTable(store_.get(), db_.get(), "curated.t",
+                             {.min_files = 3, .concatenate_min_rows_per_row_group = 5}, &clock_);
+  ASSERT_TRUE(result.has_value()) << result.error().ToString();
+  EXPECT_EQ(result->files_removed, 8u);
+  EXPECT_EQ(result->files_concatenated, 2u);
+  EXPECT_EQ(result->files_rewritten, 0u);
+  EXPECT_EQ(Rows(), before);
+
+  auto snapshot = DeltaLog(store_.get(), "curated/t").Load().value();
+  ASSERT_EQ(snapshot->files.size(), 2u);
+  for (const auto& [path, add] : snapshot->files) {
+    const std::string file = "'" + root_ + "/curated/t/" + path + "'";
+    auto groups = connection_->Query("SELECT count(DISTINCT row_group_id) FROM parquet_metadata(" +
+                                     file + ")");
+    ASSERT_TRUE(groups.has_value()) << groups.error().ToString();
+    EXPECT_EQ(groups->Int64(0, 0).value_or(0), 4) << path;  // one per file it replaced
+    // The merged stats describe the file: 20 rows, n over one day's values.
+    const auto stats = nlohmann::json::parse(add.stats);
+    EXPECT_EQ(stats["numRecords"], 20) << add.stats;
+    auto range = connection_->Query("SELECT min(n), max(n) FROM read_parquet(" + file + ")");
+    ASSERT_TRUE(range.has_value());
+    EXPECT_EQ(stats["minValues"]["n"], range->Int64(0, 0).value_or(-1)) << add.stats;
+    EXPECT_EQ(stats["maxValues"]["n"], range->Int64(1, 0).value_or(-1)) << add.stats;
+  }
+}
+
+TEST_F(CompactionTest, FilesOfSmallRowGroupsAreRewrittenIntoLargeOnes) {
+  for (int f = 0; f < 4; ++f) Flush(f * 10, 10);  // row groups of 5 rows
+  const auto before = Rows();
+  auto result = CompactTable(store_.get(), db_.get(), "curated.t",
+                             {.min_files = 3, .concatenate_min_rows_per_row_group = 6}, &clock_);
+  ASSERT_TRUE(result.has_value()) << result.error().ToString();
+  EXPECT_EQ(result->files_concatenated, 0u);
+  EXPECT_EQ(result->files_rewritten, 2u);
+  EXPECT_EQ(Rows(), before);
+  const auto snapshot = DeltaLog(store_.get(), "curated/t").Load().value();
+  for (const auto& [path, add] : snapshot->files) {
+    auto groups = connection_->Query("SELECT count(DISTINCT row_group_id) FROM parquet_metadata('" +
+                                     root_ + "/curated/t/" + path + "')");
+    ASSERT_TRUE(groups.has_value()) << groups.error().ToString();
+    EXPECT_EQ(groups->Int64(0, 0).value_or(0), 1) << path;
+  }
 }
 
 TEST_F(CompactionTest, NothingToDoBelowMinFiles) {

@@ -24,7 +24,8 @@ Result<CompactionResult> Lake::CompactNow(const std::string& name) {
   const TableConfig config = ConfigOf(name);
   auto result = CompactTable(store_.get(), db_.get(), name,
                              {.target_file_bytes = config.target_file_size,
-                              .min_files = config.compact_min_files},
+                              .min_files = config.compact_min_files,
+                              .concatenate_min_rows_per_row_group = config.compact_concat_min_rows},
                              options_.clock);
   if (!result.has_value()) {
     if (maintenance_errors_ != nullptr) maintenance_errors_->Increment();
@@ -40,6 +41,7 @@ Result<CompactionResult> Lake::CompactNow(const std::string& name) {
              {"version", result->version},
              {"files_removed", static_cast<uint64_t>(result->files_removed)},
              {"files_added", static_cast<uint64_t>(result->files_added)},
+             {"files_concatenated", static_cast<uint64_t>(result->files_concatenated)},
              {"rows", result->rows}});
   }
   return result;

@@ -127,8 +127,8 @@ const config::Table<TableConfig>& TableConfigTable() {
                  "Partition expressions, in order: `day(<timestamp column>)` (column `dt`), "
                  "`hour(<timestamp column>)` (column `hour`) or a column name. Fixed when the "
                  "table is created.")
-          .Field("max_rows", &O::max_rows,
-                 "A writer commits once it buffers this many rows.", {.min = 1})
+          .Field("max_rows", &O::max_rows, "A writer commits once it buffers this many rows.",
+                 {.min = 1})
           .Field("max_bytes", &O::max_bytes,
                  "A writer commits once its buffered rows are about this large.",
                  {.min = 1024, .bytes = true})
@@ -141,6 +141,12 @@ const config::Table<TableConfig>& TableConfigTable() {
           .Field("compact_min_files", &O::compact_min_files,
                  "A partition is compacted once it has this many small files.",
                  {.min = 2, .max = 100'000})
+          .Field("compact_concat_min_rows", &O::compact_concat_min_rows,
+                 "Compaction concatenates files' row groups as they are when every file's row "
+                 "groups hold at least this many rows on average and the files share one "
+                 "Parquet schema, and rewrites the rows into row groups of 122,880 otherwise; "
+                 "`0`: concatenate whenever the schemas agree.",
+                 {.min = 0})
           .Field("compact_interval", &O::compact_interval,
                  "How often the table is checked for compaction; `0`: only on request "
                  "(`eventlake compact`).")

@@ -37,6 +37,8 @@ struct TableConfig {
   std::chrono::milliseconds max_age{5'000};
   uint64_t target_file_size = 128ull << 20;
   uint32_t compact_min_files = 10;
+  uint64_t compact_concat_min_rows =
+      32768;  // CompactionOptions::concatenate_min_rows_per_row_group
   std::chrono::milliseconds compact_interval{60'000};  // 0: no background compaction
   std::chrono::milliseconds vacuum_retention = std::chrono::hours(24 * 7);
   std::chrono::milliseconds vacuum_interval = std::chrono::hours(1);  // 0: no background vacuum

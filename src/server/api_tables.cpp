@@ -136,15 +136,17 @@ void CompactTableRequest(const ApiContext& context, const Request& request, Resp
   context.lake->Compact(name, [name, responder](Result<lake::CompactionResult> result) {
     Responder& respond = *responder;
     if (!result) return respond(ProblemResponse(result.error()));
-    respond(JsonResponse(Dump(Json{{"name", name},
-                                   {"version", result->version >= 0 ? Json(result->version)
-                                                                    : Json(nullptr)},
-                                   {"partitions", result->partitions},
-                                   {"files_removed", result->files_removed},
-                                   {"files_added", result->files_added},
-                                   {"rows", result->rows},
-                                   {"bytes_removed", result->bytes_removed},
-                                   {"bytes_added", result->bytes_added}})));
+    respond(JsonResponse(
+        Dump(Json{{"name", name},
+                  {"version", result->version >= 0 ? Json(result->version) : Json(nullptr)},
+                  {"partitions", result->partitions},
+                  {"files_removed", result->files_removed},
+                  {"files_added", result->files_added},
+                  {"files_concatenated", result->files_concatenated},
+                  {"files_rewritten", result->files_rewritten},
+                  {"rows", result->rows},
+                  {"bytes_removed", result->bytes_removed},
+                  {"bytes_added", result->bytes_added}})));
   });
 }
 

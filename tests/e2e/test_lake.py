@@ -69,6 +69,16 @@ def test_every_version_reads_the_same_in_delta_rs_as_in_eventlake(server):
         wait_for_rows(srv, "curated.events", 5 * (round_ + 1))
     latest = describe(srv, "curated.events")["version"]
     assert latest >= 4
+    assert_every_version_reads_alike(srv)
+    history = srv.get("/v1/tables/curated.events/history").json()["commits"]
+    assert [c["version"] for c in history] == list(range(latest, -1, -1))
+    assert history[-1]["operation"] == "CREATE TABLE"
+
+
+def assert_every_version_reads_alike(srv):
+    """Each version of curated.events has the same files and rows in delta-rs,
+    in pyarrow over those files and in eventlake's describe."""
+    latest = describe(srv, "curated.events")["version"]
     root = table_dir(srv, "curated.events")
     for version in range(latest + 1):
         ours = describe(srv, "curated.events", version=version, files="true")
@@ -82,9 +92,6 @@ def test_every_version_reads_the_same_in_delta_rs_as_in_eventlake(server):
                          for i in papq.read_table(root / f["path"]).column("id").to_pylist())
         assert sorted(r["id"] for r in rows) == our_ids, version
         assert len(our_ids) == ours["rows"], version
-    history = srv.get("/v1/tables/curated.events/history").json()["commits"]
-    assert [c["version"] for c in history] == list(range(latest, -1, -1))
-    assert history[-1]["operation"] == "CREATE TABLE"
 
 
 def test_restarts_load_nothing_twice_and_lose_nothing(server):
@@ -249,6 +256,40 @@ def test_compaction_keeps_every_row_once_for_readers_and_vacuum_frees_the_old_fi
     assert len(rows) == 90
     bad = srv.post("/v1/tables/curated.events/vacuum", json={"retention": "soon"})
     assert bad.status_code == 400
+
+
+def test_compaction_by_concatenation_reads_alike_in_delta_rs_pyarrow_and_sql(server, eventlake_bin):
+    import subprocess
+    srv = server(config=COMPACTING.replace("    compact_min_files: 3\n",
+                                           "    compact_min_files: 3\n    compact_concat_min_rows: 1\n"))
+    sent = []
+    for round_ in range(6):
+        batch = [event(round_ * 10 + k, n=k, text=f"t-{k}" if k % 3 else None, ratio=k / 8,
+                       tags=["x", k]) for k in range(10)]
+        send_batch(srv, batch)
+        sent += batch
+        wait_for_rows(srv, "curated.events", 10 * (round_ + 1))
+    _, before = delta_rows(table_dir(srv, "curated.events"))
+    compacted = subprocess.run([eventlake_bin, "--server", srv.url, "compact", "curated.events",
+                                "--json"], capture_output=True, text=True, timeout=120)
+    assert compacted.returncode == 0, compacted.stderr
+    result = json.loads(compacted.stdout)
+    assert result["files_concatenated"] == result["files_added"] >= 1, result
+    assert result["files_rewritten"] == 0, result
+
+    _, after = delta_rows(table_dir(srv, "curated.events"))
+    key = lambda r: r["id"]  # noqa: E731
+    assert sorted(after, key=key) == sorted(before, key=key)  # every value, every column
+    assert_every_version_reads_alike(srv)
+    root = table_dir(srv, "curated.events")
+    latest = describe(srv, "curated.events", files="true")
+    groups = [papq.ParquetFile(root / f["path"]).metadata.num_row_groups
+              for f in latest["file_list"]]
+    assert max(groups) >= 3, groups  # one concatenated file holds several flushes' row groups
+    r = srv.post("/v1/query", json={"sql": "SELECT count(*) AS n, sum(n)::BIGINT AS total, "
+                                           "count(text) AS texts FROM curated.events"})
+    assert r.status_code == 200, r.text
+    assert r.json()["rows"] == [[60, 6 * 45, 6 * 6]]
 
 
 def test_delta_rs_reads_the_tables_checkpoints(server):
