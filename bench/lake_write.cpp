@@ -7,7 +7,7 @@
 //   load    + the TableWriter (DuckDB appenders, zstd Parquet, the Delta
 //           commit): Loader rounds until every record is committed
 //   flush   the part of load that writes Parquet and commits (its last round)
-//   compact the same rows committed as 100 small files, compacted into one
+//   compact the same rows committed as `files` small files (20), compacted into one
 //           file per partition (CompactTable) by concatenating their row
 //           groups, the default
 //   compact_rewrite  the same, rewriting the rows through DuckDB instead
@@ -19,8 +19,8 @@
 // whole process (user + system: DuckDB's own threads count), the figure to
 // compare with "per core".
 //
-//   bench_lake_write [events] [dir] [phases]
-//       defaults: 1000000, build/bench-data/lake_write, read,encode,load,compact
+//   bench_lake_write [events] [dir] [phases] [files]
+//       defaults: 1000000, build/bench-data/lake_write, read,encode,load,compact, 20
 //
 // One JSON line per phase on stdout; scripts/run-benchmarks records them.
 #include <sys/resource.h>
@@ -185,10 +185,10 @@ int main(int argc, char** argv) {
                  static_cast<unsigned long long>(snapshot->SizeBytes()));
     if (snapshot->RowCount() != n) return std::fprintf(stderr, "rows lost\n"), 1;
   }
-  if (wanted("compact")) {  // 100 small files, then one compaction, each way
+  if (wanted("compact")) {  // small files, then one compaction, each way
     auto db = engine::Database::Open({.threads = 2, .memory_limit = "2GB"});
     if (!db) return 1;
-    // The stream loaded as 100 files into the table at `root`, then
+    // The stream loaded as `small_files` files into the table at `root`, then
     // compacted with `options`; the compacted table's files as a DuckDB list.
     auto compact = [&](const char* phase, const std::string& root,
                        const lake::CompactionOptions& options) -> std::optional<std::string> {

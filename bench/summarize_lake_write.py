@@ -35,7 +35,7 @@ def main():
     what = {"read": "log read and event decode", "encode": "+ events as row cells",
             "load": "+ table writer, Parquet and commit (end to end)",
             "flush": "the flush alone: COPY to Parquet, stats, commit",
-            "compact": "100 small files compacted into one by concatenating row groups "
+            "compact": "20 files of 50,000 rows compacted into one by concatenating row groups "
                        "(footers, copy, commit)",
             "compact_rewrite": "the same, rewriting the rows through DuckDB (read, rewrite, "
                                "commit)"}
