@@ -64,6 +64,14 @@ class CompactionTest : public testing::Test {
     return out;
   }
 
+  // The row groups of the table's file at `path`.
+  int64_t RowGroups(const std::string& path) {
+    auto groups = connection_->Query("SELECT count(DISTINCT row_group_id) FROM parquet_metadata('" +
+                                     root_ + "/curated/t/" + path + "')");
+    EXPECT_TRUE(groups.has_value()) << groups.error().ToString();
+    return groups ? groups->Int64(0, 0).value_or(-1) : -1;
+  }
+
   std::string root_;
   std::unique_ptr<LocalObjectStore> store_;
   std::unique_ptr<engine::Database> db_;
@@ -115,10 +123,7 @@ TEST_F(CompactionTest, FilesOfOneSchemaAreConcatenatedRowGroupByRowGroup) {
   ASSERT_EQ(snapshot->files.size(), 2u);
   for (const auto& [path, add] : snapshot->files) {
     const std::string file = "'" + root_ + "/curated/t/" + path + "'";
-    auto groups = connection_->Query("SELECT count(DISTINCT row_group_id) FROM parquet_metadata(" +
-                                     file + ")");
-    ASSERT_TRUE(groups.has_value()) << groups.error().ToString();
-    EXPECT_EQ(groups->Int64(0, 0).value_or(0), 4) << path;  // one per file it replaced
+    EXPECT_EQ(RowGroups(path), 4) << path;  // one per file it replaced
     // The merged stats describe the file: 20 rows, n over one day's values.
     const auto stats = nlohmann::json::parse(add.stats);
     EXPECT_EQ(stats["numRecords"], 20) << add.stats;
@@ -139,12 +144,7 @@ TEST_F(CompactionTest, FilesOfSmallRowGroupsAreRewrittenIntoLargeOnes) {
   EXPECT_EQ(result->files_rewritten, 2u);
   EXPECT_EQ(Rows(), before);
   const auto snapshot = DeltaLog(store_.get(), "curated/t").Load().value();
-  for (const auto& [path, add] : snapshot->files) {
-    auto groups = connection_->Query("SELECT count(DISTINCT row_group_id) FROM parquet_metadata('" +
-                                     root_ + "/curated/t/" + path + "')");
-    ASSERT_TRUE(groups.has_value()) << groups.error().ToString();
-    EXPECT_EQ(groups->Int64(0, 0).value_or(0), 1) << path;
-  }
+  for (const auto& [path, add] : snapshot->files) EXPECT_EQ(RowGroups(path), 1) << path;
 }
 
 TEST_F(CompactionTest, NothingToDoBelowMinFiles) {
