@@ -242,6 +242,13 @@ void AppendValue(const Value& value, std::string* out) {
 
 }  // namespace
 
+Value Value::Integer(Type type, int64_t integer) {
+  Value v;
+  v.type = type;
+  v.integer = integer;
+  return v;
+}
+
 Value* Value::Find(int16_t id) {
   for (Field& field : fields) {
     if (field.id == id) return &field.value;

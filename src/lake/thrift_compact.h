@@ -52,12 +52,8 @@ struct Value {
   std::vector<Value> elements;
   std::vector<Field> fields;
 
-  static Value Integer(Type type, int64_t integer) {
-    Value v;
-    v.type = type;
-    v.integer = integer;
-    return v;
-  }
+  // (Defined out of line: Field is not complete here.)
+  static Value Integer(Type type, int64_t integer);
 
   // The struct field with `id`, or nullptr.
   Value* Find(int16_t id);
