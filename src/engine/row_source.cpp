@@ -5,6 +5,7 @@
 #include <duckdb.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "engine/database.h"
 
@@ -20,6 +21,12 @@ duckdb_logical_type LogicalType(SourceType type) {
     case SourceType::kBigint: return duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
     case SourceType::kBoolean: return duckdb_create_logical_type(DUCKDB_TYPE_BOOLEAN);
     case SourceType::kTimestampTz: return duckdb_create_logical_type(DUCKDB_TYPE_TIMESTAMP_TZ);
+    case SourceType::kDouble:
+      return duckdb_create_logical_type(DUCKDB_TYPE_DOUBLE);
+    case SourceType::kInteger:
+      return duckdb_create_logical_type(DUCKDB_TYPE_INTEGER);
+    case SourceType::kDate:
+      return duckdb_create_logical_type(DUCKDB_TYPE_DATE);
     case SourceType::kJson: {
       duckdb_logical_type json = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
       duckdb_logical_type_set_alias(json, "JSON");  // DuckDB's JSON is exactly this
@@ -77,6 +84,37 @@ Result<std::unique_ptr<RowSource>> RowSource::Register(Connection& connection, s
 void RowSource::SetRows(size_t count, Fill fill) {
   count_ = count;
   fill_ = std::move(fill);
+}
+
+ColumnWriter::ColumnWriter(duckdb_vector vector)
+    : vector_(vector), data_(duckdb_vector_get_data(vector)) {}
+
+void ColumnWriter::Null(size_t row) {
+  if (validity_ == nullptr) {
+    duckdb_vector_ensure_validity_writable(vector_);
+    validity_ = duckdb_vector_get_validity(vector_);
+  }
+  validity_[row / 64] &= ~(uint64_t{1} << (row % 64));
+}
+
+void ColumnWriter::String(size_t row, std::string_view value) {
+  duckdb_vector_assign_string_element_len(vector_, row, value.data(), value.size());
+}
+
+void ColumnWriter::StringView(size_t row, std::string_view value) {
+  duckdb_string_t& out = static_cast<duckdb_string_t*>(data_)[row];
+  out = duckdb_string_t{};  // an inlined string's unused bytes are compared: zero them
+  out.value.inlined.length = static_cast<uint32_t>(value.size());
+  if (value.size() <= sizeof out.value.inlined.inlined) {
+    std::memcpy(out.value.inlined.inlined, value.data(), value.size());
+  } else {
+    std::memcpy(out.value.pointer.prefix, value.data(), sizeof out.value.pointer.prefix);
+    out.value.pointer.ptr = const_cast<char*>(value.data());
+  }
+}
+
+ColumnWriter RowWriter::Column(size_t column) {
+  return ColumnWriter(duckdb_data_chunk_get_vector(chunk_, column));
 }
 
 void RowWriter::Null(size_t column, size_t row) {

@@ -20,16 +20,52 @@
 #include "core/status.h"
 
 typedef struct _duckdb_data_chunk* duckdb_data_chunk;  // NOLINT
+typedef struct _duckdb_vector* duckdb_vector;          // NOLINT
 
 namespace eventlake::engine {
 
 class Connection;
 
-enum class SourceType { kBigint, kBoolean, kVarchar, kJson, kTimestampTz };
+enum class SourceType {
+  kBigint,
+  kBoolean,
+  kVarchar,
+  kJson,
+  kTimestampTz,
+  kDouble,
+  kInteger,
+  kDate
+};
 
 struct SourceColumn {
   std::string name;
   SourceType type = SourceType::kVarchar;
+};
+
+// One column of a chunk, for a fill that writes column by column: each
+// call is a store into DuckDB's vector (a string's bytes are copied at
+// once). The value's type must be the column's: Int64 for kBigint, Int32
+// for kInteger and kDate (days), Double, Bool, TimestampMicros for
+// kTimestampTz, String for kVarchar and kJson.
+class ColumnWriter {
+ public:
+  void Null(size_t row);
+  void Int64(size_t row, int64_t value) { static_cast<int64_t*>(data_)[row] = value; }
+  void Int32(size_t row, int32_t value) { static_cast<int32_t*>(data_)[row] = value; }
+  void Double(size_t row, double value) { static_cast<double*>(data_)[row] = value; }
+  void Bool(size_t row, bool value) { static_cast<bool*>(data_)[row] = value; }
+  void TimestampMicros(size_t row, int64_t micros) { Int64(row, micros); }
+  void String(size_t row, std::string_view value);
+  // A string that is not copied: the vector points at `value`'s bytes,
+  // which must stay put until the statement reading the source has ended.
+  void StringView(size_t row, std::string_view value);
+
+ private:
+  friend class RowWriter;
+  explicit ColumnWriter(duckdb_vector vector);
+  duckdb_vector vector_;
+  void* data_;
+  uint64_t* validity_ = nullptr;  // made writable at the first Null
 };
 
 // Writes the cells of one chunk of a scan: rows [0, rows) of the chunk
@@ -38,6 +74,7 @@ struct SourceColumn {
 class RowWriter {
  public:
   explicit RowWriter(duckdb_data_chunk chunk) : chunk_(chunk) {}
+  ColumnWriter Column(size_t column);
   void Null(size_t column, size_t row);
   void Int64(size_t column, size_t row, int64_t value);
   void Bool(size_t column, size_t row, bool value);
@@ -61,6 +98,9 @@ class RowSource {
 
   // What the next scans read: `count` rows, written by `fill` when asked.
   void SetRows(size_t count, Fill fill);
+  // The columns that statements bound from now on see (bound ones keep
+  // theirs: a statement prepared before reads the old columns).
+  void SetColumns(std::vector<SourceColumn> columns) { columns_ = std::move(columns); }
 
  private:
   struct Callbacks;

@@ -79,5 +79,40 @@ TEST_F(RowSourceTest, AStatementPreparedBeforeReadsTheNewRows) {
   }
 }
 
+TEST_F(RowSourceTest, ColumnWritersFillEveryTypeAndViewedStringsCompareAsCopiedOnes) {
+  source_->SetColumns({{"d", SourceType::kDouble},
+                       {"i", SourceType::kInteger},
+                       {"day", SourceType::kDate},
+                       {"viewed", SourceType::kVarchar},
+                       {"copied", SourceType::kVarchar}});
+  const std::vector<std::string> texts = {"short", "exactly 12 b", "longer than twelve bytes"};
+  source_->SetRows(4, [&](size_t first, size_t rows, RowWriter& out) {
+    ColumnWriter d = out.Column(0), i = out.Column(1), day = out.Column(2), viewed = out.Column(3),
+                 copied = out.Column(4);
+    for (size_t row = 0; row < rows; ++row) {
+      const size_t n = first + row;
+      if (n == 3) {
+        for (ColumnWriter* c : {&d, &i, &day, &viewed, &copied}) c->Null(row);
+        continue;
+      }
+      d.Double(row, static_cast<double>(n) / 4);
+      i.Int32(row, -static_cast<int32_t>(n));
+      day.Int32(row, 20'000 + static_cast<int32_t>(n));
+      viewed.StringView(row, texts[n]);
+      copied.String(row, texts[n]);
+    }
+  });
+  auto r = connection_->Query(
+      "SELECT string_agg(concat_ws(',', d, i, day, viewed), ';'), count(*) FILTER (WHERE viewed = "
+      "copied), count(DISTINCT viewed), count(viewed) FROM rows()");
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->String(0, 0),
+            "0.0,0,2024-10-04,short;0.25,-1,2024-10-05,exactly 12 b;0.5,-2,2024-10-06,longer than "
+            "twelve bytes;");
+  EXPECT_EQ(r->Int64(1, 0), 3);  // an inlined view equals its copy: unused bytes are zero
+  EXPECT_EQ(r->Int64(2, 0), 3);
+  EXPECT_EQ(r->Int64(3, 0), 3);
+}
+
 }  // namespace
 }  // namespace eventlake::engine
