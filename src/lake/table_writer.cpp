@@ -3,6 +3,7 @@
 #include "lake/table_writer.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "core/id.h"
 #include "lake/table_writer_buffer.h"
@@ -82,6 +83,11 @@ Result<std::unique_ptr<TableWriter>> TableWriter::Open(ObjectStore* store, engin
       new TableWriter(store, db, std::move(options), std::move(prefix), clock));
   writer->fields_ = std::move(fields);
   EL_ASSIGN_OR_RETURN(writer->connection_, db->Connect());
+  // Table functions live in the database's catalog: one name per writer.
+  static std::atomic<uint64_t> writers{0};
+  writer->source_name_ = "eventlake_table_writer_" + std::to_string(writers++);
+  EL_ASSIGN_OR_RETURN(writer->source_,
+                      engine::RowSource::Register(*writer->connection_, writer->source_name_, {}));
   EL_RETURN_IF_ERROR(writer->CreateOrLoad());
   return writer;
 }
@@ -236,41 +242,21 @@ Status TableWriter::Resolve(std::span<const Cell> cells, std::vector<PendingChan
 }
 
 Status TableWriter::ApplyChanges(const std::vector<PendingChange>& changes) {
-  // Buffers are altered with their appenders closed (DuckDB cannot alter a
-  // table under an appender), then reopened.
-  for (auto& [dir, buffer] : buffers_) {
-    if (buffer->appender.has_value()) {
-      EL_RETURN_IF_ERROR(buffer->appender->Close());
-      buffer->appender.reset();
-    }
-  }
   for (const PendingChange& change : changes) {
     if (change.add) {
       schema_.columns.insert(schema_.columns.end() - static_cast<long>(schema_.partition_columns.size()),
                              change.column);
+      for (auto& [dir, buffer] : buffers_) buffer->columns.AddColumn(change.column.type);
     } else {
       schema_.Find(change.column.name)->type = change.column.type;
-    }
-    for (auto& [dir, buffer] : buffers_) {
-      const std::string sql =
-          change.add ? "ALTER TABLE " + buffer->table + " ADD COLUMN " +
-                           engine::SqlIdentifier(change.column.name) + " " +
-                           std::string(DuckDbTypeName(change.column.type))
-                     : "ALTER TABLE " + buffer->table + " ALTER COLUMN " +
-                           engine::SqlIdentifier(change.column.name) + " TYPE " +
-                           std::string(DuckDbTypeName(change.column.type));
-      EL_RETURN_IF_ERROR(connection_->Execute(sql));
+      const int column = column_index_.at(ColumnKey(change.column.name));
+      for (auto& [dir, buffer] : buffers_) {
+        buffer->columns.Widen(static_cast<size_t>(column), change.column.type);
+      }
     }
   }
   schema_changed_ = true;
   IndexColumns();
-  for (auto& [dir, buffer] : buffers_) EL_RETURN_IF_ERROR(OpenAppender(*buffer));
-  return Status::Ok();
-}
-
-Status TableWriter::OpenAppender(Buffer& buffer) {
-  EL_ASSIGN_OR_RETURN(engine::Appender appender, connection_->AppendTo(buffer.table));
-  buffer.appender.emplace(std::move(appender));
   return Status::Ok();
 }
 
@@ -280,20 +266,7 @@ Result<TableWriter::Buffer*> TableWriter::BufferFor(std::span<const Cell> cells)
   std::string dir = PartitionDirectory(row_partition_);
   auto it = buffers_.find(dir);
   if (it != buffers_.end()) return last_buffer_ = it->second.get();
-  auto buffer = std::make_unique<Buffer>();
-  buffer->table = "buf_" + std::to_string(next_buffer_id_++);
-  buffer->directory = dir;
-  buffer->values = row_partition_;
-  std::string sql = "CREATE TEMP TABLE " + buffer->table + " (";
-  for (size_t i = 0; i < data_columns_.size(); ++i) {
-    if (i > 0) sql += ", ";
-    sql += engine::SqlIdentifier(data_columns_[i].name) + " " +
-           std::string(DuckDbTypeName(data_columns_[i].type));
-  }
-  if (data_columns_.empty()) sql += "_empty BOOLEAN";  // a table needs a column
-  sql += ")";
-  EL_RETURN_IF_ERROR(connection_->Execute(sql));
-  EL_RETURN_IF_ERROR(OpenAppender(*buffer));
+  auto buffer = std::make_unique<Buffer>(dir, row_partition_, data_columns_);
   last_buffer_ = buffer.get();
   buffers_.emplace(std::move(dir), std::move(buffer));
   return last_buffer_;
@@ -306,32 +279,7 @@ Status TableWriter::AppendRow(Buffer& buffer, std::span<const Cell> cells) {
     const bool converted = has_conversions_ && converted_[i].index() != 0;
     row_slots_[static_cast<size_t>(cell_columns_[i])] = converted ? &converted_[i] : &cells[i].value;
   }
-  engine::Appender& a = *buffer.appender;
-  if (data_columns_.empty()) EL_RETURN_IF_ERROR(a.Null());
-  for (size_t c = 0; c < data_columns_.size(); ++c) {
-    const CellValue* v = row_slots_[c];
-    if (v == nullptr || v->index() == 0) {
-      EL_RETURN_IF_ERROR(a.Null());
-      continue;
-    }
-    switch (data_columns_[c].type) {
-      case ColumnType::kString: EL_RETURN_IF_ERROR(a.String(std::get<std::string_view>(*v))); break;
-      case ColumnType::kBoolean: EL_RETURN_IF_ERROR(a.Bool(std::get<bool>(*v))); break;
-      case ColumnType::kLong: EL_RETURN_IF_ERROR(a.Int64(std::get<int64_t>(*v))); break;
-      case ColumnType::kInteger:
-        EL_RETURN_IF_ERROR(a.Int32(static_cast<int32_t>(std::get<int64_t>(*v))));
-        break;
-      case ColumnType::kDouble:
-        EL_RETURN_IF_ERROR(a.Double(v->index() == 2 ? static_cast<double>(std::get<int64_t>(*v))
-                                                    : std::get<double>(*v)));
-        break;
-      case ColumnType::kTimestamp:
-        EL_RETURN_IF_ERROR(a.TimestampMicros(std::get<TimestampValue>(*v).micros));
-        break;
-      case ColumnType::kDate: return Internal("date values are not appended from rows");
-    }
-  }
-  return a.EndRow();
+  return buffer.columns.Append(row_slots_);
 }
 
 Status TableWriter::Add(std::span<const Cell> cells) {
@@ -358,10 +306,6 @@ bool TableWriter::ShouldFlush() const {
 }
 
 void TableWriter::Discard() {
-  for (auto& [dir, buffer] : buffers_) {
-    buffer->appender.reset();
-    if (connection_ != nullptr) (void)connection_->Execute("DROP TABLE IF EXISTS " + buffer->table);
-  }
   buffers_.clear();
   last_buffer_ = nullptr;
   buffered_rows_ = 0;

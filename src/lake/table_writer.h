@@ -5,9 +5,11 @@
 //   writer->Add(cells);                 // per row; InvalidArgument: the row does not fit
 //   if (writer->ShouldFlush()) writer->Flush({txn...});
 //
-// Rows are buffered per partition in DuckDB temporary tables (one appender
-// each: values go straight into DuckDB's columns). Flush writes one zstd
-// Parquet file per partition into the store's staging directory, moves it
+// Rows are buffered per partition in memory, column by column
+// (column_buffer.h: a store or two per cell, strings copied once). Flush
+// hands each buffer to DuckDB as a table function, which computes its
+// stats and COPYs it to one zstd Parquet file per partition in the store's
+// staging directory (the strings read in place, not copied again), moves it
 // into the table and commits every file with the given txn actions in one
 // commit: all of the flush is in the table, or none of it.
 //
@@ -45,6 +47,7 @@
 #include "core/metrics.h"
 #include "core/status.h"
 #include "engine/database.h"
+#include "engine/row_source.h"
 #include "lake/delta_log.h"
 #include "lake/object_store.h"
 #include "lake/partition_spec.h"
@@ -129,7 +132,6 @@ class TableWriter {
   Status ApplyChanges(const std::vector<PendingChange>& changes);
   Result<Buffer*> BufferFor(std::span<const Cell> cells);
   Status AppendRow(Buffer& buffer, std::span<const Cell> cells);
-  Status OpenAppender(Buffer& buffer);
   // table_writer_flush.cpp
   Result<AddAction> WriteFile(Buffer& buffer, size_t file_number);
   DeltaCommit MakeCommit(std::vector<TxnAction> txns, std::vector<AddAction> adds, FlushMode mode) const;
@@ -142,6 +144,10 @@ class TableWriter {
   std::shared_ptr<const TableSnapshot> snapshot_;
   std::vector<PartitionField> fields_;
   std::unique_ptr<engine::Connection> connection_;
+  // The table function <source_name_>() on connection_, reading the buffer
+  // being flushed.
+  std::unique_ptr<engine::RowSource> source_;
+  std::string source_name_;
 
   TableSchema schema_;  // the table's plus the changes not yet committed
   bool schema_changed_ = false;
@@ -162,7 +168,6 @@ class TableWriter {
   Buffer* last_buffer_ = nullptr;               // the previous row's buffer
 
   std::map<std::string, std::unique_ptr<Buffer>> buffers_;  // by partition directory
-  uint64_t next_buffer_id_ = 0;
   uint64_t buffered_rows_ = 0;
   uint64_t buffered_bytes_ = 0;
   int64_t oldest_row_micros_ = 0;

@@ -1,22 +1,24 @@
-// The buffer of one partition inside a TableWriter: a DuckDB temporary table
-// and its appender. Private to table_writer*.cpp.
+// The buffer of one partition inside a TableWriter: its rows, column by
+// column (column_buffer.h). Private to table_writer*.cpp.
 #pragma once
 
-#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
-#include "engine/appender.h"
+#include "lake/column_buffer.h"
 #include "lake/partition_path.h"
 #include "lake/table_writer.h"
 
 namespace eventlake::lake {
 
 struct TableWriter::Buffer {
-  std::string table;                   // temporary table name, "buf_<n>"
+  Buffer(std::string directory, std::vector<PartitionValue> values, std::span<const Column> columns)
+      : directory(std::move(directory)), values(std::move(values)), columns(columns) {}
+
   std::string directory;               // partition directory ("" when unpartitioned)
   std::vector<PartitionValue> values;  // its partition values
-  std::optional<engine::Appender> appender;
+  ColumnBuffer columns;                // in the order of the writer's data columns
   uint64_t rows = 0;
 };
 

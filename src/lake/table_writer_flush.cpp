@@ -5,6 +5,7 @@
 
 #include "core/id.h"
 #include "core/logging.h"
+#include "lake/column_buffer.h"
 #include "lake/delta_checkpoint.h"
 #include "lake/file_stats.h"
 #include "lake/table_writer.h"
@@ -18,21 +19,38 @@ std::string NewDataFileName(size_t file_number) {
 }
 
 Result<AddAction> TableWriter::WriteFile(Buffer& buffer, size_t file_number) {
-  if (buffer.appender.has_value()) {
-    EL_RETURN_IF_ERROR(buffer.appender->Close());
-    buffer.appender.reset();
-  }
   const std::string name = NewDataFileName(file_number);
   const std::string staged = store_->StagingDirectory() + "/" + name;
-  EL_ASSIGN_OR_RETURN(std::string stats,
-                      ComputeFileStats(*connection_, buffer.table, data_columns_, buffer.rows));
-  std::string select = "SELECT * FROM " + buffer.table;
-  if (data_columns_.empty()) select = "SELECT * EXCLUDE (_empty) FROM " + buffer.table;
-  EL_RETURN_IF_ERROR(connection_->Execute(
-      "COPY (" + select + ") TO " + engine::SqlString(staged) +
-      " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE " +
-      std::to_string(options_.row_group_rows) + ")"));
-  EL_RETURN_IF_ERROR(connection_->Execute("DROP TABLE " + buffer.table));
+  // The buffer as the table function source_name_(): its columns, or one
+  // NULL column when the table has none (a relation needs a column).
+  std::vector<engine::SourceColumn> columns;
+  for (const Column& c : data_columns_) columns.push_back({c.name, SourceTypeOf(c.type)});
+  const bool no_columns = columns.empty();
+  if (no_columns) columns.push_back({"_empty", engine::SourceType::kBoolean});
+  source_->SetColumns(std::move(columns));
+  source_->SetRows(buffer.rows,
+                   [&buffer, no_columns](size_t first, size_t rows, engine::RowWriter& writer) {
+                     if (no_columns) {
+                       engine::ColumnWriter empty = writer.Column(0);
+                       for (size_t r = 0; r < rows; ++r) empty.Null(r);
+                       return;
+                     }
+                     buffer.columns.Fill(first, rows, writer);
+                   });
+  const std::string relation = source_name_ + "()";
+  auto written = [&]() -> Result<std::string> {
+    EL_ASSIGN_OR_RETURN(std::string stats,
+                        ComputeFileStats(*connection_, relation, data_columns_, buffer.rows));
+    const std::string select =
+        no_columns ? "SELECT * EXCLUDE (_empty) FROM " + relation : "SELECT * FROM " + relation;
+    EL_RETURN_IF_ERROR(connection_->Execute("COPY (" + select + ") TO " +
+                                            engine::SqlString(staged) +
+                                            " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE " +
+                                            std::to_string(options_.row_group_rows) + ")"));
+    return stats;
+  }();
+  source_->SetRows(0, {});  // the buffer goes away after the flush
+  EL_ASSIGN_OR_RETURN(std::string stats, std::move(written));
   const std::string path = buffer.directory.empty() ? name : buffer.directory + "/" + name;
   EL_RETURN_IF_ERROR(store_->PutFile(prefix_ + "/" + path, staged));
   EL_ASSIGN_OR_RETURN(ObjectInfo info, store_->Head(prefix_ + "/" + path));
@@ -116,7 +134,7 @@ Result<FlushResult> TableWriter::Flush(std::vector<TxnAction> txns, FlushMode mo
     Discard();
     return Err(failed.WithContext("flushing table " + options_.name));
   }
-  buffers_.clear();  // their tables were dropped by WriteFile
+  buffers_.clear();
   last_buffer_ = nullptr;
   buffered_rows_ = 0;
   buffered_bytes_ = 0;
