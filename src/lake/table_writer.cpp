@@ -84,6 +84,8 @@ Result<std::unique_ptr<TableWriter>> TableWriter::Open(ObjectStore* store, engin
   writer->fields_ = std::move(fields);
   EL_ASSIGN_OR_RETURN(writer->connection_, db->Connect());
   // Table functions live in the database's catalog: one name per writer.
+  // DuckDB cannot drop one, so the entry outlives its writer; nothing calls
+  // it but the writer's own flush (the lake's database runs no user SQL).
   static std::atomic<uint64_t> writers{0};
   writer->source_name_ = "eventlake_table_writer_" + std::to_string(writers++);
   EL_ASSIGN_OR_RETURN(writer->source_,
