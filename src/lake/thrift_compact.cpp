@@ -4,7 +4,6 @@
 #include "lake/thrift_compact.h"
 
 #include <algorithm>
-#include <cstring>
 #include <limits>
 
 namespace eventlake::lake::thrift {
