@@ -97,6 +97,37 @@ Result<size_t> PReadUpTo(int fd, char* buffer, size_t length, uint64_t offset,
   return done;
 }
 
+Status CopyRange(int in, const std::string& in_path, uint64_t from, uint64_t length, int out,
+                 const std::string& out_path, uint64_t at) {
+  loff_t in_offset = static_cast<loff_t>(from), out_offset = static_cast<loff_t>(at);
+  while (length > 0) {
+    const ssize_t n = ::copy_file_range(in, &in_offset, out, &out_offset, length, 0);
+    if (n > 0) {
+      length -= static_cast<uint64_t>(n);
+      continue;
+    }
+    if (n == 0) return Corruption(in_path + " ended while it was copied");
+    if (errno == EINTR) continue;
+    if (errno != EXDEV && errno != ENOSYS && errno != EOPNOTSUPP && errno != EINVAL) {
+      return SysError("copy_file_range", in_path + " to " + out_path, errno);
+    }
+    // Files the kernel will not copy between: through a buffer instead.
+    std::string buffer(std::min<uint64_t>(length, 1u << 20), '\0');
+    while (length > 0) {
+      const size_t want = std::min<uint64_t>(length, buffer.size());
+      EL_ASSIGN_OR_RETURN(size_t got, PReadUpTo(in, buffer.data(), want,
+                                                static_cast<uint64_t>(in_offset), in_path));
+      if (got != want) return Corruption(in_path + " ended while it was copied");
+      EL_RETURN_IF_ERROR(PWriteAll(out, std::string_view(buffer.data(), got),
+                                   static_cast<uint64_t>(out_offset), out_path));
+      in_offset += static_cast<loff_t>(got);
+      out_offset += static_cast<loff_t>(got);
+      length -= got;
+    }
+  }
+  return Status::Ok();
+}
+
 Status SyncData(int fd, const std::string& path) {
   if (::fdatasync(fd) != 0) return SysError("fdatasync", path, errno);
   return Status::Ok();

@@ -46,6 +46,13 @@ Status PWriteAll(int fd, std::string_view data, uint64_t offset, const std::stri
 Result<size_t> PReadUpTo(int fd, char* buffer, size_t length, uint64_t offset,
                          const std::string& path);
 
+// Copies `length` bytes at `from` in `in` to `at` in `out`: in the kernel
+// (copy_file_range, reflinks where the file system can) where the two files
+// allow it, through a buffer where they do not. Corruption when `in` ends
+// before `length` bytes.
+Status CopyRange(int in, const std::string& in_path, uint64_t from, uint64_t length, int out,
+                 const std::string& out_path, uint64_t at);
+
 Status SyncData(int fd, const std::string& path);  // fdatasync
 Status SyncFile(int fd, const std::string& path);  // fsync
 // fsync of a directory, so that entries created, renamed or removed in it are durable.

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace eventlake {
 namespace {
@@ -161,6 +162,28 @@ TEST_F(FileTest, RemoveFileAndRenameDurably) {
 TEST_F(FileTest, SyncDirectoryOfMissingDirectoryFails) {
   EXPECT_TRUE(SyncDirectory(dir_).ok());
   EXPECT_FALSE(SyncDirectory(Path("nope")).ok());
+}
+
+// A range copied to an offset, within one file system and, where there is
+// a tmpfs beside /tmp, across two (where the kernel refuses and a buffer
+// copies instead).
+TEST_F(FileTest, CopyRangeCopiesARangeToAnOffsetAndSaysWhenTheInputEndsEarly) {
+  std::string content(3 << 20, '\0');
+  for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>(i * 7 + i / 4096);
+  ASSERT_TRUE(WriteFileAtomically(Path("in"), content).ok());
+  std::vector<std::string> outputs = {Path("out")};
+  if (std::filesystem::is_directory("/dev/shm")) outputs.push_back("/dev/shm/eventlake-copy-test");
+  for (const std::string& output : outputs) {
+    FileHandle in = OpenFile(Path("in"), O_RDONLY).value();
+    FileHandle out = OpenFile(output, O_RDWR | O_CREAT | O_TRUNC).value();
+    ASSERT_TRUE(PWriteAll(out.fd(), "head", 0, output).ok());
+    Status copied = CopyRange(in.fd(), Path("in"), 10, content.size() - 20, out.fd(), output, 4);
+    ASSERT_TRUE(copied.ok()) << copied.ToString();
+    EXPECT_EQ(ReadFile(output).value(), "head" + content.substr(10, content.size() - 20)) << output;
+    Status past_end = CopyRange(in.fd(), Path("in"), content.size() - 5, 10, out.fd(), output, 0);
+    EXPECT_EQ(past_end.code(), StatusCode::kCorruption) << past_end.ToString();
+    if (output != Path("out")) std::filesystem::remove(output);
+  }
 }
 
 }  // namespace

@@ -220,16 +220,9 @@ Status LocalObjectStore::Copy(std::string_view from, std::string_view to) {
   EL_ASSIGN_OR_RETURN(std::string tmp, WriteTemporary(target, ""));
   Status s = [&]() -> Status {
     EL_ASSIGN_OR_RETURN(FileHandle out, OpenFile(tmp, O_WRONLY));
-    // copy_file_range(2) copies in the kernel (reflinks where the file
-    // system can), without the data passing through this process.
-    while (true) {
-      ssize_t n = copy_file_range(in.fd(), nullptr, out.fd(), nullptr, size_t{1} << 30, 0);
-      if (n == 0) break;
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return ErrnoError("copy_file_range " + source + " to " + tmp, errno);
-      }
-    }
+    // In the kernel where it can, without the data passing through here.
+    EL_ASSIGN_OR_RETURN(uint64_t size, FileSize(in.fd(), source));
+    EL_RETURN_IF_ERROR(CopyRange(in.fd(), source, 0, size, out.fd(), tmp, 0));
     EL_RETURN_IF_ERROR(SyncFile(out.fd(), tmp));
     return RenameDurably(tmp, target);
   }();

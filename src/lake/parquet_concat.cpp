@@ -1,15 +1,11 @@
 // ConcatenateParquetFiles: read each input's footer, check that the schemas
 // agree, copy each input's data bytes behind the last (copy_file_range, so
-// the kernel moves them), shift the footer's offsets and write the merged
+// the kernel moves them: CopyRange in core/file.h), shift the footer's offsets and write the merged
 // footer. Field ids are those of parquet.thrift (apache/parquet-format).
 #include "lake/parquet_concat.h"
 
 #include <fcntl.h>
-#include <unistd.h>
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <limits>
 
 #include "core/file.h"
@@ -120,38 +116,6 @@ Status MoveRowGroup(Value& group, int64_t delta, uint64_t data_end) {
     for (int16_t id : {column_chunk::kOffsetIndexOffset, column_chunk::kOffsetIndexLength,
                        column_chunk::kColumnIndexOffset, column_chunk::kColumnIndexLength}) {
       chunk.Erase(id);
-    }
-  }
-  return Status::Ok();
-}
-
-// Copies [from, from + length) of `in` to `at` in `out`: in the kernel where
-// the file systems allow it, through a buffer where they do not.
-Status CopyRange(int in, const std::string& in_path, uint64_t from, uint64_t length, int out,
-                 const std::string& out_path, uint64_t at) {
-  loff_t in_offset = static_cast<loff_t>(from), out_offset = static_cast<loff_t>(at);
-  while (length > 0) {
-    const ssize_t n = copy_file_range(in, &in_offset, out, &out_offset, length, 0);
-    if (n > 0) {
-      length -= static_cast<uint64_t>(n);
-      continue;
-    }
-    if (n == 0) return Corruption(in_path + " ended while it was copied");
-    if (errno == EINTR) continue;
-    if (errno != EXDEV && errno != ENOSYS && errno != EOPNOTSUPP && errno != EINVAL) {
-      return IOError("copying " + in_path + " into " + out_path + ": " + std::strerror(errno));
-    }
-    std::string buffer(std::min<uint64_t>(length, 1u << 20), '\0');
-    while (length > 0) {
-      const size_t want = std::min<uint64_t>(length, buffer.size());
-      EL_ASSIGN_OR_RETURN(size_t got, PReadUpTo(in, buffer.data(), want,
-                                                static_cast<uint64_t>(in_offset), in_path));
-      if (got != want) return Corruption(in_path + " ended while it was copied");
-      EL_RETURN_IF_ERROR(PWriteAll(out, std::string_view(buffer.data(), got),
-                                   static_cast<uint64_t>(out_offset), out_path));
-      in_offset += static_cast<loff_t>(got);
-      out_offset += static_cast<loff_t>(got);
-      length -= got;
     }
   }
   return Status::Ok();
