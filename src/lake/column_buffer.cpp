@@ -54,24 +54,23 @@ void ColumnBuffer::AppendNull(Storage& column) {
   }
 }
 
+void ColumnBuffer::Truncate(Storage& column, size_t rows) {
+  if (column.valid.size() <= rows) return;
+  column.valid.resize(rows);
+  if (column.type == ColumnType::kString) {
+    column.ends.resize(rows);
+    column.bytes.resize(rows == 0 ? 0 : column.ends.back());
+  } else if (column.type == ColumnType::kDouble) {
+    column.doubles.resize(rows);
+  } else {
+    column.integers.resize(rows);
+  }
+}
+
 Status ColumnBuffer::Append(std::span<const CellValue* const> row) {
   if (row.size() != columns_.size()) {
     return Internal("a row of " + std::to_string(row.size()) + " values for " +
                     std::to_string(columns_.size()) + " columns");
-  }
-  // Checked before anything is stored, so that a refused row leaves no trace.
-  for (size_t c = 0; c < row.size(); ++c) {
-    const CellValue* v = row[c];
-    if (v == nullptr || v->index() == 0) continue;
-    const ColumnType type = columns_[c].type;
-    const bool fits = type == ColumnType::kString      ? v->index() == 4
-                      : type == ColumnType::kBoolean   ? v->index() == 1
-                      : type == ColumnType::kTimestamp ? v->index() == 5
-                      : type == ColumnType::kDouble    ? v->index() == 2 || v->index() == 3
-                      : type == ColumnType::kDate
-                          ? false  // dates are partition values, never cells
-                          : v->index() == 2;
-    if (!fits) return Internal("a value that does not fit its column's type");
   }
   for (size_t c = 0; c < row.size(); ++c) {
     Storage& column = columns_[c];
@@ -80,30 +79,40 @@ Status ColumnBuffer::Append(std::span<const CellValue* const> row) {
       AppendNull(column);
       continue;
     }
-    column.valid.push_back(1);
+    bool fits = true;
     switch (column.type) {
-      case ColumnType::kString: {
-        const std::string_view s = std::get<std::string_view>(*v);
-        column.bytes.append(s);
-        column.ends.push_back(column.bytes.size());
+      case ColumnType::kString:
+        if ((fits = v->index() == 4)) {
+          column.bytes.append(std::get<std::string_view>(*v));
+          column.ends.push_back(column.bytes.size());
+        }
         break;
-      }
       case ColumnType::kDouble:
-        column.doubles.push_back(v->index() == 2 ? static_cast<double>(std::get<int64_t>(*v))
-                                                 : std::get<double>(*v));
+        if ((fits = v->index() == 2 || v->index() == 3)) {
+          column.doubles.push_back(v->index() == 2 ? static_cast<double>(std::get<int64_t>(*v))
+                                                   : std::get<double>(*v));
+        }
         break;
       case ColumnType::kBoolean:
-        column.integers.push_back(std::get<bool>(*v) ? 1 : 0);
+        if ((fits = v->index() == 1)) column.integers.push_back(std::get<bool>(*v) ? 1 : 0);
         break;
       case ColumnType::kTimestamp:
-        column.integers.push_back(std::get<TimestampValue>(*v).micros);
+        if ((fits = v->index() == 5))
+          column.integers.push_back(std::get<TimestampValue>(*v).micros);
         break;
       case ColumnType::kLong:
       case ColumnType::kInteger:
-      case ColumnType::kDate:
-        column.integers.push_back(std::get<int64_t>(*v));
+        if ((fits = v->index() == 2)) column.integers.push_back(std::get<int64_t>(*v));
         break;
+      case ColumnType::kDate:
+        fits = false;
+        break;  // dates are partition values, never cells
     }
+    if (!fits) {  // the columns stored so far take the row back: it leaves no trace
+      for (size_t done = 0; done < c; ++done) Truncate(columns_[done], rows_);
+      return Internal("a value that does not fit its column's type");
+    }
+    column.valid.push_back(1);
   }
   ++rows_;
   return Status::Ok();

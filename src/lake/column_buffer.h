@@ -57,6 +57,8 @@ class ColumnBuffer {
     std::vector<uint64_t> ends;  // per row: where its string ends in bytes
   };
   static void AppendNull(Storage& column);
+  // Drops the column's values past its first `rows`.
+  static void Truncate(Storage& column, size_t rows);
 
   std::vector<Storage> columns_;
   size_t rows_ = 0;

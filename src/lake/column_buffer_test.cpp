@@ -112,8 +112,8 @@ TEST_F(ColumnBufferTest, AddedColumnsAreNullBeforeAndWidenedColumnsConvert) {
 TEST_F(ColumnBufferTest, ARowWithAValueOfTheWrongTypeIsRefusedAndLeavesNoTrace) {
   std::vector<Column> columns = {{"n", ColumnType::kLong}, {"s", ColumnType::kString}};
   ColumnBuffer buffer(columns);
-  const CellValue n = int64_t{1}, s = std::string_view("ok"), wrong = 1.5;
-  const CellValue* bad[] = {&n, &wrong};
+  const CellValue n = int64_t{1}, refused_n = int64_t{99}, s = std::string_view("ok"), wrong = 1.5;
+  const CellValue* bad[] = {&refused_n, &wrong};  // n is stored before s is found not to fit
   EXPECT_EQ(buffer.Append(bad).code(), StatusCode::kInternal);
   const CellValue* short_row[] = {&n};
   EXPECT_EQ(buffer.Append(short_row).code(), StatusCode::kInternal);
